@@ -1,0 +1,108 @@
+//! Request extractors that make a handler's required role part of its signature.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+
+use super::{store, tokens, Role};
+use crate::error::Error;
+use crate::state::AppState;
+
+/// Any signed-in staff member or partner.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: String,
+    pub role: Role,
+    pub partner_id: Option<String>,
+    pub token_hash: String,
+}
+
+/// A signed-in tax-division staff member.
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub AuthUser);
+
+/// A signed-in partner business (till staff).
+#[derive(Debug, Clone)]
+pub struct PartnerUser {
+    pub user: AuthUser,
+    pub partner_id: String,
+}
+
+/// The bearer token of the request, if it has one.
+pub fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
+        .then(|| token.trim().to_owned())
+}
+
+fn unauthenticated() -> Error {
+    Error::unauthorized(
+        "unauthorized",
+        "Sign in first: a valid bearer token is required.",
+    )
+}
+
+async fn authenticate(req: HttpRequest) -> Result<AuthUser, Error> {
+    let token = bearer_token(&req).ok_or_else(unauthenticated)?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| Error::internal("application state missing"))?
+        .clone();
+    let hash = tokens::token_hash(&token);
+    let lookup = hash.clone();
+    let user = state
+        .db
+        .run(move |conn| store::session_user(conn, &lookup))
+        .await?
+        .ok_or_else(unauthenticated)?;
+    let role = Role::parse(&user.role).ok_or_else(|| Error::internal("unknown role in users"))?;
+    Ok(AuthUser {
+        id: user.id,
+        role,
+        partner_id: user.partner_id,
+        token_hash: hash,
+    })
+}
+
+impl FromRequest for AuthUser {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(authenticate(req.clone()))
+    }
+}
+
+impl FromRequest for AdminUser {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let user = authenticate(req).await?;
+            match user.role {
+                Role::Admin => Ok(AdminUser(user)),
+                Role::Partner => Err(Error::forbidden("This needs a tax-division staff login.")),
+            }
+        })
+    }
+}
+
+impl FromRequest for PartnerUser {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let user = authenticate(req).await?;
+            match (user.role, user.partner_id.clone()) {
+                (Role::Partner, Some(partner_id)) => Ok(PartnerUser { user, partner_id }),
+                _ => Err(Error::forbidden("This needs a partner business login.")),
+            }
+        })
+    }
+}

@@ -1,0 +1,144 @@
+//! POST /api/v1/auth/login and /logout.
+
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::{normalize_email, password, store, tokens, AuthUser, Role};
+use crate::error::{Error, Problem, Result};
+use crate::http::client_address;
+use crate::rate_limit::{self, Window};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Opaque bearer token; send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub role: Role,
+    pub partner_id: Option<String>,
+}
+
+fn invalid_credentials() -> Error {
+    Error::unauthorized("invalid_credentials", "The email or password is incorrect.")
+}
+
+/// Sign in with email and password.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, description = "invalid_credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "too_many_attempts, with Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> Result<web::Json<LoginResponse>> {
+    let body = body.into_inner();
+    let settings = state.settings.clone();
+    let email = normalize_email(&body.email);
+    // Buckets are keyed by a hash of the email so the table holds no personal data.
+    let account_bucket = format!(
+        "login:account:{}",
+        hex::encode(Sha256::digest(email.as_bytes()))
+    );
+    let address_bucket = format!(
+        "login:address:{}",
+        client_address(&req, settings.server.trust_forwarded_for)
+    );
+    let auth = settings.auth.clone();
+    let account_window = Window {
+        limit: auth.max_failures_per_account,
+        seconds: auth.failure_window_seconds,
+    };
+    let address_window = Window {
+        limit: auth.max_failures_per_address,
+        seconds: auth.failure_window_seconds,
+    };
+
+    let user = state
+        .db
+        .run(move |conn| {
+            let blocked = rate_limit::blocked_for(conn, &account_bucket, account_window)?.max(
+                rate_limit::blocked_for(conn, &address_bucket, address_window)?,
+            );
+            if let Some(retry_after_seconds) = blocked {
+                return Err(Error::Throttled {
+                    code: "too_many_attempts",
+                    detail: "Too many failed sign-in attempts. Try again later.".to_owned(),
+                    retry_after_seconds,
+                });
+            }
+            let user = store::find_active_by_email(conn, &email)?;
+            // Unknown emails verify against a decoy so both failures take the same time.
+            let hash = user
+                .as_ref()
+                .map(|u| u.password_hash.as_str())
+                .unwrap_or_else(|| password::decoy_hash(&auth));
+            let verified = password::verify_password(&body.password, hash);
+            match user {
+                Some(user) if verified => {
+                    rate_limit::clear(conn, &account_bucket)?;
+                    Ok(user)
+                }
+                _ => {
+                    rate_limit::hit(conn, &account_bucket, account_window)?;
+                    rate_limit::hit(conn, &address_bucket, address_window)?;
+                    Err(invalid_credentials())
+                }
+            }
+        })
+        .await?;
+
+    let role = Role::parse(&user.role).ok_or_else(|| Error::internal("unknown role in users"))?;
+    let token = tokens::new_token();
+    let hash = tokens::token_hash(&token);
+    let ttl = state.settings.auth.token_ttl_hours;
+    let user_id = user.id.clone();
+    let expires = state
+        .db
+        .write(move |conn| store::create_session(conn, &hash, &user_id, ttl))
+        .await?;
+    tracing::info!(user_id = %user.id, role = role.as_str(), "signed in");
+    Ok(web::Json(LoginResponse {
+        token,
+        expires_at: expires.and_utc(),
+        role,
+        partner_id: user.partner_id,
+    }))
+}
+
+/// Revoke the presented token.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The token no longer works"),
+        (status = 401, description = "unauthorized", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse> {
+    state
+        .db
+        .write(move |conn| store::revoke_session(conn, &user.token_hash))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(login).service(logout);
+}

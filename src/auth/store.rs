@@ -1,0 +1,107 @@
+//! Queries for users and sessions.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::Role;
+use crate::db::schema::{sessions, users};
+use crate::db::{is_unique_violation, now, DbConnection};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub partner_id: Option<String>,
+    pub active: bool,
+}
+
+pub fn find_active_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<UserRow>> {
+    Ok(users::table
+        .filter(users::email.eq(email))
+        .filter(users::active.eq(true))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Inserts a user; a taken email is `409 email_taken`.
+pub fn insert_user(
+    conn: &mut DbConnection,
+    email: &str,
+    password_hash: &str,
+    role: Role,
+    partner_id: Option<&str>,
+) -> Result<String> {
+    let id = Uuid::new_v4().to_string();
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(&id),
+            users::email.eq(email),
+            users::password_hash.eq(password_hash),
+            users::role.eq(role.as_str()),
+            users::partner_id.eq(partner_id),
+            users::active.eq(true),
+            users::created_at.eq(now()),
+        ))
+        .execute(conn)
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                Error::conflict("email_taken", "A login with this email already exists.")
+            } else {
+                e.into()
+            }
+        })?;
+    Ok(id)
+}
+
+pub fn admin_exists(conn: &mut DbConnection) -> Result<bool> {
+    let n: i64 = users::table
+        .filter(users::role.eq("admin"))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn create_session(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    user_id: &str,
+    ttl_hours: i64,
+) -> Result<NaiveDateTime> {
+    let created = now();
+    let expires = created + Duration::hours(ttl_hours);
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::token_hash.eq(token_hash),
+            sessions::user_id.eq(user_id),
+            sessions::created_at.eq(created),
+            sessions::expires_at.eq(expires),
+        ))
+        .execute(conn)?;
+    Ok(expires)
+}
+
+/// The user behind a live (unexpired, unrevoked) token of an active account.
+pub fn session_user(conn: &mut DbConnection, token_hash: &str) -> Result<Option<UserRow>> {
+    Ok(sessions::table
+        .inner_join(users::table)
+        .filter(sessions::token_hash.eq(token_hash))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now()))
+        .filter(users::active.eq(true))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn revoke_session(conn: &mut DbConnection, token_hash: &str) -> Result<()> {
+    diesel::update(sessions::table.filter(sessions::token_hash.eq(token_hash)))
+        .set(sessions::revoked_at.eq(now()))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! In-memory cache of serialized public catalogue responses, invalidated by a version counter
+//! kept in the database so that a write on any instance reaches every instance.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use actix_web::web::Bytes;
+
+/// A serialized response and its entity tag.
+#[derive(Clone)]
+pub struct Cached {
+    pub etag: String,
+    pub body: Bytes,
+}
+
+struct Inner {
+    /// The catalogue version the entries were built from.
+    version: i64,
+    /// When `version` was last confirmed against the database.
+    checked_at: Option<Instant>,
+    entries: HashMap<String, Cached>,
+}
+
+pub struct CatalogueCache {
+    check_every: Duration,
+    inner: Mutex<Inner>,
+}
+
+/// Most distinct query strings kept; crawlers can vary them without bound.
+const MAX_ENTRIES: usize = 2048;
+
+impl CatalogueCache {
+    pub fn new(check_every: Duration) -> CatalogueCache {
+        CatalogueCache {
+            check_every,
+            inner: Mutex::new(Inner {
+                version: -1,
+                checked_at: None,
+                entries: HashMap::new(),
+            }),
+        }
+    }
+
+    /// The version to validate against, if it was confirmed recently enough to skip the database.
+    pub fn fresh_version(&self) -> Option<i64> {
+        let inner = self.inner.lock().ok()?;
+        match inner.checked_at {
+            Some(at) if at.elapsed() < self.check_every => Some(inner.version),
+            _ => None,
+        }
+    }
+
+    /// Records the database's current version; a change drops every entry.
+    pub fn confirm_version(&self, version: i64) {
+        if let Ok(mut inner) = self.inner.lock() {
+            if inner.version != version {
+                inner.entries.clear();
+                inner.version = version;
+            }
+            inner.checked_at = Some(Instant::now());
+        }
+    }
+
+    /// Forgets everything; the next read re-checks the database (after a local write).
+    pub fn invalidate(&self) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.entries.clear();
+            inner.checked_at = None;
+        }
+    }
+
+    pub fn get(&self, key: &str, version: i64) -> Option<Cached> {
+        let inner = self.inner.lock().ok()?;
+        (inner.version == version)
+            .then(|| inner.entries.get(key).cloned())
+            .flatten()
+    }
+
+    pub fn put(&self, key: String, version: i64, value: Cached) {
+        if let Ok(mut inner) = self.inner.lock() {
+            if inner.version != version {
+                return;
+            }
+            if inner.entries.len() >= MAX_ENTRIES {
+                inner.entries.clear();
+            }
+            inner.entries.insert(key, value);
+        }
+    }
+}

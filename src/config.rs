@@ -1,0 +1,414 @@
+//! Typed settings: built-in defaults < config/<environment>.toml < FURUSATO__SECTION__KEY, validated once.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::domain::money::BasisPoints;
+
+const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub environment: String,
+    pub demo: bool,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub municipality: MunicipalitySettings,
+    pub auth: AuthSettings,
+    pub bootstrap: BootstrapSettings,
+    pub payment: PaymentSettings,
+    pub donations: DonationSettings,
+    pub vouchers: VoucherSettings,
+    pub catalogue: CatalogueSettings,
+    pub targets: TargetSettings,
+    pub email: EmailSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub workers: usize,
+    pub json_limit_bytes: usize,
+    pub upload_limit_bytes: usize,
+    pub cors_origins: Vec<String>,
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// May hold a password, so it never reaches `Debug` output.
+    pub url: SecretString,
+    pub pool_size: u32,
+    pub sqlite_busy_timeout_ms: u32,
+    pub connection_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MunicipalitySettings {
+    pub name: String,
+    pub prefecture: String,
+    pub city: String,
+    pub code: String,
+    pub head_title: String,
+    pub head_name: String,
+    pub address: String,
+    pub department: String,
+    pub contact_phone: String,
+    pub contact_email: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    pub token_ttl_hours: i64,
+    pub max_failures_per_account: i64,
+    pub max_failures_per_address: i64,
+    pub failure_window_seconds: i64,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BootstrapSettings {
+    pub admin_email: String,
+    pub admin_password: SecretString,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PaymentSettings {
+    pub webhook_secret: SecretString,
+    pub signature_tolerance_seconds: i64,
+    pub hold_minutes: i64,
+    pub sweep_interval_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DonationSettings {
+    pub minimum_amount: i64,
+    pub maximum_amount: i64,
+    pub max_quantity: i32,
+    pub organization_share_basis_points: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct VoucherSettings {
+    pub ratio_basis_points: u32,
+    pub tiers: Vec<i64>,
+    pub validity_days: u32,
+    pub code_secret: SecretString,
+    pub max_unknown_lookups: i64,
+    pub lookup_window_seconds: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CatalogueSettings {
+    pub prohibited_words: Vec<String>,
+    pub version_check_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TargetSettings {
+    pub defaults: Vec<TargetDefault>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TargetDefault {
+    pub fiscal_year: i32,
+    pub amount: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EmailSettings {
+    pub transport: String,
+    pub file_dir: String,
+    pub smtp_url: String,
+    pub smtp_username: String,
+    pub smtp_password: SecretString,
+    pub smtp_timeout_seconds: u64,
+    pub from: String,
+    pub max_attempts: i32,
+    pub base_backoff_seconds: i64,
+    pub max_backoff_seconds: i64,
+    pub poll_interval_ms: u64,
+    pub worker_enabled: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: String,
+    pub level: String,
+}
+
+/// A setting that stops the service, with the key it concerns.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting `{key}`: {problem}")]
+pub struct SettingError {
+    pub key: String,
+    pub problem: String,
+}
+
+fn bad(key: &str, problem: impl Into<String>) -> SettingError {
+    SettingError {
+        key: key.to_owned(),
+        problem: problem.into(),
+    }
+}
+
+impl Settings {
+    /// Loads the layered configuration from the process environment.
+    pub fn load() -> Result<Settings, SettingError> {
+        let environment =
+            std::env::var("FURUSATO_ENVIRONMENT").unwrap_or_else(|_| "development".to_owned());
+        let dir = std::env::var("FURUSATO_CONFIG_DIR").unwrap_or_else(|_| "config".to_owned());
+        let builder = config::Config::builder()
+            .add_source(config::File::from_str(
+                DEFAULT_TOML,
+                config::FileFormat::Toml,
+            ))
+            .add_source(config::File::with_name(&format!("{dir}/{environment}")).required(false))
+            .add_source(
+                config::Environment::with_prefix("FURUSATO")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("server.cors_origins")
+                    .with_list_parse_key("vouchers.tiers")
+                    .with_list_parse_key("catalogue.prohibited_words"),
+            );
+        Self::from_builder(builder)
+    }
+
+    /// The built-in defaults only, with `overrides` applied (tests and tools).
+    pub fn defaults_with(overrides: &[(&str, config::Value)]) -> Result<Settings, SettingError> {
+        let mut builder = config::Config::builder().add_source(config::File::from_str(
+            DEFAULT_TOML,
+            config::FileFormat::Toml,
+        ));
+        for (key, value) in overrides {
+            builder = builder
+                .set_override(*key, value.clone())
+                .map_err(|e| bad(key, e.to_string()))?;
+        }
+        Self::from_builder(builder)
+    }
+
+    fn from_builder(
+        builder: config::ConfigBuilder<config::builder::DefaultState>,
+    ) -> Result<Settings, SettingError> {
+        let settings: Settings = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| bad(&key_of(&e), e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what types alone cannot; the first problem names its key.
+    pub fn validate(&self) -> Result<(), SettingError> {
+        let production = match self.environment.as_str() {
+            "development" => false,
+            "production" => true,
+            _ => return Err(bad("environment", "must be development or production")),
+        };
+        let url = self.database.url.expose_secret();
+        if !(url.starts_with("sqlite://")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(bad(
+                "database.url",
+                "must start with sqlite:// or postgres://",
+            ));
+        }
+        if self.database.pool_size == 0 {
+            return Err(bad("database.pool_size", "must be at least 1"));
+        }
+        if self.auth.token_ttl_hours <= 0 {
+            return Err(bad("auth.token_ttl_hours", "must be positive"));
+        }
+        if self.auth.argon2_memory_kib < 19456
+            || self.auth.argon2_iterations < 2
+            || self.auth.argon2_parallelism < 1
+        {
+            return Err(bad(
+                "auth.argon2_memory_kib",
+                "Argon2id cost below OWASP's minimum (m=19456 KiB, t=2, p=1)",
+            ));
+        }
+        if self.auth.max_failures_per_account < 1 || self.auth.max_failures_per_address < 1 {
+            return Err(bad("auth.max_failures_per_account", "must be at least 1"));
+        }
+        if self.auth.failure_window_seconds < 1 {
+            return Err(bad("auth.failure_window_seconds", "must be at least 1"));
+        }
+        if self.payment.signature_tolerance_seconds < 1 {
+            return Err(bad(
+                "payment.signature_tolerance_seconds",
+                "must be at least 1",
+            ));
+        }
+        if self.payment.hold_minutes < 1 {
+            return Err(bad("payment.hold_minutes", "must be at least 1"));
+        }
+        if self.donations.minimum_amount < 1
+            || self.donations.maximum_amount < self.donations.minimum_amount
+        {
+            return Err(bad(
+                "donations.minimum_amount",
+                "must be at least 1 and not above donations.maximum_amount",
+            ));
+        }
+        if self.donations.max_quantity < 1 {
+            return Err(bad("donations.max_quantity", "must be at least 1"));
+        }
+        if self.donations.organization_share_basis_points > 10_000 {
+            return Err(bad(
+                "donations.organization_share_basis_points",
+                "must be between 0 and 10000",
+            ));
+        }
+        if self.vouchers.ratio_basis_points == 0 || self.vouchers.ratio_basis_points > 3000 {
+            return Err(bad(
+                "vouchers.ratio_basis_points",
+                "must be between 1 and 3000 (30%)",
+            ));
+        }
+        if self.vouchers.tiers.is_empty() || self.vouchers.tiers.iter().any(|t| *t <= 0) {
+            return Err(bad("vouchers.tiers", "must list positive yen amounts"));
+        }
+        if self.vouchers.validity_days == 0 {
+            return Err(bad("vouchers.validity_days", "must be at least 1"));
+        }
+        if self.vouchers.code_secret.expose_secret().len() < 16 {
+            return Err(bad(
+                "vouchers.code_secret",
+                "must be at least 16 characters",
+            ));
+        }
+        if self.payment.webhook_secret.expose_secret().len() < 16 {
+            return Err(bad(
+                "payment.webhook_secret",
+                "must be at least 16 characters",
+            ));
+        }
+        if production {
+            if self
+                .payment
+                .webhook_secret
+                .expose_secret()
+                .starts_with("dev-")
+            {
+                return Err(bad(
+                    "payment.webhook_secret",
+                    "the development secret cannot be used in production",
+                ));
+            }
+            if self
+                .vouchers
+                .code_secret
+                .expose_secret()
+                .starts_with("dev-")
+            {
+                return Err(bad(
+                    "vouchers.code_secret",
+                    "the development secret cannot be used in production",
+                ));
+            }
+        }
+        for t in &self.targets.defaults {
+            if t.amount <= 0 {
+                return Err(bad("targets.defaults", "amounts must be positive"));
+            }
+        }
+        if !matches!(self.email.transport.as_str(), "file" | "smtp") {
+            return Err(bad("email.transport", "must be file or smtp"));
+        }
+        if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(bad(
+                "email.from",
+                "must be a mailbox such as Name <addr@example.jp>",
+            ));
+        }
+        if self.email.max_attempts < 1 {
+            return Err(bad("email.max_attempts", "must be at least 1"));
+        }
+        if self.email.base_backoff_seconds < 0
+            || self.email.max_backoff_seconds < self.email.base_backoff_seconds
+        {
+            return Err(bad(
+                "email.base_backoff_seconds",
+                "must be non-negative and not above email.max_backoff_seconds",
+            ));
+        }
+        if !matches!(self.log.format.as_str(), "pretty" | "json") {
+            return Err(bad("log.format", "must be pretty or json"));
+        }
+        Ok(())
+    }
+
+    pub fn voucher_ratio(&self) -> BasisPoints {
+        BasisPoints(self.vouchers.ratio_basis_points)
+    }
+
+    pub fn default_target(&self, fiscal_year: i32) -> Option<i64> {
+        self.targets
+            .defaults
+            .iter()
+            .find(|t| t.fiscal_year == fiscal_year)
+            .map(|t| t.amount)
+    }
+}
+
+/// The key a config error is about, when the config crate names one.
+fn key_of(error: &config::ConfigError) -> String {
+    let text = error.to_string();
+    // config's messages end with "for key `a.b`" or "missing field `x`".
+    for marker in ["for key `", "missing field `"] {
+        if let Some(start) = text.find(marker) {
+            let rest = &text[start + marker.len()..];
+            if let Some(end) = rest.find('`') {
+                return rest[..end].to_owned();
+            }
+        }
+    }
+    "configuration".to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_defaults_are_valid() {
+        let s = Settings::defaults_with(&[]).expect("defaults load");
+        assert_eq!(s.municipality.code, "131091");
+        assert_eq!(s.default_target(2025), Some(120_000_000));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let err = Settings::defaults_with(&[("vouchers.ratio_basis_points", 3500.into())])
+            .expect_err("30% cap");
+        assert_eq!(err.key, "vouchers.ratio_basis_points");
+        let err = Settings::defaults_with(&[("server.port", "eighty".into())]).expect_err("port");
+        assert!(err.to_string().contains("server.port"), "{err}");
+    }
+
+    #[test]
+    fn production_refuses_development_secrets() {
+        let err = Settings::defaults_with(&[("environment", "production".into())])
+            .expect_err("dev secret");
+        assert_eq!(err.key, "payment.webhook_secret");
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let s = Settings::defaults_with(&[]).expect("defaults load");
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("dev-webhook-secret"));
+        assert!(!printed.contains("dev-voucher-secret"));
+    }
+}

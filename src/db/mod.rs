@@ -1,0 +1,260 @@
+//! Database access: the two-engine connection, the pool, migrations and transaction helpers.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use secrecy::ExposeSecret;
+
+use crate::config::DatabaseSettings;
+use crate::error::{Error, Result};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// One connection to either engine; queries written once against `schema.rs` run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Runs the same diesel expression against the concrete connection of either engine. For the few
+/// statements the portable backend cannot express (e.g. `ON CONFLICT`), each arm is type-checked
+/// for its own engine.
+#[macro_export]
+macro_rules! on_engine {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgres($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Postgres,
+    Sqlite,
+}
+
+impl Engine {
+    pub fn of_url(url: &str) -> Option<Engine> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Engine::Postgres)
+        } else if url.starts_with("sqlite://") {
+            Some(Engine::Sqlite)
+        } else {
+            None
+        }
+    }
+}
+
+impl DbConnection {
+    pub fn engine(&self) -> Engine {
+        match self {
+            DbConnection::Postgres(_) => Engine::Postgres,
+            DbConnection::Sqlite(_) => Engine::Sqlite,
+        }
+    }
+
+    /// Opens a connection, choosing the engine explicitly from the URL scheme.
+    pub fn open(url: &str, busy_timeout_ms: u32) -> ConnectionResult<DbConnection> {
+        match Engine::of_url(url) {
+            Some(Engine::Postgres) => PgConnection::establish(url).map(DbConnection::Postgres),
+            Some(Engine::Sqlite) => {
+                let path = sqlite_path(url);
+                let mut conn = SqliteConnection::establish(path)?;
+                // WAL lets readers run beside the one writer; busy_timeout makes writers queue
+                // instead of failing; foreign keys are off by default in SQLite.
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {busy_timeout_ms}; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+                ))
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            None => Err(ConnectionError::InvalidConnectionUrl(
+                "database.url must start with sqlite:// or postgres://".into(),
+            )),
+        }
+    }
+}
+
+/// The file path of a `sqlite://` URL (`sqlite://data/x.db` is relative, `sqlite:///tmp/x.db` absolute).
+pub fn sqlite_path(url: &str) -> &str {
+    url.trim_start_matches("sqlite://")
+}
+
+pub struct DbManager {
+    url: String,
+    busy_timeout_ms: u32,
+}
+
+impl ManageConnection for DbManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        DbConnection::open(&self.url, self.busy_timeout_ms).map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        use diesel::r2d2::R2D2Connection;
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        conn.is_broken()
+    }
+}
+
+pub type DbPool = Pool<DbManager>;
+pub type PooledDb = PooledConnection<DbManager>;
+
+/// The shared pool plus the engine it talks to. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+    engine: Engine,
+}
+
+impl Db {
+    /// Builds the pool without connecting, so the service can start while the database is down.
+    pub fn new(settings: &DatabaseSettings) -> anyhow::Result<Db> {
+        let url = settings.url.expose_secret().to_owned();
+        let engine = Engine::of_url(&url).ok_or_else(|| {
+            anyhow::anyhow!("database.url must start with sqlite:// or postgres://")
+        })?;
+        if engine == Engine::Sqlite {
+            if let Some(parent) = std::path::Path::new(sqlite_path(&url)).parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent)?;
+                }
+            }
+        }
+        let pool = Pool::builder()
+            .max_size(settings.pool_size)
+            .min_idle(Some(0))
+            .connection_timeout(Duration::from_millis(settings.connection_timeout_ms))
+            .build_unchecked(DbManager {
+                url,
+                busy_timeout_ms: settings.sqlite_busy_timeout_ms,
+            });
+        Ok(Db { pool, engine })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    pub fn get(&self) -> Result<PooledDb> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs blocking diesel work on the blocking thread pool, never on an async worker.
+    pub async fn run<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Like `run`, inside one write transaction (IMMEDIATE on SQLite).
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T> + Send + 'static,
+    {
+        self.run(move |conn| write_transaction(conn, f)).await
+    }
+
+    /// Applies pending migrations of the engine in use.
+    pub fn migrate(&self) -> anyhow::Result<()> {
+        let mut conn = self.pool.get()?;
+        run_migrations(&mut conn)
+    }
+}
+
+pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
+    match conn {
+        DbConnection::Postgres(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|_| ())
+            .map_err(|e| anyhow::anyhow!("postgres migrations failed: {e}")),
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|_| ())
+            .map_err(|e| anyhow::anyhow!("sqlite migrations failed: {e}")),
+    }
+}
+
+/// One write transaction. On SQLite it starts `IMMEDIATE`, taking the write lock up front so two
+/// writers never both read and then fail to upgrade (SQLITE_BUSY mid-transaction).
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> std::result::Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> std::result::Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Postgres(_) => conn.transaction(f),
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            match f(conn) {
+                Ok(value) => {
+                    <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+                    Ok(value)
+                }
+                Err(e) => {
+                    // The original error matters more than a failed rollback.
+                    let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(
+                        conn,
+                    );
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+/// True when a diesel error is a unique-constraint violation (same on both engines).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Maps "no row" to a 404 with the given code.
+pub trait OptionalExt<T> {
+    fn or_not_found(self, code: &'static str, detail: &str) -> Result<T>;
+}
+
+impl<T> OptionalExt<T> for std::result::Result<T, diesel::result::Error> {
+    fn or_not_found(self, code: &'static str, detail: &str) -> Result<T> {
+        match self {
+            Ok(v) => Ok(v),
+            Err(diesel::result::Error::NotFound) => Err(Error::not_found(code, detail)),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// The current instant as stored: UTC, microsecond precision (both engines keep microseconds).
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}

@@ -1,0 +1,27 @@
+//! Pure domain rules of furusato nozei: money, Japan dates, gifts, donors, vouchers and receipts.
+
+pub mod calendar;
+pub mod donor;
+pub mod gift_rules;
+pub mod money;
+pub mod projection;
+pub mod receipt;
+pub mod voucher;
+pub mod voucher_code;
+
+/// A validation problem with one input field (`field` uses dotted JSON paths like "donor.postal_code").
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    /// Builds an error for `field` with a short English `message`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! On-site e-voucher terms (現地決済型): face value, expiry on Japan dates, same-day reversal.
+
+use super::calendar::{end_of_japan_day, japan_date};
+use super::money::{BasisPoints, Yen};
+use chrono::{DateTime, Days, Utc};
+
+/// The ceiling for a voucher's face value: 30% of the donation, like any return gift.
+pub const MAX_VOUCHER_RATIO: BasisPoints = BasisPoints(3000);
+
+/// A municipality's voucher settings *(configurable)*.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct VoucherTerms {
+    /// Face value as a share of the donation; anything above [`MAX_VOUCHER_RATIO`] is capped.
+    pub ratio: BasisPoints,
+    /// Days of validity after the Japan date of issue.
+    pub validity_days: u32,
+}
+
+impl Default for VoucherTerms {
+    /// The ward's scheme: 30%, valid 365 days.
+    fn default() -> Self {
+        Self {
+            ratio: MAX_VOUCHER_RATIO,
+            validity_days: 365,
+        }
+    }
+}
+
+impl VoucherTerms {
+    /// floor(donation × ratio), with the ratio capped at 30% so a misconfiguration can never
+    /// break the return-ratio rule.
+    pub fn face_value(&self, donation: Yen) -> Yen {
+        donation.share(self.ratio.min(MAX_VOUCHER_RATIO))
+    }
+
+    /// The last instant of the Japan day `validity_days` after the Japan date of issue
+    /// (23:59:59.999999 JST, as UTC).
+    pub fn expires_at(&self, issued_at: DateTime<Utc>) -> DateTime<Utc> {
+        let issued_on = japan_date(issued_at);
+        // Only overflows past chrono's year 262143; keep the issue date then rather than panic.
+        let last_day = issued_on
+            .checked_add_days(Days::new(u64::from(self.validity_days)))
+            .unwrap_or(issued_on);
+        end_of_japan_day(last_day)
+    }
+}
+
+/// A voucher is usable up to and including `expires_at`.
+pub fn is_expired(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now > expires_at
+}
+
+/// Whether two instants fall on the same Japan date (a redemption may be reversed only the
+/// day it was made).
+pub fn same_japan_day(a: DateTime<Utc>, b: DateTime<Utc>) -> bool {
+    japan_date(a) == japan_date(b)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use crate::domain::calendar::japan_offset;
+    use chrono::{TimeDelta, TimeZone};
+
+    fn jst(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
+        japan_offset()
+            .with_ymd_and_hms(y, m, d, h, min, s)
+            .single()
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn face_value_tiers() {
+        let terms = VoucherTerms::default();
+        for (donation, face) in [
+            (10_000, 3_000),
+            (30_000, 9_000),
+            (50_000, 15_000),
+            (100_000, 30_000),
+        ] {
+            assert_eq!(terms.face_value(Yen(donation)), Yen(face));
+        }
+    }
+
+    #[test]
+    fn face_value_floors() {
+        let terms = VoucherTerms::default();
+        assert_eq!(terms.face_value(Yen(10_001)), Yen(3_000));
+        assert_eq!(terms.face_value(Yen(3)), Yen(0));
+    }
+
+    #[test]
+    fn lower_ratio_is_used_and_higher_is_capped() {
+        let lower = VoucherTerms {
+            ratio: BasisPoints(2000),
+            validity_days: 365,
+        };
+        assert_eq!(lower.face_value(Yen(10_000)), Yen(2_000));
+        let over = VoucherTerms {
+            ratio: BasisPoints(5000),
+            validity_days: 365,
+        };
+        assert_eq!(over.face_value(Yen(10_000)), Yen(3_000));
+    }
+
+    #[test]
+    fn expiry_is_the_end_of_the_japan_day() {
+        let terms = VoucherTerms::default();
+        let issued = jst(2025, 7, 14, 23, 30, 0);
+        let expires = terms.expires_at(issued);
+        assert_eq!(
+            expires,
+            "2026-07-14T23:59:59.999999+09:00"
+                .parse::<DateTime<Utc>>()
+                .unwrap()
+        );
+        assert!(!is_expired(expires, expires));
+        assert!(is_expired(expires, expires + TimeDelta::microseconds(1)));
+        assert!(!is_expired(expires, jst(2026, 7, 14, 23, 59, 59)));
+        assert!(is_expired(expires, jst(2026, 7, 15, 0, 0, 0)));
+    }
+
+    #[test]
+    fn expiry_uses_the_japan_date_not_the_utc_date() {
+        // 00:30 JST on 15 July is still 14 July in UTC.
+        let issued = jst(2025, 7, 15, 0, 30, 0);
+        let terms = VoucherTerms {
+            ratio: MAX_VOUCHER_RATIO,
+            validity_days: 1,
+        };
+        assert_eq!(
+            terms.expires_at(issued),
+            jst(2025, 7, 16, 23, 59, 59) + TimeDelta::microseconds(999_999)
+        );
+    }
+
+    #[test]
+    fn same_japan_day_follows_jst_midnight() {
+        let morning = jst(2025, 7, 14, 0, 0, 0);
+        let night = jst(2025, 7, 14, 23, 59, 59);
+        assert!(same_japan_day(morning, night));
+        assert!(!same_japan_day(night, jst(2025, 7, 15, 0, 0, 0)));
+        // Same UTC date (2025-07-14), different Japan dates.
+        let a: DateTime<Utc> = "2025-07-14T14:00:00Z".parse().unwrap();
+        let b: DateTime<Utc> = "2025-07-14T16:00:00Z".parse().unwrap();
+        assert!(!same_japan_day(a, b));
+    }
+}

@@ -1,0 +1,212 @@
+//! The one error type of the service and its problem+json (RFC 9457) rendering.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::FieldError;
+
+/// Every failure a request can meet. Each carries a stable machine-readable `code`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The request was understood and refused; `detail` is safe to show the client.
+    #[error("{code}: {detail}")]
+    Rejected {
+        status: StatusCode,
+        code: &'static str,
+        detail: String,
+    },
+    /// One or more input fields are invalid.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// Throttled; the client may retry after the given number of seconds.
+    #[error("{code}: too many requests")]
+    Throttled {
+        code: &'static str,
+        detail: String,
+        retry_after_seconds: i64,
+    },
+    /// The database is unreachable or its pool is exhausted.
+    #[error("service unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    /// Anything unexpected: logged with its cause, answered with an opaque 500.
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Error::Rejected {
+            status,
+            code,
+            detail: detail.into(),
+        }
+    }
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, detail)
+    }
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+    pub fn not_found(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, detail)
+    }
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, detail)
+    }
+    pub fn gone(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::GONE, code, detail)
+    }
+    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+    }
+    /// A single invalid field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Error::Validation(vec![FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
+    }
+    pub fn internal(message: &'static str) -> Self {
+        Error::Internal(anyhow::anyhow!(message))
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Rejected { code, .. } | Error::Throttled { code, .. } => code,
+            Error::Validation(_) => "validation_failed",
+            Error::Unavailable(_) => "service_unavailable",
+            Error::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Self {
+        Error::Internal(anyhow::Error::new(e).context("database query failed"))
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for Error {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        Error::Unavailable(anyhow::Error::new(e).context("no database connection"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for Error {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        Error::Internal(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}
+
+/// The problem+json body. `errors` appears only for validation failures.
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type (relative, stable per `code`).
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable snake_case code for programs.
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<ProblemField>>,
+}
+
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
+pub struct ProblemField {
+    pub field: String,
+    pub message: String,
+}
+
+/// Builds a problem+json response; used by `Error` and by the handlers of actix's own errors.
+pub fn problem_response(
+    status: StatusCode,
+    code: &str,
+    detail: &str,
+    errors: Option<Vec<ProblemField>>,
+) -> HttpResponse {
+    let body = Problem {
+        problem_type: format!("/problems/{code}"),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        detail: detail.to_owned(),
+        code: code.to_owned(),
+        errors,
+    };
+    HttpResponse::build(status)
+        .content_type("application/problem+json")
+        .json(body)
+}
+
+impl ResponseError for Error {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Error::Rejected { status, .. } => *status,
+            Error::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        match self {
+            Error::Rejected { code, detail, .. } => problem_response(status, code, detail, None),
+            Error::Validation(fields) => problem_response(
+                status,
+                self.code(),
+                "One or more fields are invalid.",
+                Some(
+                    fields
+                        .iter()
+                        .map(|f| ProblemField {
+                            field: f.field.clone(),
+                            message: f.message.clone(),
+                        })
+                        .collect(),
+                ),
+            ),
+            Error::Throttled {
+                code,
+                detail,
+                retry_after_seconds,
+            } => {
+                let mut response = problem_response(status, code, detail, None);
+                if let Ok(value) =
+                    header::HeaderValue::from_str(&retry_after_seconds.max(&1).to_string())
+                {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+                response
+            }
+            Error::Unavailable(cause) => {
+                tracing::error!(error = ?cause, "database unavailable");
+                problem_response(
+                    status,
+                    self.code(),
+                    "The service is temporarily unavailable. Please retry shortly.",
+                    None,
+                )
+            }
+            Error::Internal(cause) => {
+                // The chain goes to the log; the client learns nothing internal.
+                tracing::error!(error = ?cause, "internal error");
+                problem_response(
+                    status,
+                    self.code(),
+                    "An unexpected error occurred. It has been logged.",
+                    None,
+                )
+            }
+        }
+    }
+}

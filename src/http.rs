@@ -1,0 +1,85 @@
+//! Small HTTP helpers shared by the feature routes: pagination and the client's address.
+
+use actix_web::HttpRequest;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::Error;
+
+pub const MAX_PER_PAGE: i64 = 100;
+
+#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// 1-based page number (default 1).
+    pub page: Option<i64>,
+    /// Items per page (default 20, at most 100).
+    pub per_page: Option<i64>,
+}
+
+/// A validated page request.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Paging {
+    pub fn from_query(page: Option<i64>, per_page: Option<i64>) -> Result<Paging, Error> {
+        let page = page.unwrap_or(1);
+        let per_page = per_page.unwrap_or(20);
+        if page < 1 {
+            return Err(Error::field("page", "must be 1 or more"));
+        }
+        if !(1..=MAX_PER_PAGE).contains(&per_page) {
+            return Err(Error::field("per_page", "must be between 1 and 100"));
+        }
+        Ok(Paging { page, per_page })
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.page - 1).saturating_mul(self.per_page)
+    }
+}
+
+impl PageQuery {
+    pub fn paging(&self) -> Result<Paging, Error> {
+        Paging::from_query(self.page, self.per_page)
+    }
+}
+
+/// `{"items": [...], "page", "per_page", "total"}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+}
+
+impl<T> Page<T> {
+    pub fn new(items: Vec<T>, paging: Paging, total: i64) -> Page<T> {
+        Page {
+            items,
+            page: paging.page,
+            per_page: paging.per_page,
+            total,
+        }
+    }
+}
+
+/// The client's address: the socket peer, or the first X-Forwarded-For entry behind a trusted proxy.
+pub fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
+    if trust_forwarded_for {
+        if let Some(first) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+        {
+            return first.trim().to_owned();
+        }
+    }
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}

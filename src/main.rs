@@ -1,0 +1,107 @@
+//! The `furusato` command: serve (default), migrate, admin create, demo.
+
+use clap::{Parser, Subcommand};
+
+use furusato::auth::{self, password, Role};
+use furusato::config::Settings;
+use furusato::db::write_transaction;
+use furusato::startup::{self, Application};
+
+#[derive(Parser)]
+#[command(
+    name = "furusato",
+    version,
+    about = "Hometown-tax donation service (ふるさと納税)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the Shinagawa demo data set (does nothing if the catalogue is not empty).
+    Demo,
+    /// Manage staff logins.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin login and print its generated password once.
+    Create {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("furusato: {e}");
+            std::process::exit(2);
+        }
+    };
+    furusato::telemetry::init(&settings.log);
+    if let Err(e) = run(cli.command.unwrap_or(Command::Serve), settings) {
+        eprintln!("furusato: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => serve(settings),
+        Command::Migrate => {
+            startup::database(&settings)?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Demo => {
+            let db = startup::database(&settings)?;
+            let mut conn = db.get()?;
+            if furusato::demo::load_if_empty(&mut conn, &settings)? {
+                println!("demo data loaded");
+            } else {
+                println!("catalogue not empty; nothing loaded");
+            }
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Create { email },
+        } => {
+            let db = startup::database(&settings)?;
+            let email = auth::normalize_email(&email);
+            if !email.contains('@') {
+                anyhow::bail!("--email must be an email address");
+            }
+            let generated = password::generate_password();
+            let hash = password::hash_password(&generated, &settings.auth)?;
+            let mut conn = db.get()?;
+            write_transaction(&mut conn, |c| {
+                auth::store::insert_user(c, &email, &hash, Role::Admin, None)
+            })
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("admin {email} created; password (shown once): {generated}");
+            Ok(())
+        }
+    }
+}
+
+#[actix_web::main]
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let host = settings.server.host.clone();
+    let app = Application::build(settings).await?;
+    tracing::info!("listening on http://{host}:{}", app.port());
+    app.run_until_stopped().await?;
+    Ok(())
+}

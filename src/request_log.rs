@@ -1,0 +1,43 @@
+//! One log line per request: request id, method, route template, status, latency. Never the raw
+//! path or query (they may hold voucher codes or tokens), never bodies.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use tracing::Instrument;
+use uuid::Uuid;
+
+pub async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id = Uuid::new_v4().to_string();
+    let method = req.method().to_string();
+    let span = tracing::info_span!("request", request_id = %request_id);
+    let started = Instant::now();
+    let result = next.call(req).instrument(span.clone()).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let _entered = span.enter();
+    match result {
+        Ok(mut res) => {
+            let route = res
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "<unmatched>".to_owned());
+            let status = res.status().as_u16();
+            tracing::info!(%method, %route, status, latency_ms = format!("{latency_ms:.1}"), "request");
+            if let Ok(value) = HeaderValue::from_str(&request_id) {
+                res.headers_mut()
+                    .insert(HeaderName::from_static("x-request-id"), value);
+            }
+            Ok(res)
+        }
+        Err(e) => {
+            tracing::warn!(%method, status = e.as_response_error().status_code().as_u16(), latency_ms = format!("{latency_ms:.1}"), "request failed");
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! Builds the application: database, migrations, bootstrap, HTTP server on its own listener.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::dev::{ResourceDef, Server, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use secrecy::ExposeSecret;
+use tokio::sync::watch;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::{problem_response, Error};
+use crate::state::AppState;
+use crate::{auth, background, bootstrap, health, openapi, request_log};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects, migrates, bootstraps and binds. `server.port = 0` picks a free port (tests).
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let db = Db::new(&settings.database)?;
+        let state = AppState::new(settings, db);
+        let prepare = state.clone();
+        tokio::task::spawn_blocking(move || bootstrap::prepare_database(&prepare)).await??;
+
+        let settings = state.settings.clone();
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
+        let port = listener.local_addr()?.port();
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || build_app(app_state.clone()))
+            .listen(listener)?
+            .shutdown_timeout(30);
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the server stops (SIGTERM/SIGINT), running the background workers beside it.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let workers = background::spawn(self.state.clone(), stop_rx);
+        let result = self.server.await;
+        // The workers finish the item in hand, then stop.
+        let _ = stop_tx.send(true);
+        for worker in workers {
+            let _ = worker.await;
+        }
+        result
+    }
+}
+
+/// Path templates of every documented route with their methods, to tell 405 from 404.
+struct KnownRoutes(Vec<(ResourceDef, Vec<Method>)>);
+
+fn known_routes(api: &utoipa::openapi::OpenApi) -> KnownRoutes {
+    KnownRoutes(
+        api.paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    (&item.get, Method::GET),
+                    (&item.post, Method::POST),
+                    (&item.put, Method::PUT),
+                    (&item.patch, Method::PATCH),
+                    (&item.delete, Method::DELETE),
+                ]
+                .into_iter()
+                .filter(|(op, _)| op.is_some())
+                .map(|(_, m)| m)
+                .collect();
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect(),
+    )
+}
+
+/// Unknown routes (404) and known routes with the wrong method (405), as problem+json.
+async fn not_found(req: HttpRequest, routes: web::Data<KnownRoutes>) -> HttpResponse {
+    let allowed: Vec<String> = routes
+        .0
+        .iter()
+        .filter(|(def, _)| def.is_match(req.path()))
+        .flat_map(|(_, methods)| methods.iter().map(|m| m.to_string()))
+        .collect();
+    if allowed.is_empty() {
+        return problem_response(
+            StatusCode::NOT_FOUND,
+            "route_not_found",
+            "No such route. See /api/openapi.json.",
+            None,
+        );
+    }
+    let mut response = problem_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        &format!(
+            "{} is not allowed here; use {}.",
+            req.method(),
+            allowed.join(", ")
+        ),
+        None,
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&allowed.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
+
+/// A stable code for error responses produced by actix itself (not by our `Error`).
+fn code_for_status(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "route_not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
+        s if s.is_server_error() => "internal_error",
+        _ => "request_failed",
+    }
+}
+
+/// Rewrites any error response that is not already problem+json, so clients see one shape.
+fn ensure_problem<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let detail = if status.is_server_error() {
+        "An unexpected error occurred. It has been logged.".to_owned()
+    } else {
+        match res.response().error() {
+            Some(e) => e.to_string(),
+            None => status.canonical_reason().unwrap_or("Error").to_owned(),
+        }
+    };
+    let (req, _) = res.into_parts();
+    let response = problem_response(status, code_for_status(status), &detail, None);
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}
+
+fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as J;
+    match err {
+        J::OverflowKnownLength { limit, .. } | J::Overflow { limit } => Error::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("The body is larger than {limit} bytes."),
+        ),
+        J::ContentType => Error::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the body as application/json.",
+        ),
+        J::Deserialize(e) if e.is_data() => Error::field("body", e.to_string()),
+        J::Deserialize(e) => {
+            Error::bad_request("malformed_json", format!("The body is not valid JSON: {e}"))
+        }
+        other => Error::bad_request("malformed_json", other.to_string()),
+    }
+    .into()
+}
+
+fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    Error::bad_request("invalid_query", format!("Invalid query string: {err}")).into()
+}
+
+fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    Error::bad_request("invalid_path", format!("Invalid path parameter: {err}")).into()
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let cors = origins
+        .iter()
+        .fold(Cors::default(), |c, o| c.allowed_origin(o));
+    cors.allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::ETAG, header::RETRY_AFTER])
+        .max_age(3600)
+}
+
+/// The whole route table; also used to produce the OpenAPI document without a server.
+pub fn api_routes<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>
+where
+    T: actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+{
+    app.configure(health::services)
+        .configure(crate::openapi_routes::services)
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .configure(auth::routes::services)
+                .configure(crate::catalogue::routes::services)
+                .configure(crate::catalogue::admin_routes::services),
+        )
+}
+
+/// The OpenAPI document of every registered route.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_, api) = api_routes(
+        App::new()
+            .into_utoipa_app()
+            .openapi(openapi::ApiDoc::openapi()),
+    )
+    .split_for_parts();
+    api
+}
+
+fn build_app(
+    state: AppState,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let server = state.settings.server.clone();
+    let (app, api) = api_routes(
+        App::new()
+            .into_utoipa_app()
+            .openapi(openapi::ApiDoc::openapi())
+            .app_data(web::Data::new(state.clone()))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(server.json_limit_bytes)
+                    .error_handler(json_error),
+            )
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .app_data(web::PayloadConfig::default().limit(server.upload_limit_bytes)),
+    )
+    .split_for_parts();
+    let routes = web::Data::new(known_routes(&api));
+    app.app_data(web::Data::new(crate::openapi_routes::Document(Arc::new(
+        api,
+    ))))
+    .app_data(routes)
+    .default_service(web::to(not_found))
+    .wrap(cors(&server.cors_origins))
+    .wrap(ErrorHandlers::new().default_handler(ensure_problem))
+    .wrap(actix_web::middleware::from_fn(request_log::log_request))
+}
+
+/// Used by the CLI: the pool with migrations applied.
+pub fn database(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::new(&settings.database)?;
+    db.migrate().map_err(|e| {
+        anyhow::anyhow!(
+            "{e} (database.url scheme: {})",
+            settings
+                .database
+                .url
+                .expose_secret()
+                .split(':')
+                .next()
+                .unwrap_or("?")
+        )
+    })?;
+    Ok(db)
+}

@@ -1,0 +1,184 @@
+//! Health, error shape, OpenAPI, and the two migration sets.
+
+use serde_json::Value;
+
+use crate::both_engines;
+use crate::helpers::{assert_problem, Engine, TestApp};
+
+async fn health_probes_answer(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let live = app.get("/health/live", None).await;
+    assert_eq!(live.status(), 200);
+    let ready = app.get("/health/ready", None).await;
+    assert_eq!(ready.status(), 200);
+    assert!(ready.headers().contains_key("x-request-id"));
+}
+
+async fn actix_errors_are_problem_json(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let login = app.url("/api/v1/auth/login");
+
+    let res = app
+        .client
+        .post(&login)
+        .header("content-type", "application/json")
+        .body("{\"email\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 400, "malformed_json").await;
+
+    let res = app
+        .client
+        .post(&login)
+        .header("content-type", "text/plain")
+        .body("email=a")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 415, "unsupported_media_type").await;
+
+    let big = format!("{{\"email\": \"{}\"}}", "x".repeat(2 * 1024 * 1024));
+    let res = app
+        .client
+        .post(&login)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 413, "payload_too_large").await;
+
+    let res = app
+        .client
+        .post(&login)
+        .json(&serde_json::json!({"email": 5}))
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(res, 422, "validation_failed").await;
+    assert!(body["errors"].is_array());
+
+    let res = app.get("/api/v1/no-such-thing", None).await;
+    assert_problem(res, 404, "route_not_found").await;
+
+    let res = app.get("/api/v1/auth/login", None).await;
+    assert_eq!(res.headers()["allow"], "POST");
+    assert_problem(res, 405, "method_not_allowed").await;
+}
+
+async fn openapi_documents_every_route(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let res = app.get("/api/openapi.json", None).await;
+    assert_eq!(res.status(), 200);
+    let doc: Value = res.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    for (method, path) in crate::contract_routes() {
+        let item = paths
+            .get(*path)
+            .unwrap_or_else(|| panic!("{path} missing from OpenAPI"));
+        assert!(
+            item.get(*method).is_some(),
+            "{method} {path} missing from OpenAPI"
+        );
+    }
+    // Each documented operation answers with something other than "no such route".
+    for (path, item) in paths {
+        let concrete = path
+            .replace("{id}", "00000000-0000-0000-0000-000000000000")
+            .replace("{code}", "AAAA")
+            .replace("{fiscal_year}", "2025");
+        for method in item.as_object().unwrap().keys() {
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let res = app
+                .client
+                .request(m, app.url(&concrete))
+                .send()
+                .await
+                .unwrap();
+            if res.status() == 404 {
+                let body: Value = res.json().await.unwrap();
+                assert_ne!(
+                    body["code"], "route_not_found",
+                    "{method} {path} is documented but not routed"
+                );
+            }
+        }
+    }
+}
+
+both_engines!(
+    health_probes_answer,
+    actix_errors_are_problem_json,
+    openapi_documents_every_route
+);
+
+/// Readiness turns 503 when the database goes away (PostgreSQL: the database is dropped).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_fails_when_the_database_is_gone_postgres() {
+    use diesel::prelude::*;
+    let Some(server) = crate::helpers::postgres_url() else {
+        return;
+    };
+    let app = TestApp::spawn(Engine::Postgres).await;
+    assert_eq!(app.get("/health/ready", None).await.status(), 200);
+    let name = app.database_url.rsplit('/').next().unwrap().to_owned();
+    let mut conn = diesel::PgConnection::establish(&server).unwrap();
+    diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .unwrap();
+    let res = app.get("/health/ready", None).await;
+    let body = assert_problem(res, 503, "service_unavailable").await;
+    assert!(
+        !body["detail"].as_str().unwrap().contains(&name),
+        "no internals in 5xx bodies"
+    );
+}
+
+/// Both migration sets produce the same tables and columns.
+#[test]
+fn migration_sets_define_the_same_columns() {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    #[derive(QueryableByName, PartialEq, Eq, PartialOrd, Ord, Debug)]
+    struct Column {
+        #[diesel(sql_type = Text)]
+        table_name: String,
+        #[diesel(sql_type = Text)]
+        column_name: String,
+    }
+
+    let Some(_) = crate::helpers::postgres_url() else {
+        return;
+    };
+    let (_sqlite_db, sqlite_url) = crate::helpers::TestDatabase::create(Engine::Sqlite);
+    let (_pg_db, pg_url) = crate::helpers::TestDatabase::create(Engine::Postgres);
+    let columns = |url: &str| -> Vec<Column> {
+        let mut conn = furusato::db::DbConnection::open(url, 5000).unwrap();
+        furusato::db::run_migrations(&mut conn).unwrap();
+        let mut cols: Vec<Column> = match &mut conn {
+            furusato::db::DbConnection::Sqlite(c) => diesel::sql_query(
+                "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m \
+                 JOIN pragma_table_info(m.name) p WHERE m.type = 'table' \
+                 AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '__diesel%'",
+            )
+            .load(c)
+            .unwrap(),
+            furusato::db::DbConnection::Postgres(c) => diesel::sql_query(
+                "SELECT table_name::text AS table_name, column_name::text AS column_name \
+                 FROM information_schema.columns WHERE table_schema = 'public' \
+                 AND table_name NOT LIKE '__diesel%'",
+            )
+            .load(c)
+            .unwrap(),
+        };
+        cols.sort();
+        cols
+    };
+    let sqlite = columns(&sqlite_url);
+    let postgres = columns(&pg_url);
+    assert!(sqlite.len() > 10);
+    assert_eq!(sqlite, postgres);
+}

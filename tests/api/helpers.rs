@@ -1,0 +1,289 @@
+//! Test harness: spawns the real application on port 0 against a fresh database per test.
+#![allow(dead_code)] // helpers serve many test modules; not every test uses every helper
+
+use std::sync::Once;
+
+use diesel::prelude::*;
+use furusato::auth::{password, store, Role};
+use furusato::config::Settings;
+use furusato::db::{write_transaction, Db, DbConnection};
+use furusato::startup::Application;
+use reqwest::{Response, StatusCode};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+
+/// Generates a `sqlite` and a `postgres` test from each `async fn name(engine: Engine)`.
+#[macro_export]
+macro_rules! both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Engine::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::helpers::postgres_url().is_some() {
+                    super::$name($crate::helpers::Engine::Postgres).await
+                }
+            }
+        }
+    )*};
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+pub const ADMIN_EMAIL: &str = "admin@city.shinagawa.example";
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+
+/// The PostgreSQL server for tests, if configured. Without it, says once that the half is skipped.
+pub fn postgres_url() -> Option<String> {
+    static SAID: Once = Once::new();
+    let url = std::env::var("FURUSATO_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        SAID.call_once(|| {
+            eprintln!(
+                "NOTE: FURUSATO_TEST_POSTGRES_URL is not set: the PostgreSQL half of every test was SKIPPED"
+            );
+        });
+    }
+    url
+}
+
+/// A database that exists for one test and is removed afterwards.
+pub enum TestDatabase {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { server_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub fn create(engine: Engine) -> (TestDatabase, String) {
+        match engine {
+            Engine::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}/test.sqlite3", dir.path().display());
+                (TestDatabase::Sqlite(dir), url)
+            }
+            Engine::Postgres => {
+                let server_url = postgres_url().expect("FURUSATO_TEST_POSTGRES_URL");
+                let name = format!("furusato_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = PgConnection::establish(&server_url)
+                    .expect("FURUSATO_TEST_POSTGRES_URL is set but PostgreSQL does not answer");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create test database");
+                let url = replace_database(&server_url, &name);
+                (TestDatabase::Postgres { server_url, name }, url)
+            }
+        }
+    }
+}
+
+fn replace_database(server_url: &str, name: &str) -> String {
+    let (base, query) = match server_url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (server_url, String::new()),
+    };
+    let authority_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    format!("{base}/{name}{query}")
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { server_url, name } = self {
+            if let Ok(mut conn) = PgConnection::establish(server_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+    }
+}
+
+/// Settings for a test app: port 0, quiet, no demo data, no mail worker.
+pub fn test_settings(database_url: &str) -> Settings {
+    let mut s = Settings::defaults_with(&[]).expect("default settings");
+    s.server.port = 0;
+    s.server.workers = 2;
+    s.database.url = SecretString::from(database_url.to_owned());
+    s.database.pool_size = 12;
+    s.demo = false;
+    s.email.worker_enabled = false;
+    s.log.level = "warn".into();
+    s
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub engine: Engine,
+    pub client: reqwest::Client,
+    pub settings: Settings,
+    pub db: Db,
+    pub database_url: String,
+    // Dropped last: removes the database.
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn spawn(engine: Engine) -> TestApp {
+        Self::spawn_with(engine, |_| {}).await
+    }
+
+    pub async fn spawn_with(engine: Engine, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let (database, url) = TestDatabase::create(engine);
+        let mut settings = test_settings(&url);
+        adjust(&mut settings);
+        let address = start_instance(settings.clone()).await;
+        let db = Db::new(&settings.database).expect("pool");
+        TestApp {
+            address,
+            engine,
+            client: client(),
+            settings,
+            db,
+            database_url: url,
+            _database: database,
+        }
+    }
+
+    /// Another instance of the service on the same database (multi-instance behaviour).
+    pub async fn another_instance(&self) -> String {
+        start_instance(self.settings.clone()).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn conn(&self) -> furusato::db::PooledDb {
+        self.db.get().expect("test connection")
+    }
+
+    pub fn create_user(
+        &self,
+        email: &str,
+        password_text: &str,
+        role: Role,
+        partner_id: Option<&str>,
+    ) {
+        let hash = password::hash_password(password_text, &self.settings.auth).expect("hash");
+        let mut conn = self.conn();
+        write_transaction(&mut conn, |c: &mut DbConnection| {
+            store::insert_user(c, email, &hash, role, partner_id)
+        })
+        .expect("insert user");
+    }
+
+    pub async fn login(&self, email: &str, password_text: &str) -> Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": password_text}))
+            .send()
+            .await
+            .expect("login request")
+    }
+
+    /// Creates the test admin (once) and returns a fresh token.
+    pub async fn admin_token(&self) -> String {
+        let exists = {
+            use furusato::db::schema::users;
+            let mut conn = self.conn();
+            users::table
+                .filter(users::email.eq(ADMIN_EMAIL))
+                .count()
+                .get_result::<i64>(&mut *conn)
+                .expect("count")
+                > 0
+        };
+        if !exists {
+            self.create_user(ADMIN_EMAIL, ADMIN_PASSWORD, Role::Admin, None);
+        }
+        let res = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json::<Value>().await.expect("json")["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("GET")
+    }
+
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        let mut req = self.client.request(method, self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.send_json(reqwest::Method::POST, path, token, body)
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.send_json(reqwest::Method::PATCH, path, token, body)
+            .await
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .expect("http client")
+}
+
+async fn start_instance(settings: Settings) -> String {
+    let app = Application::build(settings)
+        .await
+        .expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    address
+}
+
+/// Asserts a problem+json answer with the given status and code; returns the body.
+pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
+    assert_eq!(
+        res.status().as_u16(),
+        status,
+        "status for expected code {code}"
+    );
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "content type {content_type}"
+    );
+    let body: Value = res.json().await.expect("problem body");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
+    body
+}
