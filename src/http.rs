@@ -83,3 +83,27 @@ pub fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|| "unknown".to_owned())
 }
+
+/// For PATCH bodies: distinguishes an absent field (`None`) from an explicit null (`Some(None)`).
+pub fn patch_field<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Whether an `If-None-Match` header matches the entity tag.
+pub fn etag_matches(req: &HttpRequest, etag: &str) -> bool {
+    let Some(header) = req
+        .headers()
+        .get(actix_web::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == etag)
+}

@@ -278,6 +278,7 @@ fn build_app(
     ))))
     .app_data(routes)
     .default_service(web::to(not_found))
+    .wrap(actix_web::middleware::from_fn(auth::extractors::role_gate))
     .wrap(cors(&server.cors_origins))
     .wrap(ErrorHandlers::new().default_handler(ensure_problem))
     .wrap(actix_web::middleware::from_fn(request_log::log_request))

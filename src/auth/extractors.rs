@@ -3,7 +3,10 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
 
 use super::{store, tokens, Role};
 use crate::error::Error;
@@ -45,6 +48,10 @@ fn unauthenticated() -> Error {
 }
 
 async fn authenticate(req: HttpRequest) -> Result<AuthUser, Error> {
+    // The role gate below may already have authenticated this request.
+    if let Some(user) = req.extensions().get::<AuthUser>() {
+        return Ok(user.clone());
+    }
     let token = bearer_token(&req).ok_or_else(unauthenticated)?;
     let state = req
         .app_data::<web::Data<AppState>>()
@@ -105,4 +112,32 @@ impl FromRequest for PartnerUser {
             }
         })
     }
+}
+
+/// Checks the role required by a path prefix before anything reads the body, so an unauthorised
+/// client always gets 401/403 rather than a validation error about a body it may not send.
+pub async fn role_gate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let path = req.path();
+    let required = if path.starts_with("/api/v1/admin/") {
+        Some(Role::Admin)
+    } else if path.starts_with("/api/v1/partner/") {
+        Some(Role::Partner)
+    } else {
+        None
+    };
+    if let Some(role) = required {
+        let user = authenticate(req.request().clone()).await?;
+        if user.role != role {
+            return Err(match role {
+                Role::Admin => Error::forbidden("This needs a tax-division staff login."),
+                Role::Partner => Error::forbidden("This needs a partner business login."),
+            }
+            .into());
+        }
+        req.extensions_mut().insert(user);
+    }
+    next.call(req).await
 }

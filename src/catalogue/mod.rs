@@ -3,3 +3,32 @@
 pub mod admin_routes;
 pub mod cache;
 pub mod routes;
+pub mod store;
+pub mod types;
+
+use crate::domain::gift::GiftRuleError;
+use crate::domain::money::Yen;
+use crate::error::Error;
+
+/// The HTTP answer to a broken gift rule.
+pub fn rule_error(e: GiftRuleError, amount: i64) -> Error {
+    match e {
+        GiftRuleError::Invalid(fields) => Error::Validation(fields),
+        GiftRuleError::ReturnRatioExceeded {
+            max_procurement_cost,
+        } => Error::unprocessable(
+            "return_ratio_exceeded",
+            format!(
+                "The procurement cost may be at most 30% of the donation amount: at most {} for a donation of {}.",
+                max_procurement_cost,
+                Yen(amount)
+            ),
+        ),
+        GiftRuleError::ProhibitedWording { word } => Error::unprocessable(
+            "prohibited_wording",
+            format!(
+                "「{word}」 may not appear in a gift's name or description (advertising rules since October 2024)."
+            ),
+        ),
+    }
+}

@@ -62,4 +62,146 @@ diesel::table! {
 diesel::joinable!(users -> businesses (partner_id));
 diesel::joinable!(sessions -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(businesses, users, sessions, rate_limits, audit_log);
+diesel::table! {
+    gifts (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        description -> Text,
+        category -> Text,
+        amount -> BigInt,
+        procurement_cost -> BigInt,
+        shipping_cost -> BigInt,
+        vendor_id -> Text,
+        stock -> Nullable<BigInt>,
+        available_from -> Nullable<Date>,
+        available_until -> Nullable<Date>,
+        status -> Text,
+        local_basis -> Nullable<Text>,
+        image_url -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    purposes (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    catalogue_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
+diesel::joinable!(gifts -> businesses (vendor_id));
+
+diesel::table! {
+    donations (id) {
+        id -> Text,
+        kind -> Text,
+        status -> Text,
+        amount -> BigInt,
+        gift_id -> Nullable<Text>,
+        quantity -> Integer,
+        organization_id -> Nullable<Text>,
+        purpose_id -> Nullable<Text>,
+        channel -> Text,
+        external_id -> Nullable<Text>,
+        donor_name -> Text,
+        donor_name_kana -> Text,
+        donor_email -> Text,
+        donor_phone -> Text,
+        donor_postal_code -> Text,
+        donor_prefecture -> Text,
+        donor_city -> Text,
+        donor_address_line -> Text,
+        one_stop -> Bool,
+        access_token_hash -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        hold_until -> Nullable<Timestamp>,
+        paid_at -> Nullable<Timestamp>,
+        received_on -> Nullable<Date>,
+        payment_method -> Nullable<Text>,
+        provider_reference -> Nullable<Text>,
+        receipt_number -> Nullable<Text>,
+        receipt_issue_count -> Integer,
+        receipt_voided_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+        cancel_reason -> Nullable<Text>,
+        refunded_at -> Nullable<Timestamp>,
+        refund_reason -> Nullable<Text>,
+        attention -> Nullable<Text>,
+        import_id -> Nullable<Text>,
+        import_flags -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    receipt_counters (fiscal_year) {
+        fiscal_year -> Integer,
+        last_number -> BigInt,
+    }
+}
+
+diesel::table! {
+    payment_events (id) {
+        id -> Text,
+        donation_id -> Text,
+        event_type -> Text,
+        amount -> BigInt,
+        outcome -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (scope, idempotency_key) {
+        scope -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        status_code -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(donations -> gifts (gift_id));
+diesel::joinable!(donations -> organizations (organization_id));
+diesel::joinable!(donations -> purposes (purpose_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    businesses,
+    users,
+    sessions,
+    rate_limits,
+    audit_log,
+    gifts,
+    organizations,
+    purposes,
+    catalogue_version,
+    donations,
+    receipt_counters,
+    payment_events,
+    idempotency_keys,
+);

@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod donor;
+pub mod gift;
 pub mod gift_rules;
 pub mod money;
 pub mod projection;

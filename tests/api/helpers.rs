@@ -266,10 +266,11 @@ async fn start_instance(settings: Settings) -> String {
 
 /// Asserts a problem+json answer with the given status and code; returns the body.
 pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
+    let url = res.url().to_string();
     assert_eq!(
         res.status().as_u16(),
         status,
-        "status for expected code {code}"
+        "status for expected code {code} at {url}"
     );
     let content_type = res
         .headers()

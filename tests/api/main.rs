@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod catalogue;
 mod foundation;
 
 /// The routes of the API contract (`api.md`) implemented so far: (method, OpenAPI path).
@@ -14,5 +15,28 @@ pub fn contract_routes() -> &'static [(&'static str, &'static str)] {
         ("get", "/api/openapi.json"),
         ("post", "/api/v1/auth/login"),
         ("post", "/api/v1/auth/logout"),
+        ("get", "/api/v1/gifts"),
+        ("get", "/api/v1/gifts/{id}"),
+        ("get", "/api/v1/organizations"),
+        ("get", "/api/v1/purposes"),
+        ("post", "/api/v1/admin/gifts"),
+        ("get", "/api/v1/admin/gifts"),
+        ("get", "/api/v1/admin/gifts/{id}"),
+        ("patch", "/api/v1/admin/gifts/{id}"),
+        ("delete", "/api/v1/admin/gifts/{id}"),
+        ("post", "/api/v1/admin/organizations"),
+        ("get", "/api/v1/admin/organizations"),
+        ("patch", "/api/v1/admin/organizations/{id}"),
+        ("delete", "/api/v1/admin/organizations/{id}"),
+        ("post", "/api/v1/admin/purposes"),
+        ("get", "/api/v1/admin/purposes"),
+        ("patch", "/api/v1/admin/purposes/{id}"),
+        ("delete", "/api/v1/admin/purposes/{id}"),
+        ("post", "/api/v1/admin/businesses"),
+        ("get", "/api/v1/admin/businesses"),
+        ("patch", "/api/v1/admin/businesses/{id}"),
+        ("post", "/api/v1/admin/partners"),
+        ("get", "/api/v1/admin/partners"),
+        ("get", "/api/v1/admin/audit-log"),
     ]
 }

@@ -1,0 +1,4 @@
+DROP TABLE catalogue_version;
+DROP TABLE purposes;
+DROP TABLE organizations;
+DROP TABLE gifts;

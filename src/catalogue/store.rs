@@ -1,0 +1,539 @@
+//! Catalogue queries: gifts, organisations, purposes, businesses, the catalogue version.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::types::{AdminGift, Business, NamedItem, PublicGift, VendorRef};
+use crate::db::schema::{businesses, catalogue_version, donations, gifts, organizations, purposes};
+use crate::db::{is_unique_violation, now, DbConnection};
+use crate::domain::gift::{Category, GiftStatus, GiftTerms};
+use crate::error::{Error, Result};
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = gifts)]
+pub struct GiftRow {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub category: String,
+    pub amount: i64,
+    pub procurement_cost: i64,
+    pub shipping_cost: i64,
+    pub vendor_id: String,
+    pub stock: Option<i64>,
+    pub available_from: Option<NaiveDate>,
+    pub available_until: Option<NaiveDate>,
+    pub status: String,
+    pub local_basis: Option<String>,
+    pub image_url: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl GiftRow {
+    pub fn category(&self) -> Result<Category> {
+        Category::parse(&self.category).ok_or_else(|| Error::internal("unknown gift category"))
+    }
+
+    pub fn status(&self) -> Result<GiftStatus> {
+        GiftStatus::parse(&self.status).ok_or_else(|| Error::internal("unknown gift status"))
+    }
+
+    pub fn terms(&self) -> GiftTerms {
+        GiftTerms {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            amount: self.amount,
+            procurement_cost: self.procurement_cost,
+            shipping_cost: self.shipping_cost,
+            stock: self.stock,
+            available_from: self.available_from,
+            available_until: self.available_until,
+            image_url: self.image_url.clone(),
+        }
+    }
+
+    /// Published and inside its availability window on the given Japan date.
+    pub fn is_offered_on(&self, today: NaiveDate) -> bool {
+        self.status == GiftStatus::Published.as_str()
+            && self.available_from.is_none_or(|from| from <= today)
+            && self.available_until.is_none_or(|until| until >= today)
+    }
+
+    pub fn public(&self, vendor_name: &str) -> Result<PublicGift> {
+        Ok(PublicGift {
+            id: self.id.clone(),
+            code: self.code.clone(),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            category: self.category()?,
+            amount: self.amount,
+            vendor: VendorRef {
+                id: self.vendor_id.clone(),
+                name: vendor_name.to_owned(),
+            },
+            stock_remaining: self.stock,
+            available_from: self.available_from,
+            available_until: self.available_until,
+            image_url: self.image_url.clone(),
+        })
+    }
+
+    pub fn admin(&self, vendor_name: &str) -> Result<AdminGift> {
+        Ok(AdminGift {
+            public: self.public(vendor_name)?,
+            procurement_cost: self.procurement_cost,
+            shipping_cost: self.shipping_cost,
+            stock: self.stock,
+            status: self.status()?,
+            local_basis: self.local_basis.clone(),
+            created_at: self.created_at.and_utc(),
+            updated_at: self.updated_at.and_utc(),
+        })
+    }
+}
+
+/// Public catalogue filters, already validated.
+#[derive(Debug, Clone, Default)]
+pub struct PublicFilter {
+    pub category: Option<Category>,
+    pub q: Option<String>,
+    pub min_amount: Option<i64>,
+    pub max_amount: Option<i64>,
+    pub in_stock: Option<bool>,
+}
+
+/// Escapes LIKE wildcards so a search for "100%" means the text "100%".
+fn like_pattern(q: &str) -> String {
+    let escaped = q
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Every published gift offered on `today` that matches the filter, with its vendor's name.
+pub fn offered_gifts(
+    conn: &mut DbConnection,
+    filter: &PublicFilter,
+    today: NaiveDate,
+) -> Result<Vec<(GiftRow, String)>> {
+    let mut query = gifts::table
+        .inner_join(businesses::table)
+        .filter(gifts::status.eq(GiftStatus::Published.as_str()))
+        .filter(
+            gifts::available_from
+                .is_null()
+                .or(gifts::available_from.le(today)),
+        )
+        .filter(
+            gifts::available_until
+                .is_null()
+                .or(gifts::available_until.ge(today)),
+        )
+        .select((GiftRow::as_select(), businesses::name))
+        .into_boxed();
+    if let Some(category) = filter.category {
+        query = query.filter(gifts::category.eq(category.as_str()));
+    }
+    if let Some(min) = filter.min_amount {
+        query = query.filter(gifts::amount.ge(min));
+    }
+    if let Some(max) = filter.max_amount {
+        query = query.filter(gifts::amount.le(max));
+    }
+    match filter.in_stock {
+        Some(true) => query = query.filter(gifts::stock.is_null().or(gifts::stock.gt(0))),
+        Some(false) => query = query.filter(gifts::stock.eq(0)),
+        None => {}
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = like_pattern(q);
+        query = query.filter(
+            lower(gifts::name)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(gifts::description).like(pattern).escape('\\')),
+        );
+    }
+    Ok(query.order(gifts::code.asc()).load(conn)?)
+}
+
+/// Paid donations per gift since the given instant (for the `popular` sort).
+pub fn popularity(conn: &mut DbConnection, since: NaiveDateTime) -> Result<HashMap<String, i64>> {
+    let rows: Vec<(Option<String>, i64)> = donations::table
+        .filter(donations::status.eq("paid"))
+        .filter(donations::gift_id.is_not_null())
+        .filter(donations::paid_at.ge(since))
+        .group_by(donations::gift_id)
+        .select((donations::gift_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, n)| id.map(|id| (id, n)))
+        .collect())
+}
+
+pub fn popularity_window_start() -> NaiveDateTime {
+    now() - Duration::days(90)
+}
+
+pub fn find_gift(conn: &mut DbConnection, id: &str) -> Result<Option<(GiftRow, String)>> {
+    Ok(gifts::table
+        .inner_join(businesses::table)
+        .filter(gifts::id.eq(id))
+        .select((GiftRow::as_select(), businesses::name))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn admin_gifts(
+    conn: &mut DbConnection,
+    status: Option<GiftStatus>,
+    category: Option<Category>,
+    vendor_id: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<(GiftRow, String)>, i64)> {
+    let build = || {
+        let mut q = gifts::table.inner_join(businesses::table).into_boxed();
+        if let Some(s) = status {
+            q = q.filter(gifts::status.eq(s.as_str()));
+        }
+        if let Some(c) = category {
+            q = q.filter(gifts::category.eq(c.as_str()));
+        }
+        if let Some(v) = vendor_id {
+            q = q.filter(gifts::vendor_id.eq(v.to_owned()));
+        }
+        q
+    };
+    let total: i64 = build().count().get_result(conn)?;
+    let rows = build()
+        .select((GiftRow::as_select(), businesses::name))
+        .order(gifts::code.asc())
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+fn code_taken(e: diesel::result::Error) -> Error {
+    if is_unique_violation(&e) {
+        Error::conflict("gift_code_taken", "Another gift already uses this code.")
+    } else {
+        e.into()
+    }
+}
+
+/// The vendor must be an existing business marked as a vendor.
+pub fn require_vendor(conn: &mut DbConnection, vendor_id: &str) -> Result<String> {
+    let vendor: Option<(String, bool)> = businesses::table
+        .filter(businesses::id.eq(vendor_id))
+        .select((businesses::name, businesses::is_vendor))
+        .first(conn)
+        .optional()?;
+    match vendor {
+        Some((name, true)) => Ok(name),
+        _ => Err(Error::field(
+            "vendor_id",
+            "must be the id of a vendor business",
+        )),
+    }
+}
+
+pub fn insert_gift(conn: &mut DbConnection, row: &GiftRow) -> Result<()> {
+    diesel::insert_into(gifts::table)
+        .values((
+            gifts::id.eq(&row.id),
+            gifts::code.eq(&row.code),
+            gifts::name.eq(&row.name),
+            gifts::description.eq(&row.description),
+            gifts::category.eq(&row.category),
+            gifts::amount.eq(row.amount),
+            gifts::procurement_cost.eq(row.procurement_cost),
+            gifts::shipping_cost.eq(row.shipping_cost),
+            gifts::vendor_id.eq(&row.vendor_id),
+            gifts::stock.eq(row.stock),
+            gifts::available_from.eq(row.available_from),
+            gifts::available_until.eq(row.available_until),
+            gifts::status.eq(&row.status),
+            gifts::local_basis.eq(&row.local_basis),
+            gifts::image_url.eq(&row.image_url),
+            gifts::created_at.eq(row.created_at),
+            gifts::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)
+        .map_err(code_taken)?;
+    bump_version(conn)
+}
+
+pub fn update_gift(conn: &mut DbConnection, row: &GiftRow) -> Result<()> {
+    diesel::update(gifts::table.filter(gifts::id.eq(&row.id)))
+        .set((
+            gifts::code.eq(&row.code),
+            gifts::name.eq(&row.name),
+            gifts::description.eq(&row.description),
+            gifts::category.eq(&row.category),
+            gifts::amount.eq(row.amount),
+            gifts::procurement_cost.eq(row.procurement_cost),
+            gifts::shipping_cost.eq(row.shipping_cost),
+            gifts::vendor_id.eq(&row.vendor_id),
+            gifts::stock.eq(row.stock),
+            gifts::available_from.eq(row.available_from),
+            gifts::available_until.eq(row.available_until),
+            gifts::status.eq(&row.status),
+            gifts::local_basis.eq(&row.local_basis),
+            gifts::image_url.eq(&row.image_url),
+            gifts::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)
+        .map_err(code_taken)?;
+    bump_version(conn)
+}
+
+/// Every catalogue write bumps the shared version in its own transaction.
+pub fn bump_version(conn: &mut DbConnection) -> Result<()> {
+    diesel::update(catalogue_version::table.filter(catalogue_version::id.eq(1)))
+        .set(catalogue_version::version.eq(catalogue_version::version + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn current_version(conn: &mut DbConnection) -> Result<i64> {
+    Ok(catalogue_version::table
+        .filter(catalogue_version::id.eq(1))
+        .select(catalogue_version::version)
+        .first(conn)?)
+}
+
+// Organisations and usage purposes share one shape; this generates the same queries for both.
+macro_rules! named_items {
+    ($module:ident, $table:ident, $taken:literal) => {
+        pub mod $module {
+            use super::*;
+
+            type Row = (String, String, String, bool);
+
+            fn item((id, name, description, active): Row) -> NamedItem {
+                NamedItem {
+                    id,
+                    name,
+                    description,
+                    active,
+                }
+            }
+
+            pub fn list(
+                conn: &mut DbConnection,
+                active_only: bool,
+                offset: i64,
+                limit: i64,
+            ) -> Result<(Vec<NamedItem>, i64)> {
+                let build = || {
+                    let mut q = $table::table.into_boxed();
+                    if active_only {
+                        q = q.filter($table::active.eq(true));
+                    }
+                    q
+                };
+                let total: i64 = build().count().get_result(conn)?;
+                let rows: Vec<Row> = build()
+                    .select((
+                        $table::id,
+                        $table::name,
+                        $table::description,
+                        $table::active,
+                    ))
+                    .order($table::name.asc())
+                    .offset(offset)
+                    .limit(limit)
+                    .load(conn)?;
+                Ok((rows.into_iter().map(item).collect(), total))
+            }
+
+            pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<NamedItem>> {
+                let row: Option<Row> = $table::table
+                    .filter($table::id.eq(id))
+                    .select((
+                        $table::id,
+                        $table::name,
+                        $table::description,
+                        $table::active,
+                    ))
+                    .first(conn)
+                    .optional()?;
+                Ok(row.map(item))
+            }
+
+            pub fn insert(
+                conn: &mut DbConnection,
+                name: &str,
+                description: &str,
+            ) -> Result<NamedItem> {
+                let id = Uuid::new_v4().to_string();
+                let at = now();
+                diesel::insert_into($table::table)
+                    .values((
+                        $table::id.eq(&id),
+                        $table::name.eq(name),
+                        $table::description.eq(description),
+                        $table::active.eq(true),
+                        $table::created_at.eq(at),
+                        $table::updated_at.eq(at),
+                    ))
+                    .execute(conn)
+                    .map_err(|e| {
+                        if is_unique_violation(&e) {
+                            Error::conflict($taken, "An entry with this name already exists.")
+                        } else {
+                            e.into()
+                        }
+                    })?;
+                bump_version(conn)?;
+                Ok(NamedItem {
+                    id,
+                    name: name.to_owned(),
+                    description: description.to_owned(),
+                    active: true,
+                })
+            }
+
+            pub fn update(conn: &mut DbConnection, item: &NamedItem) -> Result<()> {
+                diesel::update($table::table.filter($table::id.eq(&item.id)))
+                    .set((
+                        $table::name.eq(&item.name),
+                        $table::description.eq(&item.description),
+                        $table::active.eq(item.active),
+                        $table::updated_at.eq(now()),
+                    ))
+                    .execute(conn)
+                    .map_err(|e| {
+                        if is_unique_violation(&e) {
+                            Error::conflict($taken, "An entry with this name already exists.")
+                        } else {
+                            e.into()
+                        }
+                    })?;
+                bump_version(conn)
+            }
+        }
+    };
+}
+
+named_items!(organization_store, organizations, "organization_name_taken");
+named_items!(purpose_store, purposes, "purpose_name_taken");
+
+type BusinessRow = (
+    String,
+    String,
+    bool,
+    bool,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    bool,
+);
+
+fn business(
+    (id, name, is_vendor, is_partner, contact_email, contact_phone, address, active): BusinessRow,
+) -> Business {
+    Business {
+        id,
+        name,
+        is_vendor,
+        is_partner,
+        contact_email,
+        contact_phone,
+        address,
+        active,
+    }
+}
+
+const BUSINESS_COLUMNS: (
+    businesses::id,
+    businesses::name,
+    businesses::is_vendor,
+    businesses::is_partner,
+    businesses::contact_email,
+    businesses::contact_phone,
+    businesses::address,
+    businesses::active,
+) = (
+    businesses::id,
+    businesses::name,
+    businesses::is_vendor,
+    businesses::is_partner,
+    businesses::contact_email,
+    businesses::contact_phone,
+    businesses::address,
+    businesses::active,
+);
+
+pub fn find_business(conn: &mut DbConnection, id: &str) -> Result<Option<Business>> {
+    let row: Option<BusinessRow> = businesses::table
+        .filter(businesses::id.eq(id))
+        .select(BUSINESS_COLUMNS)
+        .first(conn)
+        .optional()?;
+    Ok(row.map(business))
+}
+
+pub fn list_businesses(
+    conn: &mut DbConnection,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Business>, i64)> {
+    let total: i64 = businesses::table.count().get_result(conn)?;
+    let rows: Vec<BusinessRow> = businesses::table
+        .select(BUSINESS_COLUMNS)
+        .order(businesses::name.asc())
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((rows.into_iter().map(business).collect(), total))
+}
+
+pub fn insert_business(conn: &mut DbConnection, b: &Business) -> Result<()> {
+    let at = now();
+    diesel::insert_into(businesses::table)
+        .values((
+            businesses::id.eq(&b.id),
+            businesses::name.eq(&b.name),
+            businesses::is_vendor.eq(b.is_vendor),
+            businesses::is_partner.eq(b.is_partner),
+            businesses::contact_email.eq(&b.contact_email),
+            businesses::contact_phone.eq(&b.contact_phone),
+            businesses::address.eq(&b.address),
+            businesses::active.eq(b.active),
+            businesses::created_at.eq(at),
+            businesses::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn update_business(conn: &mut DbConnection, b: &Business) -> Result<()> {
+    diesel::update(businesses::table.filter(businesses::id.eq(&b.id)))
+        .set((
+            businesses::name.eq(&b.name),
+            businesses::is_vendor.eq(b.is_vendor),
+            businesses::is_partner.eq(b.is_partner),
+            businesses::contact_email.eq(&b.contact_email),
+            businesses::contact_phone.eq(&b.contact_phone),
+            businesses::address.eq(&b.address),
+            businesses::active.eq(b.active),
+            businesses::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    // Vendor names appear in public gift responses.
+    bump_version(conn)
+}

@@ -1,0 +1,252 @@
+//! JSON shapes of the catalogue: public views never carry costs or internal fields.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::gift::{Category, GiftStatus};
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct VendorRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// A gift as donors see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PublicGift {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub category: Category,
+    /// The donation (yen) this gift is offered for.
+    pub amount: i64,
+    pub vendor: VendorRef,
+    /// Units left; null = unlimited.
+    pub stock_remaining: Option<i64>,
+    pub available_from: Option<NaiveDate>,
+    pub available_until: Option<NaiveDate>,
+    pub image_url: Option<String>,
+}
+
+/// A gift as staff see it, with costs and state.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AdminGift {
+    #[serde(flatten)]
+    pub public: PublicGift,
+    pub procurement_cost: i64,
+    pub shipping_cost: i64,
+    pub stock: Option<i64>,
+    pub status: GiftStatus,
+    /// 地場産品基準: which local-product criterion the gift meets.
+    pub local_basis: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GiftSort {
+    /// Most paid donations in the last 90 days first.
+    Popular,
+    AmountAsc,
+    AmountDesc,
+    Newest,
+}
+
+/// Public catalogue filters. Unknown parameters and values are refused with 400.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct GiftQuery {
+    pub category: Option<Category>,
+    /// Text matched in the name and description.
+    pub q: Option<String>,
+    pub min_amount: Option<i64>,
+    pub max_amount: Option<i64>,
+    pub in_stock: Option<bool>,
+    pub sort: Option<GiftSort>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// Admin gift list filters.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AdminGiftQuery {
+    pub status: Option<GiftStatus>,
+    pub category: Option<Category>,
+    pub vendor_id: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewGiftRequest {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub category: Category,
+    pub amount: i64,
+    pub procurement_cost: i64,
+    #[serde(default)]
+    pub shipping_cost: i64,
+    pub vendor_id: String,
+    /// null or absent = unlimited.
+    pub stock: Option<i64>,
+    pub available_from: Option<NaiveDate>,
+    pub available_until: Option<NaiveDate>,
+    /// Defaults to draft.
+    pub status: Option<GiftStatus>,
+    pub local_basis: Option<String>,
+    pub image_url: Option<String>,
+}
+
+/// Only the fields present change; `null` clears a nullable field.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GiftPatch {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub category: Option<Category>,
+    pub amount: Option<i64>,
+    pub procurement_cost: Option<i64>,
+    pub shipping_cost: Option<i64>,
+    pub vendor_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::http::patch_field")]
+    #[schema(value_type = Option<i64>)]
+    pub stock: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "crate::http::patch_field")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub available_from: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "crate::http::patch_field")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub available_until: Option<Option<NaiveDate>>,
+    pub status: Option<GiftStatus>,
+    #[serde(default, deserialize_with = "crate::http::patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub local_basis: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::http::patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub image_url: Option<Option<String>>,
+}
+
+/// An organisation (support-donation recipient) or a usage purpose.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NamedItem {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NamedItemRequest {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NamedItemPatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Business {
+    pub id: String,
+    pub name: String,
+    pub is_vendor: bool,
+    pub is_partner: bool,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub address: Option<String>,
+    pub active: bool,
+}
+
+/// A login for a partner's till staff.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBusinessRequest {
+    pub name: String,
+    #[serde(default)]
+    pub is_vendor: bool,
+    #[serde(default)]
+    pub is_partner: bool,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub address: Option<String>,
+    /// Creates the partner login too (partners only).
+    pub login: Option<LoginRequest>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessPatch {
+    pub name: Option<String>,
+    pub is_vendor: Option<bool>,
+    pub is_partner: Option<bool>,
+    #[serde(default, deserialize_with = "crate::http::patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub contact_email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::http::patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub contact_phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::http::patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub address: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+/// `POST /admin/partners`: a partner business and its login in one step.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPartnerRequest {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    pub contact_phone: Option<String>,
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PartnerCreated {
+    #[serde(flatten)]
+    pub business: Business,
+    pub login_email: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
