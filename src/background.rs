@@ -1,12 +1,50 @@
 //! Background workers that run beside the HTTP server and stop with it.
 
+use std::time::Duration;
+
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::db::write_transaction;
+use crate::donations::{lifecycle, store};
+use crate::error::Result;
 use crate::state::AppState;
 
 /// Starts every background worker; each stops when `stop` turns true.
 pub fn spawn(state: AppState, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
-    let _ = (&state, &stop);
-    Vec::new()
+    vec![tokio::spawn(sweeper(state, stop))]
+}
+
+/// Cancels donations unpaid past their hold (releasing stock) and forgets old idempotency keys.
+async fn sweeper(state: AppState, mut stop: watch::Receiver<bool>) {
+    let every = Duration::from_secs(state.settings.payment.sweep_interval_seconds.max(1));
+    loop {
+        let db = state.db.clone();
+        match db.run(sweep_once).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(cancelled = n, "unpaid donations past their hold cancelled"),
+            Err(e) => tracing::warn!(error = %e, "sweep failed; will retry"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
+/// One pass; each cancellation is its own transaction. Returns how many were cancelled.
+pub fn sweep_once(conn: &mut crate::db::DbConnection) -> Result<usize> {
+    let mut cancelled = 0;
+    for id in store::expired_holds(conn, 500)? {
+        let done = write_transaction(conn, |c| {
+            let donation = store::get(c, &id)?;
+            lifecycle::cancel(c, &donation, "payment_timeout")
+        })?;
+        cancelled += usize::from(done);
+    }
+    write_transaction(conn, crate::idempotency::purge_expired)?;
+    Ok(cancelled)
 }

@@ -89,6 +89,7 @@ pub struct DonationSettings {
     pub minimum_amount: i64,
     pub maximum_amount: i64,
     pub max_quantity: i32,
+    pub access_token_secret: SecretString,
     pub organization_share_basis_points: u32,
 }
 
@@ -285,6 +286,12 @@ impl Settings {
         if self.vouchers.code_secret.expose_secret().len() < 16 {
             return Err(bad(
                 "vouchers.code_secret",
+                "must be at least 16 characters",
+            ));
+        }
+        if self.donations.access_token_secret.expose_secret().len() < 16 {
+            return Err(bad(
+                "donations.access_token_secret",
                 "must be at least 16 characters",
             ));
         }

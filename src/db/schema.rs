@@ -190,6 +190,51 @@ diesel::joinable!(donations -> gifts (gift_id));
 diesel::joinable!(donations -> organizations (organization_id));
 diesel::joinable!(donations -> purposes (purpose_id));
 
+diesel::table! {
+    vouchers (id) {
+        id -> Text,
+        donation_id -> Text,
+        code_hash -> Text,
+        face_value -> BigInt,
+        balance -> BigInt,
+        status -> Text,
+        issued_at -> Timestamp,
+        expires_at -> Timestamp,
+        voided_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    redemptions (id) {
+        id -> Text,
+        voucher_id -> Text,
+        partner_id -> Text,
+        amount -> BigInt,
+        balance_after -> BigInt,
+        redeemed_at -> Timestamp,
+        redeemed_on -> Date,
+        redeemed_month -> Text,
+        reversed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    settlements (partner_id, month) {
+        partner_id -> Text,
+        month -> Text,
+        redemption_count -> BigInt,
+        net_amount -> BigInt,
+        paid_at -> Timestamp,
+        paid_by -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(vouchers -> donations (donation_id));
+diesel::joinable!(redemptions -> vouchers (voucher_id));
+diesel::joinable!(redemptions -> businesses (partner_id));
+diesel::joinable!(settlements -> businesses (partner_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     businesses,
     users,
@@ -204,4 +249,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     receipt_counters,
     payment_events,
     idempotency_keys,
+    vouchers,
+    redemptions,
+    settlements,
 );

@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod catalogue;
+mod donations;
 mod foundation;
 
 /// The routes of the API contract (`api.md`) implemented so far: (method, OpenAPI path).
@@ -38,5 +39,15 @@ pub fn contract_routes() -> &'static [(&'static str, &'static str)] {
         ("post", "/api/v1/admin/partners"),
         ("get", "/api/v1/admin/partners"),
         ("get", "/api/v1/admin/audit-log"),
+        ("post", "/api/v1/donations"),
+        ("get", "/api/v1/donations/{id}"),
+        ("get", "/api/v1/donations/{id}/receipt"),
+        ("post", "/api/v1/payments/webhook"),
+        ("get", "/api/v1/admin/donations"),
+        ("get", "/api/v1/admin/donations/{id}"),
+        ("post", "/api/v1/admin/donations/{id}/payment"),
+        ("post", "/api/v1/admin/donations/{id}/refund"),
+        ("post", "/api/v1/admin/donations/{id}/receipt/reissue"),
+        ("get", "/api/v1/admin/one-stop"),
     ]
 }

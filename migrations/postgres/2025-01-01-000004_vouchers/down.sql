@@ -1,0 +1,3 @@
+DROP TABLE settlements;
+DROP TABLE redemptions;
+DROP TABLE vouchers;

@@ -1,0 +1,360 @@
+//! Donation (寄附) kinds, states and the rules a new donation and a payment event must satisfy.
+
+use serde::{Deserialize, Serialize};
+
+use super::donor::{same_municipality, Donor};
+use super::money::Yen;
+use super::FieldError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DonationKind {
+    /// With a return gift (返礼品あり).
+    Gift,
+    /// To support a named organisation (団体応援寄附); no gift.
+    Support,
+    /// For an on-site e-voucher (現地決済型).
+    OnSite,
+    /// No gift (寄附のみ).
+    General,
+}
+
+impl DonationKind {
+    pub const ALL: [DonationKind; 4] = [
+        DonationKind::Gift,
+        DonationKind::Support,
+        DonationKind::OnSite,
+        DonationKind::General,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DonationKind::Gift => "gift",
+            DonationKind::Support => "support",
+            DonationKind::OnSite => "on_site",
+            DonationKind::General => "general",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DonationKind> {
+        DonationKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether the donor receives something of value (a gift or a voucher).
+    pub fn gives_return(self) -> bool {
+        matches!(self, DonationKind::Gift | DonationKind::OnSite)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DonationStatus {
+    PendingPayment,
+    Paid,
+    Cancelled,
+    Refunded,
+}
+
+impl DonationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DonationStatus::PendingPayment => "pending_payment",
+            DonationStatus::Paid => "paid",
+            DonationStatus::Cancelled => "cancelled",
+            DonationStatus::Refunded => "refunded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DonationStatus> {
+        [
+            DonationStatus::PendingPayment,
+            DonationStatus::Paid,
+            DonationStatus::Cancelled,
+            DonationStatus::Refunded,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// What a `payment.succeeded` event does to a donation in a given state. Events may arrive late,
+/// twice or out of order; a payment never silently revives a cancelled donation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SucceededEffect {
+    MarkPaid,
+    /// Already paid or refunded: nothing changes.
+    NoChange,
+    /// Money arrived for a cancelled donation: recorded for staff to resolve (refund or re-open).
+    NeedsAttention,
+}
+
+pub fn on_payment_succeeded(status: DonationStatus) -> SucceededEffect {
+    match status {
+        DonationStatus::PendingPayment => SucceededEffect::MarkPaid,
+        DonationStatus::Paid | DonationStatus::Refunded => SucceededEffect::NoChange,
+        DonationStatus::Cancelled => SucceededEffect::NeedsAttention,
+    }
+}
+
+/// A `payment.failed` cancels only a donation still waiting for payment; a failure that arrives
+/// after a success does not undo it.
+pub fn payment_failure_cancels(status: DonationStatus) -> bool {
+    status == DonationStatus::PendingPayment
+}
+
+/// Staff may record an offline payment for a donation that is waiting, or that was cancelled for
+/// want of payment (a bank transfer that arrived after the hold expired).
+pub fn staff_may_confirm_payment(status: DonationStatus) -> bool {
+    matches!(
+        status,
+        DonationStatus::PendingPayment | DonationStatus::Cancelled
+    )
+}
+
+/// The municipality's own limits for new donations.
+#[derive(Debug, Clone)]
+pub struct DonationLimits<'a> {
+    pub minimum_amount: i64,
+    pub maximum_amount: i64,
+    pub max_quantity: i32,
+    pub on_site_tiers: &'a [i64],
+    pub home_prefecture: &'a str,
+    pub home_city: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DonationRuleError {
+    Invalid(Vec<FieldError>),
+    /// `amount` does not equal what the gift is offered for.
+    AmountMismatch {
+        expected: Yen,
+    },
+    /// An amount outside what this kind allows.
+    InvalidAmount {
+        reason: String,
+    },
+    /// A resident of the municipality asked for a gift or voucher.
+    ResidentGiftNotAllowed,
+}
+
+/// Checks the amount for the donation's kind. `gift_amount` is the gift's offered amount.
+pub fn check_amount(
+    kind: DonationKind,
+    amount: i64,
+    quantity: i32,
+    gift_amount: Option<i64>,
+    limits: &DonationLimits,
+) -> Result<(), DonationRuleError> {
+    if amount <= 0 {
+        return Err(DonationRuleError::InvalidAmount {
+            reason: "The amount must be a positive number of yen.".into(),
+        });
+    }
+    if amount > limits.maximum_amount {
+        return Err(DonationRuleError::InvalidAmount {
+            reason: format!("The amount may be at most {}.", Yen(limits.maximum_amount)),
+        });
+    }
+    match kind {
+        DonationKind::Gift => {
+            if !(1..=limits.max_quantity).contains(&quantity) {
+                return Err(DonationRuleError::Invalid(vec![FieldError::new(
+                    "quantity",
+                    format!("must be between 1 and {}", limits.max_quantity),
+                )]));
+            }
+            let expected = gift_amount
+                .and_then(|a| Yen(a).checked_mul(i64::from(quantity)))
+                .ok_or(DonationRuleError::InvalidAmount {
+                    reason: "The gift's amount is unknown.".into(),
+                })?;
+            if Yen(amount) != expected {
+                return Err(DonationRuleError::AmountMismatch { expected });
+            }
+        }
+        DonationKind::OnSite => {
+            if !limits.on_site_tiers.contains(&amount) {
+                let tiers: Vec<String> = limits
+                    .on_site_tiers
+                    .iter()
+                    .map(|t| Yen(*t).to_string())
+                    .collect();
+                return Err(DonationRuleError::InvalidAmount {
+                    reason: format!(
+                        "On-site e-voucher donations are offered for {} only.",
+                        tiers.join(", ")
+                    ),
+                });
+            }
+        }
+        DonationKind::Support | DonationKind::General => {
+            if amount < limits.minimum_amount {
+                return Err(DonationRuleError::InvalidAmount {
+                    reason: format!("The smallest donation is {}.", Yen(limits.minimum_amount)),
+                });
+            }
+        }
+    }
+    if kind != DonationKind::Gift && quantity != 1 {
+        return Err(DonationRuleError::Invalid(vec![FieldError::new(
+            "quantity",
+            "applies to gift donations only",
+        )]));
+    }
+    Ok(())
+}
+
+/// No gift to residents: a donor living in the municipality may give, but receive nothing.
+pub fn check_residency(
+    kind: DonationKind,
+    donor: &Donor,
+    limits: &DonationLimits,
+) -> Result<(), DonationRuleError> {
+    let resident = same_municipality(
+        &donor.prefecture,
+        &donor.city,
+        limits.home_prefecture,
+        limits.home_city,
+    );
+    if resident && kind.gives_return() {
+        return Err(DonationRuleError::ResidentGiftNotAllowed);
+    }
+    Ok(())
+}
+
+/// A sales channel: `official_site` or a portal's short name.
+pub fn valid_channel(channel: &str) -> bool {
+    (1..=40).contains(&channel.len())
+        && channel
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TIERS: [i64; 4] = [10_000, 30_000, 50_000, 100_000];
+
+    fn limits() -> DonationLimits<'static> {
+        DonationLimits {
+            minimum_amount: 1_000,
+            maximum_amount: 10_000_000,
+            max_quantity: 10,
+            on_site_tiers: &TIERS,
+            home_prefecture: "東京都",
+            home_city: "品川区",
+        }
+    }
+
+    fn donor(prefecture: &str, city: &str) -> Donor {
+        Donor {
+            name: "品川 花子".into(),
+            name_kana: "シナガワ ハナコ".into(),
+            email: "hanako@example.jp".into(),
+            phone: "03-1234-5678".into(),
+            postal_code: "530-0001".into(),
+            prefecture: prefecture.into(),
+            city: city.into(),
+            address_line: "梅田1-1-1".into(),
+        }
+    }
+
+    #[test]
+    fn gift_amount_must_equal_price_times_quantity() {
+        let l = limits();
+        assert_eq!(
+            check_amount(DonationKind::Gift, 68_000, 2, Some(34_000), &l),
+            Ok(())
+        );
+        assert_eq!(
+            check_amount(DonationKind::Gift, 34_000, 2, Some(34_000), &l),
+            Err(DonationRuleError::AmountMismatch {
+                expected: Yen(68_000)
+            })
+        );
+        assert!(matches!(
+            check_amount(DonationKind::Gift, 34_000 * 11, 11, Some(34_000), &l),
+            Err(DonationRuleError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn on_site_amounts_come_from_the_tiers() {
+        let l = limits();
+        assert_eq!(
+            check_amount(DonationKind::OnSite, 30_000, 1, None, &l),
+            Ok(())
+        );
+        assert!(matches!(
+            check_amount(DonationKind::OnSite, 20_000, 1, None, &l),
+            Err(DonationRuleError::InvalidAmount { .. })
+        ));
+    }
+
+    #[test]
+    fn general_and_support_have_a_minimum() {
+        let l = limits();
+        assert_eq!(
+            check_amount(DonationKind::General, 1_000, 1, None, &l),
+            Ok(())
+        );
+        assert!(check_amount(DonationKind::Support, 999, 1, None, &l).is_err());
+        assert!(check_amount(DonationKind::General, 0, 1, None, &l).is_err());
+        assert!(check_amount(DonationKind::General, 10_000_001, 1, None, &l).is_err());
+        assert!(check_amount(DonationKind::General, 5_000, 2, None, &l).is_err());
+    }
+
+    #[test]
+    fn residents_may_give_but_not_receive() {
+        let l = limits();
+        let resident = donor("東京都", "品川区");
+        for kind in [DonationKind::Gift, DonationKind::OnSite] {
+            assert_eq!(
+                check_residency(kind, &resident, &l),
+                Err(DonationRuleError::ResidentGiftNotAllowed)
+            );
+        }
+        for kind in [DonationKind::Support, DonationKind::General] {
+            assert_eq!(check_residency(kind, &resident, &l), Ok(()));
+        }
+        assert_eq!(
+            check_residency(DonationKind::Gift, &donor("大阪府", "大阪市北区"), &l),
+            Ok(())
+        );
+        // Another ward of Tokyo is not Shinagawa.
+        assert_eq!(
+            check_residency(DonationKind::Gift, &donor("東京都", "目黒区"), &l),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn payment_events_in_any_order() {
+        use DonationStatus::*;
+        assert_eq!(
+            on_payment_succeeded(PendingPayment),
+            SucceededEffect::MarkPaid
+        );
+        assert_eq!(on_payment_succeeded(Paid), SucceededEffect::NoChange);
+        assert_eq!(
+            on_payment_succeeded(Cancelled),
+            SucceededEffect::NeedsAttention
+        );
+        assert!(payment_failure_cancels(PendingPayment));
+        assert!(
+            !payment_failure_cancels(Paid),
+            "a failure after success changes nothing"
+        );
+        assert!(staff_may_confirm_payment(Cancelled));
+        assert!(!staff_may_confirm_payment(Refunded));
+    }
+
+    #[test]
+    fn channels_are_short_lowercase_names() {
+        assert!(valid_channel("official_site"));
+        assert!(valid_channel("furusato-choice"));
+        assert!(!valid_channel("Rakuten"));
+        assert!(!valid_channel(""));
+    }
+}

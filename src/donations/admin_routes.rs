@@ -1,0 +1,437 @@
+//! Staff donation routes: list and CSV export, offline payment, refund, receipt re-issue, one-stop.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::Datelike;
+
+use super::lifecycle::{self, Payment};
+use super::store::{self, DonationFilter};
+use super::types::{
+    AdminDonation, AdminDonationQuery, OfflinePaymentRequest, OneStopDonation, OneStopGroup,
+    OneStopQuery, OneStopReport, Receipt, RefundRequest,
+};
+use super::{receipt, views};
+use crate::audit;
+use crate::auth::AdminUser;
+use crate::db::now;
+use crate::domain::calendar::{japan_today, one_stop_deadline};
+use crate::domain::donation::{staff_may_confirm_payment, DonationKind, DonationStatus};
+use crate::error::{Error, Problem, Result};
+use crate::http::{Page, Paging};
+use crate::state::AppState;
+
+fn wants_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"))
+}
+
+/// UTF-8 with a byte-order mark, so Excel opens Japanese text correctly.
+pub fn excel_csv(headers: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    writer
+        .write_record(headers)
+        .map_err(|e| Error::Internal(e.into()))?;
+    for row in rows {
+        writer
+            .write_record(row)
+            .map_err(|e| Error::Internal(e.into()))?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))
+}
+
+pub fn csv_response(body: Vec<u8>, file_name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .body(body)
+}
+
+fn donations_csv(items: &[AdminDonation]) -> Result<Vec<u8>> {
+    let headers = [
+        "寄附ID",
+        "種別",
+        "状態",
+        "金額",
+        "数量",
+        "返礼品ID",
+        "団体ID",
+        "使い道ID",
+        "経路",
+        "外部ID",
+        "氏名",
+        "フリガナ",
+        "メール",
+        "電話",
+        "郵便番号",
+        "都道府県",
+        "市区町村",
+        "番地等",
+        "ワンストップ",
+        "受付日時",
+        "受領日",
+        "支払方法",
+        "証明書番号",
+        "返金日時",
+        "返金理由",
+    ];
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let rows = items
+        .iter()
+        .map(|d| {
+            vec![
+                d.id.clone(),
+                d.kind.as_str_ja().to_owned(),
+                d.status.as_str().to_owned(),
+                d.amount.to_string(),
+                d.quantity.to_string(),
+                opt(&d.gift_id),
+                opt(&d.organization_id),
+                opt(&d.purpose_id),
+                d.channel.clone(),
+                opt(&d.external_id),
+                d.donor_name.clone(),
+                d.donor_name_kana.clone(),
+                d.donor_email.clone(),
+                d.donor_phone.clone(),
+                d.donor_postal_code.clone(),
+                d.donor_prefecture.clone(),
+                d.donor_city.clone(),
+                d.donor_address_line.clone(),
+                if d.one_stop { "申請あり" } else { "" }.to_owned(),
+                d.created_at.to_rfc3339(),
+                d.received_on.map(|r| r.to_string()).unwrap_or_default(),
+                opt(&d.payment_method),
+                opt(&d.receipt_number),
+                d.refunded_at.map(|r| r.to_rfc3339()).unwrap_or_default(),
+                opt(&d.refund_reason),
+            ]
+        })
+        .collect();
+    excel_csv(&headers, rows)
+}
+
+trait KindLabel {
+    fn as_str_ja(&self) -> &'static str;
+}
+
+impl KindLabel for DonationKind {
+    fn as_str_ja(&self) -> &'static str {
+        match self {
+            DonationKind::Gift => "返礼品あり",
+            DonationKind::Support => "団体応援",
+            DonationKind::OnSite => "現地決済型",
+            DonationKind::General => "寄附のみ",
+        }
+    }
+}
+
+/// Donations with filters; `Accept: text/csv` exports every match for Excel.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(AdminDonationQuery),
+    responses(
+        (status = 200, body = Page<AdminDonation>, description = "JSON page, or text/csv (UTF-8 with BOM) of every match"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/donations")]
+pub async fn list_donations(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    req: HttpRequest,
+    query: web::Query<AdminDonationQuery>,
+) -> Result<HttpResponse> {
+    let q = query.into_inner();
+    let paging = Paging::from_query(q.page, q.per_page)?;
+    let csv = wants_csv(&req);
+    let filter = DonationFilter {
+        status: q.status,
+        kind: q.kind,
+        channel: q.channel,
+        from: q.from,
+        to: q.to,
+    };
+    let (offset, limit) = if csv {
+        (0, i64::MAX)
+    } else {
+        (paging.offset(), paging.per_page)
+    };
+    let (rows, total) = state
+        .db
+        .run(move |conn| store::list(conn, &filter, offset, limit))
+        .await?;
+    let items = rows
+        .iter()
+        .map(views::admin_view)
+        .collect::<Result<Vec<_>>>()?;
+    if csv {
+        return Ok(csv_response(donations_csv(&items)?, "donations.csv"));
+    }
+    Ok(HttpResponse::Ok().json(Page::new(items, paging, total)))
+}
+
+/// One donation with the donor's details.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = AdminDonation),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/donations/{id}")]
+pub async fn get_donation(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    id: web::Path<String>,
+) -> Result<web::Json<AdminDonation>> {
+    let id = id.into_inner();
+    let d = state.db.run(move |c| store::get(c, &id)).await?;
+    Ok(web::Json(views::admin_view(&d)?))
+}
+
+/// Record an offline payment (bank transfer or counter) with its receipt date.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path)),
+    request_body = OfflinePaymentRequest,
+    responses(
+        (status = 200, body = AdminDonation),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "already_paid, out_of_stock", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/donations/{id}/payment")]
+pub async fn record_payment(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<String>,
+    body: web::Json<OfflinePaymentRequest>,
+) -> Result<web::Json<AdminDonation>> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    if body.received_on > japan_today() {
+        return Err(Error::field("received_on", "cannot be in the future"));
+    }
+    let settings = state.settings.clone();
+    let actor = admin.0.id;
+    let donation = state
+        .db
+        .write(move |conn| {
+            let before = store::get(conn, &id)?;
+            let status = before.status()?;
+            if !staff_may_confirm_payment(status) {
+                return Err(Error::conflict(
+                    "already_paid",
+                    format!("The donation is {}; only pending or cancelled donations can be marked paid.", status.as_str()),
+                ));
+            }
+            // A cancelled donation gave its stock back; take it again.
+            if status == DonationStatus::Cancelled {
+                if let Some(gift_id) = &before.gift_id {
+                    store::reserve_stock(conn, gift_id, before.quantity)?;
+                }
+            }
+            let payment = Payment {
+                paid_at: now(),
+                received_on: body.received_on,
+                method: body.method.as_str().to_owned(),
+                provider_reference: None,
+            };
+            let after = lifecycle::mark_paid(conn, &settings, &id, &[status], &payment)?
+                .ok_or_else(|| Error::conflict("already_paid", "The donation changed meanwhile; reload it."))?;
+            let view = views::admin_view(&after)?;
+            audit::record(conn, Some(&actor), "record_payment", "donation", &id, Some(&views::admin_view(&before)?), Some(&view))?;
+            Ok(view)
+        })
+        .await?;
+    Ok(web::Json(donation))
+}
+
+/// Refund a paid donation: a reversal that keeps the record and voids its receipt.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path)),
+    request_body = RefundRequest,
+    responses(
+        (status = 200, body = AdminDonation),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "not_refundable, voucher_partly_spent", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/donations/{id}/refund")]
+pub async fn refund(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<String>,
+    body: web::Json<RefundRequest>,
+) -> Result<web::Json<AdminDonation>> {
+    let id = id.into_inner();
+    let reason = body.into_inner().reason.trim().to_owned();
+    if !(1..=500).contains(&reason.chars().count()) {
+        return Err(Error::field("reason", "must be 1-500 characters"));
+    }
+    let actor = admin.0.id;
+    let donation = state
+        .db
+        .write(move |conn| {
+            let before = store::get(conn, &id)?;
+            let after = lifecycle::refund(conn, &before, &reason)?;
+            let view = views::admin_view(&after)?;
+            audit::record(
+                conn,
+                Some(&actor),
+                "refund",
+                "donation",
+                &id,
+                Some(&views::admin_view(&before)?),
+                Some(&view),
+            )?;
+            Ok(view)
+        })
+        .await?;
+    Ok(web::Json(donation))
+}
+
+/// Re-issue a receipt: the same number, marked 再発行.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = Receipt),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "receipt_voided", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/donations/{id}/receipt/reissue")]
+pub async fn reissue_receipt(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<String>,
+) -> Result<web::Json<Receipt>> {
+    use crate::db::schema::donations;
+    use diesel::prelude::*;
+    let id = id.into_inner();
+    let settings = state.settings.clone();
+    let actor = admin.0.id;
+    let receipt = state
+        .db
+        .write(move |conn| {
+            let before = store::get(conn, &id)?;
+            receipt::receipt_of(&settings, &before)?;
+            if before.receipt_voided_at.is_some() {
+                return Err(Error::conflict(
+                    "receipt_voided",
+                    "The receipt was voided by a refund and cannot be re-issued.",
+                ));
+            }
+            diesel::update(donations::table.filter(donations::id.eq(&id)))
+                .set(donations::receipt_issue_count.eq(donations::receipt_issue_count + 1))
+                .execute(conn)?;
+            let after = store::get(conn, &id)?;
+            let receipt = receipt::receipt_of(&settings, &after)?;
+            audit::record(
+                conn,
+                Some(&actor),
+                "reissue_receipt",
+                "donation",
+                &id,
+                None::<&()>,
+                Some(&receipt.receipt_number),
+            )?;
+            Ok(receipt)
+        })
+        .await?;
+    Ok(web::Json(receipt))
+}
+
+/// One-stop (ワンストップ特例) requests of a tax year, grouped by the donor's home municipality.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(OneStopQuery),
+    responses(
+        (status = 200, body = OneStopReport),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/one-stop")]
+pub async fn one_stop(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    query: web::Query<OneStopQuery>,
+) -> Result<web::Json<OneStopReport>> {
+    let tax_year = query.tax_year.unwrap_or_else(|| japan_today().year());
+    if !(2000..=2200).contains(&tax_year) {
+        return Err(Error::field(
+            "tax_year",
+            "must be a year between 2000 and 2200",
+        ));
+    }
+    let rows = state
+        .db
+        .run(move |conn| store::one_stop_requests(conn, tax_year))
+        .await?;
+    let mut groups: BTreeMap<(String, String), OneStopGroup> = BTreeMap::new();
+    for d in rows {
+        let group = groups
+            .entry((d.donor_prefecture.clone(), d.donor_city.clone()))
+            .or_insert_with(|| OneStopGroup {
+                prefecture: d.donor_prefecture.clone(),
+                city: d.donor_city.clone(),
+                count: 0,
+                amount: 0,
+                donations: Vec::new(),
+            });
+        group.count += 1;
+        group.amount += d.amount;
+        if let Some(received_on) = d.received_on {
+            group.donations.push(OneStopDonation {
+                donation_id: d.id,
+                donor_name: d.donor_name,
+                amount: d.amount,
+                received_on,
+            });
+        }
+    }
+    Ok(web::Json(OneStopReport {
+        tax_year,
+        application_deadline: one_stop_deadline(tax_year),
+        groups: groups.into_values().collect(),
+    }))
+}
+
+pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_donations)
+        .service(get_donation)
+        .service(record_payment)
+        .service(refund)
+        .service(reissue_receipt)
+        .service(one_stop);
+}

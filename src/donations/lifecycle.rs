@@ -1,0 +1,149 @@
+//! State changes of a donation and everything that follows from them, each inside the caller's
+//! transaction: paid (receipt number, voucher, emails), cancelled (stock back), refunded.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::store::{self, DonationRow};
+use crate::config::Settings;
+use crate::db::schema::donations;
+use crate::db::{now, DbConnection};
+use crate::domain::calendar::FiscalYear;
+use crate::domain::donation::{DonationKind, DonationStatus};
+use crate::domain::receipt::receipt_number;
+use crate::error::{Error, Result};
+
+/// How and when a donation was paid.
+#[derive(Debug, Clone)]
+pub struct Payment {
+    pub paid_at: NaiveDateTime,
+    /// 受領日: decides the fiscal year the donation counts in.
+    pub received_on: NaiveDate,
+    pub method: String,
+    pub provider_reference: Option<String>,
+}
+
+/// Marks a donation paid if it is still in one of `from`; numbers its receipt and does what
+/// follows from payment. Returns `None` when the donation was not in one of those states.
+pub fn mark_paid(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    id: &str,
+    from: &[DonationStatus],
+    payment: &Payment,
+) -> Result<Option<DonationRow>> {
+    let changed = store::transition(
+        conn,
+        id,
+        from,
+        (
+            donations::status.eq(DonationStatus::Paid.as_str()),
+            donations::paid_at.eq(Some(payment.paid_at)),
+            donations::received_on.eq(Some(payment.received_on)),
+            donations::payment_method.eq(Some(&payment.method)),
+            donations::provider_reference.eq(payment.provider_reference.as_deref()),
+            donations::hold_until.eq(None::<NaiveDateTime>),
+            donations::updated_at.eq(now()),
+        ),
+    )?;
+    if !changed {
+        return Ok(None);
+    }
+    // Numbered only once the state change is certain, so no number is taken in vain.
+    let fy = FiscalYear::of(payment.received_on);
+    let number = receipt_number(fy, store::next_receipt_sequence(conn, fy.year())?);
+    diesel::update(donations::table.filter(donations::id.eq(id)))
+        .set((
+            donations::receipt_number.eq(Some(&number)),
+            donations::receipt_issue_count.eq(1),
+        ))
+        .execute(conn)?;
+    let donation = store::get(conn, id)?;
+    after_paid(conn, settings, &donation)?;
+    Ok(Some(donation))
+}
+
+/// What payment sets in motion, in the same transaction.
+fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationRow) -> Result<()> {
+    if donation.kind()? == DonationKind::OnSite {
+        crate::vouchers::issue::issue_for_donation(conn, settings, donation)?;
+    }
+    Ok(())
+}
+
+/// Cancels a donation still waiting for payment and gives its stock back.
+pub fn cancel(conn: &mut DbConnection, donation: &DonationRow, reason: &str) -> Result<bool> {
+    let changed = store::transition(
+        conn,
+        &donation.id,
+        &[DonationStatus::PendingPayment],
+        (
+            donations::status.eq(DonationStatus::Cancelled.as_str()),
+            donations::cancelled_at.eq(Some(now())),
+            donations::cancel_reason.eq(Some(reason)),
+            donations::hold_until.eq(None::<NaiveDateTime>),
+            donations::updated_at.eq(now()),
+        ),
+    )?;
+    if changed {
+        if let Some(gift_id) = &donation.gift_id {
+            store::release_stock(conn, gift_id, donation.quantity)?;
+        }
+    }
+    Ok(changed)
+}
+
+/// Refunds a paid donation: the record stays, marked refunded with the reason; the receipt is
+/// voided, stock comes back, and an unspent voucher is voided (a partly spent one blocks it).
+pub fn refund(
+    conn: &mut DbConnection,
+    donation: &DonationRow,
+    reason: &str,
+) -> Result<DonationRow> {
+    if donation.status()? != DonationStatus::Paid {
+        return Err(Error::conflict(
+            "not_refundable",
+            format!(
+                "Only paid donations can be refunded; this one is {}.",
+                donation.status
+            ),
+        ));
+    }
+    if donation.kind()? == DonationKind::OnSite {
+        crate::vouchers::issue::void_for_refund(conn, &donation.id)?;
+    }
+    let at = now();
+    let changed = store::transition(
+        conn,
+        &donation.id,
+        &[DonationStatus::Paid],
+        (
+            donations::status.eq(DonationStatus::Refunded.as_str()),
+            donations::refunded_at.eq(Some(at)),
+            donations::refund_reason.eq(Some(reason)),
+            donations::receipt_voided_at.eq(Some(at)),
+            donations::updated_at.eq(at),
+        ),
+    )?;
+    if !changed {
+        return Err(Error::conflict(
+            "not_refundable",
+            "The donation changed meanwhile; reload it and try again.",
+        ));
+    }
+    if let Some(gift_id) = &donation.gift_id {
+        store::release_stock(conn, gift_id, donation.quantity)?;
+    }
+    store::get(conn, &donation.id)
+}
+
+/// Records something staff must resolve, without changing the donation's state.
+pub fn flag_for_attention(conn: &mut DbConnection, id: &str, note: &str) -> Result<()> {
+    diesel::update(donations::table.filter(donations::id.eq(id)))
+        .set((
+            donations::attention.eq(Some(note)),
+            donations::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

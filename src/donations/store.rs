@@ -1,0 +1,239 @@
+//! Donation queries: insert, read, conditional state changes, stock and receipt counters.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::catalogue::store::bump_version;
+use crate::db::schema::{donations, gifts, receipt_counters};
+use crate::db::{now, DbConnection};
+use crate::domain::donation::{DonationKind, DonationStatus};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = donations)]
+pub struct DonationRow {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub amount: i64,
+    pub gift_id: Option<String>,
+    pub quantity: i32,
+    pub organization_id: Option<String>,
+    pub purpose_id: Option<String>,
+    pub channel: String,
+    pub external_id: Option<String>,
+    pub donor_name: String,
+    pub donor_name_kana: String,
+    pub donor_email: String,
+    pub donor_phone: String,
+    pub donor_postal_code: String,
+    pub donor_prefecture: String,
+    pub donor_city: String,
+    pub donor_address_line: String,
+    pub one_stop: bool,
+    pub access_token_hash: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub hold_until: Option<NaiveDateTime>,
+    pub paid_at: Option<NaiveDateTime>,
+    pub received_on: Option<NaiveDate>,
+    pub payment_method: Option<String>,
+    pub provider_reference: Option<String>,
+    pub receipt_number: Option<String>,
+    pub receipt_issue_count: i32,
+    pub receipt_voided_at: Option<NaiveDateTime>,
+    pub cancelled_at: Option<NaiveDateTime>,
+    pub cancel_reason: Option<String>,
+    pub refunded_at: Option<NaiveDateTime>,
+    pub refund_reason: Option<String>,
+    pub attention: Option<String>,
+    pub import_id: Option<String>,
+    pub import_flags: Option<String>,
+}
+
+impl DonationRow {
+    pub fn kind(&self) -> Result<DonationKind> {
+        DonationKind::parse(&self.kind).ok_or_else(|| Error::internal("unknown donation kind"))
+    }
+
+    pub fn status(&self) -> Result<DonationStatus> {
+        DonationStatus::parse(&self.status)
+            .ok_or_else(|| Error::internal("unknown donation status"))
+    }
+}
+
+pub fn donation_not_found() -> Error {
+    Error::not_found("donation_not_found", "No such donation.")
+}
+
+pub fn insert(conn: &mut DbConnection, row: &DonationRow) -> Result<()> {
+    diesel::insert_into(donations::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<DonationRow>> {
+    Ok(donations::table
+        .filter(donations::id.eq(id))
+        .select(DonationRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn get(conn: &mut DbConnection, id: &str) -> Result<DonationRow> {
+    find(conn, id)?.ok_or_else(donation_not_found)
+}
+
+/// Takes `quantity` units of a gift's stock if it has them; unlimited stock (NULL) always has.
+/// One conditional UPDATE, so parallel donations can never oversell.
+pub fn reserve_stock(conn: &mut DbConnection, gift_id: &str, quantity: i32) -> Result<()> {
+    let quantity = i64::from(quantity);
+    let updated = diesel::update(
+        gifts::table
+            .filter(gifts::id.eq(gift_id))
+            .filter(gifts::stock.is_null().or(gifts::stock.ge(quantity))),
+    )
+    .set(gifts::stock.eq(gifts::stock - quantity))
+    .returning(gifts::stock)
+    .get_results::<Option<i64>>(conn)?;
+    match updated.first() {
+        None => Err(Error::conflict(
+            "out_of_stock",
+            "This gift has no stock left for the quantity asked.",
+        )),
+        // The public catalogue shows availability; it changes when the last unit goes.
+        Some(Some(0)) => bump_version(conn),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Gives reserved units back (cancellation, refund).
+pub fn release_stock(conn: &mut DbConnection, gift_id: &str, quantity: i32) -> Result<()> {
+    let quantity = i64::from(quantity);
+    let updated = diesel::update(
+        gifts::table
+            .filter(gifts::id.eq(gift_id))
+            .filter(gifts::stock.is_not_null()),
+    )
+    .set(gifts::stock.eq(gifts::stock + quantity))
+    .returning(gifts::stock)
+    .get_results::<Option<i64>>(conn)?;
+    if updated.first() == Some(&Some(quantity)) {
+        bump_version(conn)?;
+    }
+    Ok(())
+}
+
+/// The next receipt number of a fiscal year. The counter row stays locked until the paying
+/// transaction ends, so numbers are unique and gapless even under concurrent payments.
+pub fn next_receipt_sequence(conn: &mut DbConnection, fiscal_year: i32) -> Result<i64> {
+    let row = (
+        receipt_counters::fiscal_year.eq(fiscal_year),
+        receipt_counters::last_number.eq(1_i64),
+    );
+    let n: i64 = crate::on_engine!(conn, |c| diesel::insert_into(receipt_counters::table)
+        .values(row)
+        .on_conflict(receipt_counters::fiscal_year)
+        .do_update()
+        .set(receipt_counters::last_number.eq(receipt_counters::last_number + 1))
+        .returning(receipt_counters::last_number)
+        .get_result(c)?);
+    Ok(n)
+}
+
+/// Changes a donation's state only if it is still in one of `from`; returns whether it did.
+pub fn transition<V>(
+    conn: &mut DbConnection,
+    id: &str,
+    from: &[DonationStatus],
+    changes: V,
+) -> Result<bool>
+where
+    V: diesel::AsChangeset<Target = donations::table>,
+    V::Changeset: diesel::query_builder::QueryFragment<crate::db::MultiBackend>,
+{
+    let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+    let n = diesel::update(
+        donations::table
+            .filter(donations::id.eq(id))
+            .filter(donations::status.eq_any(from)),
+    )
+    .set(changes)
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Pending donations whose hold has run out.
+pub fn expired_holds(conn: &mut DbConnection, limit: i64) -> Result<Vec<String>> {
+    Ok(donations::table
+        .filter(donations::status.eq(DonationStatus::PendingPayment.as_str()))
+        .filter(donations::hold_until.lt(now()))
+        .select(donations::id)
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Filters for staff lists and exports.
+#[derive(Debug, Clone, Default)]
+pub struct DonationFilter {
+    pub status: Option<DonationStatus>,
+    pub kind: Option<DonationKind>,
+    pub channel: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &DonationFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<DonationRow>, i64)> {
+    let build = || {
+        let mut q = donations::table.into_boxed();
+        if let Some(s) = filter.status {
+            q = q.filter(donations::status.eq(s.as_str()));
+        }
+        if let Some(k) = filter.kind {
+            q = q.filter(donations::kind.eq(k.as_str()));
+        }
+        if let Some(c) = &filter.channel {
+            q = q.filter(donations::channel.eq(c.clone()));
+        }
+        if let Some(from) = filter.from {
+            q = q.filter(donations::received_on.ge(from));
+        }
+        if let Some(to) = filter.to {
+            q = q.filter(donations::received_on.le(to));
+        }
+        q
+    };
+    let total: i64 = build().count().get_result(conn)?;
+    let rows = build()
+        .select(DonationRow::as_select())
+        .order((donations::created_at.desc(), donations::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Paid donations with a one-stop request whose receipt date falls in the tax (calendar) year.
+pub fn one_stop_requests(conn: &mut DbConnection, tax_year: i32) -> Result<Vec<DonationRow>> {
+    let first = NaiveDate::from_ymd_opt(tax_year, 1, 1)
+        .ok_or_else(|| Error::field("tax_year", "out of range"))?;
+    let last = NaiveDate::from_ymd_opt(tax_year, 12, 31)
+        .ok_or_else(|| Error::field("tax_year", "out of range"))?;
+    Ok(donations::table
+        .filter(donations::status.eq(DonationStatus::Paid.as_str()))
+        .filter(donations::one_stop.eq(true))
+        .filter(donations::received_on.between(first, last))
+        .select(DonationRow::as_select())
+        .order((
+            donations::donor_prefecture.asc(),
+            donations::donor_city.asc(),
+            donations::received_on.asc(),
+        ))
+        .load(conn)?)
+}

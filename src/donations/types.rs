@@ -1,0 +1,227 @@
+//! JSON shapes of donations: what donors send and see, and what staff see.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::catalogue::types::PublicGift;
+use crate::domain::donation::{DonationKind, DonationStatus};
+
+/// Donor details; every field is validated and reported together.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct DonorRequest {
+    pub name: Option<String>,
+    /// In katakana.
+    pub name_kana: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// `NNN-NNNN`.
+    pub postal_code: Option<String>,
+    /// One of the 47 prefectures.
+    pub prefecture: Option<String>,
+    pub city: Option<String>,
+    pub address_line: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDonationRequest {
+    pub kind: DonationKind,
+    /// Required for `gift`.
+    pub gift_id: Option<String>,
+    /// Units of the gift (default 1).
+    pub quantity: Option<i32>,
+    /// Required for `support`.
+    pub organization_id: Option<String>,
+    /// Optional usage purpose (使い道).
+    pub purpose_id: Option<String>,
+    pub amount: i64,
+    pub donor: DonorRequest,
+    /// Asks for the one-stop special exception (ワンストップ特例).
+    #[serde(default)]
+    pub one_stop: bool,
+    /// Default `official_site`.
+    pub channel: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DonationCreated {
+    pub id: String,
+    pub kind: DonationKind,
+    pub status: DonationStatus,
+    pub amount: i64,
+    /// Shown once: reads this donation only (`Authorization: Bearer <access_token>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrganizationRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VoucherView {
+    /// The full code (donor only), e.g. `K7QM-3XWP-...`.
+    pub code: String,
+    pub face_value: i64,
+    pub balance: i64,
+    pub expires_at: DateTime<Utc>,
+    pub status: String,
+    /// The code as a QR image (SVG).
+    pub qr_svg: String,
+}
+
+/// A donation as its donor sees it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DonorDonationView {
+    pub id: String,
+    pub kind: DonationKind,
+    pub status: DonationStatus,
+    pub amount: i64,
+    pub quantity: i32,
+    pub received_on: Option<NaiveDate>,
+    pub receipt_number: Option<String>,
+    pub one_stop: bool,
+    pub gift: Option<PublicGift>,
+    pub organization: Option<OrganizationRef>,
+    pub voucher: Option<VoucherView>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A donation as staff see it, with the donor's personal data.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AdminDonation {
+    pub id: String,
+    pub kind: DonationKind,
+    pub status: DonationStatus,
+    pub amount: i64,
+    pub quantity: i32,
+    pub gift_id: Option<String>,
+    pub organization_id: Option<String>,
+    pub purpose_id: Option<String>,
+    pub channel: String,
+    pub external_id: Option<String>,
+    pub donor_name: String,
+    pub donor_name_kana: String,
+    pub donor_email: String,
+    pub donor_phone: String,
+    pub donor_postal_code: String,
+    pub donor_prefecture: String,
+    pub donor_city: String,
+    pub donor_address_line: String,
+    pub one_stop: bool,
+    pub created_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub received_on: Option<NaiveDate>,
+    pub payment_method: Option<String>,
+    pub receipt_number: Option<String>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
+    pub refunded_at: Option<DateTime<Utc>>,
+    pub refund_reason: Option<String>,
+    /// Something staff must resolve (e.g. a payment that arrived after cancellation).
+    pub attention: Option<String>,
+    pub import_flags: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AdminDonationQuery {
+    pub status: Option<DonationStatus>,
+    pub kind: Option<DonationKind>,
+    pub channel: Option<String>,
+    /// First receipt date (received_on), inclusive.
+    pub from: Option<NaiveDate>,
+    /// Last receipt date (received_on), inclusive.
+    pub to: Option<NaiveDate>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OfflineMethod {
+    BankTransfer,
+    Counter,
+}
+
+impl OfflineMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OfflineMethod::BankTransfer => "bank_transfer",
+            OfflineMethod::Counter => "counter",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfflinePaymentRequest {
+    /// The transfer date (bank transfer) or the day paid (counter).
+    pub received_on: NaiveDate,
+    pub method: OfflineMethod,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequest {
+    pub reason: String,
+}
+
+/// 寄附金受領証明書.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Receipt {
+    pub receipt_number: String,
+    pub donation_id: String,
+    pub donor_name: String,
+    pub donor_postal_code: String,
+    pub donor_address: String,
+    pub amount: i64,
+    pub received_on: NaiveDate,
+    pub municipality_name: String,
+    pub municipality_address: String,
+    pub issuer_title: String,
+    pub issuer_name: String,
+    /// True from the second issue on (再発行).
+    pub reissued: bool,
+    /// True after a refund: the receipt no longer certifies a donation.
+    pub voided: bool,
+    pub issued_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OneStopQuery {
+    /// Calendar (tax) year of the donations; default: the current Japan year.
+    pub tax_year: Option<i32>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OneStopDonation {
+    pub donation_id: String,
+    pub donor_name: String,
+    pub amount: i64,
+    pub received_on: NaiveDate,
+}
+
+/// One-stop requests of one home municipality, to be notified by 31 January.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OneStopGroup {
+    pub prefecture: String,
+    pub city: String,
+    pub count: i64,
+    pub amount: i64,
+    pub donations: Vec<OneStopDonation>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OneStopReport {
+    pub tax_year: i32,
+    /// Requests must arrive by this date (10 January of the next year).
+    pub application_deadline: NaiveDate,
+    pub groups: Vec<OneStopGroup>,
+}

@@ -1,0 +1,80 @@
+//! Turning stored donations into what donors and staff see.
+
+use super::store::DonationRow;
+use super::types::{AdminDonation, DonorDonationView, OrganizationRef};
+use crate::catalogue::store::{find_gift, organization_store};
+use crate::config::Settings;
+use crate::db::DbConnection;
+use crate::error::Result;
+use crate::vouchers::issue;
+
+pub fn donor_view(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    d: &DonationRow,
+) -> Result<DonorDonationView> {
+    let gift = match &d.gift_id {
+        Some(id) => match find_gift(conn, id)? {
+            Some((g, vendor)) => Some(g.public(&vendor)?),
+            None => None,
+        },
+        None => None,
+    };
+    let organization = match &d.organization_id {
+        Some(id) => organization_store::find(conn, id)?.map(|o| OrganizationRef {
+            id: o.id,
+            name: o.name,
+        }),
+        None => None,
+    };
+    let voucher = issue::for_donation(conn, &d.id)?.map(|v| issue::donor_view(settings, &v));
+    Ok(DonorDonationView {
+        id: d.id.clone(),
+        kind: d.kind()?,
+        status: d.status()?,
+        amount: d.amount,
+        quantity: d.quantity,
+        received_on: d.received_on,
+        receipt_number: d.receipt_number.clone(),
+        one_stop: d.one_stop,
+        gift,
+        organization,
+        voucher,
+        created_at: d.created_at.and_utc(),
+    })
+}
+
+pub fn admin_view(d: &DonationRow) -> Result<AdminDonation> {
+    Ok(AdminDonation {
+        id: d.id.clone(),
+        kind: d.kind()?,
+        status: d.status()?,
+        amount: d.amount,
+        quantity: d.quantity,
+        gift_id: d.gift_id.clone(),
+        organization_id: d.organization_id.clone(),
+        purpose_id: d.purpose_id.clone(),
+        channel: d.channel.clone(),
+        external_id: d.external_id.clone(),
+        donor_name: d.donor_name.clone(),
+        donor_name_kana: d.donor_name_kana.clone(),
+        donor_email: d.donor_email.clone(),
+        donor_phone: d.donor_phone.clone(),
+        donor_postal_code: d.donor_postal_code.clone(),
+        donor_prefecture: d.donor_prefecture.clone(),
+        donor_city: d.donor_city.clone(),
+        donor_address_line: d.donor_address_line.clone(),
+        one_stop: d.one_stop,
+        created_at: d.created_at.and_utc(),
+        paid_at: d.paid_at.map(|t| t.and_utc()),
+        received_on: d.received_on,
+        payment_method: d.payment_method.clone(),
+        receipt_number: d.receipt_number.clone(),
+        cancelled_at: d.cancelled_at.map(|t| t.and_utc()),
+        cancel_reason: d.cancel_reason.clone(),
+        refunded_at: d.refunded_at.map(|t| t.and_utc()),
+        refund_reason: d.refund_reason.clone(),
+        attention: d.attention.clone(),
+        import_flags: d.import_flags.clone(),
+    })
+}

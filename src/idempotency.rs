@@ -1,0 +1,126 @@
+//! Idempotency-Key: a key is claimed, and its response stored, inside the request's own
+//! transaction, so a retried request either replays the stored answer or runs exactly once.
+
+use actix_web::HttpRequest;
+use chrono::Duration;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::db::schema::idempotency_keys as ik;
+use crate::db::{is_unique_violation, now, DbConnection};
+use crate::error::{Error, Result};
+
+/// How long keys are kept (the contract promises at least 24 hours).
+pub const RETENTION_HOURS: i64 = 48;
+
+/// A validated `Idempotency-Key` header value.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// The request's key, if it sent one; 1–255 visible ASCII characters.
+    pub fn from_request(req: &HttpRequest) -> Result<Option<IdempotencyKey>> {
+        let Some(value) = req.headers().get("idempotency-key") else {
+            return Ok(None);
+        };
+        let key = value.to_str().unwrap_or_default();
+        if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::bad_request(
+                "invalid_idempotency_key",
+                "Idempotency-Key must be 1-255 visible ASCII characters.",
+            ));
+        }
+        Ok(Some(IdempotencyKey(key.to_owned())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Fingerprint of a request body: the same JSON with keys in any order gives the same value.
+pub fn fingerprint(body: &serde_json::Value) -> String {
+    // serde_json's maps are ordered by key, so re-serialising is canonical.
+    hex::encode(Sha256::digest(body.to_string().as_bytes()))
+}
+
+/// What a claimed key means for this request.
+pub enum Claim {
+    /// First use: go on, then call `complete` in the same transaction.
+    New,
+    /// Seen before with the same body: answer with the stored response.
+    Replay { status: u16, body: String },
+}
+
+/// Claims `key` in `scope` (e.g. the route and the caller). Call inside the write transaction.
+pub fn claim(
+    conn: &mut DbConnection,
+    scope: &str,
+    key: &IdempotencyKey,
+    request_hash: &str,
+) -> Result<Claim> {
+    // A savepoint, so a duplicate key does not abort the surrounding PostgreSQL transaction.
+    let inserted = conn.transaction(|c| {
+        diesel::insert_into(ik::table)
+            .values((
+                ik::scope.eq(scope),
+                ik::idempotency_key.eq(key.as_str()),
+                ik::request_hash.eq(request_hash),
+                ik::created_at.eq(now()),
+            ))
+            .execute(c)
+    });
+    match inserted {
+        Ok(_) => return Ok(Claim::New),
+        Err(e) if is_unique_violation(&e) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let (stored_hash, status, body): (String, Option<i32>, Option<String>) = ik::table
+        .filter(ik::scope.eq(scope))
+        .filter(ik::idempotency_key.eq(key.as_str()))
+        .select((ik::request_hash, ik::status_code, ik::response_body))
+        .first(conn)?;
+    if stored_hash != request_hash {
+        return Err(Error::unprocessable(
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used with a different request body.",
+        ));
+    }
+    match (status, body) {
+        (Some(status), Some(body)) => Ok(Claim::Replay {
+            status: u16::try_from(status).unwrap_or(500),
+            body,
+        }),
+        _ => Err(Error::conflict(
+            "request_in_progress",
+            "A request with this Idempotency-Key is still being processed.",
+        )),
+    }
+}
+
+/// Stores the response of a claimed key, in the same transaction as the work it describes.
+pub fn complete(
+    conn: &mut DbConnection,
+    scope: &str,
+    key: &IdempotencyKey,
+    status: u16,
+    body: &str,
+) -> Result<()> {
+    diesel::update(
+        ik::table
+            .filter(ik::scope.eq(scope))
+            .filter(ik::idempotency_key.eq(key.as_str())),
+    )
+    .set((
+        ik::status_code.eq(Some(i32::from(status))),
+        ik::response_body.eq(Some(body)),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Forgets keys past retention; run by the background sweeper.
+pub fn purge_expired(conn: &mut DbConnection) -> Result<usize> {
+    let cutoff = now() - Duration::hours(RETENTION_HOURS);
+    Ok(diesel::delete(ik::table.filter(ik::created_at.lt(cutoff))).execute(conn)?)
+}

@@ -1,0 +1,4 @@
+//! Payment confirmation from the payment provider: the signed webhook.
+
+pub mod routes;
+pub mod signature;

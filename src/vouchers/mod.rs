@@ -1,0 +1,4 @@
+//! On-site e-vouchers (現地決済型, しながわe街ギフト): issue on payment, redeem at partner tills,
+//! reverse the same day, statements and monthly settlement.
+
+pub mod issue;
