@@ -190,6 +190,26 @@ diesel::joinable!(donations -> gifts (gift_id));
 diesel::joinable!(donations -> organizations (organization_id));
 diesel::joinable!(donations -> purposes (purpose_id));
 
+diesel::table! {
+    email_outbox (id) {
+        id -> Text,
+        message_id -> Text,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        related_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     businesses,
     users,
@@ -204,4 +224,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     receipt_counters,
     payment_events,
     idempotency_keys,
+    email_outbox,
 );
