@@ -343,6 +343,17 @@ impl Settings {
                 "must be non-negative and not above email.max_backoff_seconds",
             ));
         }
+        if self.email.transport == "smtp" {
+            if let Err(problem) = crate::email::transport::parse_smtp_url(&self.email.smtp_url) {
+                return Err(bad("email.smtp_url", problem));
+            }
+        }
+        if self.email.poll_interval_ms == 0 {
+            return Err(bad("email.poll_interval_ms", "must be at least 1"));
+        }
+        if self.email.smtp_timeout_seconds == 0 {
+            return Err(bad("email.smtp_timeout_seconds", "must be at least 1"));
+        }
         if !matches!(self.log.format.as_str(), "pretty" | "json") {
             return Err(bad("log.format", "must be pretty or json"));
         }

@@ -230,7 +230,8 @@ where
             utoipa_actix_web::scope("/api/v1")
                 .configure(auth::routes::services)
                 .configure(crate::catalogue::routes::services)
-                .configure(crate::catalogue::admin_routes::services),
+                .configure(crate::catalogue::admin_routes::services)
+                .configure(crate::email::routes::services),
         )
 }
 
