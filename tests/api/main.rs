@@ -5,7 +5,9 @@ mod helpers;
 
 mod auth;
 mod catalogue;
+mod email;
 mod foundation;
+mod smtp_server;
 
 /// The routes of the API contract (`api.md`) implemented so far: (method, OpenAPI path).
 pub fn contract_routes() -> &'static [(&'static str, &'static str)] {
@@ -38,5 +40,7 @@ pub fn contract_routes() -> &'static [(&'static str, &'static str)] {
         ("post", "/api/v1/admin/partners"),
         ("get", "/api/v1/admin/partners"),
         ("get", "/api/v1/admin/audit-log"),
+        ("get", "/api/v1/admin/emails"),
+        ("post", "/api/v1/admin/emails/{id}/retry"),
     ]
 }
