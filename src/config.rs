@@ -409,6 +409,20 @@ mod tests {
     }
 
     #[test]
+    fn an_smtp_url_with_credentials_is_refused() {
+        let err = Settings::defaults_with(&[
+            ("email.transport", "smtp".into()),
+            (
+                "email.smtp_url",
+                "smtp://user:secret@mail.example.jp:587".into(),
+            ),
+        ])
+        .expect_err("credentials belong in smtp_username/smtp_password");
+        assert_eq!(err.key, "email.smtp_url");
+        assert!(!err.to_string().contains("secret"), "{err}");
+    }
+
+    #[test]
     fn production_refuses_development_secrets() {
         let err = Settings::defaults_with(&[("environment", "production".into())])
             .expect_err("dev secret");
