@@ -60,6 +60,18 @@ pub fn enqueue(conn: &mut DbConnection, email: &OutgoingEmail) -> Result<String>
     Ok(id)
 }
 
+/// Rows a worker may claim at instant `$at`: pending and due, or sending under an expired lease.
+macro_rules! due {
+    ($at:expr) => {
+        email_outbox::status
+            .eq(EmailStatus::Pending.as_str())
+            .and(email_outbox::next_attempt_at.le($at))
+            .or(email_outbox::status
+                .eq(EmailStatus::Sending.as_str())
+                .and(email_outbox::locked_until.le($at).assume_not_null()))
+    };
+}
+
 /// Claims the most overdue message, if any: a `pending` row whose `next_attempt_at` has come, or a
 /// `sending` row whose worker's lease (`locked_until`) has passed (the worker crashed). The row turns
 /// `sending` with `locked_until = now + lease` and one more attempt, in one short transaction.
@@ -68,16 +80,17 @@ pub fn enqueue(conn: &mut DbConnection, email: &OutgoingEmail) -> Result<String>
 /// instances skip it instead of waiting or taking it twice. SQLite: the transaction is `IMMEDIATE`,
 /// which serialises claimers on the database's write lock.
 pub fn claim_next(conn: &mut DbConnection, lease: Duration) -> Result<Option<OutboxRow>> {
+    // A plain read first: most polls find nothing, and then take no write lock at all (SQLite).
+    let any_due: bool =
+        diesel::select(diesel::dsl::exists(email_outbox::table.filter(due!(now()))))
+            .get_result(conn)?;
+    if !any_due {
+        return Ok(None);
+    }
     write_transaction(conn, |conn| {
         let at = now();
-        let due = email_outbox::status
-            .eq(EmailStatus::Pending.as_str())
-            .and(email_outbox::next_attempt_at.le(at))
-            .or(email_outbox::status
-                .eq(EmailStatus::Sending.as_str())
-                .and(email_outbox::locked_until.le(at).assume_not_null()));
         let candidate = email_outbox::table
-            .filter(due)
+            .filter(due!(at))
             .order((email_outbox::next_attempt_at.asc(), email_outbox::id.asc()))
             .select(email_outbox::id)
             .limit(1);
