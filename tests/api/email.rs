@@ -495,7 +495,39 @@ async fn enqueue_is_undone_with_its_transaction(engine: Engine) {
     .await;
 }
 
+async fn partner_creation_queues_login_instructions(engine: Engine) {
+    let server = SmtpServer::start().await;
+    let app = smtp_app(engine, &server, |_| {}).await;
+    let token = app.admin_token().await;
+    let password = "a-long-till-password";
+    let body = json!({"name": "天王洲ベイサイドグリル", "email": "Till@Bayside.example", "password": password});
+    let res = app
+        .post("/api/v1/admin/partners", Some(&token), &body)
+        .await;
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    // A second partner with the same login fails as a whole: no email for it.
+    let again = app
+        .post("/api/v1/admin/partners", Some(&token), &body)
+        .await;
+    assert_eq!(again.status(), 409);
+
+    let received = server.wait_for(1, WAIT).await;
+    let sent = wait_for_list(&app, &token, "&status=sent", |items| items.len() == 1).await;
+    assert_eq!(sent[0]["kind"], "partner_welcome");
+    assert_eq!(sent[0]["recipient"], "till@bayside.example");
+    assert_eq!(sent[0]["related_id"], created["id"]);
+    let message = parse(&received[0]);
+    let text = message.body_text(0).unwrap();
+    assert!(text.contains("天王洲ベイサイドグリル ご担当者様"), "{text}");
+    assert!(!text.contains(password));
+    assert!(!message.body_html(0).unwrap().contains(password));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(list(&app, &token, "").await["total"], 1);
+}
+
 both_engines!(
+    partner_creation_queues_login_instructions,
     delivers_a_queued_message_exactly_once,
     japanese_subject_and_bodies_decode,
     outage_then_recovery_delivers_each_once,
