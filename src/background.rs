@@ -7,12 +7,21 @@ use tokio::task::JoinHandle;
 
 use crate::db::write_transaction;
 use crate::donations::{lifecycle, store};
+use crate::email::worker::EmailWorker;
 use crate::error::Result;
 use crate::state::AppState;
 
 /// Starts every background worker; each stops when `stop` turns true.
 pub fn spawn(state: AppState, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
-    vec![tokio::spawn(sweeper(state, stop))]
+    let mut workers = vec![tokio::spawn(sweeper(state.clone(), stop.clone()))];
+    if state.settings.email.worker_enabled {
+        match EmailWorker::new(state.db.clone(), state.settings.clone()) {
+            Ok(worker) => workers.push(tokio::spawn(worker.run(stop.clone()))),
+            // Emails stay safe in the outbox; they go out once the setting is fixed.
+            Err(e) => tracing::error!(error = %e, "email worker not started"),
+        }
+    }
+    workers
 }
 
 /// Cancels donations unpaid past their hold (releasing stock) and forgets old idempotency keys.

@@ -350,6 +350,17 @@ impl Settings {
                 "must be non-negative and not above email.max_backoff_seconds",
             ));
         }
+        if self.email.transport == "smtp" {
+            if let Err(problem) = crate::email::transport::parse_smtp_url(&self.email.smtp_url) {
+                return Err(bad("email.smtp_url", problem));
+            }
+        }
+        if self.email.poll_interval_ms == 0 {
+            return Err(bad("email.poll_interval_ms", "must be at least 1"));
+        }
+        if self.email.smtp_timeout_seconds == 0 {
+            return Err(bad("email.smtp_timeout_seconds", "must be at least 1"));
+        }
         if !matches!(self.log.format.as_str(), "pretty" | "json") {
             return Err(bad("log.format", "must be pretty or json"));
         }
@@ -402,6 +413,20 @@ mod tests {
         assert_eq!(err.key, "vouchers.ratio_basis_points");
         let err = Settings::defaults_with(&[("server.port", "eighty".into())]).expect_err("port");
         assert!(err.to_string().contains("server.port"), "{err}");
+    }
+
+    #[test]
+    fn an_smtp_url_with_credentials_is_refused() {
+        let err = Settings::defaults_with(&[
+            ("email.transport", "smtp".into()),
+            (
+                "email.smtp_url",
+                "smtp://user:secret@mail.example.jp:587".into(),
+            ),
+        ])
+        .expect_err("credentials belong in smtp_username/smtp_password");
+        assert_eq!(err.key, "email.smtp_url");
+        assert!(!err.to_string().contains("secret"), "{err}");
     }
 
     #[test]

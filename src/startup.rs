@@ -233,7 +233,8 @@ where
                 .configure(crate::catalogue::admin_routes::services)
                 .configure(crate::donations::routes::services)
                 .configure(crate::donations::admin_routes::services)
-                .configure(crate::payments::routes::services),
+                .configure(crate::payments::routes::services)
+                .configure(crate::email::routes::services),
         )
 }
 

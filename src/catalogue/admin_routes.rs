@@ -16,6 +16,7 @@ use crate::audit;
 use crate::auth::{self, password, AdminUser, Role};
 use crate::db::{now, schema::audit_log, DbConnection};
 use crate::domain::gift::GiftStatus;
+use crate::email::{self, OutgoingEmail};
 use crate::error::{Error, Problem, Result};
 use crate::http::{Page, PageQuery, Paging};
 use crate::state::AppState;
@@ -521,16 +522,21 @@ fn check_login(email: &str, password_text: &str) -> Result<()> {
     }
 }
 
-/// Creates a business (and its partner login) inside the caller's transaction.
+/// Creates a business (and its partner login, with the login's welcome email in the outbox) inside
+/// the caller's transaction.
 fn create_business(
     conn: &mut DbConnection,
     actor: &str,
     business: &Business,
     login: Option<(&str, &str)>,
+    welcome: Option<&OutgoingEmail>,
 ) -> Result<()> {
     store::insert_business(conn, business)?;
     if let Some((email, hash)) = login {
         auth::store::insert_user(conn, email, hash, Role::Partner, Some(&business.id))?;
+    }
+    if let Some(mail) = welcome {
+        email::enqueue(conn, mail)?;
     }
     audit::record(
         conn,
@@ -540,6 +546,22 @@ fn create_business(
         &business.id,
         None::<&()>,
         Some(business),
+    )
+}
+
+/// The login instructions for a new partner login (never the password).
+fn partner_welcome_mail(
+    state: &AppState,
+    business: &Business,
+    login_email: &str,
+) -> Result<OutgoingEmail> {
+    email::partner_welcome(
+        &state.settings,
+        email::PartnerWelcome {
+            partner_id: business.id.clone(),
+            partner_name: business.name.clone(),
+            email: login_email.to_owned(),
+        },
     )
 }
 
@@ -589,6 +611,10 @@ pub async fn create_business_route(
         address: b.address,
         active: true,
     };
+    let welcome = login
+        .as_ref()
+        .map(|(login_email, _)| partner_welcome_mail(&state, &business, login_email))
+        .transpose()?;
     let actor = admin.0.id;
     let created = business.clone();
     state
@@ -599,6 +625,7 @@ pub async fn create_business_route(
                 &actor,
                 &business,
                 login.as_ref().map(|(e, h)| (e.as_str(), h.as_str())),
+                welcome.as_ref(),
             )
         })
         .await?;
@@ -739,9 +766,18 @@ pub async fn create_partner(
         business: business.clone(),
         login_email: email.clone(),
     };
+    let welcome = partner_welcome_mail(&state, &business, &email)?;
     state
         .db
-        .write(move |conn| create_business(conn, &actor, &business, Some((&email, &hash))))
+        .write(move |conn| {
+            create_business(
+                conn,
+                &actor,
+                &business,
+                Some((&email, &hash)),
+                Some(&welcome),
+            )
+        })
         .await?;
     Ok(HttpResponse::Created().json(created))
 }

@@ -235,6 +235,26 @@ diesel::joinable!(redemptions -> vouchers (voucher_id));
 diesel::joinable!(redemptions -> businesses (partner_id));
 diesel::joinable!(settlements -> businesses (partner_id));
 
+diesel::table! {
+    email_outbox (id) {
+        id -> Text,
+        message_id -> Text,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        related_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     businesses,
     users,
@@ -252,4 +272,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     vouchers,
     redemptions,
     settlements,
+    email_outbox,
 );

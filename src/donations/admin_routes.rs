@@ -294,11 +294,12 @@ pub async fn refund(
         return Err(Error::field("reason", "must be 1-500 characters"));
     }
     let actor = admin.0.id;
+    let settings = state.settings.clone();
     let donation = state
         .db
         .write(move |conn| {
             let before = store::get(conn, &id)?;
-            let after = lifecycle::refund(conn, &before, &reason)?;
+            let after = lifecycle::refund(conn, &settings, &before, &reason)?;
             let view = views::admin_view(&after)?;
             audit::record(
                 conn,

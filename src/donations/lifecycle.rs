@@ -5,13 +5,17 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::store::{self, DonationRow};
+use crate::catalogue::store::{find_gift, organization_store};
 use crate::config::Settings;
 use crate::db::schema::donations;
 use crate::db::{now, DbConnection};
-use crate::domain::calendar::FiscalYear;
+use crate::domain::calendar::{japan_date, japan_today, FiscalYear};
 use crate::domain::donation::{DonationKind, DonationStatus};
+use crate::domain::money::Yen;
 use crate::domain::receipt::receipt_number;
+use crate::email::{self, RefundNotice, ThankYou, VoucherMail};
 use crate::error::{Error, Result};
+use crate::vouchers::issue;
 
 /// How and when a donation was paid.
 #[derive(Debug, Clone)]
@@ -63,10 +67,48 @@ pub fn mark_paid(
     Ok(Some(donation))
 }
 
-/// What payment sets in motion, in the same transaction.
+/// What payment sets in motion, in the same transaction: the voucher of an on-site donation and
+/// the donor's emails (queued in the outbox, sent later by the worker).
 fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationRow) -> Result<()> {
+    let gift_name = match &donation.gift_id {
+        Some(id) => find_gift(conn, id)?.map(|(g, _)| g.name),
+        None => None,
+    };
+    let organization_name = match &donation.organization_id {
+        Some(id) => organization_store::find(conn, id)?.map(|o| o.name),
+        None => None,
+    };
+    let thank_you = email::thank_you(
+        settings,
+        ThankYou {
+            donation_id: donation.id.clone(),
+            donor_name: donation.donor_name.clone(),
+            email: donation.donor_email.clone(),
+            amount: Yen(donation.amount),
+            receipt_number: donation.receipt_number.clone().unwrap_or_default(),
+            received_on: donation.received_on.unwrap_or_else(japan_today),
+            gift_name,
+            organization_name,
+            one_stop: donation.one_stop,
+        },
+    )?;
+    email::enqueue(conn, &thank_you)?;
     if donation.kind()? == DonationKind::OnSite {
-        crate::vouchers::issue::issue_for_donation(conn, settings, donation)?;
+        let voucher = issue::issue_for_donation(conn, settings, donation)?;
+        let code = issue::code_of(settings, &voucher.id).display();
+        let mail = email::voucher_issued(
+            settings,
+            VoucherMail {
+                voucher_id: voucher.id.clone(),
+                donor_name: donation.donor_name.clone(),
+                email: donation.donor_email.clone(),
+                qr_svg: email::qr_svg(&code),
+                code_display: code,
+                face_value: Yen(voucher.face_value),
+                expires_on: japan_date(voucher.expires_at.and_utc()),
+            },
+        )?;
+        email::enqueue(conn, &mail)?;
     }
     Ok(())
 }
@@ -97,6 +139,7 @@ pub fn cancel(conn: &mut DbConnection, donation: &DonationRow, reason: &str) -> 
 /// voided, stock comes back, and an unspent voucher is voided (a partly spent one blocks it).
 pub fn refund(
     conn: &mut DbConnection,
+    settings: &Settings,
     donation: &DonationRow,
     reason: &str,
 ) -> Result<DonationRow> {
@@ -109,8 +152,9 @@ pub fn refund(
             ),
         ));
     }
-    if donation.kind()? == DonationKind::OnSite {
-        crate::vouchers::issue::void_for_refund(conn, &donation.id)?;
+    let voucher_voided = donation.kind()? == DonationKind::OnSite;
+    if voucher_voided {
+        issue::void_for_refund(conn, &donation.id)?;
     }
     let at = now();
     let changed = store::transition(
@@ -134,6 +178,19 @@ pub fn refund(
     if let Some(gift_id) = &donation.gift_id {
         store::release_stock(conn, gift_id, donation.quantity)?;
     }
+    let notice = email::refund_notice(
+        settings,
+        RefundNotice {
+            donation_id: donation.id.clone(),
+            donor_name: donation.donor_name.clone(),
+            email: donation.donor_email.clone(),
+            amount: Yen(donation.amount),
+            refunded_on: japan_date(at.and_utc()),
+            receipt_number: donation.receipt_number.clone(),
+            voucher_voided,
+        },
+    )?;
+    email::enqueue(conn, &notice)?;
     store::get(conn, &donation.id)
 }
 

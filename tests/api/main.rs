@@ -6,7 +6,9 @@ mod helpers;
 mod auth;
 mod catalogue;
 mod donations;
+mod email;
 mod foundation;
+mod smtp_server;
 
 /// The routes of the API contract (`api.md`) implemented so far: (method, OpenAPI path).
 pub fn contract_routes() -> &'static [(&'static str, &'static str)] {
@@ -49,5 +51,7 @@ pub fn contract_routes() -> &'static [(&'static str, &'static str)] {
         ("post", "/api/v1/admin/donations/{id}/refund"),
         ("post", "/api/v1/admin/donations/{id}/receipt/reissue"),
         ("get", "/api/v1/admin/one-stop"),
+        ("get", "/api/v1/admin/emails"),
+        ("post", "/api/v1/admin/emails/{id}/retry"),
     ]
 }

@@ -1,0 +1,163 @@
+//! GET /api/v1/admin/emails and POST /api/v1/admin/emails/{id}/retry.
+
+use actix_web::{get, post, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::outbox::{self, OutboxRow};
+use super::EmailStatus;
+use crate::audit;
+use crate::auth::AdminUser;
+use crate::error::{Error, Problem, Result};
+use crate::http::{Page, Paging};
+use crate::state::AppState;
+
+/// One outbox message as admins see it (bodies left out; they may be long).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailView {
+    pub id: String,
+    /// The stable Message-ID header, `<id@domain>`.
+    pub message_id: String,
+    /// `thank_you`, `voucher_issued`, `refund_notice` or `partner_welcome`.
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub status: EmailStatus,
+    /// Delivery attempts so far.
+    pub attempts: i32,
+    /// When the worker next tries (pending), or last changed (failed).
+    pub next_attempt_at: DateTime<Utc>,
+    /// While `sending`: when the worker's claim runs out.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// The donation, voucher or partner the email is about.
+    pub related_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+impl TryFrom<OutboxRow> for EmailView {
+    type Error = Error;
+
+    fn try_from(row: OutboxRow) -> Result<EmailView> {
+        let status = EmailStatus::parse(&row.status)
+            .ok_or_else(|| Error::internal("unknown status in email_outbox"))?;
+        Ok(EmailView {
+            id: row.id,
+            message_id: row.message_id,
+            kind: row.kind,
+            recipient: row.recipient,
+            subject: row.subject,
+            status,
+            attempts: row.attempts,
+            next_attempt_at: utc(row.next_attempt_at),
+            locked_until: row.locked_until.map(utc),
+            last_error: row.last_error,
+            related_id: row.related_id,
+            created_at: utc(row.created_at),
+            sent_at: row.sent_at.map(utc),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EmailListQuery {
+    /// `pending`, `sending`, `sent` or `failed`; all when absent.
+    pub status: Option<String>,
+    /// 1-based page number (default 1).
+    pub page: Option<i64>,
+    /// Items per page (default 20, at most 100).
+    pub per_page: Option<i64>,
+}
+
+/// The email outbox, newest first.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(EmailListQuery),
+    responses(
+        (status = 200, body = Page<EmailView>),
+        (status = 401, description = "unauthorized", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "forbidden", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "validation_failed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/emails")]
+pub async fn list_emails(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    query: web::Query<EmailListQuery>,
+) -> Result<web::Json<Page<EmailView>>> {
+    let query = query.into_inner();
+    let status =
+        match query.status.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(EmailStatus::parse(s).ok_or_else(|| {
+                Error::field("status", "must be pending, sending, sent or failed")
+            })?),
+        };
+    let paging = Paging::from_query(query.page, query.per_page)?;
+    let (rows, total) = state
+        .db
+        .run(move |conn| outbox::list(conn, status, paging))
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(EmailView::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(web::Json(Page::new(items, paging, total)))
+}
+
+/// Put a failed (or waiting) email back in the queue, due now, with a fresh attempt budget.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Outbox id")),
+    responses(
+        (status = 200, body = EmailView),
+        (status = 401, description = "unauthorized", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "forbidden", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "email_not_found", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "email_already_sent, email_in_flight", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/emails/{id}/retry")]
+pub async fn retry_email(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    path: web::Path<String>,
+) -> Result<web::Json<EmailView>> {
+    let id = path.into_inner();
+    let actor = admin.0.id;
+    let after = state
+        .db
+        .write(move |conn| {
+            let (before, after) = outbox::retry(conn, &id)?;
+            // The audit keeps the delivery state only, not the recipient or the content.
+            let state_of =
+                |r: &OutboxRow| serde_json::json!({ "status": r.status, "attempts": r.attempts });
+            audit::record(
+                conn,
+                Some(&actor),
+                "email.retry",
+                "email_outbox",
+                &id,
+                Some(&state_of(&before)),
+                Some(&state_of(&after)),
+            )?;
+            Ok(after)
+        })
+        .await?;
+    tracing::info!(outbox_id = %after.id, "email put back in the queue by an admin");
+    Ok(web::Json(EmailView::try_from(after)?))
+}
+
+pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_emails).service(retry_email);
+}
