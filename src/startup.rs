@@ -234,6 +234,8 @@ where
                 .configure(crate::donations::routes::services)
                 .configure(crate::donations::admin_routes::services)
                 .configure(crate::payments::routes::services)
+                .configure(crate::vouchers::routes::services)
+                .configure(crate::vouchers::admin_routes::services)
                 .configure(crate::email::routes::services),
         )
 }

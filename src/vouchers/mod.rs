@@ -1,4 +1,8 @@
 //! On-site e-vouchers (現地決済型, しながわe街ギフト): issue on payment, redeem at partner tills,
 //! reverse the same day, statements and monthly settlement.
 
+pub mod admin_routes;
 pub mod issue;
+pub mod routes;
+pub mod store;
+pub mod types;

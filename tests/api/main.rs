@@ -9,6 +9,7 @@ mod donations;
 mod email;
 mod foundation;
 mod smtp_server;
+mod vouchers;
 
 /// The routes of the API contract (`api.md`) implemented so far: (method, OpenAPI path).
 pub fn contract_routes() -> &'static [(&'static str, &'static str)] {
@@ -51,6 +52,13 @@ pub fn contract_routes() -> &'static [(&'static str, &'static str)] {
         ("post", "/api/v1/admin/donations/{id}/refund"),
         ("post", "/api/v1/admin/donations/{id}/receipt/reissue"),
         ("get", "/api/v1/admin/one-stop"),
+        ("get", "/api/v1/partner/vouchers/{code}"),
+        ("post", "/api/v1/partner/redemptions"),
+        ("post", "/api/v1/partner/redemptions/{id}/reversal"),
+        ("get", "/api/v1/partner/statement"),
+        ("get", "/api/v1/admin/settlements"),
+        ("post", "/api/v1/admin/settlements"),
+        ("get", "/api/v1/admin/reports/vouchers"),
         ("get", "/api/v1/admin/emails"),
         ("post", "/api/v1/admin/emails/{id}/retry"),
     ]
