@@ -45,15 +45,15 @@ pub fn fingerprint(body: &serde_json::Value) -> String {
 }
 
 /// What a claimed key means for this request.
-pub enum Claim {
-    /// First use: go on, then call `complete` in the same transaction.
+enum Claim {
+    /// First use: do the work, then `complete` in the same transaction.
     New,
     /// Seen before with the same body: answer with the stored response.
     Replay { status: u16, body: String },
 }
 
 /// Claims `key` in `scope` (e.g. the route and the caller). Call inside the write transaction.
-pub fn claim(
+fn claim(
     conn: &mut DbConnection,
     scope: &str,
     key: &IdempotencyKey,
@@ -99,7 +99,7 @@ pub fn claim(
 }
 
 /// Stores the response of a claimed key, in the same transaction as the work it describes.
-pub fn complete(
+fn complete(
     conn: &mut DbConnection,
     scope: &str,
     key: &IdempotencyKey,
@@ -117,6 +117,29 @@ pub fn complete(
     ))
     .execute(conn)?;
     Ok(())
+}
+
+/// Runs `work` at most once per key, inside the caller's transaction: a repeat replays the stored
+/// status and body; without a key the work simply runs. `work` answers (status, JSON body).
+pub fn once<F>(
+    conn: &mut DbConnection,
+    scope: &str,
+    key: Option<&IdempotencyKey>,
+    request_hash: &str,
+    work: F,
+) -> Result<(u16, String)>
+where
+    F: FnOnce(&mut DbConnection) -> Result<(u16, String)>,
+{
+    let Some(key) = key else {
+        return work(conn);
+    };
+    if let Claim::Replay { status, body } = claim(conn, scope, key, request_hash)? {
+        return Ok((status, body));
+    }
+    let (status, body) = work(conn)?;
+    complete(conn, scope, key, status, &body)?;
+    Ok((status, body))
 }
 
 /// Forgets keys past retention; run by the background sweeper.

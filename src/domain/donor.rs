@@ -61,7 +61,7 @@ const EMAIL_LOCAL_MAX: usize = 64;
 
 /// Donor details as submitted; every field optional so that a missing one becomes a
 /// `FieldError` rather than a deserialisation failure.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct DonorInput {
     pub name: Option<String>,
@@ -75,7 +75,7 @@ pub struct DonorInput {
 }
 
 /// Validated, normalised donor details (personal data: admins only, never logged).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Donor {
     pub name: String,
     /// Full-width katakana (half-width input is converted).
@@ -90,6 +90,19 @@ pub struct Donor {
     pub prefecture: String,
     pub city: String,
     pub address_line: String,
+}
+
+// Personal data: `Debug` never prints it, so a stray `{:?}` cannot leak it into logs.
+impl std::fmt::Debug for DonorInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DonorInput { <personal data redacted> }")
+    }
+}
+
+impl std::fmt::Debug for Donor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Donor { <personal data redacted> }")
+    }
 }
 
 impl Donor {

@@ -19,10 +19,10 @@ use crate::domain::donation::{
     check_amount, check_residency, valid_channel, DonationKind, DonationLimits, DonationRuleError,
     DonationStatus,
 };
-use crate::domain::donor::{Donor, DonorInput};
+use crate::domain::donor::Donor;
 use crate::domain::FieldError;
 use crate::error::{Error, Problem, Result};
-use crate::idempotency::{self, Claim, IdempotencyKey};
+use crate::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
 
 pub fn limits(settings: &Settings) -> DonationLimits<'_> {
@@ -69,23 +69,10 @@ struct ValidDonation {
 }
 
 fn validate(req: NewDonationRequest, settings: &Settings) -> Result<ValidDonation> {
-    let d = req.donor;
     let mut errors: Vec<FieldError> = Vec::new();
-    let donor = Donor::parse(
-        DonorInput {
-            name: d.name,
-            name_kana: d.name_kana,
-            email: d.email,
-            phone: d.phone,
-            postal_code: d.postal_code,
-            prefecture: d.prefecture,
-            city: d.city,
-            address_line: d.address_line,
-        },
-        "donor",
-    )
-    .map_err(|e| errors.extend(e))
-    .ok();
+    let donor = Donor::parse(req.donor, "donor")
+        .map_err(|e| errors.extend(e))
+        .ok();
     let channel = req.channel.unwrap_or_else(|| "official_site".to_owned());
     if !valid_channel(&channel) {
         errors.push(FieldError::new(
@@ -273,29 +260,26 @@ pub async fn create_donation(
         serde_json::from_value(raw).map_err(|e| Error::field("body", e.to_string()))?;
     let settings = state.settings.clone();
     let valid = validate(request, &settings)?;
-    let (status, created) = state
+    let (status, body) = state
         .db
         .write(move |conn| {
-            const SCOPE: &str = "POST /api/v1/donations";
-            if let Some(key) = &key {
-                if let Claim::Replay { status, body } =
-                    idempotency::claim(conn, SCOPE, key, &fingerprint)?
-                {
-                    let created: DonationCreated =
-                        serde_json::from_str(&body).map_err(|e| Error::Internal(e.into()))?;
-                    return Ok((status, created));
-                }
-            }
-            let created = create_in_transaction(conn, &settings, valid)?;
-            if let Some(key) = &key {
-                // Stored without the access token: it is derived again on replay.
-                let body =
-                    serde_json::to_string(&created).map_err(|e| Error::Internal(e.into()))?;
-                idempotency::complete(conn, SCOPE, key, 201, &body)?;
-            }
-            Ok((201, created))
+            idempotency::once(
+                conn,
+                "POST /api/v1/donations",
+                key.as_ref(),
+                &fingerprint,
+                |conn| {
+                    let created = create_in_transaction(conn, &settings, valid)?;
+                    // Stored without the access token: it is derived again for every answer.
+                    let body =
+                        serde_json::to_string(&created).map_err(|e| Error::Internal(e.into()))?;
+                    Ok((201, body))
+                },
+            )
         })
         .await?;
+    let created: DonationCreated =
+        serde_json::from_str(&body).map_err(|e| Error::Internal(e.into()))?;
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
     Ok(HttpResponse::build(status).json(with_token(&state.settings, created)))
 }

@@ -9,7 +9,7 @@ use crate::db::{now, DbConnection};
 use crate::domain::donation::{DonationKind, DonationStatus};
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = donations)]
 pub struct DonationRow {
     pub id: String,
@@ -49,6 +49,18 @@ pub struct DonationRow {
     pub attention: Option<String>,
     pub import_id: Option<String>,
     pub import_flags: Option<String>,
+}
+
+// Holds the donor's personal data: `Debug` shows only what identifies the row.
+impl std::fmt::Debug for DonationRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DonationRow")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("status", &self.status)
+            .field("amount", &self.amount)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DonationRow {

@@ -6,25 +6,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::catalogue::types::PublicGift;
 use crate::domain::donation::{DonationKind, DonationStatus};
+use crate::domain::donor::DonorInput;
 
-/// Donor details; every field is validated and reported together.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(default)]
-pub struct DonorRequest {
-    pub name: Option<String>,
-    /// In katakana.
-    pub name_kana: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    /// `NNN-NNNN`.
-    pub postal_code: Option<String>,
-    /// One of the 47 prefectures.
-    pub prefecture: Option<String>,
-    pub city: Option<String>,
-    pub address_line: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDonationRequest {
     pub kind: DonationKind,
@@ -37,7 +21,8 @@ pub struct NewDonationRequest {
     /// Optional usage purpose (使い道).
     pub purpose_id: Option<String>,
     pub amount: i64,
-    pub donor: DonorRequest,
+    /// Every field is validated and all problems are reported together.
+    pub donor: DonorInput,
     /// Asks for the one-stop special exception (ワンストップ特例).
     #[serde(default)]
     pub one_stop: bool,
@@ -93,7 +78,8 @@ pub struct DonorDonationView {
 }
 
 /// A donation as staff see it, with the donor's personal data.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+// Personal data: no Debug, so it cannot be logged by accident.
+#[derive(Clone, Serialize, ToSchema)]
 pub struct AdminDonation {
     pub id: String,
     pub kind: DonationKind,
@@ -173,7 +159,8 @@ pub struct RefundRequest {
 }
 
 /// 寄附金受領証明書.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+// Personal data: no Debug, so it cannot be logged by accident.
+#[derive(Clone, Serialize, ToSchema)]
 pub struct Receipt {
     pub receipt_number: String,
     pub donation_id: String,
@@ -200,7 +187,8 @@ pub struct OneStopQuery {
     pub tax_year: Option<i32>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+// Personal data: no Debug, so it cannot be logged by accident.
+#[derive(Clone, Serialize, ToSchema)]
 pub struct OneStopDonation {
     pub donation_id: String,
     pub donor_name: String,
@@ -209,7 +197,8 @@ pub struct OneStopDonation {
 }
 
 /// One-stop requests of one home municipality, to be notified by 31 January.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+// Personal data: no Debug, so it cannot be logged by accident.
+#[derive(Clone, Serialize, ToSchema)]
 pub struct OneStopGroup {
     pub prefecture: String,
     pub city: String,
@@ -218,7 +207,8 @@ pub struct OneStopGroup {
     pub donations: Vec<OneStopDonation>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+// Personal data: no Debug, so it cannot be logged by accident.
+#[derive(Clone, Serialize, ToSchema)]
 pub struct OneStopReport {
     pub tax_year: i32,
     /// Requests must arrive by this date (10 January of the next year).

@@ -15,7 +15,7 @@ use crate::db::DbConnection;
 use crate::domain::calendar::YearMonth;
 use crate::domain::voucher_code::{VoucherCode, VoucherCodeError};
 use crate::error::{Error, Problem, Result};
-use crate::idempotency::{self, Claim, IdempotencyKey};
+use crate::idempotency::{self, IdempotencyKey};
 use crate::rate_limit::{self, Window};
 use crate::state::AppState;
 
@@ -160,27 +160,21 @@ pub async fn redeem(
     let (status, body) = state
         .db
         .write(move |conn| {
+            // Keys are per partner: two tills may happen to choose the same key.
             let scope = format!("POST /api/v1/partner/redemptions {partner_id}");
-            if let Some(key) = &key {
-                if let Claim::Replay { status, body } =
-                    idempotency::claim(conn, &scope, key, &fingerprint)?
-                {
-                    return Ok((status, body));
-                }
-            }
-            let row = store::redeem(conn, &voucher, &partner_id, request.amount, Utc::now())?;
-            let response = Redemption {
-                id: row.id,
-                voucher_code: code.display(),
-                amount: row.amount,
-                balance_after: row.balance_after,
-                redeemed_at: row.redeemed_at.and_utc(),
-            };
-            let body = serde_json::to_string(&response).map_err(|e| Error::Internal(e.into()))?;
-            if let Some(key) = &key {
-                idempotency::complete(conn, &scope, key, 201, &body)?;
-            }
-            Ok((201, body))
+            idempotency::once(conn, &scope, key.as_ref(), &fingerprint, |conn| {
+                let row = store::redeem(conn, &voucher, &partner_id, request.amount, Utc::now())?;
+                let response = Redemption {
+                    id: row.id,
+                    voucher_code: code.display(),
+                    amount: row.amount,
+                    balance_after: row.balance_after,
+                    redeemed_at: row.redeemed_at.and_utc(),
+                };
+                let body =
+                    serde_json::to_string(&response).map_err(|e| Error::Internal(e.into()))?;
+                Ok((201, body))
+            })
         })
         .await?;
     Ok(

@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# Loopback benchmarks of furusato, each figure beside a reference measured in the same run.
+#
+#   bench/run_all.sh [catalogue] [donations] [redemptions] [sql]     (no argument = all four)
+#
+#   catalogue    GET /api/v1/gifts (SQLite demo data) vs nginx serving the same bytes; 200 and 304
+#   donations    POST /api/v1/donations on PostgreSQL vs pgbench running the same SQL
+#   redemptions  POST /api/v1/partner/redemptions on PostgreSQL, distinct vouchers and one hot
+#                voucher, each vs pgbench running the same SQL
+#   sql          capture the SQL the service sends for one donation and one redemption
+#                (log_statement = 'all' on the bench database only) into $OUT/captured-sql.log
+#
+# Every load generator targets 127.0.0.1, runs for a fixed time and stops by itself. The script
+# starts its own service (release binary) and nginx, stops them by PID, and drops its database.
+# Knobs (environment): DURATION (10), WARMUP (3) seconds; CAT_CONNS (32); PG_CONNS (8, also the
+# service's pool size); THREADS (2); VOUCHERS (200); APP_PORT (18080); NGINX_PORT (18081);
+# PG (postgres://postgres@127.0.0.1:5432); BENCH_DB (furusato_bench); KEEP_DB=1 keeps it;
+# BUILD=0 skips `cargo build --release`; CARGO_TARGET_DIR (/work/bench-target).
+set -euo pipefail
+
+BENCH=$(cd "$(dirname "$0")" && pwd)
+REPO=$(dirname "$BENCH")
+TARGET=${CARGO_TARGET_DIR:-/work/bench-target}
+BIN=$TARGET/release/furusato
+WORK=${BENCH_WORK:-/tmp/bench}
+OUT=$WORK/results-$(date -u +%Y%m%dT%H%M%SZ)
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-3}
+THREADS=${THREADS:-2}
+CAT_CONNS=${CAT_CONNS:-32}
+PG_CONNS=${PG_CONNS:-8}
+VOUCHERS=${VOUCHERS:-200}
+APP_PORT=${APP_PORT:-18080}
+NGINX_PORT=${NGINX_PORT:-18081}
+PG=${PG:-postgres://postgres@127.0.0.1:5432}
+BENCH_DB=${BENCH_DB:-furusato_bench}
+PG_LOG=${PG_LOG:-/var/log/postgresql/postgresql-15-main.log}
+ADMIN_EMAIL=bench-admin@city.example
+ADMIN_PASSWORD=bench-admin-password-long
+APP=http://127.0.0.1:$APP_PORT
+export BENCH_LUA=$BENCH/lua
+
+PARTS=("$@")
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(catalogue donations redemptions sql)
+want() { local p; for p in "${PARTS[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
+
+mkdir -p "$OUT"
+RESULTS=$OUT/results.tsv
+SVC_PID=""
+NGINX_PID=""
+DB_CREATED=""
+
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" | tee -a "$OUT/run.log" >&2; }
+
+stop_service() {
+  if [ -n "$SVC_PID" ]; then
+    kill "$SVC_PID" 2>/dev/null || true
+    wait "$SVC_PID" 2>/dev/null || true
+    SVC_PID=""
+  fi
+}
+
+stop_nginx() {
+  if [ -n "$NGINX_PID" ]; then
+    kill "$NGINX_PID" 2>/dev/null || true
+    wait "$NGINX_PID" 2>/dev/null || true
+    NGINX_PID=""
+  fi
+}
+
+cleanup() {
+  stop_service
+  stop_nginx
+  if [ -n "$DB_CREATED" ] && [ "${KEEP_DB:-0}" != 1 ]; then
+    psql "$PG/postgres" -q -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" || true
+  fi
+}
+trap cleanup EXIT
+
+# start_service NAME [VAR=value ...]: runs the release binary in its own directory (its data/mail
+# lands there) on 127.0.0.1:$APP_PORT and waits until /health/ready answers.
+start_service() {
+  local name=$1
+  shift
+  local dir=$OUT/run-$name
+  mkdir -p "$dir"
+  (cd "$dir" && exec env FURUSATO__SERVER__HOST=127.0.0.1 FURUSATO__SERVER__PORT="$APP_PORT" \
+    FURUSATO__LOG__LEVEL=warn "$@" "$BIN" serve >"$dir/service.log" 2>&1) &
+  SVC_PID=$!
+  local i
+  for i in $(seq 1 120); do
+    if curl -sf -o /dev/null "$APP/health/ready"; then
+      log "service '$name' ready (pid $SVC_PID)"
+      return 0
+    fi
+    kill -0 "$SVC_PID" 2>/dev/null || { cat "$dir/service.log" >&2; echo "service died" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "service did not become ready" >&2
+  exit 1
+}
+
+record() { # LABEL TOOL CONCURRENCY RESULT-LINE
+  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4#RESULT }" | tee -a "$RESULTS"
+}
+
+# wrk_run LABEL CONNS URL [wrk args...]: a warm-up, then the measured run.
+wrk_run() {
+  local label=$1 conns=$2 url=$3
+  shift 3
+  wrk -t"$THREADS" -c"$conns" -d"${WARMUP}s" "$@" "$url" >/dev/null
+  wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --latency "$@" "$url" >"$OUT/wrk-$label.txt"
+  record "$label" "wrk -t$THREADS -c$conns -d${DURATION}s" "$conns" "$(grep '^RESULT' "$OUT/wrk-$label.txt")"
+}
+
+# pgbench_run LABEL CLIENTS SCRIPT [pgbench args...]: a warm-up, then the measured run with a
+# per-transaction log for the percentiles.
+pgbench_run() {
+  local label=$1 clients=$2 script=$3
+  shift 3
+  local dir=$OUT/pgbench-$label
+  mkdir -p "$dir"
+  pgbench -n -M prepared -c "$clients" -j "$THREADS" -T "$WARMUP" -f "$script" "$@" "$PG/$BENCH_DB" >/dev/null 2>"$dir/warmup.err"
+  pgbench -n -M prepared -c "$clients" -j "$THREADS" -T "$DURATION" -f "$script" "$@" \
+    -l --log-prefix="$dir/tx" "$PG/$BENCH_DB" >"$dir/out.txt" 2>&1
+  record "$label" "pgbench -M prepared -c$clients -j$THREADS -T$DURATION" "$clients" \
+    "$(python3 "$BENCH/pgbench_stats.py" "$dir/out.txt" "$dir"/tx.*)"
+}
+
+psql_bench() { psql "$PG/$BENCH_DB" -qAtX -v ON_ERROR_STOP=1 "$@"; }
+
+# --- environment ---------------------------------------------------------------------------------
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "commit: $(git -C "$REPO" rev-parse --short HEAD)"
+  echo "cpu: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "wrk: $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
+  echo "pgbench: $(pgbench --version)"
+  echo "nginx: $(nginx -v 2>&1)"
+  echo "postgres: $(psql "$PG/postgres" -AtX -c 'show server_version')"
+  echo "duration ${DURATION}s, warm-up ${WARMUP}s, threads $THREADS, catalogue conns $CAT_CONNS, pg conns/pool $PG_CONNS"
+} | tee "$OUT/env.txt"
+printf 'label\ttool\tconcurrency\tresult\n' >"$RESULTS"
+
+if [ "${BUILD:-1}" = 1 ]; then
+  log "building release binary into $TARGET"
+  (cd "$REPO" && CARGO_TARGET_DIR=$TARGET cargo build --release --quiet)
+fi
+[ -x "$BIN" ] || { echo "no binary at $BIN" >&2; exit 1; }
+
+# --- 1. catalogue --------------------------------------------------------------------------------
+if want catalogue; then
+  log "catalogue: SQLite demo data"
+  rm -f "$OUT/furusato.sqlite3"*
+  SQLITE_URL="sqlite://$OUT/furusato.sqlite3"
+  start_service catalogue FURUSATO__DATABASE__URL="$SQLITE_URL"
+  NGX=$OUT/nginx
+  mkdir -p "$NGX/www" "$NGX/tmp"
+  declare -A PATHS=([experience]='/api/v1/gifts?category=experience&sort=amount_desc' [default]='/api/v1/gifts')
+  for name in experience default; do
+    curl -sf -D "$OUT/headers-$name.txt" -o "$NGX/www/$name.json" "$APP${PATHS[$name]}"
+  done
+  sed -e "s#@ROOT@#$NGX#g" -e "s#@PORT@#$NGINX_PORT#g" "$BENCH/nginx.conf.template" >"$NGX/nginx.conf"
+  nginx -c "$NGX/nginx.conf" -p "$NGX" &
+  NGINX_PID=$!
+  sleep 1
+  for name in experience default; do
+    curl -sf -o "$NGX/check-$name.json" "http://127.0.0.1:$NGINX_PORT/$name.json"
+    cmp "$NGX/www/$name.json" "$NGX/check-$name.json"
+    echo "$name: $(wc -c <"$NGX/www/$name.json") body bytes, $(grep -c '"id"' "$NGX/www/$name.json") ids" | tee -a "$OUT/env.txt"
+  done
+  for name in experience default; do
+    wrk_run "catalogue-$name-200-service" "$CAT_CONNS" "$APP${PATHS[$name]}" -s "$BENCH/lua/get.lua"
+    wrk_run "catalogue-$name-200-nginx" "$CAT_CONNS" "http://127.0.0.1:$NGINX_PORT/$name.json" -s "$BENCH/lua/get.lua"
+  done
+  # 304: the client already has the current body.
+  SVC_ETAG=$(grep -i '^etag:' "$OUT/headers-experience.txt" | cut -d' ' -f2- | tr -d '\r')
+  NGX_ETAG=$(curl -sI "http://127.0.0.1:$NGINX_PORT/experience.json" | grep -i '^etag:' | cut -d' ' -f2- | tr -d '\r')
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $SVC_ETAG" "$APP${PATHS[experience]}")" = 304 ]
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $NGX_ETAG" "http://127.0.0.1:$NGINX_PORT/experience.json")" = 304 ]
+  wrk_run catalogue-experience-304-service "$CAT_CONNS" "$APP${PATHS[experience]}" -s "$BENCH/lua/get.lua" -H "If-None-Match: $SVC_ETAG"
+  wrk_run catalogue-experience-304-nginx "$CAT_CONNS" "http://127.0.0.1:$NGINX_PORT/experience.json" -s "$BENCH/lua/get.lua" -H "If-None-Match: $NGX_ETAG"
+  stop_nginx
+  stop_service
+  # The same 200 run with the default log level (info: one line per request to stdout -> file).
+  start_service catalogue-info FURUSATO__DATABASE__URL="$SQLITE_URL" FURUSATO__LOG__LEVEL=info
+  wrk_run catalogue-experience-200-service-loginfo "$CAT_CONNS" "$APP${PATHS[experience]}" -s "$BENCH/lua/get.lua"
+  stop_service
+fi
+
+# --- PostgreSQL database for 2 and 3 ----------------------------------------------------------------
+PG_ENV=(FURUSATO__DATABASE__URL="$PG/$BENCH_DB" FURUSATO__DATABASE__POOL_SIZE="$PG_CONNS"
+  FURUSATO__BOOTSTRAP__ADMIN_EMAIL="$ADMIN_EMAIL" FURUSATO__BOOTSTRAP__ADMIN_PASSWORD="$ADMIN_PASSWORD")
+
+if want donations || want redemptions || want sql; then
+  psql "$PG/postgres" -q -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)"
+  psql "$PG/postgres" -q -c "CREATE DATABASE $BENCH_DB"
+  DB_CREATED=1
+  start_service pg-setup "${PG_ENV[@]}"
+  log "redemption setup: partner + $VOUCHERS vouchers through the API"
+  python3 "$BENCH/setup_vouchers.py" "$APP" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "$VOUCHERS" "$OUT/vouchers" | tee -a "$OUT/env.txt"
+  stop_service
+  PARTNER_ID=$(cat "$OUT/vouchers/partner_id")
+  export PARTNER_TOKEN
+  PARTNER_TOKEN=$(cat "$OUT/vouchers/partner_token")
+  head -1 "$OUT/vouchers/codes.txt" >"$OUT/vouchers/hot.txt"
+  # For pgbench: the code hashes of the bench vouchers by number (the service computes the keyed
+  # hash of the code in Rust; pgbench cannot, so it reads it from this table in a subquery), and
+  # the partner's session token hash (the service hashes the bearer token in Rust).
+  psql_bench -c "CREATE TABLE bench_codes AS SELECT row_number() OVER (ORDER BY id)::int AS n, code_hash FROM vouchers; ALTER TABLE bench_codes ADD PRIMARY KEY (n); ANALYZE"
+  TOKEN_HASH=$(psql_bench -c "SELECT s.token_hash FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.partner_id = '$PARTNER_ID' ORDER BY s.created_at DESC LIMIT 1")
+  HOT_HASH=$(psql_bench -c "SELECT code_hash FROM bench_codes WHERE n = 1")
+  NVOUCHERS=$(psql_bench -c "SELECT count(*) FROM bench_codes")
+fi
+
+# --- SQL capture -----------------------------------------------------------------------------------
+if want sql; then
+  log "capturing the SQL of one donation and one redemption (log_statement = all on $BENCH_DB)"
+  psql "$PG/postgres" -q -c "ALTER DATABASE $BENCH_DB SET log_statement = 'all'"
+  # A fresh service, so that its new connections pick the setting up; no email worker polling.
+  start_service pg-sql "${PG_ENV[@]}" FURUSATO__EMAIL__WORKER_ENABLED=false
+  sleep 1
+  OFFSET=$(stat -c %s "$PG_LOG")
+  PIDS_BEFORE=$(psql "$PG/postgres" -AtX -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$BENCH_DB'")
+  echo "### POST /api/v1/donations (general)" >"$OUT/captured-sql-markers.txt"
+  curl -s -o /dev/null -w '%{http_code}\n' -X POST "$APP/api/v1/donations" -H 'content-type: application/json' \
+    --data-binary @"$BENCH/donation.json" | tee -a "$OUT/captured-sql-markers.txt"
+  sleep 0.5
+  MID=$(stat -c %s "$PG_LOG")
+  curl -s -o /dev/null -w '%{http_code}\n' -X POST "$APP/api/v1/partner/redemptions" -H 'content-type: application/json' \
+    -H "authorization: Bearer $PARTNER_TOKEN" --data "{\"voucher_code\":\"$(sed -n 2p "$OUT/vouchers/codes.txt")\",\"amount\":1}" | tee -a "$OUT/captured-sql-markers.txt"
+  sleep 0.5
+  END=$(stat -c %s "$PG_LOG")
+  {
+    echo "### POST /api/v1/donations (kind general) — statements on $BENCH_DB"
+    tail -c +"$((OFFSET + 1))" "$PG_LOG" | head -c "$((MID - OFFSET))" | grep -A1 "@$BENCH_DB" || true
+    echo
+    echo "### POST /api/v1/partner/redemptions — statements on $BENCH_DB"
+    tail -c +"$((MID + 1))" "$PG_LOG" | head -c "$((END - MID))" | grep -A1 "@$BENCH_DB" || true
+  } >"$OUT/captured-sql.log"
+  stop_service
+  psql "$PG/postgres" -q -c "ALTER DATABASE $BENCH_DB RESET log_statement"
+  log "captured SQL in $OUT/captured-sql.log ($PIDS_BEFORE connections were open before)"
+fi
+
+# --- 2. donations ----------------------------------------------------------------------------------
+if want donations; then
+  start_service pg-donations "${PG_ENV[@]}"
+  wrk_run donation-service "$PG_CONNS" "$APP/api/v1/donations" -s "$BENCH/lua/donation.lua"
+  stop_service
+  pgbench_run donation-pgbench "$PG_CONNS" "$BENCH/sql/donation.sql"
+  psql_bench -c "SELECT 'donations rows: ' || count(*) FROM donations" | tee -a "$OUT/env.txt"
+fi
+
+# --- 3. redemptions --------------------------------------------------------------------------------
+if want redemptions; then
+  start_service pg-redemptions "${PG_ENV[@]}"
+  CODES_FILE=$OUT/vouchers/codes.txt WRK_THREADS=$THREADS \
+    wrk_run redeem-distinct-service "$PG_CONNS" "$APP/api/v1/partner/redemptions" -s "$BENCH/lua/redeem.lua"
+  CODES_FILE=$OUT/vouchers/hot.txt WRK_THREADS=$THREADS \
+    wrk_run redeem-hot-service "$PG_CONNS" "$APP/api/v1/partner/redemptions" -s "$BENCH/lua/redeem.lua"
+  stop_service
+  PGB_VARS=(-D token_hash="$TOKEN_HASH" -D bucket="voucher-lookup:$PARTNER_ID" -D partner_id="$PARTNER_ID")
+  pgbench_run redeem-distinct-pgbench "$PG_CONNS" "$BENCH/sql/redeem_distinct.sql" "${PGB_VARS[@]}" -D nvouchers="$NVOUCHERS"
+  pgbench_run redeem-hot-pgbench "$PG_CONNS" "$BENCH/sql/redeem_hot.sql" "${PGB_VARS[@]}" -D code_hash="$HOT_HASH"
+  psql_bench -c "SELECT 'redemptions rows: ' || count(*) || ', min balance: ' || min(balance) FROM redemptions, (SELECT min(balance) AS balance FROM vouchers) v GROUP BY v.balance" | tee -a "$OUT/env.txt"
+fi
+
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/env.txt"
+log "results in $OUT/results.tsv"
+column -t -s $'\t' "$RESULTS"
