@@ -210,3 +210,14 @@ impl ResponseError for Error {
         }
     }
 }
+
+/// The 401 and 403 answers of every staff and partner route, for the OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+pub enum AuthErrors {
+    /// `unauthorized`: no valid bearer token.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(#[to_schema] Problem),
+    /// `forbidden`: this login's role may not use the route.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(#[to_schema] Problem),
+}

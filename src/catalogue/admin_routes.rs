@@ -17,7 +17,7 @@ use crate::auth::{self, password, AdminUser, Role};
 use crate::db::{now, schema::audit_log, DbConnection};
 use crate::domain::gift::GiftStatus;
 use crate::email::{self, OutgoingEmail};
-use crate::error::{Error, Problem, Result};
+use crate::error::{AuthErrors, Error, Problem, Result};
 use crate::http::{Page, PageQuery, Paging};
 use crate::state::AppState;
 
@@ -32,8 +32,7 @@ fn gift_not_found() -> Error {
     request_body = NewGiftRequest,
     responses(
         (status = 201, body = AdminGift),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 409, description = "gift_code_taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "return_ratio_exceeded, prohibited_wording, validation_failed", body = Problem, content_type = "application/problem+json"),
     )
@@ -98,8 +97,7 @@ pub async fn create_gift(
     params(AdminGiftQuery),
     responses(
         (status = 200, body = Page<AdminGift>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
     )
 )]
 #[get("/admin/gifts")]
@@ -137,8 +135,7 @@ pub async fn list_gifts(
     params(("id" = String, Path)),
     responses(
         (status = 200, body = AdminGift),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 404, description = "gift_not_found", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -212,8 +209,7 @@ fn apply_patch(mut row: GiftRow, p: GiftPatch) -> GiftRow {
     request_body = GiftPatch,
     responses(
         (status = 200, body = AdminGift),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 404, description = "gift_not_found", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "gift_code_taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "return_ratio_exceeded, prohibited_wording, validation_failed", body = Problem, content_type = "application/problem+json"),
@@ -270,8 +266,7 @@ pub async fn update_gift(
     params(("id" = String, Path)),
     responses(
         (status = 200, body = AdminGift, description = "The gift, now suspended"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 404, description = "gift_not_found", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -346,8 +341,7 @@ macro_rules! named_item_routes {
                 request_body = NamedItemRequest,
                 responses(
                     (status = 201, body = NamedItem),
-                    (status = 401, body = Problem, content_type = "application/problem+json"),
-                    (status = 403, body = Problem, content_type = "application/problem+json"),
+                    AuthErrors,
                     (status = 409, body = Problem, content_type = "application/problem+json"),
                     (status = 422, body = Problem, content_type = "application/problem+json"),
                 )
@@ -380,8 +374,7 @@ macro_rules! named_item_routes {
                 params(PageQuery),
                 responses(
                     (status = 200, body = Page<NamedItem>),
-                    (status = 401, body = Problem, content_type = "application/problem+json"),
-                    (status = 403, body = Problem, content_type = "application/problem+json"),
+                    AuthErrors,
                 )
             )]
             #[get($base)]
@@ -406,8 +399,7 @@ macro_rules! named_item_routes {
                 request_body = NamedItemPatch,
                 responses(
                     (status = 200, body = NamedItem),
-                    (status = 401, body = Problem, content_type = "application/problem+json"),
-                    (status = 403, body = Problem, content_type = "application/problem+json"),
+                    AuthErrors,
                     (status = 404, body = Problem, content_type = "application/problem+json"),
                     (status = 422, body = Problem, content_type = "application/problem+json"),
                 )
@@ -453,8 +445,7 @@ macro_rules! named_item_routes {
                 params(("id" = String, Path)),
                 responses(
                     (status = 200, body = NamedItem),
-                    (status = 401, body = Problem, content_type = "application/problem+json"),
-                    (status = 403, body = Problem, content_type = "application/problem+json"),
+                    AuthErrors,
                     (status = 404, body = Problem, content_type = "application/problem+json"),
                 )
             )]
@@ -572,8 +563,7 @@ fn partner_welcome_mail(
     request_body = NewBusinessRequest,
     responses(
         (status = 201, body = Business),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 409, description = "email_taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
@@ -639,8 +629,7 @@ pub async fn create_business_route(
     params(PageQuery),
     responses(
         (status = 200, body = Page<Business>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
     )
 )]
 #[get("/admin/businesses")]
@@ -665,8 +654,7 @@ pub async fn list_businesses(
     request_body = BusinessPatch,
     responses(
         (status = 200, body = Business),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 404, description = "business_not_found", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
@@ -734,8 +722,7 @@ pub async fn update_business(
     request_body = NewPartnerRequest,
     responses(
         (status = 201, body = PartnerCreated),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 409, description = "email_taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
@@ -789,8 +776,7 @@ pub async fn create_partner(
     params(PageQuery),
     responses(
         (status = 200, body = Page<Business>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
     )
 )]
 #[get("/admin/partners")]
@@ -821,8 +807,7 @@ pub async fn list_partners(
     params(AuditQuery),
     responses(
         (status = 200, body = Page<AuditEntry>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
     )
 )]
 #[get("/admin/audit-log")]

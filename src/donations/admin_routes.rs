@@ -18,7 +18,7 @@ use crate::auth::AdminUser;
 use crate::db::now;
 use crate::domain::calendar::{japan_today, one_stop_deadline};
 use crate::domain::donation::{staff_may_confirm_payment, DonationKind, DonationStatus};
-use crate::error::{Error, Problem, Result};
+use crate::error::{AuthErrors, Error, Problem, Result};
 use crate::http::{Page, Paging};
 use crate::state::AppState;
 
@@ -141,8 +141,7 @@ impl KindLabel for DonationKind {
     params(AdminDonationQuery),
     responses(
         (status = 200, body = Page<AdminDonation>, description = "JSON page, or text/csv (UTF-8 with BOM) of every match"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
     )
 )]
 #[get("/admin/donations")]
@@ -188,8 +187,7 @@ pub async fn list_donations(
     params(("id" = String, Path)),
     responses(
         (status = 200, body = AdminDonation),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -212,8 +210,7 @@ pub async fn get_donation(
     request_body = OfflinePaymentRequest,
     responses(
         (status = 200, body = AdminDonation),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "already_paid, out_of_stock", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -274,8 +271,7 @@ pub async fn record_payment(
     request_body = RefundRequest,
     responses(
         (status = 200, body = AdminDonation),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "not_refundable, voucher_partly_spent", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -323,8 +319,7 @@ pub async fn refund(
     params(("id" = String, Path)),
     responses(
         (status = 200, body = Receipt),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "receipt_voided", body = Problem, content_type = "application/problem+json"),
     )
@@ -378,8 +373,7 @@ pub async fn reissue_receipt(
     params(OneStopQuery),
     responses(
         (status = 200, body = OneStopReport),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
     )
 )]
 #[get("/admin/one-stop")]

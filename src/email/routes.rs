@@ -9,7 +9,7 @@ use super::outbox::{self, OutboxRow};
 use super::EmailStatus;
 use crate::audit;
 use crate::auth::AdminUser;
-use crate::error::{Error, Problem, Result};
+use crate::error::{AuthErrors, Error, Problem, Result};
 use crate::http::{Page, Paging};
 use crate::state::AppState;
 
@@ -83,8 +83,7 @@ pub struct EmailListQuery {
     params(EmailListQuery),
     responses(
         (status = 200, body = Page<EmailView>),
-        (status = 401, description = "unauthorized", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "forbidden", body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 422, description = "validation_failed", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -121,8 +120,7 @@ pub async fn list_emails(
     params(("id" = String, Path, description = "Outbox id")),
     responses(
         (status = 200, body = EmailView),
-        (status = 401, description = "unauthorized", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "forbidden", body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 404, description = "email_not_found", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "email_already_sent, email_in_flight", body = Problem, content_type = "application/problem+json"),
     )

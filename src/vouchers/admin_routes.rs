@@ -12,7 +12,7 @@ use crate::auth::AdminUser;
 use crate::db::now;
 use crate::domain::calendar::{japan_today, YearMonth};
 use crate::donations::admin_routes::{csv_response, excel_csv};
-use crate::error::{Error, Problem, Result};
+use crate::error::{AuthErrors, Error, Problem, Result};
 use crate::state::AppState;
 
 async fn load(state: &AppState, month: String) -> Result<Settlements> {
@@ -49,8 +49,7 @@ async fn load(state: &AppState, month: String) -> Result<Settlements> {
     params(MonthQuery),
     responses(
         (status = 200, body = Settlements, description = "JSON, or text/csv (UTF-8 with BOM)"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -99,8 +98,7 @@ pub async fn settlements(
     request_body = SettleRequest,
     responses(
         (status = 201, body = SettlementLine),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 404, description = "partner_not_found", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "already_settled, month_not_closed", body = Problem, content_type = "application/problem+json"),
     )
@@ -163,8 +161,7 @@ pub async fn settle(
     params(MonthQuery),
     responses(
         (status = 200, body = VoucherReport),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -14,7 +14,7 @@ use crate::config::Settings;
 use crate::db::DbConnection;
 use crate::domain::calendar::YearMonth;
 use crate::domain::voucher_code::{VoucherCode, VoucherCodeError};
-use crate::error::{Error, Problem, Result};
+use crate::error::{AuthErrors, Error, Problem, Result};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::rate_limit::{self, Window};
 use crate::state::AppState;
@@ -85,8 +85,7 @@ fn find_for_partner(
     params(("code" = String, Path, description = "The voucher code; case, spaces and hyphens are ignored")),
     responses(
         (status = 200, body = VoucherBalance),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 404, description = "voucher_not_found", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "invalid_voucher_code", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "too_many_lookups", body = Problem, content_type = "application/problem+json"),
@@ -122,8 +121,7 @@ pub async fn get_voucher(
     params(("Idempotency-Key" = Option<String>, Header, description = "1-255 characters")),
     responses(
         (status = 201, body = Redemption),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 404, description = "voucher_not_found", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "insufficient_balance, voucher_not_active, request_in_progress", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "voucher_expired", body = Problem, content_type = "application/problem+json"),
@@ -191,8 +189,7 @@ pub async fn redeem(
     params(("id" = String, Path)),
     responses(
         (status = 200, body = Reversal),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 404, description = "redemption_not_found (also another partner's)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "already_reversed, reversal_window_closed, already_settled", body = Problem, content_type = "application/problem+json"),
     )
@@ -223,8 +220,7 @@ pub async fn reverse(
     params(MonthQuery),
     responses(
         (status = 200, body = Statement),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -83,6 +83,19 @@ async fn openapi_documents_every_route(engine: Engine) {
             "{method} {path} missing from OpenAPI"
         );
     }
+    // Staff and partner routes document their 401 and 403 answers.
+    for (path, item) in paths {
+        if path.starts_with("/api/v1/admin/") || path.starts_with("/api/v1/partner/") {
+            for (method, op) in item.as_object().unwrap() {
+                for status in ["401", "403"] {
+                    assert!(
+                        op["responses"].get(status).is_some(),
+                        "{method} {path} lacks {status}"
+                    );
+                }
+            }
+        }
+    }
     // Each documented operation answers with something other than "no such route".
     for (path, item) in paths {
         let concrete = path
