@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod catalogue;
+mod cli;
 mod donations;
 mod email;
 mod foundation;
