@@ -60,6 +60,9 @@ pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, SourceEncoding), LineError>
 /// Reads every row of the file and validates it; any problem anywhere rejects the whole file,
 /// listing every bad line. Also rejects an `external_id` repeated within the file.
 pub fn read_rows(text: &str, today: NaiveDate) -> Result<Vec<ImportRow>, Vec<LineError>> {
+    // The csv crate counts a CRLF-terminated record's line one short (it meets the LF only when
+    // reading the next record), and Windows exports use CRLF: read them as LF.
+    let text = text.replace("\r\n", "\n");
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -231,6 +234,17 @@ mod tests {
                 LineError::new(5, "external_id", "repeats the external_id of line 2"),
             ]
         );
+    }
+
+    #[test]
+    fn crlf_files_report_the_same_lines() {
+        let text = format!(
+            "{HEADER}\r\n{}\r\n{}\r\n",
+            line("A1", "5000"),
+            line("A2", "x")
+        );
+        let errors = read_rows(&text, today()).unwrap_err();
+        assert_eq!(errors[0].line, 3);
     }
 
     #[test]
