@@ -8,9 +8,9 @@ mod catalogue;
 mod donations;
 mod email;
 mod foundation;
+mod reports;
 mod smtp_server;
 mod vouchers;
-mod reports;
 
 /// The routes of the API contract (`api.md`) implemented so far: (method, OpenAPI path).
 pub fn contract_routes() -> &'static [(&'static str, &'static str)] {
