@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 
+use super::donation::DonationKind;
 use super::donor::{same_municipality, Donor, DonorInput};
 use super::money::Yen;
 use super::FieldError;
@@ -45,36 +46,17 @@ pub const REQUIRED_COLUMNS: [&str; 12] = [
 const EXTERNAL_ID_MAX: usize = 100;
 const REFERENCE_MAX: usize = 200;
 
-/// The kind of an imported donation (the same four kinds as the storefront).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ImportKind {
-    Gift,
-    Support,
-    OnSite,
-    General,
-}
-
-impl ImportKind {
-    /// `gift`, `support`, `on_site`, `general`, or the Japanese 返礼品あり/返礼品, 応援/団体応援,
-    /// 現地決済/現地決済型, 寄附のみ.
-    pub fn parse(s: &str) -> Option<ImportKind> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "gift" | "返礼品あり" | "返礼品" => Some(ImportKind::Gift),
-            "support" | "応援" | "団体応援" | "応援型" => Some(ImportKind::Support),
-            "on_site" | "現地決済" | "現地決済型" => Some(ImportKind::OnSite),
-            "general" | "寄附のみ" => Some(ImportKind::General),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ImportKind::Gift => "gift",
-            ImportKind::Support => "support",
-            ImportKind::OnSite => "on_site",
-            ImportKind::General => "general",
-        }
-    }
+/// A kind as portals write it: `gift`, `support`, `on_site`, `general`, or the Japanese
+/// 返礼品あり/返礼品, 応援/団体応援/応援型, 現地決済/現地決済型, 寄附のみ.
+pub fn parse_kind(s: &str) -> Option<DonationKind> {
+    let s = s.trim().to_ascii_lowercase();
+    DonationKind::parse(&s).or(match s.as_str() {
+        "返礼品あり" | "返礼品" => Some(DonationKind::Gift),
+        "応援" | "団体応援" | "応援型" => Some(DonationKind::Support),
+        "現地決済" | "現地決済型" => Some(DonationKind::OnSite),
+        "寄附のみ" => Some(DonationKind::General),
+        _ => None,
+    })
 }
 
 /// A validated row, ready to be matched against the catalogue and stored.
@@ -85,7 +67,7 @@ pub struct ImportRow {
     pub external_id: String,
     pub received_on: NaiveDate,
     pub amount: Yen,
-    pub kind: ImportKind,
+    pub kind: DonationKind,
     /// A gift's `code`, for kind `gift`.
     pub gift_code: Option<String>,
     /// An organisation's id or exact name, for kind `support`.
@@ -224,7 +206,7 @@ pub fn parse_row<'a>(
             errors.push(FieldError::new("kind", "is required"));
             None
         }
-        Some(v) => match ImportKind::parse(v) {
+        Some(v) => match parse_kind(v) {
             Some(k) => Some(k),
             None => {
                 errors.push(FieldError::new(
@@ -262,8 +244,8 @@ pub fn parse_row<'a>(
     };
     // The ledger's constraints: a gift row names its gift, a support row its organisation, and
     // no other row names either.
-    let gift_code = reference("gift_code", kind.map(|k| k == ImportKind::Gift));
-    let organization = reference("organization", kind.map(|k| k == ImportKind::Support));
+    let gift_code = reference("gift_code", kind.map(|k| k == DonationKind::Gift));
+    let organization = reference("organization", kind.map(|k| k == DonationKind::Support));
     let purpose = reference("purpose", None);
 
     let one_stop = match parse_one_stop(get("one_stop").unwrap_or("")) {
@@ -322,8 +304,7 @@ pub fn parse_row<'a>(
 /// a gift or on-site voucher for a donor who lives in the municipality itself.
 pub fn flags(row: &ImportRow, home_prefecture: &str, home_city: &str) -> Vec<&'static str> {
     let mut flags = Vec::new();
-    let receives_something = matches!(row.kind, ImportKind::Gift | ImportKind::OnSite);
-    if receives_something
+    if row.kind.gives_return()
         && same_municipality(
             &row.donor.prefecture,
             &row.donor.city,
@@ -382,7 +363,7 @@ mod tests {
             NaiveDate::from_ymd_opt(2025, 7, 14).unwrap()
         );
         assert_eq!(row.amount, Yen(34_000));
-        assert_eq!(row.kind, ImportKind::Gift);
+        assert_eq!(row.kind, DonationKind::Gift);
         assert_eq!(row.gift_code.as_deref(), Some("HANABI-PAIR"));
         assert_eq!(row.donor.name_kana, "オオサカ ハナコ");
         assert!(row.one_stop);
@@ -419,7 +400,7 @@ mod tests {
         map.remove("gift_code");
         map.insert("organization", "香蘭女学校");
         let row = parse(&map).unwrap();
-        assert_eq!(row.kind, ImportKind::Support);
+        assert_eq!(row.kind, DonationKind::Support);
         assert_eq!(row.organization.as_deref(), Some("香蘭女学校"));
 
         let mut map = good();
@@ -456,9 +437,9 @@ mod tests {
         ] {
             assert!(parse_amount(bad).is_err(), "{bad}");
         }
-        assert_eq!(ImportKind::parse("寄附のみ"), Some(ImportKind::General));
-        assert_eq!(ImportKind::parse("ON_SITE"), Some(ImportKind::OnSite));
-        assert_eq!(ImportKind::parse("other"), None);
+        assert_eq!(parse_kind("寄附のみ"), Some(DonationKind::General));
+        assert_eq!(parse_kind("ON_SITE"), Some(DonationKind::OnSite));
+        assert_eq!(parse_kind("other"), None);
         assert_eq!(parse_one_stop("1"), Some(true));
         assert_eq!(parse_one_stop("いいえ"), Some(false));
         assert_eq!(parse_one_stop(""), Some(false));

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 
 use super::calendar::{FiscalYear, YearMonth};
+use super::donation::DonationKind;
 use super::gift::Category;
 use super::projection::project_year_end;
 
@@ -220,17 +221,16 @@ impl ReportCategory {
     ];
 
     /// Where a donation counts: a gift donation by its gift's category, an on-site donation
-    /// (which has no gift row) as 現地決済型, support as 応援型, general as 寄附のみ. `None` for an
-    /// unknown kind or a gift donation whose gift category is unknown.
-    pub fn of(kind: &str, gift_category: Option<Category>) -> Option<ReportCategory> {
+    /// (which has no gift row) as 現地決済型, support as 応援型, general as 寄附のみ. `None` for a
+    /// gift donation whose gift category is unknown.
+    pub fn of(kind: DonationKind, gift_category: Option<Category>) -> Option<ReportCategory> {
         match kind {
-            "gift" => gift_category.map(ReportCategory::Gift),
-            "on_site" => Some(ReportCategory::Gift(
+            DonationKind::Gift => gift_category.map(ReportCategory::Gift),
+            DonationKind::OnSite => Some(ReportCategory::Gift(
                 gift_category.unwrap_or(Category::OnSite),
             )),
-            "support" => Some(ReportCategory::Support),
-            "general" => Some(ReportCategory::General),
-            _ => None,
+            DonationKind::Support => Some(ReportCategory::Support),
+            DonationKind::General => Some(ReportCategory::General),
         }
     }
 
@@ -377,24 +377,18 @@ mod tests {
 
     #[test]
     fn report_categories() {
+        let of = ReportCategory::of;
         assert_eq!(
-            ReportCategory::of("gift", Some(Category::Travel)),
+            of(DonationKind::Gift, Some(Category::Travel)),
             Some(ReportCategory::Gift(Category::Travel))
         );
-        assert_eq!(ReportCategory::of("gift", None), None);
+        assert_eq!(of(DonationKind::Gift, None), None);
         assert_eq!(
-            ReportCategory::of("on_site", None).unwrap().label(),
+            of(DonationKind::OnSite, None).unwrap().label(),
             "現地決済型"
         );
-        assert_eq!(
-            ReportCategory::of("support", None).unwrap().label(),
-            "応援型"
-        );
-        assert_eq!(
-            ReportCategory::of("general", None).unwrap().key(),
-            "general"
-        );
-        assert_eq!(ReportCategory::of("other", None), None);
+        assert_eq!(of(DonationKind::Support, None).unwrap().label(), "応援型");
+        assert_eq!(of(DonationKind::General, None).unwrap().key(), "general");
         let labels: Vec<&str> = ReportCategory::ALL.iter().map(|c| c.label()).collect();
         assert_eq!(
             labels,

@@ -16,6 +16,7 @@ use crate::audit;
 use crate::auth::AdminUser;
 use crate::db::now;
 use crate::domain::calendar::{japan_today, FiscalYear};
+use crate::domain::donation::DonationKind;
 use crate::domain::gift::Category;
 use crate::domain::money::{BasisPoints, Yen};
 use crate::domain::report::{monthly_table, project, MonthlyTable, ReportCategory, Tally};
@@ -344,8 +345,10 @@ pub async fn gifts(
     let mut total = Tally::default();
     for (kind, gift_id, count, amount) in groups {
         let gift = gift_id.as_ref().and_then(|id| gifts.get(id));
-        let category = ReportCategory::of(&kind, gift.and_then(|g| g.2))
-            .ok_or_else(|| Error::internal("donation of unknown kind or gift category"))?;
+        let kind =
+            DonationKind::parse(&kind).ok_or_else(|| Error::internal("unknown donation kind"))?;
+        let category = ReportCategory::of(kind, gift.and_then(|g| g.2))
+            .ok_or_else(|| Error::internal("gift donation without a known gift category"))?;
         let index = ReportCategory::ALL
             .iter()
             .position(|c| *c == category)
