@@ -114,16 +114,16 @@ wrk_run() {
 }
 
 # pgbench_run LABEL CLIENTS SCRIPT [pgbench args...]: a warm-up, then the measured run with a
-# per-transaction log for the percentiles.
+# per-transaction log for the percentiles. PGB_MODE: query protocol (prepared | extended).
 pgbench_run() {
-  local label=$1 clients=$2 script=$3
+  local label=$1 clients=$2 script=$3 mode=${PGB_MODE:-prepared}
   shift 3
   local dir=$OUT/pgbench-$label
   mkdir -p "$dir"
-  pgbench -n -M prepared -c "$clients" -j "$THREADS" -T "$WARMUP" -f "$script" "$@" "$PG/$BENCH_DB" >/dev/null 2>"$dir/warmup.err"
-  pgbench -n -M prepared -c "$clients" -j "$THREADS" -T "$DURATION" -f "$script" "$@" \
+  pgbench -n -M "$mode" -c "$clients" -j "$THREADS" -T "$WARMUP" -f "$script" "$@" "$PG/$BENCH_DB" >/dev/null 2>"$dir/warmup.err"
+  pgbench -n -M "$mode" -c "$clients" -j "$THREADS" -T "$DURATION" -f "$script" "$@" \
     -l --log-prefix="$dir/tx" "$PG/$BENCH_DB" >"$dir/out.txt" 2>&1
-  record "$label" "pgbench -M prepared -c$clients -j$THREADS -T$DURATION" "$clients" \
+  record "$label" "pgbench -M $mode -c$clients -j$THREADS -T$DURATION" "$clients" \
     "$(python3 "$BENCH/pgbench_stats.py" "$dir/out.txt" "$dir"/tx.*)"
 }
 
@@ -168,7 +168,7 @@ if want catalogue; then
   for name in experience default; do
     curl -sf -o "$NGX/check-$name.json" "http://127.0.0.1:$NGINX_PORT/$name.json"
     cmp "$NGX/www/$name.json" "$NGX/check-$name.json"
-    echo "$name: $(wc -c <"$NGX/www/$name.json") body bytes, $(grep -c '"id"' "$NGX/www/$name.json") ids" | tee -a "$OUT/env.txt"
+    echo "$name: $(wc -c <"$NGX/www/$name.json") body bytes, $(grep -o '"code":' "$NGX/www/$name.json" | wc -l) gifts" | tee -a "$OUT/env.txt"
   done
   for name in experience default; do
     wrk_run "catalogue-$name-200-service" "$CAT_CONNS" "$APP${PATHS[$name]}" -s "$BENCH/lua/get.lua"
@@ -249,7 +249,10 @@ if want donations; then
   start_service pg-donations "${PG_ENV[@]}"
   wrk_run donation-service "$PG_CONNS" "$APP/api/v1/donations" -s "$BENCH/lua/donation.lua"
   stop_service
-  pgbench_run donation-pgbench "$PG_CONNS" "$BENCH/sql/donation.sql"
+  PGB_MODE=extended pgbench_run donation-pgbench "$PG_CONNS" "$BENCH/sql/donation.sql"
+  # The same without the pool's per-check-out "SELECT 1" round trips: what they cost.
+  grep -v '^SELECT 1;$' "$BENCH/sql/donation.sql" >"$OUT/donation-noping.sql"
+  PGB_MODE=extended pgbench_run donation-pgbench-noping "$PG_CONNS" "$OUT/donation-noping.sql"
   psql_bench -c "SELECT 'donations rows: ' || count(*) FROM donations" | tee -a "$OUT/env.txt"
 fi
 
@@ -262,7 +265,9 @@ if want redemptions; then
     wrk_run redeem-hot-service "$PG_CONNS" "$APP/api/v1/partner/redemptions" -s "$BENCH/lua/redeem.lua"
   stop_service
   PGB_VARS=(-D token_hash="$TOKEN_HASH" -D bucket="voucher-lookup:$PARTNER_ID" -D partner_id="$PARTNER_ID")
-  pgbench_run redeem-distinct-pgbench "$PG_CONNS" "$BENCH/sql/redeem_distinct.sql" "${PGB_VARS[@]}" -D nvouchers="$NVOUCHERS"
+  pgbench_run redeem-distinct-pgbench "$PG_CONNS" "$BENCH/sql/redeem_distinct.sql" "${PGB_VARS[@]}" -D nvouchers="$NVOUCHERS" -D nclients="$PG_CONNS"
+  grep -v '^SELECT 1;$' "$BENCH/sql/redeem_distinct.sql" >"$OUT/redeem_distinct-noping.sql"
+  pgbench_run redeem-distinct-pgbench-noping "$PG_CONNS" "$OUT/redeem_distinct-noping.sql" "${PGB_VARS[@]}" -D nvouchers="$NVOUCHERS" -D nclients="$PG_CONNS"
   pgbench_run redeem-hot-pgbench "$PG_CONNS" "$BENCH/sql/redeem_hot.sql" "${PGB_VARS[@]}" -D code_hash="$HOT_HASH"
   psql_bench -c "SELECT 'redemptions rows: ' || count(*) || ', min balance: ' || min(balance) FROM redemptions, (SELECT min(balance) AS balance FROM vouchers) v GROUP BY v.balance" | tee -a "$OUT/env.txt"
 fi

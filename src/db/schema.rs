@@ -255,6 +255,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    targets (fiscal_year) {
+        fiscal_year -> Integer,
+        amount -> BigInt,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    donation_imports (id) {
+        id -> Text,
+        channel -> Text,
+        file_name -> Nullable<Text>,
+        row_count -> Integer,
+        imported_count -> Integer,
+        skipped_count -> Integer,
+        flagged_count -> Integer,
+        imported_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     businesses,
     users,
@@ -273,4 +296,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     redemptions,
     settlements,
     email_outbox,
+    targets,
+    donation_imports,
 );

@@ -6,8 +6,10 @@ pub mod donor;
 pub mod gift;
 pub mod gift_rules;
 pub mod money;
+pub mod portal_import;
 pub mod projection;
 pub mod receipt;
+pub mod report;
 pub mod voucher;
 pub mod voucher_code;
 

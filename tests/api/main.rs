@@ -9,6 +9,7 @@ mod cli;
 mod donations;
 mod email;
 mod foundation;
+mod reports;
 mod smtp_server;
 mod vouchers;
 
@@ -62,5 +63,14 @@ pub fn contract_routes() -> &'static [(&'static str, &'static str)] {
         ("get", "/api/v1/admin/reports/vouchers"),
         ("get", "/api/v1/admin/emails"),
         ("post", "/api/v1/admin/emails/{id}/retry"),
+        ("get", "/api/v1/admin/targets"),
+        ("put", "/api/v1/admin/targets/{fiscal_year}"),
+        ("get", "/api/v1/admin/reports/monthly"),
+        ("get", "/api/v1/admin/reports/gifts"),
+        ("get", "/api/v1/admin/reports/channels"),
+        ("get", "/api/v1/admin/reports/purposes"),
+        ("get", "/api/v1/admin/reports/organizations"),
+        ("post", "/api/v1/admin/imports/donations"),
+        ("get", "/api/v1/admin/imports"),
     ]
 }

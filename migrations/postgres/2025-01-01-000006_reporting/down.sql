@@ -1,0 +1,3 @@
+DROP INDEX donations_import;
+DROP TABLE donation_imports;
+DROP TABLE targets;
