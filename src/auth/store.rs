@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::Role;
-use crate::db::schema::{sessions, users};
+use crate::db::schema::{businesses, sessions, users};
 use crate::db::{is_unique_violation, now, DbConnection};
 use crate::error::{Error, Result};
 
@@ -22,8 +22,14 @@ pub struct UserRow {
 
 pub fn find_active_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<UserRow>> {
     Ok(users::table
+        .left_join(businesses::table)
         .filter(users::email.eq(email))
         .filter(users::active.eq(true))
+        .filter(
+            users::role.eq(Role::Admin.as_str()).or(businesses::active
+                .eq(true)
+                .and(businesses::is_partner.eq(true))),
+        )
         .select(UserRow::as_select())
         .first(conn)
         .optional()?)
@@ -86,14 +92,20 @@ pub fn create_session(
     Ok(expires)
 }
 
-/// The user behind a live (unexpired, unrevoked) token of an active account.
+/// The user behind a live (unexpired, unrevoked) token of an active account. A partner login
+/// works only while its business is an active partner: a dropped partner cannot redeem.
 pub fn session_user(conn: &mut DbConnection, token_hash: &str) -> Result<Option<UserRow>> {
     Ok(sessions::table
-        .inner_join(users::table)
+        .inner_join(users::table.left_join(businesses::table))
         .filter(sessions::token_hash.eq(token_hash))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now()))
         .filter(users::active.eq(true))
+        .filter(
+            users::role.eq(Role::Admin.as_str()).or(businesses::active
+                .eq(true)
+                .and(businesses::is_partner.eq(true))),
+        )
         .select(UserRow::as_select())
         .first(conn)
         .optional()?)

@@ -231,6 +231,7 @@ pub async fn update_gift(
         .write(move |conn| {
             let (before, before_vendor) =
                 store::find_gift(conn, &id)?.ok_or_else(gift_not_found)?;
+            let stock_change = patch.stock;
             let after = apply_patch(before.clone(), patch);
             after
                 .terms()
@@ -242,6 +243,11 @@ pub async fn update_gift(
                 store::require_vendor(conn, &after.vendor_id)?
             };
             store::update_gift(conn, &after)?;
+            if let Some(stock) = stock_change {
+                store::set_stock(conn, &id, stock)?;
+            }
+            // Read back: stock may have moved under concurrent donations.
+            let (after, _) = store::find_gift(conn, &id)?.ok_or_else(gift_not_found)?;
             let view = after.admin(&vendor)?;
             audit::record(
                 conn,

@@ -276,6 +276,8 @@ pub fn insert_gift(conn: &mut DbConnection, row: &GiftRow) -> Result<()> {
     bump_version(conn)
 }
 
+/// Writes a gift's terms. Stock is left alone: donations change it concurrently, so it is only
+/// ever set on purpose, with `set_stock`.
 pub fn update_gift(conn: &mut DbConnection, row: &GiftRow) -> Result<()> {
     diesel::update(gifts::table.filter(gifts::id.eq(&row.id)))
         .set((
@@ -287,7 +289,6 @@ pub fn update_gift(conn: &mut DbConnection, row: &GiftRow) -> Result<()> {
             gifts::procurement_cost.eq(row.procurement_cost),
             gifts::shipping_cost.eq(row.shipping_cost),
             gifts::vendor_id.eq(&row.vendor_id),
-            gifts::stock.eq(row.stock),
             gifts::available_from.eq(row.available_from),
             gifts::available_until.eq(row.available_until),
             gifts::status.eq(&row.status),
@@ -300,7 +301,15 @@ pub fn update_gift(conn: &mut DbConnection, row: &GiftRow) -> Result<()> {
     bump_version(conn)
 }
 
-/// Every catalogue write bumps the shared version in its own transaction.
+/// Sets a gift's stock to a count staff entered (`None` = unlimited).
+pub fn set_stock(conn: &mut DbConnection, id: &str, stock: Option<i64>) -> Result<()> {
+    diesel::update(gifts::table.filter(gifts::id.eq(id)))
+        .set(gifts::stock.eq(stock))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every catalogue write bumps the shared version, inside the writer's transaction.
 pub fn bump_version(conn: &mut DbConnection) -> Result<()> {
     diesel::update(catalogue_version::table.filter(catalogue_version::id.eq(1)))
         .set(catalogue_version::version.eq(catalogue_version::version + 1))

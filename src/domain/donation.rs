@@ -1,5 +1,6 @@
 //! Donation (寄附) kinds, states and the rules a new donation and a payment event must satisfy.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::donor::{same_municipality, Donor};
@@ -102,13 +103,40 @@ pub fn payment_failure_cancels(status: DonationStatus) -> bool {
     status == DonationStatus::PendingPayment
 }
 
-/// Staff may record an offline payment for a donation that is waiting, or that was cancelled for
-/// want of payment (a bank transfer that arrived after the hold expired).
-pub fn staff_may_confirm_payment(status: DonationStatus) -> bool {
-    matches!(
+/// Why staff may not record an offline payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfflinePaymentRefusal {
+    /// Already paid or refunded.
+    NotPayable,
+    /// On-site e-vouchers are paid by card only (現地決済型).
+    CardOnly,
+    /// The receipt date lies before the donation was made, or after today.
+    ReceivedOnOutOfRange,
+}
+
+/// Staff may record a bank transfer or counter payment for a donation that is waiting, or that
+/// was cancelled for want of payment (a transfer that arrived after the hold), dated between the
+/// day the donation was made and today (Japan dates).
+pub fn check_offline_payment(
+    kind: DonationKind,
+    status: DonationStatus,
+    made_on: NaiveDate,
+    received_on: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), OfflinePaymentRefusal> {
+    if !matches!(
         status,
         DonationStatus::PendingPayment | DonationStatus::Cancelled
-    )
+    ) {
+        return Err(OfflinePaymentRefusal::NotPayable);
+    }
+    if kind == DonationKind::OnSite {
+        return Err(OfflinePaymentRefusal::CardOnly);
+    }
+    if received_on < made_on || received_on > today {
+        return Err(OfflinePaymentRefusal::ReceivedOnOutOfRange);
+    }
+    Ok(())
 }
 
 /// The municipality's own limits for new donations.
@@ -346,8 +374,36 @@ mod tests {
             !payment_failure_cancels(Paid),
             "a failure after success changes nothing"
         );
-        assert!(staff_may_confirm_payment(Cancelled));
-        assert!(!staff_may_confirm_payment(Refunded));
+    }
+
+    #[test]
+    fn offline_payments_need_a_plausible_date_and_no_voucher() {
+        use DonationStatus::*;
+        let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+        let (made, today) = (d(7, 1), d(7, 20));
+        let check =
+            |kind, status, received| check_offline_payment(kind, status, made, received, today);
+        assert_eq!(
+            check(DonationKind::General, PendingPayment, d(7, 1)),
+            Ok(())
+        );
+        assert_eq!(check(DonationKind::Gift, Cancelled, d(7, 20)), Ok(()));
+        assert_eq!(
+            check(DonationKind::General, Paid, d(7, 2)),
+            Err(OfflinePaymentRefusal::NotPayable)
+        );
+        assert_eq!(
+            check(DonationKind::OnSite, PendingPayment, d(7, 2)),
+            Err(OfflinePaymentRefusal::CardOnly)
+        );
+        assert_eq!(
+            check(DonationKind::General, PendingPayment, d(6, 30)),
+            Err(OfflinePaymentRefusal::ReceivedOnOutOfRange)
+        );
+        assert_eq!(
+            check(DonationKind::General, PendingPayment, d(7, 21)),
+            Err(OfflinePaymentRefusal::ReceivedOnOutOfRange)
+        );
     }
 
     #[test]

@@ -245,7 +245,7 @@ fn fold_digit_or_hyphen(c: char) -> char {
 
 /// Converts half-width katakana (U+FF65..U+FF9F) to full-width, composing the separate
 /// voiced marks ﾞ/ﾟ with the preceding letter (ｶﾞ → ガ, ﾊﾟ → パ, ｳﾞ → ヴ).
-fn half_width_katakana_to_full(s: &str) -> String {
+pub(crate) fn half_width_katakana_to_full(s: &str) -> String {
     // Full-width equivalents of U+FF66 (ｦ) .. U+FF9D (ﾝ), in code-point order.
     const TABLE: &str = "ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン";
     const VOICEABLE: &str = "カキクケコサシスセソタチツテトハヒフヘホ";

@@ -57,7 +57,9 @@ pub fn default_prohibited_words() -> Vec<String> {
 
 /// Width and case folding for matching (a std-only subset of NFKC + casefold).
 fn fold(text: &str) -> String {
-    text.chars()
+    // Half-width katakana (ｺｽﾊﾟ) becomes full-width first, so it cannot slip past the list.
+    super::donor::half_width_katakana_to_full(text)
+        .chars()
         .map(|c| match c {
             // U+FF01..U+FF5E are full-width forms of ASCII 0x21..0x7E.
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
@@ -151,5 +153,12 @@ mod tests {
             assert!(words.iter().any(|x| x == w), "{w}");
         }
         assert_eq!(words.len(), 11);
+    }
+
+    #[test]
+    fn half_width_katakana_is_caught_too() {
+        let words = default_prohibited_words();
+        assert_eq!(find_prohibited_word(&["ｺｽﾊﾟ抜群"], &words), Some("コスパ"));
+        assert_eq!(find_prohibited_word(&["冬のｾｰﾙ"], &words), Some("セール"));
     }
 }

@@ -16,8 +16,10 @@ use super::{receipt, views};
 use crate::audit;
 use crate::auth::AdminUser;
 use crate::db::now;
-use crate::domain::calendar::{japan_today, one_stop_deadline};
-use crate::domain::donation::{staff_may_confirm_payment, DonationKind, DonationStatus};
+use crate::domain::calendar::{japan_date, japan_today, one_stop_deadline};
+use crate::domain::donation::{
+    check_offline_payment, DonationKind, DonationStatus, OfflinePaymentRefusal,
+};
 use crate::error::{AuthErrors, Error, Problem, Result};
 use crate::http::{Page, Paging};
 use crate::state::AppState;
@@ -225,9 +227,6 @@ pub async fn record_payment(
 ) -> Result<web::Json<AdminDonation>> {
     let id = id.into_inner();
     let body = body.into_inner();
-    if body.received_on > japan_today() {
-        return Err(Error::field("received_on", "cannot be in the future"));
-    }
     let settings = state.settings.clone();
     let actor = admin.0.id;
     let donation = state
@@ -235,12 +234,22 @@ pub async fn record_payment(
         .write(move |conn| {
             let before = store::get(conn, &id)?;
             let status = before.status()?;
-            if !staff_may_confirm_payment(status) {
-                return Err(Error::conflict(
-                    "already_paid",
-                    format!("The donation is {}; only pending or cancelled donations can be marked paid.", status.as_str()),
-                ));
-            }
+            let made_on = japan_date(before.created_at.and_utc());
+            check_offline_payment(before.kind()?, status, made_on, body.received_on, japan_today())
+                .map_err(|refusal| match refusal {
+                    OfflinePaymentRefusal::NotPayable => Error::conflict(
+                        "already_paid",
+                        format!("The donation is {}; only pending or cancelled donations can be marked paid.", status.as_str()),
+                    ),
+                    OfflinePaymentRefusal::CardOnly => Error::conflict(
+                        "card_payment_only",
+                        "On-site e-voucher donations are paid by card only.",
+                    ),
+                    OfflinePaymentRefusal::ReceivedOnOutOfRange => Error::field(
+                        "received_on",
+                        format!("must be between the day the donation was made ({made_on}) and today"),
+                    ),
+                })?;
             // A cancelled donation gave its stock back; take it again.
             if status == DonationStatus::Cancelled {
                 if let Some(gift_id) = &before.gift_id {
@@ -255,9 +264,8 @@ pub async fn record_payment(
             };
             let after = lifecycle::mark_paid(conn, &settings, &id, &[status], &payment)?
                 .ok_or_else(|| Error::conflict("already_paid", "The donation changed meanwhile; reload it."))?;
-            let view = views::admin_view(&after)?;
-            audit::record(conn, Some(&actor), "record_payment", "donation", &id, Some(&views::admin_view(&before)?), Some(&view))?;
-            Ok(view)
+            audit::record(conn, Some(&actor), "record_payment", "donation", &id, Some(&views::audit_view(&before)), Some(&views::audit_view(&after)))?;
+            views::admin_view(&after)
         })
         .await?;
     Ok(web::Json(donation))
@@ -296,17 +304,16 @@ pub async fn refund(
         .write(move |conn| {
             let before = store::get(conn, &id)?;
             let after = lifecycle::refund(conn, &settings, &before, &reason)?;
-            let view = views::admin_view(&after)?;
             audit::record(
                 conn,
                 Some(&actor),
                 "refund",
                 "donation",
                 &id,
-                Some(&views::admin_view(&before)?),
-                Some(&view),
+                Some(&views::audit_view(&before)),
+                Some(&views::audit_view(&after)),
             )?;
-            Ok(view)
+            views::admin_view(&after)
         })
         .await?;
     Ok(web::Json(donation))

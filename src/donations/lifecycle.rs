@@ -152,10 +152,8 @@ pub fn refund(
             ),
         ));
     }
-    let voucher_voided = donation.kind()? == DonationKind::OnSite;
-    if voucher_voided {
-        issue::void_for_refund(conn, &donation.id)?;
-    }
+    // Imported on-site donations have no voucher here; only a real one is voided.
+    let voucher_voided = issue::void_for_refund(conn, &donation.id)?;
     let at = now();
     let changed = store::transition(
         conn,

@@ -78,3 +78,19 @@ pub fn admin_view(d: &DonationRow) -> Result<AdminDonation> {
         import_flags: d.import_flags.clone(),
     })
 }
+
+/// What the audit log keeps of a donation: its state, never the donor's personal data.
+pub fn audit_view(d: &DonationRow) -> serde_json::Value {
+    serde_json::json!({
+        "id": d.id,
+        "kind": d.kind,
+        "status": d.status,
+        "amount": d.amount,
+        "channel": d.channel,
+        "received_on": d.received_on,
+        "payment_method": d.payment_method,
+        "receipt_number": d.receipt_number,
+        "receipt_issue_count": d.receipt_issue_count,
+        "refund_reason": d.refund_reason,
+    })
+}

@@ -1,7 +1,7 @@
 //! POST /api/v1/payments/webhook: signed events from the payment provider.
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Duration, FixedOffset, Utc};
 use diesel::prelude::*;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -84,7 +84,8 @@ fn apply_event(
     event: &WebhookEvent,
 ) -> Result<&'static str> {
     let donation = store::get(conn, &event.data.donation_id)?;
-    if event.data.amount != donation.amount {
+    // Only money that arrived must match; a failure of a wrong amount is still a failure.
+    if event.event_type == "payment.succeeded" && event.data.amount != donation.amount {
         return Err(Error::unprocessable(
             "amount_mismatch",
             "The paid amount differs from the donation's amount; nothing was changed.",
@@ -101,6 +102,11 @@ fn apply_event(
                         Error::field("data.paid_at", "is required for payment.succeeded")
                     })?
                     .with_timezone(&Utc);
+                // paid_at decides the receipt date; a payment cannot have happened in the future.
+                let slack = Duration::seconds(settings.payment.signature_tolerance_seconds);
+                if paid_at > Utc::now() + slack {
+                    return Err(Error::field("data.paid_at", "cannot be in the future"));
+                }
                 let payment = Payment {
                     paid_at: paid_at.naive_utc(),
                     received_on: japan_date(paid_at),

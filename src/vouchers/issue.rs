@@ -114,11 +114,11 @@ pub fn for_donation(conn: &mut DbConnection, donation_id: &str) -> Result<Option
         .optional()?)
 }
 
-/// Voids the voucher of a donation being refunded. Untouched: voided. Partly or wholly spent:
-/// the refund is refused, since the donor already received value at a partner.
-pub fn void_for_refund(conn: &mut DbConnection, donation_id: &str) -> Result<()> {
+/// Voids the voucher of a donation being refunded; returns whether there was one. Untouched:
+/// voided. Partly or wholly spent: the refund is refused, since the donor already received value.
+pub fn void_for_refund(conn: &mut DbConnection, donation_id: &str) -> Result<bool> {
     let Some(voucher) = for_donation(conn, donation_id)? else {
-        return Ok(());
+        return Ok(false);
     };
     let live_redemptions: i64 = redemptions::table
         .filter(redemptions::voucher_id.eq(&voucher.id))
@@ -147,7 +147,7 @@ pub fn void_for_refund(conn: &mut DbConnection, donation_id: &str) -> Result<()>
             ),
         ));
     }
-    Ok(())
+    Ok(true)
 }
 
 /// The donor's view of the voucher, with the full code and its QR image.

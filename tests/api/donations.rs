@@ -88,6 +88,18 @@ pub async fn gift_setup(app: &TestApp, amount: i64, stock: Option<i64>) -> (Stri
     (admin, gift["id"].as_str().unwrap().to_owned())
 }
 
+/// Moves a donation's creation to the given Japan date (for receipt dates in past fiscal years).
+pub fn made_on(app: &TestApp, id: &str, date: &str) {
+    use diesel::prelude::*;
+    use furusato::db::schema::donations;
+    let day: chrono::NaiveDate = date.parse().unwrap();
+    let at = furusato::domain::calendar::start_of_japan_day(day).naive_utc();
+    diesel::update(donations::table.filter(donations::id.eq(id)))
+        .set(donations::created_at.eq(at))
+        .execute(&mut *app.conn())
+        .unwrap();
+}
+
 async fn create_org(app: &TestApp, admin: &str) -> String {
     let res = app
         .post(
@@ -176,6 +188,7 @@ async fn staff_confirm_offline_payments(engine: Engine) {
         &json!({"kind": "gift", "gift_id": gift, "amount": 10_000, "donor": osaka()}),
     )
     .await;
+    made_on(&app, &id, "2026-03-01");
     let path = format!("/api/v1/admin/donations/{id}/payment");
     let res = app
         .post(
@@ -205,16 +218,50 @@ async fn staff_confirm_offline_payments(engine: Engine) {
         .post(
             &path,
             Some(&admin),
-            &json!({"received_on": "2999-01-01", "method": "counter"}),
+            &json!({"received_on": "2026-04-02", "method": "counter"}),
         )
         .await;
-    assert_problem(res, 422, "validation_failed").await;
+    assert_problem(res, 409, "already_paid").await;
 
     let (general, _) = donate_ok(
         &app,
         &json!({"kind": "general", "amount": 3_000, "donor": osaka()}),
     )
     .await;
+    made_on(&app, &general, "2026-03-31");
+    // In the future: refused.
+    let res = app
+        .post(
+            &format!("/api/v1/admin/donations/{general}/payment"),
+            Some(&admin),
+            &json!({"received_on": "2999-01-01", "method": "counter"}),
+        )
+        .await;
+    assert_problem(res, 422, "validation_failed").await;
+    // Before the donation was made: refused.
+    let res = app
+        .post(
+            &format!("/api/v1/admin/donations/{general}/payment"),
+            Some(&admin),
+            &json!({"received_on": "2026-03-30", "method": "counter"}),
+        )
+        .await;
+    assert_problem(res, 422, "validation_failed").await;
+    // On-site vouchers are card-only.
+    let (on_site, _) = donate_ok(
+        &app,
+        &json!({"kind": "on_site", "amount": 10_000, "donor": osaka()}),
+    )
+    .await;
+    let today = furusato::domain::calendar::japan_today().to_string();
+    let res = app
+        .post(
+            &format!("/api/v1/admin/donations/{on_site}/payment"),
+            Some(&admin),
+            &json!({"received_on": today, "method": "counter"}),
+        )
+        .await;
+    assert_problem(res, 409, "card_payment_only").await;
     let res = app
         .post(
             &format!("/api/v1/admin/donations/{general}/payment"),
@@ -887,6 +934,7 @@ async fn unpaid_donations_expire_and_release_stock(engine: Engine) {
         .unwrap();
     assert_eq!(g["stock"], 1);
     // A bank transfer that arrives after the hold: staff can still confirm it.
+    made_on(&app, &id, "2025-07-14");
     let res = app
         .post(
             &format!("/api/v1/admin/donations/{id}/payment"),
