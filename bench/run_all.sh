@@ -100,8 +100,9 @@ start_service() {
   exit 1
 }
 
-record() { # LABEL TOOL CONCURRENCY RESULT-LINE
-  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4#RESULT }" | tee -a "$RESULTS"
+record() { # LABEL TOOL CONCURRENCY RESULT-LINE  (load1 = 1-minute load average just after the run,
+  # our own load included: ~4 is what wrk + service + PostgreSQL make on 2 cores)
+  printf '%s\t%s\t%s\t%s load1=%s\n' "$1" "$2" "$3" "${4#RESULT }" "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$RESULTS"
 }
 
 # wrk_run LABEL CONNS URL [wrk args...]: a warm-up, then the measured run.
