@@ -20,8 +20,15 @@ pub fn prepare_database(state: &AppState) -> anyhow::Result<()> {
             if auth::store::admin_exists(c)? {
                 return Ok(false);
             }
-            auth::store::insert_user(c, &email, &hash, Role::Admin, None)?;
-            Ok(true)
+            match auth::store::insert_user(c, &email, &hash, Role::Admin, None) {
+                Ok(_) => Ok(true),
+                // Another instance starting at the same moment created it first.
+                Err(crate::error::Error::Rejected {
+                    code: "email_taken",
+                    ..
+                }) => Ok(false),
+                Err(e) => Err(e),
+            }
         })?;
         if created {
             tracing::info!("bootstrap admin created");

@@ -107,6 +107,7 @@ pub struct VoucherSettings {
 pub struct CatalogueSettings {
     pub prohibited_words: Vec<String>,
     pub version_check_ms: u64,
+    pub cache_max_age_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

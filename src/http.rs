@@ -67,16 +67,19 @@ impl<T> Page<T> {
     }
 }
 
-/// The client's address: the socket peer, or the first X-Forwarded-For entry behind a trusted proxy.
+/// The client's address: the socket peer, or, behind a trusted proxy, the last X-Forwarded-For
+/// entry (the one that proxy added; earlier entries are whatever the client sent).
 pub fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
     if trust_forwarded_for {
-        if let Some(first) = req
+        if let Some(last) = req
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
         {
-            return first.trim().to_owned();
+            return last.to_owned();
         }
     }
     req.peer_addr()
@@ -106,4 +109,75 @@ pub fn etag_matches(req: &HttpRequest, etag: &str) -> bool {
         .split(',')
         .map(str::trim)
         .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == etag)
+}
+
+/// Whether the client asked for CSV (`Accept: text/csv`).
+pub fn wants_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| {
+            accept
+                .split(',')
+                .any(|part| part.trim().to_ascii_lowercase().starts_with("text/csv"))
+        })
+}
+
+/// A cell Excel would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) is prefixed with `'`,
+/// so a donor's name can never become a formula on a staff computer.
+fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// CSV for Excel: UTF-8 with a byte-order mark (so Japanese text opens correctly), formula-safe.
+pub fn excel_csv<R, C>(headers: &[&str], rows: R) -> Result<Vec<u8>, Error>
+where
+    R: IntoIterator<Item = Vec<C>>,
+    C: AsRef<str>,
+{
+    let csv_error = |e: csv::Error| Error::Internal(anyhow::Error::new(e).context("csv"));
+    let mut writer = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    writer.write_record(headers).map_err(csv_error)?;
+    for row in rows {
+        writer
+            .write_record(row.iter().map(|c| defuse(c.as_ref()).into_owned()))
+            .map_err(csv_error)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| Error::Internal(anyhow::anyhow!("csv: {e}")))
+}
+
+/// A CSV download.
+pub fn csv_response(body: Vec<u8>, file_name: &str) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .body(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_for_excel_has_a_bom_and_no_formulas() {
+        let body = excel_csv(
+            &["氏名", "金額"],
+            vec![vec!["=HYPERLINK(\"x\")", "100"], vec!["品川 花子", "-5"]],
+        )
+        .unwrap();
+        assert_eq!(&body[..3], b"\xEF\xBB\xBF");
+        let text = std::str::from_utf8(&body[3..]).unwrap();
+        assert_eq!(
+            text,
+            "氏名,金額\n\"'=HYPERLINK(\"\"x\"\")\",100\n品川 花子,'-5\n"
+        );
+    }
 }

@@ -57,6 +57,32 @@ pub fn hit(conn: &mut DbConnection, bucket: &str, window: Window) -> Result<i64>
     Ok(hits)
 }
 
+/// Counts an attempt first and then judges it, so parallel attempts cannot all slip past a check
+/// made before any of them was counted. Returns seconds to wait when this one is over the limit.
+pub fn take(conn: &mut DbConnection, bucket: &str, window: Window) -> Result<Option<i64>> {
+    let hits = hit(conn, bucket, window)?;
+    if hits <= window.limit {
+        return Ok(None);
+    }
+    let start: NaiveDateTime = rl::rate_limits
+        .filter(rl::bucket.eq(bucket))
+        .select(rl::window_start)
+        .first(conn)?;
+    Ok(Some(remaining(start, hits, window, now()).unwrap_or(1)))
+}
+
+/// Returns one taken attempt that turned out not to count (a success).
+pub fn give_back(conn: &mut DbConnection, bucket: &str) -> Result<()> {
+    diesel::update(
+        rl::rate_limits
+            .filter(rl::bucket.eq(bucket))
+            .filter(rl::hits.gt(0)),
+    )
+    .set(rl::hits.eq(rl::hits - 1))
+    .execute(conn)?;
+    Ok(())
+}
+
 pub fn clear(conn: &mut DbConnection, bucket: &str) -> Result<()> {
     diesel::delete(rl::rate_limits.filter(rl::bucket.eq(bucket))).execute(conn)?;
     Ok(())

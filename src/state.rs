@@ -16,10 +16,11 @@ pub struct AppState {
 impl AppState {
     pub fn new(settings: Settings, db: Db) -> AppState {
         let check_every = std::time::Duration::from_millis(settings.catalogue.version_check_ms);
+        let max_age = std::time::Duration::from_secs(settings.catalogue.cache_max_age_seconds);
         AppState {
             settings: Arc::new(settings),
             db,
-            catalogue_cache: Arc::new(CatalogueCache::new(check_every)),
+            catalogue_cache: Arc::new(CatalogueCache::new(check_every, max_age)),
         }
     }
 }

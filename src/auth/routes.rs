@@ -12,7 +12,8 @@ use crate::http::client_address;
 use crate::rate_limit::{self, Window};
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize, ToSchema)]
+// Holds a password: no Debug.
+#[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -69,37 +70,51 @@ pub async fn login(
         seconds: auth.failure_window_seconds,
     };
 
-    let user = state
+    // 1. Count the attempt before judging it (atomic per bucket), then look the user up.
+    let (buckets, user) = {
+        let (account, address) = (account_bucket.clone(), address_bucket.clone());
+        state
+            .db
+            .run(move |conn| {
+                let blocked = rate_limit::take(conn, &account, account_window)?
+                    .max(rate_limit::take(conn, &address, address_window)?);
+                if let Some(retry_after_seconds) = blocked {
+                    return Err(Error::Throttled {
+                        code: "too_many_attempts",
+                        detail: "Too many failed sign-in attempts. Try again later.".to_owned(),
+                        retry_after_seconds,
+                    });
+                }
+                Ok((
+                    (account, address),
+                    store::find_active_by_email(conn, &email)?,
+                ))
+            })
+            .await?
+    };
+    // 2. Verify without holding a database connection. Unknown emails verify against a decoy
+    //    so both failures take the same time.
+    let password_text = body.password;
+    let (user, verified) = web::block(move || {
+        let hash = user
+            .as_ref()
+            .map(|u| u.password_hash.as_str())
+            .unwrap_or_else(|| password::decoy_hash(&auth));
+        let verified = password::verify_password(&password_text, hash);
+        (user, verified)
+    })
+    .await?;
+    let user = match user {
+        Some(user) if verified => user,
+        // The attempt was counted in step 1.
+        _ => return Err(invalid_credentials()),
+    };
+    // 3. A success does not count against the account or the address.
+    state
         .db
         .run(move |conn| {
-            let blocked = rate_limit::blocked_for(conn, &account_bucket, account_window)?.max(
-                rate_limit::blocked_for(conn, &address_bucket, address_window)?,
-            );
-            if let Some(retry_after_seconds) = blocked {
-                return Err(Error::Throttled {
-                    code: "too_many_attempts",
-                    detail: "Too many failed sign-in attempts. Try again later.".to_owned(),
-                    retry_after_seconds,
-                });
-            }
-            let user = store::find_active_by_email(conn, &email)?;
-            // Unknown emails verify against a decoy so both failures take the same time.
-            let hash = user
-                .as_ref()
-                .map(|u| u.password_hash.as_str())
-                .unwrap_or_else(|| password::decoy_hash(&auth));
-            let verified = password::verify_password(&body.password, hash);
-            match user {
-                Some(user) if verified => {
-                    rate_limit::clear(conn, &account_bucket)?;
-                    Ok(user)
-                }
-                _ => {
-                    rate_limit::hit(conn, &account_bucket, account_window)?;
-                    rate_limit::hit(conn, &address_bucket, address_window)?;
-                    Err(invalid_credentials())
-                }
-            }
+            rate_limit::clear(conn, &buckets.0)?;
+            rate_limit::give_back(conn, &buckets.1)
         })
         .await?;
 

@@ -12,6 +12,7 @@ use actix_web::web::Bytes;
 pub struct Cached {
     pub etag: String,
     pub body: Bytes,
+    pub built_at: Instant,
 }
 
 struct Inner {
@@ -24,6 +25,8 @@ struct Inner {
 
 pub struct CatalogueCache {
     check_every: Duration,
+    /// Stock counts and popularity change without a version bump; entries are rebuilt after this.
+    max_age: Duration,
     inner: Mutex<Inner>,
 }
 
@@ -31,9 +34,10 @@ pub struct CatalogueCache {
 const MAX_ENTRIES: usize = 2048;
 
 impl CatalogueCache {
-    pub fn new(check_every: Duration) -> CatalogueCache {
+    pub fn new(check_every: Duration, max_age: Duration) -> CatalogueCache {
         CatalogueCache {
             check_every,
+            max_age,
             inner: Mutex::new(Inner {
                 version: -1,
                 checked_at: None,
@@ -75,6 +79,7 @@ impl CatalogueCache {
         (inner.version == version)
             .then(|| inner.entries.get(key).cloned())
             .flatten()
+            .filter(|entry| entry.built_at.elapsed() < self.max_age)
     }
 
     pub fn put(&self, key: String, version: i64, value: Cached) {

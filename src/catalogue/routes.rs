@@ -39,6 +39,7 @@ where
             let entry = Cached {
                 etag,
                 body: body.into(),
+                built_at: std::time::Instant::now(),
             };
             cache.put(key, version, entry.clone());
             entry

@@ -171,15 +171,15 @@ pub struct Business {
     pub active: bool,
 }
 
-/// A login for a partner's till staff.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+/// A login for a partner's till staff (holds a password: no Debug).
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewBusinessRequest {
     pub name: String,
@@ -213,7 +213,8 @@ pub struct BusinessPatch {
 }
 
 /// `POST /admin/partners`: a partner business and its login in one step.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+// Holds a password: no Debug.
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPartnerRequest {
     pub name: String,

@@ -81,13 +81,8 @@ pub struct ImportRow {
 /// Why an imported donation needs a second look, although it is imported (stored in `import_flags`).
 pub const FLAG_RESIDENT_GIFT: &str = "resident_gift";
 
-/// Channel names: 1-40 characters of `a-z`, `0-9`, `_` and `-`.
-pub fn valid_channel(channel: &str) -> bool {
-    (1..=40).contains(&channel.len())
-        && channel
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-}
+/// Channel names follow the same rule as the storefront's.
+pub use super::donation::valid_channel;
 
 /// `YYYY-MM-DD` or `YYYY/MM/DD`; month and day may have one digit (`2025/7/4`, as Excel writes).
 pub fn parse_date(s: &str) -> Option<NaiveDate> {

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Datelike;
 
@@ -21,41 +20,8 @@ use crate::domain::donation::{
     check_offline_payment, DonationKind, DonationStatus, OfflinePaymentRefusal,
 };
 use crate::error::{AuthErrors, Error, Problem, Result};
-use crate::http::{Page, Paging};
+use crate::http::{csv_response, excel_csv, wants_csv, Page, Paging};
 use crate::state::AppState;
-
-fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/csv"))
-}
-
-/// UTF-8 with a byte-order mark, so Excel opens Japanese text correctly.
-pub fn excel_csv(headers: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    writer
-        .write_record(headers)
-        .map_err(|e| Error::Internal(e.into()))?;
-    for row in rows {
-        writer
-            .write_record(row)
-            .map_err(|e| Error::Internal(e.into()))?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))
-}
-
-pub fn csv_response(body: Vec<u8>, file_name: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{file_name}\""),
-        ))
-        .body(body)
-}
 
 fn donations_csv(items: &[AdminDonation]) -> Result<Vec<u8>> {
     let headers = [
@@ -86,7 +52,7 @@ fn donations_csv(items: &[AdminDonation]) -> Result<Vec<u8>> {
         "返金理由",
     ];
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    let rows = items
+    let rows: Vec<Vec<String>> = items
         .iter()
         .map(|d| {
             vec![

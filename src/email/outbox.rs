@@ -4,6 +4,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::EmailKind;
 use super::{EmailStatus, OutgoingEmail};
 use crate::db::schema::email_outbox;
 use crate::db::{now, write_transaction, DbConnection};
@@ -133,13 +134,25 @@ macro_rules! held_claim {
 /// Records a successful delivery. False when the claim was lost (the lease ran out meanwhile).
 pub fn mark_sent(conn: &mut DbConnection, id: &str, attempts: i32) -> Result<bool> {
     let changed = write_transaction(conn, |conn| {
-        diesel::update(held_claim!(id, attempts))
+        let changed = diesel::update(held_claim!(id, attempts))
             .set((
                 email_outbox::status.eq(EmailStatus::Sent.as_str()),
                 email_outbox::sent_at.eq(Some(now())),
                 email_outbox::locked_until.eq(None::<NaiveDateTime>),
             ))
-            .execute(conn)
+            .execute(conn)?;
+        // A delivered voucher mail holds a spendable code; once sent, the outbox keeps no copy.
+        diesel::update(
+            email_outbox::table
+                .filter(email_outbox::id.eq(id))
+                .filter(email_outbox::kind.eq(EmailKind::VoucherIssued.as_str())),
+        )
+        .set((
+            email_outbox::body_text.eq("(delivered; the voucher code is not kept)"),
+            email_outbox::body_html.eq(""),
+        ))
+        .execute(conn)?;
+        Ok::<_, diesel::result::Error>(changed)
     })?;
     Ok(changed == 1)
 }

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::header;
 use actix_web::{get, put, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 
@@ -21,6 +20,7 @@ use crate::domain::gift::Category;
 use crate::domain::money::{BasisPoints, Yen};
 use crate::domain::report::{monthly_table, project, MonthlyTable, ReportCategory, Tally};
 use crate::error::{Error, Problem, Result};
+use crate::http::{csv_response, excel_csv, wants_csv};
 use crate::state::AppState;
 
 fn fiscal_year(year: i32) -> Result<FiscalYear> {
@@ -152,17 +152,6 @@ pub async fn set_target(
     Ok(web::Json(target))
 }
 
-fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| {
-            accept
-                .split(',')
-                .any(|part| part.trim().to_ascii_lowercase().starts_with("text/csv"))
-        })
-}
-
 fn monthly_report(table: &MonthlyTable, target: Option<i64>, today: NaiveDate) -> MonthlyReport {
     let projection = project(table, today);
     MonthlyReport {
@@ -195,38 +184,33 @@ fn monthly_report(table: &MonthlyTable, target: Option<i64>, today: NaiveDate) -
     }
 }
 
-/// The monthly table for Excel: UTF-8 with BOM, Japanese headers, a 合計 line.
+/// The monthly table for Excel: Japanese headers and a 合計 line.
 fn monthly_csv(report: &MonthlyReport) -> Result<Vec<u8>> {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        let csv_err = |e: csv::Error| Error::Internal(anyhow::Error::new(e).context("csv"));
-        w.write_record(["月", "件数", "金額", "累計", "前年度件数", "前年度金額"])
-            .map_err(csv_err)?;
-        for m in &report.months {
-            w.write_record([
+    let rows = report
+        .months
+        .iter()
+        .map(|m| {
+            vec![
                 m.month.clone(),
                 m.count.to_string(),
                 m.amount.to_string(),
                 m.cumulative_amount.to_string(),
                 m.previous_year.count.to_string(),
                 m.previous_year.amount.to_string(),
-            ])
-            .map_err(csv_err)?;
-        }
-        w.write_record([
+            ]
+        })
+        .chain(std::iter::once(vec![
             "合計".to_owned(),
             report.total.count.to_string(),
             report.total.amount.to_string(),
             report.total.amount.to_string(),
             report.previous_year_total.count.to_string(),
             report.previous_year_total.amount.to_string(),
-        ])
-        .map_err(csv_err)?;
-        w.flush()
-            .map_err(|e| Error::Internal(anyhow::Error::new(e).context("csv")))?;
-    }
-    Ok(out)
+        ]));
+    excel_csv(
+        &["月", "件数", "金額", "累計", "前年度件数", "前年度金額"],
+        rows,
+    )
 }
 
 /// Paid donations of a fiscal year by month (receipt date in Japan), against its target.
@@ -273,16 +257,10 @@ pub async fn monthly(
     let report = monthly_report(&table, target, japan_today());
     if wants_csv(&req) {
         let body = monthly_csv(&report)?;
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"monthly-report-FY{}.csv\"",
-                    fy.year()
-                ),
-            ))
-            .body(body));
+        return Ok(csv_response(
+            body,
+            &format!("monthly-report-FY{}.csv", fy.year()),
+        ));
     }
     Ok(HttpResponse::Ok().json(report))
 }

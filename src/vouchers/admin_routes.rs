@@ -1,6 +1,5 @@
 //! Staff voucher routes: monthly settlement per partner (with CSV) and the voucher report.
 
-use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
@@ -11,8 +10,8 @@ use crate::audit;
 use crate::auth::AdminUser;
 use crate::db::now;
 use crate::domain::calendar::{japan_today, YearMonth};
-use crate::donations::admin_routes::{csv_response, excel_csv};
 use crate::error::{AuthErrors, Error, Problem, Result};
+use crate::http::{csv_response, excel_csv, wants_csv};
 use crate::state::AppState;
 
 async fn load(state: &AppState, month: String) -> Result<Settlements> {
@@ -62,13 +61,8 @@ pub async fn settlements(
 ) -> Result<HttpResponse> {
     let month = parse_month(&query.month)?.to_string();
     let s = load(&state, month).await?;
-    let wants_csv = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/csv"));
-    if wants_csv {
-        let rows = s
+    if wants_csv(&req) {
+        let rows: Vec<Vec<String>> = s
             .partners
             .iter()
             .map(|p| {

@@ -54,6 +54,8 @@ fn find_for_partner(
 ) -> Result<VoucherRow> {
     let bucket = format!("voucher-lookup:{partner_id}");
     let window = lookup_window(settings);
+    // Only unknown codes count, so a busy till is never throttled by its own honest lookups.
+    // (Checked, then counted: parallel guesses can overshoot by at most the pool size.)
     if let Some(retry_after_seconds) = rate_limit::blocked_for(conn, &bucket, window)? {
         tracing::warn!(partner_id, "voucher lookups throttled");
         return Err(Error::Throttled {

@@ -15,7 +15,8 @@ pub struct VoucherBalance {
     pub status: String,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+// Holds a voucher code: no Debug.
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedemptionRequest {
     pub voucher_code: String,
