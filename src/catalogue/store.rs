@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::types::{AdminGift, Business, NamedItem, PublicGift, VendorRef};
 use crate::db::schema::{businesses, catalogue_version, donations, gifts, organizations, purposes};
 use crate::db::{is_unique_violation, now, DbConnection};
+use crate::domain::donation::DonationStatus;
 use crate::domain::gift::{Category, GiftStatus, GiftTerms};
 use crate::error::{Error, Result};
 
@@ -62,9 +63,14 @@ impl GiftRow {
 
     /// Published and inside its availability window on the given Japan date.
     pub fn is_offered_on(&self, today: NaiveDate) -> bool {
-        self.status == GiftStatus::Published.as_str()
-            && self.available_from.is_none_or(|from| from <= today)
-            && self.available_until.is_none_or(|until| until >= today)
+        GiftStatus::parse(&self.status).is_some_and(|status| {
+            crate::domain::gift::is_offered_on(
+                status,
+                self.available_from,
+                self.available_until,
+                today,
+            )
+        })
     }
 
     pub fn public(&self, vendor_name: &str) -> Result<PublicGift> {
@@ -170,7 +176,7 @@ pub fn offered_gifts(
 /// Paid donations per gift since the given instant (for the `popular` sort).
 pub fn popularity(conn: &mut DbConnection, since: NaiveDateTime) -> Result<HashMap<String, i64>> {
     let rows: Vec<(Option<String>, i64)> = donations::table
-        .filter(donations::status.eq("paid"))
+        .filter(donations::status.eq(DonationStatus::Paid.as_str()))
         .filter(donations::gift_id.is_not_null())
         .filter(donations::paid_at.ge(since))
         .group_by(donations::gift_id)

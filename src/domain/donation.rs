@@ -28,7 +28,7 @@ impl DonationKind {
         DonationKind::General,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             DonationKind::Gift => "gift",
             DonationKind::Support => "support",
@@ -57,7 +57,7 @@ pub enum DonationStatus {
 }
 
 impl DonationStatus {
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             DonationStatus::PendingPayment => "pending_payment",
             DonationStatus::Paid => "paid",
@@ -248,6 +248,11 @@ pub fn check_residency(
         return Err(DonationRuleError::ResidentGiftNotAllowed);
     }
     Ok(())
+}
+
+/// A refund's reason: required, so the record says why money went back.
+pub fn valid_refund_reason(reason: &str) -> bool {
+    (1..=500).contains(&reason.trim().chars().count())
 }
 
 /// A sales channel: `official_site` or a portal's short name.

@@ -77,6 +77,19 @@ impl GiftStatus {
     }
 }
 
+/// Whether a gift is on offer on a Japan date: published and inside its availability window
+/// (either end may be open).
+pub fn is_offered_on(
+    status: GiftStatus,
+    available_from: Option<NaiveDate>,
+    available_until: Option<NaiveDate>,
+    today: NaiveDate,
+) -> bool {
+    status == GiftStatus::Published
+        && available_from.is_none_or(|from| from <= today)
+        && available_until.is_none_or(|until| until >= today)
+}
+
 /// Everything about a gift that the rules look at, as it would be after a create or a change.
 #[derive(Debug, Clone)]
 pub struct GiftTerms {

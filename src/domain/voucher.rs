@@ -1,8 +1,8 @@
 //! On-site e-voucher terms (現地決済型): face value, expiry on Japan dates, same-day reversal.
 
-use super::calendar::{end_of_japan_day, japan_date};
+use super::calendar::{end_of_japan_day, japan_date, YearMonth};
 use super::money::{BasisPoints, Yen};
-use chrono::{DateTime, Days, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 
 /// The ceiling for a voucher's face value: 30% of the donation, like any return gift.
 pub const MAX_VOUCHER_RATIO: BasisPoints = BasisPoints(3000);
@@ -48,6 +48,11 @@ impl VoucherTerms {
 /// A voucher is usable up to and including `expires_at`.
 pub fn is_expired(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     now > expires_at
+}
+
+/// A month can be settled with a partner only once it has ended (Japan time).
+pub fn month_closed(month: YearMonth, today: NaiveDate) -> bool {
+    month < YearMonth::of(today)
 }
 
 /// Whether two instants fall on the same Japan date (a redemption may be reversed only the
@@ -146,5 +151,12 @@ mod tests {
         let a: DateTime<Utc> = "2025-07-14T14:00:00Z".parse().unwrap();
         let b: DateTime<Utc> = "2025-07-14T16:00:00Z".parse().unwrap();
         assert!(!same_japan_day(a, b));
+    }
+
+    #[test]
+    fn only_ended_months_can_be_settled() {
+        let today = NaiveDate::from_ymd_opt(2025, 8, 1).unwrap();
+        assert!(month_closed(YearMonth::parse("2025-07").unwrap(), today));
+        assert!(!month_closed(YearMonth::parse("2025-08").unwrap(), today));
     }
 }

@@ -17,7 +17,7 @@ use crate::auth::AdminUser;
 use crate::db::now;
 use crate::domain::calendar::{japan_date, japan_today, one_stop_deadline};
 use crate::domain::donation::{
-    check_offline_payment, DonationKind, DonationStatus, OfflinePaymentRefusal,
+    check_offline_payment, valid_refund_reason, DonationKind, DonationStatus, OfflinePaymentRefusal,
 };
 use crate::error::{AuthErrors, Error, Problem, Result};
 use crate::http::{csv_response, excel_csv, wants_csv, Page, Paging};
@@ -260,7 +260,7 @@ pub async fn refund(
 ) -> Result<web::Json<AdminDonation>> {
     let id = id.into_inner();
     let reason = body.into_inner().reason.trim().to_owned();
-    if !(1..=500).contains(&reason.chars().count()) {
+    if !valid_refund_reason(&reason) {
         return Err(Error::field("reason", "must be 1-500 characters"));
     }
     let actor = admin.0.id;

@@ -12,6 +12,7 @@ use super::csv::LineError;
 use crate::db::schema::{donation_imports, donations, gifts, organizations, purposes};
 use crate::db::{is_unique_violation, now, DbConnection};
 use crate::domain::calendar::start_of_japan_day;
+use crate::domain::donation::DonationStatus;
 use crate::domain::portal_import::{flags, ImportRow};
 use crate::error::{Error, Result};
 
@@ -266,7 +267,7 @@ pub fn import(
             NewImportedDonation {
                 id: Uuid::new_v4().to_string(),
                 kind: row.kind.as_str().to_owned(),
-                status: "paid".to_owned(),
+                status: DonationStatus::Paid.as_str().to_owned(),
                 amount: row.amount.get(),
                 gift_id,
                 quantity: 1,

@@ -7,11 +7,12 @@ use diesel::sql_types::BigInt;
 
 use crate::db::schema::{donations, gifts, organizations, purposes, targets};
 use crate::db::DbConnection;
+use crate::domain::donation::{DonationKind, DonationStatus};
 use crate::domain::report::DayTotal;
 use crate::error::Result;
 
 /// The status that counts in reports.
-const PAID: &str = "paid";
+const PAID: &str = DonationStatus::Paid.as_str();
 
 /// `SUM(amount)` as BIGINT on both engines (diesel types a plain SUM of BigInt as Numeric).
 fn sum_amount() -> diesel::expression::SqlLiteral<BigInt> {
@@ -123,7 +124,7 @@ pub fn paid_support_by_organization(
         .filter(donations::status.eq(PAID))
         .filter(donations::received_on.ge(from))
         .filter(donations::received_on.le(to))
-        .filter(donations::kind.eq("support"))
+        .filter(donations::kind.eq(DonationKind::Support.as_str()))
         .group_by(donations::organization_id)
         .select((donations::organization_id, count_star(), sum_amount()))
         .load(conn)?)

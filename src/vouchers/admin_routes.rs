@@ -9,7 +9,8 @@ use super::types::{MonthQuery, SettleRequest, SettlementLine, Settlements, Vouch
 use crate::audit;
 use crate::auth::AdminUser;
 use crate::db::now;
-use crate::domain::calendar::{japan_today, YearMonth};
+use crate::domain::calendar::japan_today;
+use crate::domain::voucher::month_closed;
 use crate::error::{AuthErrors, Error, Problem, Result};
 use crate::http::{csv_response, excel_csv, wants_csv};
 use crate::state::AppState;
@@ -105,7 +106,7 @@ pub async fn settle(
 ) -> Result<HttpResponse> {
     let body = body.into_inner();
     let month = parse_month(&body.month)?;
-    if month >= YearMonth::of(japan_today()) {
+    if !month_closed(month, japan_today()) {
         return Err(Error::conflict(
             "month_not_closed",
             "Only a month that has ended can be settled.",
