@@ -87,6 +87,16 @@ pub fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// Reads a JSON body into a request type; a type error names the field it is about
+/// (`donor.postal_code`, `amount`) rather than the body as a whole.
+pub fn from_json<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> Result<T, Error> {
+    serde_path_to_error::deserialize(body).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { "body".to_owned() } else { path };
+        Error::field(&field, e.into_inner().to_string())
+    })
+}
+
 /// For PATCH bodies: distinguishes an absent field (`None`) from an explicit null (`Some(None)`).
 pub fn patch_field<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where

@@ -256,8 +256,7 @@ pub async fn create_donation(
     let key = IdempotencyKey::from_request(&req)?;
     let raw = body.into_inner();
     let fingerprint = idempotency::fingerprint(&raw);
-    let request: NewDonationRequest =
-        serde_json::from_value(raw).map_err(|e| Error::field("body", e.to_string()))?;
+    let request: NewDonationRequest = crate::http::from_json(raw)?;
     let settings = state.settings.clone();
     let valid = validate(request, &settings)?;
     let (status, body) = state

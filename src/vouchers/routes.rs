@@ -141,8 +141,7 @@ pub async fn redeem(
     let key = IdempotencyKey::from_request(&req)?;
     let raw = body.into_inner();
     let fingerprint = idempotency::fingerprint(&raw);
-    let request: RedemptionRequest =
-        serde_json::from_value(raw).map_err(|e| Error::field("body", e.to_string()))?;
+    let request: RedemptionRequest = crate::http::from_json(raw)?;
     if request.amount < 1 {
         return Err(Error::field("amount", "must be 1 yen or more"));
     }

@@ -665,6 +665,18 @@ async fn resident_amount_and_validation_rules(engine: Engine) {
         .as_str()
         .unwrap()
         .contains("unknown variant"));
+    assert_eq!(p["errors"][0]["field"], "kind");
+    let p = assert_problem(
+        donate(
+            &app,
+            &json!({"kind": "general", "amount": "lots", "donor": osaka()}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "amount");
     // Nothing was written by any refused request.
     let list: Value = app
         .get("/api/v1/admin/donations", Some(&admin))
