@@ -12,7 +12,7 @@ use crate::auth::AdminUser;
 use crate::db::write_transaction;
 use crate::domain::calendar::japan_today;
 use crate::domain::portal_import::valid_channel;
-use crate::error::{Error, Problem, Result};
+use crate::error::{AuthErrors, Error, Problem, Result};
 use crate::http::{Page, PageQuery};
 use crate::state::AppState;
 
@@ -150,8 +150,7 @@ fn check_content_type(req: &HttpRequest) -> Result<()> {
     request_body(content = String, content_type = "text/csv", description = "The CSV file"),
     responses(
         (status = 201, body = ImportResult),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 409, description = "import_in_progress: a concurrent import stored some of the same rows first", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "payload_too_large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "unsupported_media_type", body = Problem, content_type = "application/problem+json"),
@@ -240,8 +239,7 @@ pub async fn import_donations(
     params(PageQuery),
     responses(
         (status = 200, body = Page<ImportSummary>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
     )
 )]
 #[get("/admin/imports")]

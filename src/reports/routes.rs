@@ -19,7 +19,7 @@ use crate::domain::donation::DonationKind;
 use crate::domain::gift::Category;
 use crate::domain::money::{BasisPoints, Yen};
 use crate::domain::report::{monthly_table, project, MonthlyTable, ReportCategory, Tally};
-use crate::error::{Error, Problem, Result};
+use crate::error::{AuthErrors, Error, Problem, Result};
 use crate::http::{csv_response, excel_csv, wants_csv};
 use crate::state::AppState;
 
@@ -70,8 +70,7 @@ fn target_view(
     security(("bearer" = [])),
     responses(
         (status = 200, body = TargetList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
     )
 )]
 #[get("/admin/targets")]
@@ -110,8 +109,7 @@ pub async fn list_targets(
     request_body = TargetRequest,
     responses(
         (status = 200, body = Target),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 422, description = "validation_failed", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -231,8 +229,7 @@ fn monthly_csv(report: &MonthlyReport) -> Result<Vec<u8>> {
             (String = "text/csv"),
         )),
         (status = 400, description = "invalid_query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 422, description = "validation_failed", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -285,8 +282,7 @@ fn by_amount<T>(items: &mut [T], key: impl Fn(&T) -> (i64, i64, String)) {
     responses(
         (status = 200, body = GiftReport),
         (status = 400, description = "invalid_query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 422, description = "validation_failed", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -364,8 +360,7 @@ pub async fn gifts(
     responses(
         (status = 200, body = ChannelReport),
         (status = 400, description = "invalid_query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 422, description = "validation_failed", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -409,8 +404,7 @@ pub async fn channels(
     responses(
         (status = 200, body = PurposeReport),
         (status = 400, description = "invalid_query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 422, description = "validation_failed", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -466,8 +460,7 @@ pub async fn purposes(
     responses(
         (status = 200, body = OrganizationReport),
         (status = 400, description = "invalid_query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
         (status = 422, description = "validation_failed", body = Problem, content_type = "application/problem+json"),
     )
 )]
