@@ -126,6 +126,26 @@ pub struct ProblemField {
     pub message: String,
 }
 
+impl Problem {
+    pub fn new(
+        status: StatusCode,
+        code: &str,
+        detail: &str,
+        errors: Option<Vec<ProblemField>>,
+    ) -> Problem {
+        Problem {
+            problem_type: format!("/problems/{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.to_owned(),
+            code: code.to_owned(),
+            errors,
+        }
+    }
+}
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
 /// Builds a problem+json response; used by `Error` and by the handlers of actix's own errors.
 pub fn problem_response(
     status: StatusCode,
@@ -133,17 +153,47 @@ pub fn problem_response(
     detail: &str,
     errors: Option<Vec<ProblemField>>,
 ) -> HttpResponse {
-    let body = Problem {
-        problem_type: format!("/problems/{code}"),
-        title: status.canonical_reason().unwrap_or("Error").to_owned(),
-        status: status.as_u16(),
-        detail: detail.to_owned(),
-        code: code.to_owned(),
-        errors,
-    };
     HttpResponse::build(status)
-        .content_type("application/problem+json")
-        .json(body)
+        .content_type(PROBLEM_JSON)
+        .json(Problem::new(status, code, detail, errors))
+}
+
+impl Error {
+    /// A refusal that depends only on the request and the data, as (status, problem+json body):
+    /// what an idempotent request stores so that a repeat gets the same answer. Throttling,
+    /// outages, internal errors and the idempotency answers themselves are not such answers.
+    pub fn final_answer(&self) -> Option<(u16, String)> {
+        let problem = match self {
+            Error::Rejected { code, .. }
+                if matches!(*code, "idempotency_key_reused" | "request_in_progress") =>
+            {
+                return None
+            }
+            Error::Rejected {
+                status,
+                code,
+                detail,
+            } if status.is_client_error() => Problem::new(*status, code, detail, None),
+            Error::Validation(fields) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                self.code(),
+                "One or more fields are invalid.",
+                Some(
+                    fields
+                        .iter()
+                        .map(|f| ProblemField {
+                            field: f.field.clone(),
+                            message: f.message.clone(),
+                        })
+                        .collect(),
+                ),
+            ),
+            _ => return None,
+        };
+        serde_json::to_string(&problem)
+            .ok()
+            .map(|body| (problem.status, body))
+    }
 }
 
 impl ResponseError for Error {
@@ -161,20 +211,14 @@ impl ResponseError for Error {
         let status = self.status_code();
         match self {
             Error::Rejected { code, detail, .. } => problem_response(status, code, detail, None),
-            Error::Validation(fields) => problem_response(
-                status,
-                self.code(),
-                "One or more fields are invalid.",
-                Some(
-                    fields
-                        .iter()
-                        .map(|f| ProblemField {
-                            field: f.field.clone(),
-                            message: f.message.clone(),
-                        })
-                        .collect(),
-                ),
-            ),
+            Error::Validation(_) => match self.final_answer() {
+                Some((_, body)) => HttpResponse::build(status)
+                    .content_type(PROBLEM_JSON)
+                    .body(body),
+                None => {
+                    problem_response(status, self.code(), "One or more fields are invalid.", None)
+                }
+            },
             Error::Throttled {
                 code,
                 detail,

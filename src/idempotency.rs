@@ -121,7 +121,7 @@ fn complete(
 
 /// Runs `work` at most once per key, inside the caller's transaction: a repeat replays the stored
 /// status and body; without a key the work simply runs. `work` answers (status, JSON body).
-pub fn once<F>(
+fn once<F>(
     conn: &mut DbConnection,
     scope: &str,
     key: Option<&IdempotencyKey>,
@@ -140,6 +140,74 @@ where
     let (status, body) = work(conn)?;
     complete(conn, scope, key, status, &body)?;
     Ok((status, body))
+}
+
+/// Stores the final refusal of a request whose work was rolled back, in its own transaction, so a
+/// repeat with the same key gets the same answer instead of trying again. If an answer was stored
+/// meanwhile, that one stands.
+pub fn remember_refusal(
+    conn: &mut DbConnection,
+    scope: &str,
+    key: &IdempotencyKey,
+    request_hash: &str,
+    status: u16,
+    body: &str,
+) -> Result<()> {
+    let inserted = conn.transaction(|c| {
+        diesel::insert_into(ik::table)
+            .values((
+                ik::scope.eq(scope),
+                ik::idempotency_key.eq(key.as_str()),
+                ik::request_hash.eq(request_hash),
+                ik::status_code.eq(Some(i32::from(status))),
+                ik::response_body.eq(Some(body)),
+                ik::created_at.eq(now()),
+            ))
+            .execute(c)
+    });
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(e) if is_unique_violation(&e) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Runs an idempotent request's `work` in one write transaction (see [`once`]); a final refusal is
+/// stored under the key too. Answers (status, body); a status of 400 or more is a problem+json body.
+pub async fn answer<F>(
+    db: &crate::db::Db,
+    scope: String,
+    key: Option<IdempotencyKey>,
+    request_hash: String,
+    work: F,
+) -> Result<(u16, String)>
+where
+    F: FnOnce(&mut DbConnection) -> Result<(u16, String)> + Send + 'static,
+{
+    let result = {
+        let (scope, key, request_hash) = (scope.clone(), key.clone(), request_hash.clone());
+        db.write(move |conn| once(conn, &scope, key.as_ref(), &request_hash, work))
+            .await
+    };
+    if let (Err(e), Some(key)) = (&result, key) {
+        if let Some((status, body)) = e.final_answer() {
+            db.write(move |conn| {
+                remember_refusal(conn, &scope, &key, &request_hash, status, &body)
+            })
+            .await?;
+        }
+    }
+    result
+}
+
+/// The response for a stored answer that was a refusal (status 400 or more).
+pub fn refusal_response(status: u16, body: String) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(status)
+            .unwrap_or(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY),
+    )
+    .content_type(crate::error::PROBLEM_JSON)
+    .body(body)
 }
 
 /// Forgets keys past retention; run by the background sweeper.

@@ -259,24 +259,22 @@ pub async fn create_donation(
     let request: NewDonationRequest = crate::http::from_json(raw)?;
     let settings = state.settings.clone();
     let valid = validate(request, &settings)?;
-    let (status, body) = state
-        .db
-        .write(move |conn| {
-            idempotency::once(
-                conn,
-                "POST /api/v1/donations",
-                key.as_ref(),
-                &fingerprint,
-                |conn| {
-                    let created = create_in_transaction(conn, &settings, valid)?;
-                    // Stored without the access token: it is derived again for every answer.
-                    let body =
-                        serde_json::to_string(&created).map_err(|e| Error::Internal(e.into()))?;
-                    Ok((201, body))
-                },
-            )
-        })
-        .await?;
+    let (status, body) = idempotency::answer(
+        &state.db,
+        "POST /api/v1/donations".to_owned(),
+        key,
+        fingerprint,
+        move |conn| {
+            let created = create_in_transaction(conn, &settings, valid)?;
+            // Stored without the access token: it is derived again for every answer.
+            let body = serde_json::to_string(&created).map_err(|e| Error::Internal(e.into()))?;
+            Ok((201, body))
+        },
+    )
+    .await?;
+    if status >= 400 {
+        return Ok(idempotency::refusal_response(status, body));
+    }
     let created: DonationCreated =
         serde_json::from_str(&body).map_err(|e| Error::Internal(e.into()))?;
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);

@@ -156,26 +156,24 @@ pub async fn redeem(
             .run(move |conn| find_for_partner(conn, &settings, &partner_id, &code))
             .await?
     };
-    let (status, body) = state
-        .db
-        .write(move |conn| {
-            // Keys are per partner: two tills may happen to choose the same key.
-            let scope = format!("POST /api/v1/partner/redemptions {partner_id}");
-            idempotency::once(conn, &scope, key.as_ref(), &fingerprint, |conn| {
-                let row = store::redeem(conn, &voucher, &partner_id, request.amount, Utc::now())?;
-                let response = Redemption {
-                    id: row.id,
-                    voucher_code: code.display(),
-                    amount: row.amount,
-                    balance_after: row.balance_after,
-                    redeemed_at: row.redeemed_at.and_utc(),
-                };
-                let body =
-                    serde_json::to_string(&response).map_err(|e| Error::Internal(e.into()))?;
-                Ok((201, body))
-            })
-        })
-        .await?;
+    // Keys are per partner: two tills may happen to choose the same key.
+    let scope = format!("POST /api/v1/partner/redemptions {partner_id}");
+    let (status, body) = idempotency::answer(&state.db, scope, key, fingerprint, move |conn| {
+        let row = store::redeem(conn, &voucher, &partner_id, request.amount, Utc::now())?;
+        let response = Redemption {
+            id: row.id,
+            voucher_code: code.display(),
+            amount: row.amount,
+            balance_after: row.balance_after,
+            redeemed_at: row.redeemed_at.and_utc(),
+        };
+        let body = serde_json::to_string(&response).map_err(|e| Error::Internal(e.into()))?;
+        Ok((201, body))
+    })
+    .await?;
+    if status >= 400 {
+        return Ok(idempotency::refusal_response(status, body));
+    }
     Ok(
         HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED))
             .content_type("application/json")

@@ -1012,7 +1012,51 @@ async fn popular_sort_counts_recent_paid_donations(engine: Engine) {
     assert_eq!(codes, ["POP-B", "POP-A", "POP-C"]);
 }
 
+/// A refusal is an answer too: a repeat with the same key gets it again, even after the
+/// situation changed, and does nothing.
+async fn a_refusal_is_replayed_under_its_key(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, gift) = gift_setup(&app, 10_000, Some(1)).await;
+    let body = json!({"kind": "gift", "gift_id": gift, "amount": 10_000, "donor": osaka()});
+    let (first, _) = donate_ok(&app, &body).await;
+    let send = || {
+        app.client
+            .post(app.url("/api/v1/donations"))
+            .header("idempotency-key", "retry-after-sold-out")
+            .json(&body)
+            .send()
+    };
+    let refused = assert_problem(send().await.unwrap(), 409, "out_of_stock").await;
+    // The unit comes back; the same key still answers as it did, and takes nothing.
+    let res = app
+        .post(
+            &format!("/api/v1/admin/donations/{first}/refund"),
+            Some(&admin),
+            &json!({"reason": "x"}),
+        )
+        .await;
+    assert_eq!(res.status(), 409, "not paid: nothing to refund");
+    {
+        let mut conn = app.conn();
+        let d = furusato::donations::store::get(&mut conn, &first).unwrap();
+        furusato::db::write_transaction(&mut conn, |c| {
+            furusato::donations::lifecycle::cancel(c, &d, "test")
+        })
+        .unwrap();
+    }
+    let again = assert_problem(send().await.unwrap(), 409, "out_of_stock").await;
+    assert_eq!(again, refused);
+    let g: Value = app
+        .get(&format!("/api/v1/admin/gifts/{gift}"), Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(g["stock"], 1, "the replay reserved nothing");
+}
+
 both_engines!(
+    a_refusal_is_replayed_under_its_key,
     each_kind_is_paid_by_webhook,
     staff_confirm_offline_payments,
     last_units_are_never_oversold,
