@@ -41,6 +41,16 @@ impl DonationKind {
         DonationKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// The Japanese name used in exports (also accepted by portal imports).
+    pub fn label(self) -> &'static str {
+        match self {
+            DonationKind::Gift => "返礼品あり",
+            DonationKind::Support => "団体応援",
+            DonationKind::OnSite => "現地決済型",
+            DonationKind::General => "寄附のみ",
+        }
+    }
+
     /// Whether the donor receives something of value (a gift or a voucher).
     pub fn gives_return(self) -> bool {
         matches!(self, DonationKind::Gift | DonationKind::OnSite)

@@ -474,4 +474,11 @@ mod tests {
         assert!(!valid_channel("楽天"));
         assert!(!valid_channel(&"a".repeat(41)));
     }
+
+    #[test]
+    fn exported_kind_labels_import_back() {
+        for kind in DonationKind::ALL {
+            assert_eq!(parse_kind(kind.label()), Some(kind));
+        }
+    }
 }

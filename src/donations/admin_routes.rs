@@ -17,7 +17,7 @@ use crate::auth::AdminUser;
 use crate::db::now;
 use crate::domain::calendar::{japan_date, japan_today, one_stop_deadline};
 use crate::domain::donation::{
-    check_offline_payment, valid_refund_reason, DonationKind, DonationStatus, OfflinePaymentRefusal,
+    check_offline_payment, valid_refund_reason, DonationStatus, OfflinePaymentRefusal,
 };
 use crate::error::{AuthErrors, Error, Problem, Result};
 use crate::http::{csv_response, excel_csv, wants_csv, Page, Paging};
@@ -57,7 +57,7 @@ fn donations_csv(items: &[AdminDonation]) -> Result<Vec<u8>> {
         .map(|d| {
             vec![
                 d.id.clone(),
-                d.kind.as_str_ja().to_owned(),
+                d.kind.label().to_owned(),
                 d.status.as_str().to_owned(),
                 d.amount.to_string(),
                 d.quantity.to_string(),
@@ -85,21 +85,6 @@ fn donations_csv(items: &[AdminDonation]) -> Result<Vec<u8>> {
         })
         .collect();
     excel_csv(&headers, rows)
-}
-
-trait KindLabel {
-    fn as_str_ja(&self) -> &'static str;
-}
-
-impl KindLabel for DonationKind {
-    fn as_str_ja(&self) -> &'static str {
-        match self {
-            DonationKind::Gift => "返礼品あり",
-            DonationKind::Support => "団体応援",
-            DonationKind::OnSite => "現地決済型",
-            DonationKind::General => "寄附のみ",
-        }
-    }
 }
 
 /// Donations with filters; `Accept: text/csv` exports every match for Excel.
