@@ -136,7 +136,6 @@ diesel::table! {
         donor_city -> Text,
         donor_address_line -> Text,
         one_stop -> Bool,
-        access_token_hash -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         hold_until -> Nullable<Timestamp>,

@@ -165,14 +165,6 @@ fn create_in_transaction(
         }
     }
     let id = Uuid::new_v4().to_string();
-    let token = access::access_token(
-        settings
-            .donations
-            .access_token_secret
-            .expose_secret()
-            .as_bytes(),
-        &id,
-    );
     let at = now();
     let row = DonationRow {
         id: id.clone(),
@@ -194,7 +186,6 @@ fn create_in_transaction(
         donor_city: v.donor.city,
         donor_address_line: v.donor.address_line,
         one_stop: v.one_stop,
-        access_token_hash: tokens::token_hash(&token),
         created_at: at,
         updated_at: at,
         hold_until: Some(at + Duration::minutes(settings.payment.hold_minutes)),

@@ -31,7 +31,6 @@ pub struct DonationRow {
     pub donor_city: String,
     pub donor_address_line: String,
     pub one_stop: bool,
-    pub access_token_hash: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub hold_until: Option<NaiveDateTime>,

@@ -4,8 +4,6 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::csv::LineError;
@@ -43,7 +41,6 @@ struct NewImportedDonation {
     donor_city: String,
     donor_address_line: String,
     one_stop: bool,
-    access_token_hash: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     paid_at: Option<NaiveDateTime>,
@@ -98,13 +95,6 @@ impl From<diesel::result::Error> for ImportFailure {
             ImportFailure::Failed(e.into())
         }
     }
-}
-
-/// A token nobody receives: imported donations have no donor access, but the column is NOT NULL UNIQUE.
-fn unusable_token_hash() -> String {
-    let mut token = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut token);
-    hex::encode(Sha256::digest(token))
 }
 
 /// Maps references (an id or an exact name) to ids, for the given table's (id, name) pairs.
@@ -284,7 +274,6 @@ pub fn import(
                 donor_city: row.donor.city.clone(),
                 donor_address_line: row.donor.address_line.clone(),
                 one_stop: row.one_stop,
-                access_token_hash: unusable_token_hash(),
                 created_at: at,
                 updated_at: at,
                 paid_at: Some(start_of_japan_day(row.received_on).naive_utc()),

@@ -20,8 +20,6 @@ CREATE TABLE donations (
     donor_city TEXT NOT NULL,
     donor_address_line TEXT NOT NULL,
     one_stop BOOLEAN NOT NULL,
-    -- SHA-256 of the donor's access token; the token itself is shown once.
-    access_token_hash TEXT NOT NULL UNIQUE,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,
     -- An unpaid donation is cancelled (and its stock released) after this instant.
