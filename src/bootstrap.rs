@@ -4,7 +4,7 @@ use secrecy::ExposeSecret;
 
 use crate::auth::{self, password, Role};
 use crate::db::write_transaction;
-use crate::error::Result;
+use crate::error::{ErrorCode, Result};
 use crate::state::AppState;
 
 /// Runs before the server accepts requests.
@@ -24,7 +24,7 @@ pub fn prepare_database(state: &AppState) -> anyhow::Result<()> {
                 Ok(_) => Ok(true),
                 // Another instance starting at the same moment created it first.
                 Err(crate::error::Error::Rejected {
-                    code: "email_taken",
+                    code: ErrorCode::EmailTaken,
                     ..
                 }) => Ok(false),
                 Err(e) => Err(e),

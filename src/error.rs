@@ -14,7 +14,7 @@ pub enum Error {
     #[error("{code}: {detail}")]
     Rejected {
         status: StatusCode,
-        code: &'static str,
+        code: ErrorCode,
         detail: String,
     },
     /// One or more input fields are invalid.
@@ -23,7 +23,7 @@ pub enum Error {
     /// Throttled; the client may retry after the given number of seconds.
     #[error("{code}: too many requests")]
     Throttled {
-        code: &'static str,
+        code: ErrorCode,
         detail: String,
         retry_after_seconds: i64,
     },
@@ -35,35 +35,244 @@ pub enum Error {
     Internal(#[from] anyhow::Error),
 }
 
+/// Every stable error code the service answers with, in one place. The snake_case names are the
+/// contract: clients match on them, so a name never changes once published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    AlreadyPaid,
+    AlreadyReversed,
+    AlreadySettled,
+    AmountMismatch,
+    BadRequest,
+    BusinessNotFound,
+    CardPaymentOnly,
+    DonationNotFound,
+    EmailAlreadySent,
+    EmailInFlight,
+    EmailNotFound,
+    EmailTaken,
+    Forbidden,
+    GiftCodeTaken,
+    GiftNotAvailable,
+    GiftNotFound,
+    IdempotencyKeyReused,
+    ImportInProgress,
+    ImportRejected,
+    InsufficientBalance,
+    InternalError,
+    InvalidAmount,
+    InvalidCredentials,
+    InvalidEvent,
+    InvalidIdempotencyKey,
+    InvalidPath,
+    InvalidQuery,
+    InvalidSignature,
+    InvalidVoucherCode,
+    MalformedJson,
+    MethodNotAllowed,
+    MonthNotClosed,
+    NotRefundable,
+    OrganizationNotFound,
+    OrganizationNameTaken,
+    OutOfStock,
+    PartnerNotFound,
+    PayloadTooLarge,
+    ProhibitedWording,
+    PurposeNotFound,
+    PurposeNameTaken,
+    ReceiptNotFound,
+    ReceiptVoided,
+    RedemptionNotFound,
+    RequestFailed,
+    RequestInProgress,
+    RequestTimeout,
+    ResidentGiftNotAllowed,
+    ReturnRatioExceeded,
+    ReversalWindowClosed,
+    RouteNotFound,
+    ServiceUnavailable,
+    TooManyAttempts,
+    TooManyLookups,
+    Unauthorized,
+    UnsupportedMediaType,
+    ValidationFailed,
+    VoucherExpired,
+    VoucherNotActive,
+    VoucherNotFound,
+    VoucherPartlySpent,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 61] = [
+        ErrorCode::AlreadyPaid,
+        ErrorCode::AlreadyReversed,
+        ErrorCode::AlreadySettled,
+        ErrorCode::AmountMismatch,
+        ErrorCode::BadRequest,
+        ErrorCode::BusinessNotFound,
+        ErrorCode::CardPaymentOnly,
+        ErrorCode::DonationNotFound,
+        ErrorCode::EmailAlreadySent,
+        ErrorCode::EmailInFlight,
+        ErrorCode::EmailNotFound,
+        ErrorCode::EmailTaken,
+        ErrorCode::Forbidden,
+        ErrorCode::GiftCodeTaken,
+        ErrorCode::GiftNotAvailable,
+        ErrorCode::GiftNotFound,
+        ErrorCode::IdempotencyKeyReused,
+        ErrorCode::ImportInProgress,
+        ErrorCode::ImportRejected,
+        ErrorCode::InsufficientBalance,
+        ErrorCode::InternalError,
+        ErrorCode::InvalidAmount,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::InvalidEvent,
+        ErrorCode::InvalidIdempotencyKey,
+        ErrorCode::InvalidPath,
+        ErrorCode::InvalidQuery,
+        ErrorCode::InvalidSignature,
+        ErrorCode::InvalidVoucherCode,
+        ErrorCode::MalformedJson,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::MonthNotClosed,
+        ErrorCode::NotRefundable,
+        ErrorCode::OrganizationNotFound,
+        ErrorCode::OrganizationNameTaken,
+        ErrorCode::OutOfStock,
+        ErrorCode::PartnerNotFound,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::ProhibitedWording,
+        ErrorCode::PurposeNotFound,
+        ErrorCode::PurposeNameTaken,
+        ErrorCode::ReceiptNotFound,
+        ErrorCode::ReceiptVoided,
+        ErrorCode::RedemptionNotFound,
+        ErrorCode::RequestFailed,
+        ErrorCode::RequestInProgress,
+        ErrorCode::RequestTimeout,
+        ErrorCode::ResidentGiftNotAllowed,
+        ErrorCode::ReturnRatioExceeded,
+        ErrorCode::ReversalWindowClosed,
+        ErrorCode::RouteNotFound,
+        ErrorCode::ServiceUnavailable,
+        ErrorCode::TooManyAttempts,
+        ErrorCode::TooManyLookups,
+        ErrorCode::Unauthorized,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::ValidationFailed,
+        ErrorCode::VoucherExpired,
+        ErrorCode::VoucherNotActive,
+        ErrorCode::VoucherNotFound,
+        ErrorCode::VoucherPartlySpent,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::AlreadyPaid => "already_paid",
+            ErrorCode::AlreadyReversed => "already_reversed",
+            ErrorCode::AlreadySettled => "already_settled",
+            ErrorCode::AmountMismatch => "amount_mismatch",
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::BusinessNotFound => "business_not_found",
+            ErrorCode::CardPaymentOnly => "card_payment_only",
+            ErrorCode::DonationNotFound => "donation_not_found",
+            ErrorCode::EmailAlreadySent => "email_already_sent",
+            ErrorCode::EmailInFlight => "email_in_flight",
+            ErrorCode::EmailNotFound => "email_not_found",
+            ErrorCode::EmailTaken => "email_taken",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::GiftCodeTaken => "gift_code_taken",
+            ErrorCode::GiftNotAvailable => "gift_not_available",
+            ErrorCode::GiftNotFound => "gift_not_found",
+            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
+            ErrorCode::ImportInProgress => "import_in_progress",
+            ErrorCode::ImportRejected => "import_rejected",
+            ErrorCode::InsufficientBalance => "insufficient_balance",
+            ErrorCode::InternalError => "internal_error",
+            ErrorCode::InvalidAmount => "invalid_amount",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::InvalidEvent => "invalid_event",
+            ErrorCode::InvalidIdempotencyKey => "invalid_idempotency_key",
+            ErrorCode::InvalidPath => "invalid_path",
+            ErrorCode::InvalidQuery => "invalid_query",
+            ErrorCode::InvalidSignature => "invalid_signature",
+            ErrorCode::InvalidVoucherCode => "invalid_voucher_code",
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::MonthNotClosed => "month_not_closed",
+            ErrorCode::NotRefundable => "not_refundable",
+            ErrorCode::OrganizationNotFound => "organization_not_found",
+            ErrorCode::OrganizationNameTaken => "organization_name_taken",
+            ErrorCode::OutOfStock => "out_of_stock",
+            ErrorCode::PartnerNotFound => "partner_not_found",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::ProhibitedWording => "prohibited_wording",
+            ErrorCode::PurposeNotFound => "purpose_not_found",
+            ErrorCode::PurposeNameTaken => "purpose_name_taken",
+            ErrorCode::ReceiptNotFound => "receipt_not_found",
+            ErrorCode::ReceiptVoided => "receipt_voided",
+            ErrorCode::RedemptionNotFound => "redemption_not_found",
+            ErrorCode::RequestFailed => "request_failed",
+            ErrorCode::RequestInProgress => "request_in_progress",
+            ErrorCode::RequestTimeout => "request_timeout",
+            ErrorCode::ResidentGiftNotAllowed => "resident_gift_not_allowed",
+            ErrorCode::ReturnRatioExceeded => "return_ratio_exceeded",
+            ErrorCode::ReversalWindowClosed => "reversal_window_closed",
+            ErrorCode::RouteNotFound => "route_not_found",
+            ErrorCode::ServiceUnavailable => "service_unavailable",
+            ErrorCode::TooManyAttempts => "too_many_attempts",
+            ErrorCode::TooManyLookups => "too_many_lookups",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::VoucherExpired => "voucher_expired",
+            ErrorCode::VoucherNotActive => "voucher_not_active",
+            ErrorCode::VoucherNotFound => "voucher_not_found",
+            ErrorCode::VoucherPartlySpent => "voucher_partly_spent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> Self {
         Error::Rejected {
             status,
             code,
             detail: detail.into(),
         }
     }
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
     }
-    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn unauthorized(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, code, detail)
     }
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, detail)
     }
-    pub fn not_found(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn not_found(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, code, detail)
     }
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, detail)
     }
-    pub fn gone(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn gone(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::GONE, code, detail)
     }
-    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn unprocessable(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
     }
     /// A single invalid field.
@@ -77,12 +286,12 @@ impl Error {
         Error::Internal(anyhow::anyhow!(message))
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Rejected { code, .. } | Error::Throttled { code, .. } => code,
-            Error::Validation(_) => "validation_failed",
-            Error::Unavailable(_) => "service_unavailable",
-            Error::Internal(_) => "internal_error",
+            Error::Rejected { code, .. } | Error::Throttled { code, .. } => *code,
+            Error::Validation(_) => ErrorCode::ValidationFailed,
+            Error::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            Error::Internal(_) => ErrorCode::InternalError,
         }
     }
 }
@@ -129,7 +338,7 @@ pub struct ProblemField {
 impl Problem {
     pub fn new(
         status: StatusCode,
-        code: &str,
+        code: ErrorCode,
         detail: &str,
         errors: Option<Vec<ProblemField>>,
     ) -> Problem {
@@ -138,7 +347,7 @@ impl Problem {
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail: detail.to_owned(),
-            code: code.to_owned(),
+            code: code.as_str().to_owned(),
             errors,
         }
     }
@@ -149,7 +358,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// Builds a problem+json response; used by `Error` and by the handlers of actix's own errors.
 pub fn problem_response(
     status: StatusCode,
-    code: &str,
+    code: ErrorCode,
     detail: &str,
     errors: Option<Vec<ProblemField>>,
 ) -> HttpResponse {
@@ -165,7 +374,10 @@ impl Error {
     pub fn final_answer(&self) -> Option<(u16, String)> {
         let problem = match self {
             Error::Rejected { code, .. }
-                if matches!(*code, "idempotency_key_reused" | "request_in_progress") =>
+                if matches!(
+                    code,
+                    ErrorCode::IdempotencyKeyReused | ErrorCode::RequestInProgress
+                ) =>
             {
                 return None
             }
@@ -173,7 +385,7 @@ impl Error {
                 status,
                 code,
                 detail,
-            } if status.is_client_error() => Problem::new(*status, code, detail, None),
+            } if status.is_client_error() => Problem::new(*status, *code, detail, None),
             Error::Validation(fields) => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 self.code(),
@@ -210,7 +422,7 @@ impl ResponseError for Error {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         match self {
-            Error::Rejected { code, detail, .. } => problem_response(status, code, detail, None),
+            Error::Rejected { code, detail, .. } => problem_response(status, *code, detail, None),
             Error::Validation(_) => match self.final_answer() {
                 Some((_, body)) => HttpResponse::build(status)
                     .content_type(PROBLEM_JSON)
@@ -224,7 +436,7 @@ impl ResponseError for Error {
                 detail,
                 retry_after_seconds,
             } => {
-                let mut response = problem_response(status, code, detail, None);
+                let mut response = problem_response(status, *code, detail, None);
                 if let Ok(value) =
                     header::HeaderValue::from_str(&retry_after_seconds.max(&1).to_string())
                 {

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::schema::idempotency_keys as ik;
 use crate::db::{is_unique_violation, now, DbConnection};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// How long keys are kept (the contract promises at least 24 hours).
 pub const RETENTION_HOURS: i64 = 48;
@@ -26,7 +26,7 @@ impl IdempotencyKey {
         let key = value.to_str().unwrap_or_default();
         if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(Error::bad_request(
-                "invalid_idempotency_key",
+                ErrorCode::InvalidIdempotencyKey,
                 "Idempotency-Key must be 1-255 visible ASCII characters.",
             ));
         }
@@ -82,7 +82,7 @@ fn claim(
         .first(conn)?;
     if stored_hash != request_hash {
         return Err(Error::unprocessable(
-            "idempotency_key_reused",
+            ErrorCode::IdempotencyKeyReused,
             "This Idempotency-Key was already used with a different request body.",
         ));
     }
@@ -92,7 +92,7 @@ fn claim(
             body,
         }),
         _ => Err(Error::conflict(
-            "request_in_progress",
+            ErrorCode::RequestInProgress,
             "A request with this Idempotency-Key is still being processed.",
         )),
     }

@@ -15,7 +15,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::error::{problem_response, Error};
+use crate::error::{Error, ErrorCode, problem_response};
 use crate::state::AppState;
 use crate::{auth, background, bootstrap, health, openapi, request_log};
 
@@ -105,14 +105,14 @@ async fn not_found(req: HttpRequest, routes: web::Data<KnownRoutes>) -> HttpResp
     if allowed.is_empty() {
         return problem_response(
             StatusCode::NOT_FOUND,
-            "route_not_found",
+            ErrorCode::RouteNotFound,
             "No such route. See /api/openapi.json.",
             None,
         );
     }
     let mut response = problem_response(
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         &format!(
             "{} is not allowed here; use {}.",
             req.method(),
@@ -127,18 +127,18 @@ async fn not_found(req: HttpRequest, routes: web::Data<KnownRoutes>) -> HttpResp
 }
 
 /// A stable code for error responses produced by actix itself (not by our `Error`).
-fn code_for_status(status: StatusCode) -> &'static str {
+fn code_for_status(status: StatusCode) -> ErrorCode {
     match status {
-        StatusCode::BAD_REQUEST => "bad_request",
-        StatusCode::UNAUTHORIZED => "unauthorized",
-        StatusCode::FORBIDDEN => "forbidden",
-        StatusCode::NOT_FOUND => "route_not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::REQUEST_TIMEOUT => "request_timeout",
-        s if s.is_server_error() => "internal_error",
-        _ => "request_failed",
+        StatusCode::BAD_REQUEST => ErrorCode::BadRequest,
+        StatusCode::UNAUTHORIZED => ErrorCode::Unauthorized,
+        StatusCode::FORBIDDEN => ErrorCode::Forbidden,
+        StatusCode::NOT_FOUND => ErrorCode::RouteNotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+        StatusCode::REQUEST_TIMEOUT => ErrorCode::RequestTimeout,
+        s if s.is_server_error() => ErrorCode::InternalError,
+        _ => ErrorCode::RequestFailed,
     }
 }
 
@@ -173,29 +173,29 @@ fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix
     match err {
         J::OverflowKnownLength { limit, .. } | J::Overflow { limit } => Error::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!("The body is larger than {limit} bytes."),
         ),
         J::ContentType => Error::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "Send the body as application/json.",
         ),
         J::Deserialize(e) if e.is_data() => Error::field("body", e.to_string()),
         J::Deserialize(e) => {
-            Error::bad_request("malformed_json", format!("The body is not valid JSON: {e}"))
+            Error::bad_request(ErrorCode::MalformedJson, format!("The body is not valid JSON: {e}"))
         }
-        other => Error::bad_request("malformed_json", other.to_string()),
+        other => Error::bad_request(ErrorCode::MalformedJson, other.to_string()),
     }
     .into()
 }
 
 fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    Error::bad_request("invalid_query", format!("Invalid query string: {err}")).into()
+    Error::bad_request(ErrorCode::InvalidQuery, format!("Invalid query string: {err}")).into()
 }
 
 fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
-    Error::bad_request("invalid_path", format!("Invalid path parameter: {err}")).into()
+    Error::bad_request(ErrorCode::InvalidPath, format!("Invalid path parameter: {err}")).into()
 }
 
 fn cors(origins: &[String]) -> Cors {

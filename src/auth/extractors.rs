@@ -9,7 +9,7 @@ use actix_web::middleware::Next;
 use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
 
 use super::{store, tokens, Role};
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::state::AppState;
 
 /// Any signed-in staff member or partner.
@@ -42,7 +42,7 @@ pub fn bearer_token(req: &HttpRequest) -> Option<String> {
 
 fn unauthenticated() -> Error {
     Error::unauthorized(
-        "unauthorized",
+        ErrorCode::Unauthorized,
         "Sign in first: a valid bearer token is required.",
     )
 }
@@ -64,7 +64,7 @@ async fn authenticate(req: HttpRequest) -> Result<AuthUser, Error> {
         .run(move |conn| store::session_user(conn, &lookup))
         .await?
         .ok_or_else(unauthenticated)?;
-    let role = Role::parse(&user.role).ok_or_else(|| Error::internal("unknown role in users"))?;
+    let role = user.role;
     Ok(AuthUser {
         id: user.id,
         role,

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::{normalize_email, password, store, tokens, AuthUser, Role};
-use crate::error::{Error, Problem, Result};
+use crate::error::{Error, ErrorCode, Problem, Result};
 use crate::http::client_address;
 use crate::rate_limit::{self, Window};
 use crate::state::AppState;
@@ -29,7 +29,7 @@ pub struct LoginResponse {
 }
 
 fn invalid_credentials() -> Error {
-    Error::unauthorized("invalid_credentials", "The email or password is incorrect.")
+    Error::unauthorized(ErrorCode::InvalidCredentials, "The email or password is incorrect.")
 }
 
 /// Sign in with email and password.
@@ -80,7 +80,7 @@ pub async fn login(
                     .max(rate_limit::take(conn, &address, address_window)?);
                 if let Some(retry_after_seconds) = blocked {
                     return Err(Error::Throttled {
-                        code: "too_many_attempts",
+                        code: ErrorCode::TooManyAttempts,
                         detail: "Too many failed sign-in attempts. Try again later.".to_owned(),
                         retry_after_seconds,
                     });
@@ -118,7 +118,7 @@ pub async fn login(
         })
         .await?;
 
-    let role = Role::parse(&user.role).ok_or_else(|| Error::internal("unknown role in users"))?;
+    let role = user.role;
     let token = tokens::new_token();
     let hash = tokens::token_hash(&token);
     let ttl = state.settings.auth.token_ttl_hours;

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::Role;
 use crate::db::schema::{businesses, sessions, users};
 use crate::db::{is_unique_violation, now, DbConnection};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -15,7 +15,7 @@ pub struct UserRow {
     pub id: String,
     pub email: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub partner_id: Option<String>,
     pub active: bool,
 }
@@ -26,7 +26,7 @@ pub fn find_active_by_email(conn: &mut DbConnection, email: &str) -> Result<Opti
         .filter(users::email.eq(email))
         .filter(users::active.eq(true))
         .filter(
-            users::role.eq(Role::Admin.as_str()).or(businesses::active
+            users::role.eq(Role::Admin).or(businesses::active
                 .eq(true)
                 .and(businesses::is_partner.eq(true))),
         )
@@ -49,7 +49,7 @@ pub fn insert_user(
             users::id.eq(&id),
             users::email.eq(email),
             users::password_hash.eq(password_hash),
-            users::role.eq(role.as_str()),
+            users::role.eq(role),
             users::partner_id.eq(partner_id),
             users::active.eq(true),
             users::created_at.eq(now()),
@@ -57,7 +57,7 @@ pub fn insert_user(
         .execute(conn)
         .map_err(|e| {
             if is_unique_violation(&e) {
-                Error::conflict("email_taken", "A login with this email already exists.")
+                Error::conflict(ErrorCode::EmailTaken, "A login with this email already exists.")
             } else {
                 e.into()
             }
@@ -67,7 +67,7 @@ pub fn insert_user(
 
 pub fn admin_exists(conn: &mut DbConnection) -> Result<bool> {
     let n: i64 = users::table
-        .filter(users::role.eq("admin"))
+        .filter(users::role.eq(Role::Admin))
         .count()
         .get_result(conn)?;
     Ok(n > 0)
@@ -102,7 +102,7 @@ pub fn session_user(conn: &mut DbConnection, token_hash: &str) -> Result<Option<
         .filter(sessions::expires_at.gt(now()))
         .filter(users::active.eq(true))
         .filter(
-            users::role.eq(Role::Admin.as_str()).or(businesses::active
+            users::role.eq(Role::Admin).or(businesses::active
                 .eq(true)
                 .and(businesses::is_partner.eq(true))),
         )

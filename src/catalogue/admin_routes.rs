@@ -17,12 +17,12 @@ use crate::auth::{self, password, AdminUser, Role};
 use crate::db::{now, schema::audit_log, DbConnection};
 use crate::domain::gift::GiftStatus;
 use crate::email::{self, OutgoingEmail};
-use crate::error::{AuthErrors, Error, Problem, Result};
+use crate::error::{AuthErrors, Error, ErrorCode, Problem, Result};
 use crate::http::{Page, PageQuery, Paging};
 use crate::state::AppState;
 
 fn gift_not_found() -> Error {
-    Error::not_found("gift_not_found", "No gift with this id.")
+    Error::not_found(ErrorCode::GiftNotFound, "No gift with this id.")
 }
 
 /// Create a gift; the 30% rule and the wording rule are checked.
@@ -332,7 +332,7 @@ fn check_named(name: &str, description: &str) -> Result<()> {
 
 // Organisations and usage purposes have the same admin routes over their own tables.
 macro_rules! named_item_routes {
-    ($module:ident, $store:ident, $entity:literal, $base:literal, $item:literal, $missing:literal) => {
+    ($module:ident, $store:ident, $entity:literal, $base:literal, $item:literal, $missing:expr) => {
         pub mod $module {
             use super::*;
 
@@ -486,7 +486,7 @@ named_item_routes!(
     "organization",
     "/admin/organizations",
     "/admin/organizations/{id}",
-    "organization_not_found"
+    ErrorCode::OrganizationNotFound
 );
 named_item_routes!(
     purposes,
@@ -494,7 +494,7 @@ named_item_routes!(
     "purpose",
     "/admin/purposes",
     "/admin/purposes/{id}",
-    "purpose_not_found"
+    ErrorCode::PurposeNotFound
 );
 
 fn check_login(email: &str, password_text: &str) -> Result<()> {
@@ -679,7 +679,7 @@ pub async fn update_business(
         .db
         .write(move |conn| {
             let before = store::find_business(conn, &id)?.ok_or_else(|| {
-                Error::not_found("business_not_found", "No business with this id.")
+                Error::not_found(ErrorCode::BusinessNotFound, "No business with this id.")
             })?;
             let mut after = before.clone();
             if let Some(v) = p.name {

@@ -8,7 +8,7 @@ pub mod types;
 
 use crate::domain::gift::GiftRuleError;
 use crate::domain::money::Yen;
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 
 /// The HTTP answer to a broken gift rule.
 pub fn rule_error(e: GiftRuleError, amount: i64) -> Error {
@@ -17,7 +17,7 @@ pub fn rule_error(e: GiftRuleError, amount: i64) -> Error {
         GiftRuleError::ReturnRatioExceeded {
             max_procurement_cost,
         } => Error::unprocessable(
-            "return_ratio_exceeded",
+            ErrorCode::ReturnRatioExceeded,
             format!(
                 "The procurement cost may be at most 30% of the donation amount: at most {} for a donation of {}.",
                 max_procurement_cost,
@@ -25,7 +25,7 @@ pub fn rule_error(e: GiftRuleError, amount: i64) -> Error {
             ),
         ),
         GiftRuleError::ProhibitedWording { word } => Error::unprocessable(
-            "prohibited_wording",
+            ErrorCode::ProhibitedWording,
             format!(
                 "「{word}」 may not appear in a gift's name or description (advertising rules since October 2024)."
             ),

@@ -8,7 +8,7 @@ use super::cache::Cached;
 use super::store::{self, organization_store, purpose_store, PublicFilter};
 use super::types::{GiftQuery, GiftSort, NamedItem, PublicGift};
 use crate::domain::calendar::japan_today;
-use crate::error::{Error, Problem, Result};
+use crate::error::{Error, ErrorCode, Problem, Result};
 use crate::http::{etag_matches, Page, PageQuery, Paging};
 use crate::state::AppState;
 
@@ -173,7 +173,7 @@ pub async fn get_gift(
                 serde_json::to_vec(&gift.public(&vendor)?).map_err(|e| Error::Internal(e.into()))
             }
             _ => Err(Error::not_found(
-                "gift_not_found",
+                ErrorCode::GiftNotFound,
                 "No such gift is on offer.",
             )),
         }

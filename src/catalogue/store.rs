@@ -11,7 +11,7 @@ use crate::db::schema::{businesses, catalogue_version, donations, gifts, organiz
 use crate::db::{is_unique_violation, now, DbConnection};
 use crate::domain::donation::DonationStatus;
 use crate::domain::gift::{Category, GiftStatus, GiftTerms};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -176,7 +176,7 @@ pub fn offered_gifts(
 /// Paid donations per gift since the given instant (for the `popular` sort).
 pub fn popularity(conn: &mut DbConnection, since: NaiveDateTime) -> Result<HashMap<String, i64>> {
     let rows: Vec<(Option<String>, i64)> = donations::table
-        .filter(donations::status.eq(DonationStatus::Paid.as_str()))
+        .filter(donations::status.eq(DonationStatus::Paid))
         .filter(donations::gift_id.is_not_null())
         .filter(donations::paid_at.ge(since))
         .group_by(donations::gift_id)
@@ -234,7 +234,7 @@ pub fn admin_gifts(
 
 fn code_taken(e: diesel::result::Error) -> Error {
     if is_unique_violation(&e) {
-        Error::conflict("gift_code_taken", "Another gift already uses this code.")
+        Error::conflict(ErrorCode::GiftCodeTaken, "Another gift already uses this code.")
     } else {
         e.into()
     }
@@ -332,7 +332,7 @@ pub fn current_version(conn: &mut DbConnection) -> Result<i64> {
 
 // Organisations and usage purposes share one shape; this generates the same queries for both.
 macro_rules! named_items {
-    ($module:ident, $table:ident, $taken:literal) => {
+    ($module:ident, $table:ident, $taken:expr) => {
         pub mod $module {
             use super::*;
 
@@ -444,8 +444,8 @@ macro_rules! named_items {
     };
 }
 
-named_items!(organization_store, organizations, "organization_name_taken");
-named_items!(purpose_store, purposes, "purpose_name_taken");
+named_items!(organization_store, organizations, ErrorCode::OrganizationNameTaken);
+named_items!(purpose_store, purposes, ErrorCode::PurposeNameTaken);
 
 type BusinessRow = (
     String,

@@ -1,6 +1,7 @@
 //! Database access: the two-engine connection, the pool, migrations and transaction helpers.
 
 pub mod schema;
+mod text_enum;
 
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use secrecy::ExposeSecret;
 
 use crate::config::DatabaseSettings;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -243,11 +244,11 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
 
 /// Maps "no row" to a 404 with the given code.
 pub trait OptionalExt<T> {
-    fn or_not_found(self, code: &'static str, detail: &str) -> Result<T>;
+    fn or_not_found(self, code: ErrorCode, detail: &str) -> Result<T>;
 }
 
 impl<T> OptionalExt<T> for std::result::Result<T, diesel::result::Error> {
-    fn or_not_found(self, code: &'static str, detail: &str) -> Result<T> {
+    fn or_not_found(self, code: ErrorCode, detail: &str) -> Result<T> {
         match self {
             Ok(v) => Ok(v),
             Err(diesel::result::Error::NotFound) => Err(Error::not_found(code, detail)),

@@ -8,6 +8,8 @@ use super::money::Yen;
 use super::FieldError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum DonationKind {
     /// With a return gift (返礼品あり).
@@ -58,6 +60,8 @@ impl DonationKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum DonationStatus {
     PendingPayment,
@@ -85,6 +89,44 @@ impl DonationStatus {
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
+    }
+}
+
+/// How a donation's money arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    /// By card through the payment provider (signed webhook).
+    Card,
+    /// 銀行振込, recorded by staff.
+    BankTransfer,
+    /// 窓口, paid at the municipality's counter, recorded by staff.
+    Counter,
+    /// Through a portal site, brought in by an import.
+    Portal,
+}
+
+impl PaymentMethod {
+    pub const ALL: [PaymentMethod; 4] = [
+        PaymentMethod::Card,
+        PaymentMethod::BankTransfer,
+        PaymentMethod::Counter,
+        PaymentMethod::Portal,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Card => "card",
+            PaymentMethod::BankTransfer => "bank_transfer",
+            PaymentMethod::Counter => "counter",
+            PaymentMethod::Portal => "portal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PaymentMethod> {
+        PaymentMethod::ALL.into_iter().find(|m| m.as_str() == s)
     }
 }
 

@@ -7,6 +7,65 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 /// The ceiling for a voucher's face value: 30% of the donation, like any return gift.
 pub const MAX_VOUCHER_RATIO: BasisPoints = BasisPoints(3000);
 
+/// The stored state of a voucher. Whether it is spent or expired follows from its balance and
+/// expiry; see `Standing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum VoucherState {
+    Active,
+    /// Voided by the refund of its donation.
+    Voided,
+}
+
+impl VoucherState {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            VoucherState::Active => "active",
+            VoucherState::Voided => "voided",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<VoucherState> {
+        [VoucherState::Active, VoucherState::Voided]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// What partners and donors see of a voucher at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Active,
+    Exhausted,
+    Expired,
+    Voided,
+}
+
+impl Standing {
+    /// Voided wins over expired, expired over spent.
+    pub fn of(state: VoucherState, balance: i64, expires_at: DateTime<Utc>, at: DateTime<Utc>) -> Standing {
+        if state == VoucherState::Voided {
+            Standing::Voided
+        } else if is_expired(expires_at, at) {
+            Standing::Expired
+        } else if balance == 0 {
+            Standing::Exhausted
+        } else {
+            Standing::Active
+        }
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Standing::Active => "active",
+            Standing::Exhausted => "exhausted",
+            Standing::Expired => "expired",
+            Standing::Voided => "voided",
+        }
+    }
+}
+
 /// A municipality's voucher settings *(configurable)*.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VoucherTerms {
@@ -59,6 +118,121 @@ pub fn month_closed(month: YearMonth, today: NaiveDate) -> bool {
 /// day it was made).
 pub fn same_japan_day(a: DateTime<Utc>, b: DateTime<Utc>) -> bool {
     japan_date(a) == japan_date(b)
+}
+
+/// Why a redemption did not go through, judged on the voucher as it is after the attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedemptionRefusal {
+    Voided,
+    Expired,
+    InsufficientBalance { balance: i64 },
+    NotActive,
+}
+
+/// The reason a refused redemption gives; voided and expired win over the balance.
+pub fn redemption_refusal(standing: Standing, balance: i64, amount: i64) -> RedemptionRefusal {
+    match standing {
+        Standing::Voided => RedemptionRefusal::Voided,
+        Standing::Expired => RedemptionRefusal::Expired,
+        _ if balance < amount => RedemptionRefusal::InsufficientBalance { balance },
+        _ => RedemptionRefusal::NotActive,
+    }
+}
+
+/// Why a redemption cannot be reversed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReversalRefusal {
+    AlreadyReversed,
+    /// Reversals are for mistakes at the till: the same Japan day only.
+    WindowClosed,
+    /// The month was paid out to the partner.
+    AlreadySettled,
+}
+
+/// A redemption may be reversed once, on the Japan day it was made, until its month is settled.
+pub fn check_reversal(
+    already_reversed: bool,
+    redeemed_at: DateTime<Utc>,
+    at: DateTime<Utc>,
+    month_settled: bool,
+) -> Result<(), ReversalRefusal> {
+    if already_reversed {
+        Err(ReversalRefusal::AlreadyReversed)
+    } else if !same_japan_day(redeemed_at, at) {
+        Err(ReversalRefusal::WindowClosed)
+    } else if month_settled {
+        Err(ReversalRefusal::AlreadySettled)
+    } else {
+        Ok(())
+    }
+}
+
+/// The totals of a partner's month: what the municipality pays is gross minus reversals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatementTotals {
+    /// Redemptions not reversed.
+    pub count: i64,
+    pub gross_amount: i64,
+    pub reversed_amount: i64,
+    pub net_amount: i64,
+}
+
+/// Adds up redemptions given as (amount, reversed).
+pub fn tally(lines: impl IntoIterator<Item = (i64, bool)>) -> StatementTotals {
+    let mut t = StatementTotals::default();
+    for (amount, reversed) in lines {
+        t.gross_amount += amount;
+        if reversed {
+            t.reversed_amount += amount;
+        } else {
+            t.count += 1;
+        }
+    }
+    t.net_amount = t.gross_amount - t.reversed_amount;
+    t
+}
+
+#[cfg(test)]
+mod till_rules {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn utc(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 7, 1, h, m, 0).single().unwrap_or_default()
+    }
+
+    #[test]
+    fn reversal_is_for_the_same_japan_day_only() {
+        // 14:59 UTC is 23:59 in Japan; 15:00 UTC is the next Japan day.
+        assert_eq!(check_reversal(false, utc(1, 0), utc(14, 59), false), Ok(()));
+        let next_day = check_reversal(false, utc(1, 0), utc(15, 0), false);
+        assert_eq!(next_day, Err(ReversalRefusal::WindowClosed));
+        let twice = check_reversal(true, utc(1, 0), utc(1, 5), false);
+        assert_eq!(twice, Err(ReversalRefusal::AlreadyReversed));
+        let settled = check_reversal(false, utc(1, 0), utc(1, 5), true);
+        assert_eq!(settled, Err(ReversalRefusal::AlreadySettled));
+    }
+
+    #[test]
+    fn a_statement_nets_out_reversals() {
+        let t = tally([(1_000, false), (500, true), (2_500, false)]);
+        let expected = StatementTotals {
+            count: 2,
+            gross_amount: 4_000,
+            reversed_amount: 500,
+            net_amount: 3_500,
+        };
+        assert_eq!(t, expected);
+    }
+
+    #[test]
+    fn a_refusal_names_the_real_reason() {
+        let r = redemption_refusal(Standing::Active, 300, 500);
+        assert_eq!(r, RedemptionRefusal::InsufficientBalance { balance: 300 });
+        let r = redemption_refusal(Standing::Expired, 300, 500);
+        assert_eq!(r, RedemptionRefusal::Expired);
+        assert_eq!(redemption_refusal(Standing::Voided, 0, 1), RedemptionRefusal::Voided);
+    }
 }
 
 #[cfg(test)]

@@ -1,25 +1,19 @@
 //! Staff donation routes: list and CSV export, offline payment, refund, receipt re-issue, one-stop.
 
-use std::collections::BTreeMap;
-
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Datelike;
 
-use super::lifecycle::{self, Payment};
+use super::refund::RefundReason;
 use super::store::{self, DonationFilter};
 use super::types::{
-    AdminDonation, AdminDonationQuery, OfflinePaymentRequest, OneStopDonation, OneStopGroup,
-    OneStopQuery, OneStopReport, Receipt, RefundRequest,
+    AdminDonation, AdminDonationQuery, OfflinePaymentRequest, OneStopQuery, OneStopReport, Receipt,
+    RefundRequest,
 };
-use super::{receipt, views};
-use crate::audit;
+use super::views;
 use crate::auth::AdminUser;
-use crate::db::now;
-use crate::domain::calendar::{japan_date, japan_today, one_stop_deadline};
-use crate::domain::donation::{
-    check_offline_payment, valid_refund_reason, DonationStatus, OfflinePaymentRefusal,
-};
-use crate::error::{AuthErrors, Error, Problem, Result};
+use crate::domain::calendar::japan_today;
+use crate::payments::offline::{self, OfflinePayment};
+use crate::error::{AuthErrors, Problem, Result};
 use crate::http::{csv_response, excel_csv, wants_csv, Page, Paging};
 use crate::state::AppState;
 
@@ -77,7 +71,7 @@ fn donations_csv(items: &[AdminDonation]) -> Result<Vec<u8>> {
                 if d.one_stop { "申請あり" } else { "" }.to_owned(),
                 d.created_at.to_rfc3339(),
                 d.received_on.map(|r| r.to_string()).unwrap_or_default(),
-                opt(&d.payment_method),
+                d.payment_method.map(|m| m.as_str().to_owned()).unwrap_or_default(),
                 opt(&d.receipt_number),
                 d.refunded_at.map(|r| r.to_rfc3339()).unwrap_or_default(),
                 opt(&d.refund_reason),
@@ -123,10 +117,7 @@ pub async fn list_donations(
         .db
         .run(move |conn| store::list(conn, &filter, offset, limit))
         .await?;
-    let items = rows
-        .iter()
-        .map(views::admin_view)
-        .collect::<Result<Vec<_>>>()?;
+    let items: Vec<AdminDonation> = rows.iter().map(views::admin_view).collect();
     if csv {
         return Ok(csv_response(donations_csv(&items)?, "donations.csv"));
     }
@@ -152,7 +143,7 @@ pub async fn get_donation(
 ) -> Result<web::Json<AdminDonation>> {
     let id = id.into_inner();
     let d = state.db.run(move |c| store::get(c, &id)).await?;
-    Ok(web::Json(views::admin_view(&d)?))
+    Ok(web::Json(views::admin_view(&d)))
 }
 
 /// Record an offline payment (bank transfer or counter) with its receipt date.
@@ -178,45 +169,17 @@ pub async fn record_payment(
 ) -> Result<web::Json<AdminDonation>> {
     let id = id.into_inner();
     let body = body.into_inner();
+    let payment = OfflinePayment {
+        received_on: body.received_on,
+        method: body.method.into(),
+    };
     let settings = state.settings.clone();
     let actor = admin.0.id;
     let donation = state
         .db
         .write(move |conn| {
-            let before = store::get(conn, &id)?;
-            let status = before.status()?;
-            let made_on = japan_date(before.created_at.and_utc());
-            check_offline_payment(before.kind()?, status, made_on, body.received_on, japan_today())
-                .map_err(|refusal| match refusal {
-                    OfflinePaymentRefusal::NotPayable => Error::conflict(
-                        "already_paid",
-                        format!("The donation is {}; only pending or cancelled donations can be marked paid.", status.as_str()),
-                    ),
-                    OfflinePaymentRefusal::CardOnly => Error::conflict(
-                        "card_payment_only",
-                        "On-site e-voucher donations are paid by card only.",
-                    ),
-                    OfflinePaymentRefusal::ReceivedOnOutOfRange => Error::field(
-                        "received_on",
-                        format!("must be between the day the donation was made ({made_on}) and today"),
-                    ),
-                })?;
-            // A cancelled donation gave its stock back; take it again.
-            if status == DonationStatus::Cancelled {
-                if let Some(gift_id) = &before.gift_id {
-                    store::reserve_stock(conn, gift_id, before.quantity)?;
-                }
-            }
-            let payment = Payment {
-                paid_at: now(),
-                received_on: body.received_on,
-                method: body.method.as_str().to_owned(),
-                provider_reference: None,
-            };
-            let after = lifecycle::mark_paid(conn, &settings, &id, &[status], &payment)?
-                .ok_or_else(|| Error::conflict("already_paid", "The donation changed meanwhile; reload it."))?;
-            audit::record(conn, Some(&actor), "record_payment", "donation", &id, Some(&views::audit_view(&before)), Some(&views::audit_view(&after)))?;
-            views::admin_view(&after)
+            let after = offline::record_offline(conn, &settings, &actor, &id, payment)?;
+            Ok(views::admin_view(&after))
         })
         .await?;
     Ok(web::Json(donation))
@@ -244,27 +207,14 @@ pub async fn refund(
     body: web::Json<RefundRequest>,
 ) -> Result<web::Json<AdminDonation>> {
     let id = id.into_inner();
-    let reason = body.into_inner().reason.trim().to_owned();
-    if !valid_refund_reason(&reason) {
-        return Err(Error::field("reason", "must be 1-500 characters"));
-    }
+    let reason = RefundReason::parse(&body.into_inner().reason)?;
     let actor = admin.0.id;
     let settings = state.settings.clone();
     let donation = state
         .db
         .write(move |conn| {
-            let before = store::get(conn, &id)?;
-            let after = lifecycle::refund(conn, &settings, &before, &reason)?;
-            audit::record(
-                conn,
-                Some(&actor),
-                "refund",
-                "donation",
-                &id,
-                Some(&views::audit_view(&before)),
-                Some(&views::audit_view(&after)),
-            )?;
-            views::admin_view(&after)
+            let after = super::refund::refund(conn, &settings, &actor, &id, &reason)?;
+            Ok(views::admin_view(&after))
         })
         .await?;
     Ok(web::Json(donation))
@@ -288,38 +238,12 @@ pub async fn reissue_receipt(
     admin: AdminUser,
     id: web::Path<String>,
 ) -> Result<web::Json<Receipt>> {
-    use crate::db::schema::donations;
-    use diesel::prelude::*;
     let id = id.into_inner();
     let settings = state.settings.clone();
     let actor = admin.0.id;
     let receipt = state
         .db
-        .write(move |conn| {
-            let before = store::get(conn, &id)?;
-            receipt::receipt_of(&settings, &before)?;
-            if before.receipt_voided_at.is_some() {
-                return Err(Error::conflict(
-                    "receipt_voided",
-                    "The receipt was voided by a refund and cannot be re-issued.",
-                ));
-            }
-            diesel::update(donations::table.filter(donations::id.eq(&id)))
-                .set(donations::receipt_issue_count.eq(donations::receipt_issue_count + 1))
-                .execute(conn)?;
-            let after = store::get(conn, &id)?;
-            let receipt = receipt::receipt_of(&settings, &after)?;
-            audit::record(
-                conn,
-                Some(&actor),
-                "reissue_receipt",
-                "donation",
-                &id,
-                None::<&()>,
-                Some(&receipt.receipt_number),
-            )?;
-            Ok(receipt)
-        })
+        .write(move |conn| super::refund::reissue_receipt(conn, &settings, &actor, &id))
         .await?;
     Ok(web::Json(receipt))
 }
@@ -340,44 +264,12 @@ pub async fn one_stop(
     _admin: AdminUser,
     query: web::Query<OneStopQuery>,
 ) -> Result<web::Json<OneStopReport>> {
-    let tax_year = query.tax_year.unwrap_or_else(|| japan_today().year());
-    if !(2000..=2200).contains(&tax_year) {
-        return Err(Error::field(
-            "tax_year",
-            "must be a year between 2000 and 2200",
-        ));
-    }
-    let rows = state
+    let tax_year = super::one_stop::check_tax_year(query.tax_year.unwrap_or_else(|| japan_today().year()))?;
+    let report = state
         .db
-        .run(move |conn| store::one_stop_requests(conn, tax_year))
+        .run(move |conn| super::one_stop::report(conn, tax_year))
         .await?;
-    let mut groups: BTreeMap<(String, String), OneStopGroup> = BTreeMap::new();
-    for d in rows {
-        let group = groups
-            .entry((d.donor_prefecture.clone(), d.donor_city.clone()))
-            .or_insert_with(|| OneStopGroup {
-                prefecture: d.donor_prefecture.clone(),
-                city: d.donor_city.clone(),
-                count: 0,
-                amount: 0,
-                donations: Vec::new(),
-            });
-        group.count += 1;
-        group.amount += d.amount;
-        if let Some(received_on) = d.received_on {
-            group.donations.push(OneStopDonation {
-                donation_id: d.id,
-                donor_name: d.donor_name,
-                amount: d.amount,
-                received_on,
-            });
-        }
-    }
-    Ok(web::Json(OneStopReport {
-        tax_year,
-        application_deadline: one_stop_deadline(tax_year),
-        groups: groups.into_values().collect(),
-    }))
+    Ok(web::Json(report))
 }
 
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

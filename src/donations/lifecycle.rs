@@ -10,11 +10,11 @@ use crate::config::Settings;
 use crate::db::schema::donations;
 use crate::db::{now, DbConnection};
 use crate::domain::calendar::{japan_date, japan_today, FiscalYear};
-use crate::domain::donation::{DonationKind, DonationStatus};
+use crate::domain::donation::{DonationKind, DonationStatus, PaymentMethod};
 use crate::domain::money::Yen;
 use crate::domain::receipt::receipt_number;
 use crate::email::{self, RefundNotice, ThankYou, VoucherMail};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::vouchers::issue;
 
 /// How and when a donation was paid.
@@ -23,7 +23,7 @@ pub struct Payment {
     pub paid_at: NaiveDateTime,
     /// 受領日: decides the fiscal year the donation counts in.
     pub received_on: NaiveDate,
-    pub method: String,
+    pub method: PaymentMethod,
     pub provider_reference: Option<String>,
 }
 
@@ -41,10 +41,10 @@ pub fn mark_paid(
         id,
         from,
         (
-            donations::status.eq(DonationStatus::Paid.as_str()),
+            donations::status.eq(DonationStatus::Paid),
             donations::paid_at.eq(Some(payment.paid_at)),
             donations::received_on.eq(Some(payment.received_on)),
-            donations::payment_method.eq(Some(&payment.method)),
+            donations::payment_method.eq(Some(payment.method)),
             donations::provider_reference.eq(payment.provider_reference.as_deref()),
             donations::hold_until.eq(None::<NaiveDateTime>),
             donations::updated_at.eq(now()),
@@ -93,8 +93,8 @@ fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationR
         },
     )?;
     email::enqueue(conn, &thank_you)?;
-    if donation.kind()? == DonationKind::OnSite {
-        let voucher = issue::issue_for_donation(conn, settings, donation)?;
+    if donation.kind == DonationKind::OnSite {
+        let voucher = issue::issue_for_donation(conn, settings, &donation.id, Yen(donation.amount))?;
         let code = issue::code_of(settings, &voucher.id).display();
         let mail = email::voucher_issued(
             settings,
@@ -120,7 +120,7 @@ pub fn cancel(conn: &mut DbConnection, donation: &DonationRow, reason: &str) -> 
         &donation.id,
         &[DonationStatus::PendingPayment],
         (
-            donations::status.eq(DonationStatus::Cancelled.as_str()),
+            donations::status.eq(DonationStatus::Cancelled),
             donations::cancelled_at.eq(Some(now())),
             donations::cancel_reason.eq(Some(reason)),
             donations::hold_until.eq(None::<NaiveDateTime>),
@@ -143,12 +143,12 @@ pub fn refund(
     donation: &DonationRow,
     reason: &str,
 ) -> Result<DonationRow> {
-    if donation.status()? != DonationStatus::Paid {
+    if donation.status != DonationStatus::Paid {
         return Err(Error::conflict(
-            "not_refundable",
+            ErrorCode::NotRefundable,
             format!(
                 "Only paid donations can be refunded; this one is {}.",
-                donation.status
+                donation.status.as_str()
             ),
         ));
     }
@@ -160,7 +160,7 @@ pub fn refund(
         &donation.id,
         &[DonationStatus::Paid],
         (
-            donations::status.eq(DonationStatus::Refunded.as_str()),
+            donations::status.eq(DonationStatus::Refunded),
             donations::refunded_at.eq(Some(at)),
             donations::refund_reason.eq(Some(reason)),
             donations::receipt_voided_at.eq(Some(at)),
@@ -169,7 +169,7 @@ pub fn refund(
     )?;
     if !changed {
         return Err(Error::conflict(
-            "not_refundable",
+            ErrorCode::NotRefundable,
             "The donation changed meanwhile; reload it and try again.",
         ));
     }

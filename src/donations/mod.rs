@@ -2,8 +2,11 @@
 
 pub mod access;
 pub mod admin_routes;
+pub mod create;
 pub mod lifecycle;
+pub mod one_stop;
 pub mod receipt;
+pub mod refund;
 pub mod routes;
 pub mod store;
 pub mod types;

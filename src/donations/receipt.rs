@@ -7,7 +7,7 @@ use super::types::Receipt;
 use crate::config::Settings;
 use crate::domain::calendar::japan_today;
 use crate::domain::money::Yen;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 const TEMPLATE: &str = include_str!("../../templates/receipt.html");
 
@@ -15,7 +15,7 @@ const TEMPLATE: &str = include_str!("../../templates/receipt.html");
 pub fn receipt_of(settings: &Settings, d: &DonationRow) -> Result<Receipt> {
     let (Some(number), Some(received_on)) = (&d.receipt_number, d.received_on) else {
         return Err(Error::not_found(
-            "receipt_not_found",
+            ErrorCode::ReceiptNotFound,
             "This donation has no receipt yet: receipts are issued once payment is confirmed.",
         ));
     };

@@ -2,218 +2,18 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::Duration;
 use secrecy::ExposeSecret;
-use uuid::Uuid;
 
 use super::store::{self, DonationRow};
-use super::types::{DonationCreated, DonorDonationView, NewDonationRequest, Receipt};
-use super::{access, receipt, views};
+use super::types::{DonationCreated, DonorDonationView, Receipt};
+use super::{access, create, receipt, views};
 use crate::auth::extractors::bearer_token;
 use crate::auth::{store as auth_store, tokens, Role};
-use crate::catalogue::store::{find_gift, organization_store, purpose_store};
 use crate::config::Settings;
-use crate::db::{now, DbConnection};
-use crate::domain::calendar::japan_today;
-use crate::domain::donation::{
-    check_amount, check_residency, valid_channel, DonationKind, DonationLimits, DonationRuleError,
-    DonationStatus,
-};
-use crate::domain::donor::Donor;
-use crate::domain::FieldError;
+use crate::domain::new_donation::NewDonationRequest;
 use crate::error::{Error, Problem, Result};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
-
-pub fn limits(settings: &Settings) -> DonationLimits<'_> {
-    DonationLimits {
-        minimum_amount: settings.donations.minimum_amount,
-        maximum_amount: settings.donations.maximum_amount,
-        max_quantity: settings.donations.max_quantity,
-        on_site_tiers: &settings.vouchers.tiers,
-        home_prefecture: &settings.municipality.prefecture,
-        home_city: &settings.municipality.city,
-    }
-}
-
-pub fn rule_error(e: DonationRuleError, settings: &Settings) -> Error {
-    match e {
-        DonationRuleError::Invalid(fields) => Error::Validation(fields),
-        DonationRuleError::AmountMismatch { expected } => Error::unprocessable(
-            "amount_mismatch",
-            format!("The amount must be the gift's amount times the quantity: {expected}."),
-        ),
-        DonationRuleError::InvalidAmount { reason } => Error::unprocessable("invalid_amount", reason),
-        DonationRuleError::ResidentGiftNotAllowed => Error::unprocessable(
-            "resident_gift_not_allowed",
-            format!(
-                "Residents of {} cannot receive return gifts or on-site vouchers from their own municipality. \
-                 You can still donate: choose a support donation to an organisation or a donation without a gift.",
-                settings.municipality.name
-            ),
-        ),
-    }
-}
-
-/// A donation request that passed every check that needs no database.
-struct ValidDonation {
-    kind: DonationKind,
-    gift_id: Option<String>,
-    quantity: i32,
-    organization_id: Option<String>,
-    purpose_id: Option<String>,
-    amount: i64,
-    donor: Donor,
-    one_stop: bool,
-    channel: String,
-}
-
-fn validate(req: NewDonationRequest, settings: &Settings) -> Result<ValidDonation> {
-    let mut errors: Vec<FieldError> = Vec::new();
-    let donor = Donor::parse(req.donor, "donor")
-        .map_err(|e| errors.extend(e))
-        .ok();
-    let channel = req.channel.unwrap_or_else(|| "official_site".to_owned());
-    if !valid_channel(&channel) {
-        errors.push(FieldError::new(
-            "channel",
-            "must be 1-40 characters of a-z, 0-9, '_' or '-'",
-        ));
-    }
-    match (req.kind, &req.gift_id) {
-        (DonationKind::Gift, None) => errors.push(FieldError::new(
-            "gift_id",
-            "is required for a gift donation",
-        )),
-        (DonationKind::Gift, Some(_)) | (_, None) => {}
-        (_, Some(_)) => errors.push(FieldError::new("gift_id", "applies to gift donations only")),
-    }
-    match (req.kind, &req.organization_id) {
-        (DonationKind::Support, None) => errors.push(FieldError::new(
-            "organization_id",
-            "is required for a support donation",
-        )),
-        (DonationKind::Support, Some(_)) | (_, None) => {}
-        (_, Some(_)) => errors.push(FieldError::new(
-            "organization_id",
-            "applies to support donations only",
-        )),
-    }
-    let (Some(donor), true) = (donor, errors.is_empty()) else {
-        return Err(Error::Validation(errors));
-    };
-    check_residency(req.kind, &donor, &limits(settings)).map_err(|e| rule_error(e, settings))?;
-    let quantity = req.quantity.unwrap_or(1);
-    if req.kind != DonationKind::Gift {
-        // The gift's amount is only known inside the transaction.
-        check_amount(req.kind, req.amount, quantity, None, &limits(settings))
-            .map_err(|e| rule_error(e, settings))?;
-    }
-    Ok(ValidDonation {
-        kind: req.kind,
-        gift_id: req.gift_id,
-        quantity,
-        organization_id: req.organization_id,
-        purpose_id: req.purpose_id,
-        amount: req.amount,
-        donor,
-        one_stop: req.one_stop,
-        channel,
-    })
-}
-
-/// Inserts the donation and reserves its stock; the caller's transaction makes it all-or-nothing.
-fn create_in_transaction(
-    conn: &mut DbConnection,
-    settings: &Settings,
-    v: ValidDonation,
-) -> Result<DonationCreated> {
-    if let Some(gift_id) = &v.gift_id {
-        let (gift, _) = find_gift(conn, gift_id)?.ok_or_else(|| {
-            Error::unprocessable("gift_not_available", "No such gift is on offer.")
-        })?;
-        if !gift.is_offered_on(japan_today()) {
-            return Err(Error::unprocessable(
-                "gift_not_available",
-                "This gift is not on offer at the moment.",
-            ));
-        }
-        check_amount(
-            v.kind,
-            v.amount,
-            v.quantity,
-            Some(gift.amount),
-            &limits(settings),
-        )
-        .map_err(|e| rule_error(e, settings))?;
-        store::reserve_stock(conn, gift_id, v.quantity)?;
-    }
-    if let Some(id) = &v.organization_id {
-        if !organization_store::find(conn, id)?.is_some_and(|o| o.active) {
-            return Err(Error::field(
-                "organization_id",
-                "must be an active organisation",
-            ));
-        }
-    }
-    if let Some(id) = &v.purpose_id {
-        if !purpose_store::find(conn, id)?.is_some_and(|p| p.active) {
-            return Err(Error::field(
-                "purpose_id",
-                "must be an active usage purpose",
-            ));
-        }
-    }
-    let id = Uuid::new_v4().to_string();
-    let at = now();
-    let row = DonationRow {
-        id: id.clone(),
-        kind: v.kind.as_str().to_owned(),
-        status: DonationStatus::PendingPayment.as_str().to_owned(),
-        amount: v.amount,
-        gift_id: v.gift_id,
-        quantity: v.quantity,
-        organization_id: v.organization_id,
-        purpose_id: v.purpose_id,
-        channel: v.channel,
-        external_id: None,
-        donor_name: v.donor.name,
-        donor_name_kana: v.donor.name_kana,
-        donor_email: v.donor.email,
-        donor_phone: v.donor.phone,
-        donor_postal_code: v.donor.postal_code,
-        donor_prefecture: v.donor.prefecture,
-        donor_city: v.donor.city,
-        donor_address_line: v.donor.address_line,
-        one_stop: v.one_stop,
-        created_at: at,
-        updated_at: at,
-        hold_until: Some(at + Duration::minutes(settings.payment.hold_minutes)),
-        paid_at: None,
-        received_on: None,
-        payment_method: None,
-        provider_reference: None,
-        receipt_number: None,
-        receipt_issue_count: 0,
-        receipt_voided_at: None,
-        cancelled_at: None,
-        cancel_reason: None,
-        refunded_at: None,
-        refund_reason: None,
-        attention: None,
-        import_id: None,
-        import_flags: None,
-    };
-    store::insert(conn, &row)?;
-    Ok(DonationCreated {
-        id,
-        kind: v.kind,
-        status: DonationStatus::PendingPayment,
-        amount: v.amount,
-        access_token: None,
-        created_at: at.and_utc(),
-    })
-}
 
 fn with_token(settings: &Settings, mut created: DonationCreated) -> DonationCreated {
     created.access_token = Some(access::access_token(
@@ -249,14 +49,14 @@ pub async fn create_donation(
     let fingerprint = idempotency::fingerprint(&raw);
     let request: NewDonationRequest = crate::http::from_json(raw)?;
     let settings = state.settings.clone();
-    let valid = validate(request, &settings)?;
+    let valid = create::check(request, &settings)?;
     let (status, body) = idempotency::answer(
         &state.db,
         "POST /api/v1/donations".to_owned(),
         key,
         fingerprint,
         move |conn| {
-            let created = create_in_transaction(conn, &settings, valid)?;
+            let created = create::create(conn, &settings, valid)?;
             // Stored without the access token: it is derived again for every answer.
             let body = serde_json::to_string(&created).map_err(|e| Error::Internal(e.into()))?;
             Ok((201, body))
@@ -326,7 +126,7 @@ async fn is_admin(state: &AppState, req: &HttpRequest) -> Result<bool> {
         .db
         .run(move |c| auth_store::session_user(c, &hash))
         .await?;
-    Ok(user.is_some_and(|u| Role::parse(&u.role) == Some(Role::Admin)))
+    Ok(user.is_some_and(|u| u.role == Role::Admin))
 }
 
 /// The receipt (寄附金受領証明書): JSON, or a printable page with `Accept: text/html`.

@@ -6,15 +6,16 @@ use diesel::prelude::*;
 use crate::catalogue::store::bump_version;
 use crate::db::schema::{donations, gifts, receipt_counters};
 use crate::db::{now, DbConnection};
-use crate::domain::donation::{DonationKind, DonationStatus};
-use crate::error::{Error, Result};
+use crate::domain::donation::{DonationKind, DonationStatus, PaymentMethod};
+use crate::domain::new_donation::NewDonation;
+use crate::error::{Error, ErrorCode, Result};
 
 #[derive(Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = donations)]
 pub struct DonationRow {
     pub id: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: DonationKind,
+    pub status: DonationStatus,
     pub amount: i64,
     pub gift_id: Option<String>,
     pub quantity: i32,
@@ -36,7 +37,7 @@ pub struct DonationRow {
     pub hold_until: Option<NaiveDateTime>,
     pub paid_at: Option<NaiveDateTime>,
     pub received_on: Option<NaiveDate>,
-    pub payment_method: Option<String>,
+    pub payment_method: Option<PaymentMethod>,
     pub provider_reference: Option<String>,
     pub receipt_number: Option<String>,
     pub receipt_issue_count: i32,
@@ -63,18 +64,56 @@ impl std::fmt::Debug for DonationRow {
 }
 
 impl DonationRow {
-    pub fn kind(&self) -> Result<DonationKind> {
-        DonationKind::parse(&self.kind).ok_or_else(|| Error::internal("unknown donation kind"))
-    }
-
-    pub fn status(&self) -> Result<DonationStatus> {
-        DonationStatus::parse(&self.status)
-            .ok_or_else(|| Error::internal("unknown donation status"))
+    /// A new donation waiting for its payment until `hold_until`.
+    pub fn pending(
+        id: String,
+        v: NewDonation,
+        at: NaiveDateTime,
+        hold_until: NaiveDateTime,
+    ) -> DonationRow {
+        DonationRow {
+            id,
+            kind: v.kind,
+            status: DonationStatus::PendingPayment,
+            amount: v.amount,
+            gift_id: v.gift_id,
+            quantity: v.quantity,
+            organization_id: v.organization_id,
+            purpose_id: v.purpose_id,
+            channel: v.channel,
+            external_id: None,
+            donor_name: v.donor.name,
+            donor_name_kana: v.donor.name_kana,
+            donor_email: v.donor.email,
+            donor_phone: v.donor.phone,
+            donor_postal_code: v.donor.postal_code,
+            donor_prefecture: v.donor.prefecture,
+            donor_city: v.donor.city,
+            donor_address_line: v.donor.address_line,
+            one_stop: v.one_stop,
+            created_at: at,
+            updated_at: at,
+            hold_until: Some(hold_until),
+            paid_at: None,
+            received_on: None,
+            payment_method: None,
+            provider_reference: None,
+            receipt_number: None,
+            receipt_issue_count: 0,
+            receipt_voided_at: None,
+            cancelled_at: None,
+            cancel_reason: None,
+            refunded_at: None,
+            refund_reason: None,
+            attention: None,
+            import_id: None,
+            import_flags: None,
+        }
     }
 }
 
 pub fn donation_not_found() -> Error {
-    Error::not_found("donation_not_found", "No such donation.")
+    Error::not_found(ErrorCode::DonationNotFound, "No such donation.")
 }
 
 pub fn insert(conn: &mut DbConnection, row: &DonationRow) -> Result<()> {
@@ -110,7 +149,7 @@ pub fn reserve_stock(conn: &mut DbConnection, gift_id: &str, quantity: i32) -> R
     .get_results::<Option<i64>>(conn)?;
     match updated.first() {
         None => Err(Error::conflict(
-            "out_of_stock",
+            ErrorCode::OutOfStock,
             "This gift has no stock left for the quantity asked.",
         )),
         // The public catalogue shows availability; it changes when the last unit goes.
@@ -164,7 +203,6 @@ where
     V: diesel::AsChangeset<Target = donations::table>,
     V::Changeset: diesel::query_builder::QueryFragment<crate::db::MultiBackend>,
 {
-    let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
     let n = diesel::update(
         donations::table
             .filter(donations::id.eq(id))
@@ -178,7 +216,7 @@ where
 /// Pending donations whose hold has run out.
 pub fn expired_holds(conn: &mut DbConnection, limit: i64) -> Result<Vec<String>> {
     Ok(donations::table
-        .filter(donations::status.eq(DonationStatus::PendingPayment.as_str()))
+        .filter(donations::status.eq(DonationStatus::PendingPayment))
         .filter(donations::hold_until.lt(now()))
         .select(donations::id)
         .limit(limit)
@@ -204,10 +242,10 @@ pub fn list(
     let build = || {
         let mut q = donations::table.into_boxed();
         if let Some(s) = filter.status {
-            q = q.filter(donations::status.eq(s.as_str()));
+            q = q.filter(donations::status.eq(s));
         }
         if let Some(k) = filter.kind {
-            q = q.filter(donations::kind.eq(k.as_str()));
+            q = q.filter(donations::kind.eq(k));
         }
         if let Some(c) = &filter.channel {
             q = q.filter(donations::channel.eq(c.clone()));
@@ -237,7 +275,7 @@ pub fn one_stop_requests(conn: &mut DbConnection, tax_year: i32) -> Result<Vec<D
     let last = NaiveDate::from_ymd_opt(tax_year, 12, 31)
         .ok_or_else(|| Error::field("tax_year", "out of range"))?;
     Ok(donations::table
-        .filter(donations::status.eq(DonationStatus::Paid.as_str()))
+        .filter(donations::status.eq(DonationStatus::Paid))
         .filter(donations::one_stop.eq(true))
         .filter(donations::received_on.between(first, last))
         .select(DonationRow::as_select())
@@ -247,4 +285,12 @@ pub fn one_stop_requests(conn: &mut DbConnection, tax_year: i32) -> Result<Vec<D
             donations::received_on.asc(),
         ))
         .load(conn)?)
+}
+
+/// Counts one more issue of a donation's receipt (再発行).
+pub fn count_receipt_issue(conn: &mut DbConnection, id: &str) -> Result<()> {
+    diesel::update(donations::table.filter(donations::id.eq(id)))
+        .set(donations::receipt_issue_count.eq(donations::receipt_issue_count + 1))
+        .execute(conn)?;
+    Ok(())
 }

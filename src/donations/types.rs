@@ -5,30 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::catalogue::types::PublicGift;
-use crate::domain::donation::{DonationKind, DonationStatus};
-use crate::domain::donor::DonorInput;
+use crate::domain::donation::{DonationKind, DonationStatus, PaymentMethod};
 
-#[derive(Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewDonationRequest {
-    pub kind: DonationKind,
-    /// Required for `gift`.
-    pub gift_id: Option<String>,
-    /// Units of the gift (default 1).
-    pub quantity: Option<i32>,
-    /// Required for `support`.
-    pub organization_id: Option<String>,
-    /// Optional usage purpose (使い道).
-    pub purpose_id: Option<String>,
-    pub amount: i64,
-    /// Every field is validated and all problems are reported together.
-    pub donor: DonorInput,
-    /// Asks for the one-stop special exception (ワンストップ特例).
-    #[serde(default)]
-    pub one_stop: bool,
-    /// Default `official_site`.
-    pub channel: Option<String>,
-}
+pub use crate::domain::new_donation::NewDonationRequest;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DonationCreated {
@@ -48,17 +27,7 @@ pub struct OrganizationRef {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct VoucherView {
-    /// The full code (donor only), e.g. `K7QM-3XWP-...`.
-    pub code: String,
-    pub face_value: i64,
-    pub balance: i64,
-    pub expires_at: DateTime<Utc>,
-    pub status: String,
-    /// The code as a QR image (SVG).
-    pub qr_svg: String,
-}
+pub use crate::vouchers::types::VoucherView;
 
 /// A donation as its donor sees it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -103,7 +72,7 @@ pub struct AdminDonation {
     pub created_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
     pub received_on: Option<NaiveDate>,
-    pub payment_method: Option<String>,
+    pub payment_method: Option<PaymentMethod>,
     pub receipt_number: Option<String>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub cancel_reason: Option<String>,
@@ -135,11 +104,11 @@ pub enum OfflineMethod {
     Counter,
 }
 
-impl OfflineMethod {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OfflineMethod::BankTransfer => "bank_transfer",
-            OfflineMethod::Counter => "counter",
+impl From<OfflineMethod> for PaymentMethod {
+    fn from(m: OfflineMethod) -> PaymentMethod {
+        match m {
+            OfflineMethod::BankTransfer => PaymentMethod::BankTransfer,
+            OfflineMethod::Counter => PaymentMethod::Counter,
         }
     }
 }

@@ -30,8 +30,8 @@ pub fn donor_view(
     let voucher = issue::for_donation(conn, &d.id)?.map(|v| issue::donor_view(settings, &v));
     Ok(DonorDonationView {
         id: d.id.clone(),
-        kind: d.kind()?,
-        status: d.status()?,
+        kind: d.kind,
+        status: d.status,
         amount: d.amount,
         quantity: d.quantity,
         received_on: d.received_on,
@@ -44,11 +44,11 @@ pub fn donor_view(
     })
 }
 
-pub fn admin_view(d: &DonationRow) -> Result<AdminDonation> {
-    Ok(AdminDonation {
+pub fn admin_view(d: &DonationRow) -> AdminDonation {
+    AdminDonation {
         id: d.id.clone(),
-        kind: d.kind()?,
-        status: d.status()?,
+        kind: d.kind,
+        status: d.status,
         amount: d.amount,
         quantity: d.quantity,
         gift_id: d.gift_id.clone(),
@@ -68,7 +68,7 @@ pub fn admin_view(d: &DonationRow) -> Result<AdminDonation> {
         created_at: d.created_at.and_utc(),
         paid_at: d.paid_at.map(|t| t.and_utc()),
         received_on: d.received_on,
-        payment_method: d.payment_method.clone(),
+        payment_method: d.payment_method,
         receipt_number: d.receipt_number.clone(),
         cancelled_at: d.cancelled_at.map(|t| t.and_utc()),
         cancel_reason: d.cancel_reason.clone(),
@@ -76,7 +76,7 @@ pub fn admin_view(d: &DonationRow) -> Result<AdminDonation> {
         refund_reason: d.refund_reason.clone(),
         attention: d.attention.clone(),
         import_flags: d.import_flags.clone(),
-    })
+    }
 }
 
 /// What the audit log keeps of a donation: its state, never the donor's personal data.

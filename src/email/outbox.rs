@@ -8,7 +8,7 @@ use super::EmailKind;
 use super::{EmailStatus, OutgoingEmail};
 use crate::db::schema::email_outbox;
 use crate::db::{now, write_transaction, DbConnection};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::http::Paging;
 
 /// One outbox row as stored.
@@ -22,7 +22,7 @@ pub struct OutboxRow {
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
-    pub status: String,
+    pub status: EmailStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub locked_until: Option<NaiveDateTime>,
@@ -51,7 +51,7 @@ pub fn enqueue(conn: &mut DbConnection, email: &OutgoingEmail) -> Result<String>
             email_outbox::subject.eq(&email.subject),
             email_outbox::body_text.eq(&email.body_text),
             email_outbox::body_html.eq(&email.body_html),
-            email_outbox::status.eq(EmailStatus::Pending.as_str()),
+            email_outbox::status.eq(EmailStatus::Pending),
             email_outbox::attempts.eq(0),
             email_outbox::next_attempt_at.eq(created),
             email_outbox::related_id.eq(&email.related_id),
@@ -65,10 +65,10 @@ pub fn enqueue(conn: &mut DbConnection, email: &OutgoingEmail) -> Result<String>
 macro_rules! due {
     ($at:expr) => {
         email_outbox::status
-            .eq(EmailStatus::Pending.as_str())
+            .eq(EmailStatus::Pending)
             .and(email_outbox::next_attempt_at.le($at))
             .or(email_outbox::status
-                .eq(EmailStatus::Sending.as_str())
+                .eq(EmailStatus::Sending)
                 .and(email_outbox::locked_until.le($at).assume_not_null()))
     };
 }
@@ -104,7 +104,7 @@ pub fn claim_next(conn: &mut DbConnection, lease: Duration) -> Result<Option<Out
         };
         diesel::update(email_outbox::table.find(&id))
             .set((
-                email_outbox::status.eq(EmailStatus::Sending.as_str()),
+                email_outbox::status.eq(EmailStatus::Sending),
                 email_outbox::locked_until.eq(Some(at + lease)),
                 email_outbox::attempts.eq(email_outbox::attempts + 1),
             ))
@@ -125,7 +125,7 @@ macro_rules! held_claim {
         email_outbox::table.filter(
             email_outbox::id
                 .eq($id)
-                .and(email_outbox::status.eq(EmailStatus::Sending.as_str()))
+                .and(email_outbox::status.eq(EmailStatus::Sending))
                 .and(email_outbox::attempts.eq($attempts)),
         )
     };
@@ -136,7 +136,7 @@ pub fn mark_sent(conn: &mut DbConnection, id: &str, attempts: i32) -> Result<boo
     let changed = write_transaction(conn, |conn| {
         let changed = diesel::update(held_claim!(id, attempts))
             .set((
-                email_outbox::status.eq(EmailStatus::Sent.as_str()),
+                email_outbox::status.eq(EmailStatus::Sent),
                 email_outbox::sent_at.eq(Some(now())),
                 email_outbox::locked_until.eq(None::<NaiveDateTime>),
             ))
@@ -189,7 +189,7 @@ pub fn mark_failed_attempt(
         };
         let changed = diesel::update(held_claim!(id, attempts))
             .set((
-                email_outbox::status.eq(status.as_str()),
+                email_outbox::status.eq(status),
                 email_outbox::next_attempt_at.eq(next),
                 email_outbox::locked_until.eq(None::<NaiveDateTime>),
                 email_outbox::last_error.eq(Some(&error)),
@@ -212,8 +212,8 @@ pub fn list(
     let mut query = email_outbox::table.into_boxed();
     let mut count = email_outbox::table.into_boxed();
     if let Some(status) = status {
-        query = query.filter(email_outbox::status.eq(status.as_str()));
-        count = count.filter(email_outbox::status.eq(status.as_str()));
+        query = query.filter(email_outbox::status.eq(status));
+        count = count.filter(email_outbox::status.eq(status));
     }
     let total: i64 = count.count().get_result(conn)?;
     let rows = query
@@ -239,30 +239,29 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<OutboxRow>> {
 /// `409 email_already_sent` for a sent message, `409 email_in_flight` while a worker holds it.
 pub fn retry(conn: &mut DbConnection, id: &str) -> Result<(OutboxRow, OutboxRow)> {
     let before = find(conn, id)?
-        .ok_or_else(|| Error::not_found("email_not_found", "No email with this id."))?;
-    match EmailStatus::parse(&before.status) {
-        Some(EmailStatus::Sent) => {
+        .ok_or_else(|| Error::not_found(ErrorCode::EmailNotFound, "No email with this id."))?;
+    match before.status {
+        EmailStatus::Sent => {
             return Err(Error::conflict(
-                "email_already_sent",
+                ErrorCode::EmailAlreadySent,
                 "This email was already delivered to the mail server.",
             ))
         }
-        Some(EmailStatus::Sending) => {
+        EmailStatus::Sending => {
             return Err(Error::conflict(
-                "email_in_flight",
+                ErrorCode::EmailInFlight,
                 "A worker is sending this email right now.",
             ))
         }
-        Some(EmailStatus::Pending | EmailStatus::Failed) => {}
-        None => return Err(Error::internal("unknown status in email_outbox")),
+        EmailStatus::Pending | EmailStatus::Failed => {}
     }
     diesel::update(
         email_outbox::table
             .find(id)
-            .filter(email_outbox::status.eq(&before.status)),
+            .filter(email_outbox::status.eq(before.status)),
     )
     .set((
-        email_outbox::status.eq(EmailStatus::Pending.as_str()),
+        email_outbox::status.eq(EmailStatus::Pending),
         email_outbox::attempts.eq(0),
         email_outbox::next_attempt_at.eq(now()),
         email_outbox::locked_until.eq(None::<NaiveDateTime>),

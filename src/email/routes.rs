@@ -46,8 +46,7 @@ impl TryFrom<OutboxRow> for EmailView {
     type Error = Error;
 
     fn try_from(row: OutboxRow) -> Result<EmailView> {
-        let status = EmailStatus::parse(&row.status)
-            .ok_or_else(|| Error::internal("unknown status in email_outbox"))?;
+        let status = row.status;
         Ok(EmailView {
             id: row.id,
             message_id: row.message_id,

@@ -6,13 +6,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::csv::{decode, read_rows, LineError};
+use super::csv::LineError;
+use super::import;
 use super::store::{self, ImportFailure, ImportRequest};
 use crate::auth::AdminUser;
-use crate::db::write_transaction;
 use crate::domain::calendar::japan_today;
 use crate::domain::portal_import::valid_channel;
-use crate::error::{AuthErrors, Error, Problem, Result};
+use crate::error::{AuthErrors, Error, ErrorCode, Problem, Result};
 use crate::http::{Page, PageQuery};
 use crate::state::AppState;
 
@@ -110,7 +110,7 @@ fn check_content_type(req: &HttpRequest) -> Result<()> {
         | "application/vnd.ms-excel" => Ok(()),
         _ => Err(Error::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "Send the CSV file itself as the request body with Content-Type: text/csv (multipart uploads are not accepted).",
         )),
     }
@@ -182,11 +182,7 @@ pub async fn import_donations(
 
     // Decoding and validating a large file is CPU work: keep it off the async workers.
     let today = japan_today();
-    let parsed = web::block(move || {
-        let (text, _) = decode(&body).map_err(|e| vec![e])?;
-        read_rows(&text, today)
-    })
-    .await?;
+    let parsed = web::block(move || import::parse_file(&body, today)).await?;
     let rows = match parsed {
         Ok(rows) => rows,
         Err(errors) => return Ok(rejected(errors)),
@@ -201,32 +197,17 @@ pub async fn import_donations(
     };
     let outcome = state
         .db
-        .run(move |conn| {
-            Ok(write_transaction(conn, |c| {
-                store::import(c, &request, &rows)
-            }))
-        })
+        .run(move |conn| Ok(import::import_file(conn, &request, &rows)))
         .await?;
     match outcome {
-        Ok(o) => {
-            tracing::info!(
-                import_id = %o.import_id,
-                channel = %o.channel,
-                rows = o.rows,
-                imported = o.imported,
-                skipped = o.skipped,
-                flagged = o.flagged,
-                "donations imported"
-            );
-            Ok(HttpResponse::Created().json(ImportResult {
-                import_id: o.import_id,
-                channel: o.channel,
-                rows: o.rows,
-                imported: o.imported,
-                skipped: o.skipped,
-                flagged: o.flagged,
-            }))
-        }
+        Ok(o) => Ok(HttpResponse::Created().json(ImportResult {
+            import_id: o.import_id,
+            channel: o.channel,
+            rows: o.rows,
+            imported: o.imported,
+            skipped: o.skipped,
+            flagged: o.flagged,
+        })),
         Err(ImportFailure::Rejected(errors)) => Ok(rejected(errors)),
         Err(ImportFailure::Failed(e)) => Err(e),
     }

@@ -10,9 +10,9 @@ use super::csv::LineError;
 use crate::db::schema::{donation_imports, donations, gifts, organizations, purposes};
 use crate::db::{is_unique_violation, now, DbConnection};
 use crate::domain::calendar::start_of_japan_day;
-use crate::domain::donation::DonationStatus;
+use crate::domain::donation::{DonationKind, DonationStatus, PaymentMethod};
 use crate::domain::portal_import::{flags, ImportRow};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// Keeps `IN (...)` lists and multi-row inserts well under both engines' bind-parameter limits.
 const CHUNK: usize = 500;
@@ -23,8 +23,8 @@ const INSERT_CHUNK: usize = 200;
 #[diesel(table_name = donations, treat_none_as_default_value = false)]
 struct NewImportedDonation {
     id: String,
-    kind: String,
-    status: String,
+    kind: DonationKind,
+    status: DonationStatus,
     amount: i64,
     gift_id: Option<String>,
     quantity: i32,
@@ -45,7 +45,7 @@ struct NewImportedDonation {
     updated_at: NaiveDateTime,
     paid_at: Option<NaiveDateTime>,
     received_on: Option<chrono::NaiveDate>,
-    payment_method: Option<String>,
+    payment_method: Option<PaymentMethod>,
     receipt_issue_count: i32,
     import_id: Option<String>,
     import_flags: Option<String>,
@@ -88,7 +88,7 @@ impl From<diesel::result::Error> for ImportFailure {
     fn from(e: diesel::result::Error) -> Self {
         if is_unique_violation(&e) {
             ImportFailure::Failed(Error::conflict(
-                "import_in_progress",
+                ErrorCode::ImportInProgress,
                 "Another import of some of the same rows finished first; send the file again to import what is left.",
             ))
         } else {
@@ -256,8 +256,8 @@ pub fn import(
             }
             NewImportedDonation {
                 id: Uuid::new_v4().to_string(),
-                kind: row.kind.as_str().to_owned(),
-                status: DonationStatus::Paid.as_str().to_owned(),
+                kind: row.kind,
+                status: DonationStatus::Paid,
                 amount: row.amount.get(),
                 gift_id,
                 quantity: 1,
@@ -278,7 +278,7 @@ pub fn import(
                 updated_at: at,
                 paid_at: Some(start_of_japan_day(row.received_on).naive_utc()),
                 received_on: Some(row.received_on),
-                payment_method: Some("portal".to_owned()),
+                payment_method: Some(PaymentMethod::Portal),
                 receipt_issue_count: 0,
                 import_id: Some(import_id.clone()),
                 import_flags: (!row_flags.is_empty()).then(|| row_flags.join(",")),

@@ -1,4 +1,7 @@
-//! Payment confirmation from the payment provider: the signed webhook.
+//! Payment confirmation: the provider's signed webhook (`confirm`) and staff (`offline`).
 
+pub mod confirm;
+pub mod offline;
 pub mod routes;
 pub mod signature;
+pub mod types;

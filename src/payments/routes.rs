@@ -1,49 +1,14 @@
 //! POST /api/v1/payments/webhook: signed events from the payment provider.
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Duration, FixedOffset, Utc};
-use diesel::prelude::*;
+use chrono::Utc;
 use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
+use super::confirm;
 use super::signature::{self, SignatureError};
-use crate::config::Settings;
-use crate::db::schema::payment_events;
-use crate::db::{is_unique_violation, now, DbConnection};
-use crate::domain::calendar::japan_date;
-use crate::domain::donation::DonationStatus;
-use crate::domain::donation::{on_payment_succeeded, payment_failure_cancels, SucceededEffect};
-use crate::donations::lifecycle::{self, Payment};
-use crate::donations::store;
-use crate::error::{Error, Problem, Result};
+use super::types::{WebhookAck, WebhookEvent};
+use crate::error::{Error, ErrorCode, Problem, Result};
 use crate::state::AppState;
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct WebhookEvent {
-    /// The provider's event id; the same id is processed once.
-    pub id: String,
-    /// `payment.succeeded` or `payment.failed`.
-    #[serde(rename = "type")]
-    pub event_type: String,
-    pub data: WebhookData,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct WebhookData {
-    pub donation_id: String,
-    pub amount: i64,
-    /// When the payment succeeded; its Japan date becomes the receipt date.
-    pub paid_at: Option<DateTime<FixedOffset>>,
-    pub provider_reference: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WebhookAck {
-    pub received: bool,
-    /// `paid`, `cancelled`, `no_change`, `needs_attention`, `duplicate` or `ignored`.
-    pub outcome: String,
-}
 
 fn invalid_signature(e: SignatureError) -> Error {
     let detail = match e {
@@ -54,101 +19,7 @@ fn invalid_signature(e: SignatureError) -> Error {
         }
         SignatureError::Mismatch => "The signature does not match the body.",
     };
-    Error::unauthorized("invalid_signature", detail)
-}
-
-/// Records the event id first: a repeat (even a concurrent one) finds it and does nothing.
-fn claim_event(conn: &mut DbConnection, event: &WebhookEvent) -> Result<bool> {
-    let inserted = conn.transaction(|c| {
-        diesel::insert_into(payment_events::table)
-            .values((
-                payment_events::id.eq(&event.id),
-                payment_events::donation_id.eq(&event.data.donation_id),
-                payment_events::event_type.eq(&event.event_type),
-                payment_events::amount.eq(event.data.amount),
-                payment_events::outcome.eq("processing"),
-                payment_events::received_at.eq(now()),
-            ))
-            .execute(c)
-    });
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(e) if is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn apply_event(
-    conn: &mut DbConnection,
-    settings: &Settings,
-    event: &WebhookEvent,
-) -> Result<&'static str> {
-    let donation = store::get(conn, &event.data.donation_id)?;
-    // Only money that arrived must match; a failure of a wrong amount is still a failure.
-    if event.event_type == "payment.succeeded" && event.data.amount != donation.amount {
-        return Err(Error::unprocessable(
-            "amount_mismatch",
-            "The paid amount differs from the donation's amount; nothing was changed.",
-        ));
-    }
-    let status = donation.status()?;
-    let outcome = match event.event_type.as_str() {
-        "payment.succeeded" => match on_payment_succeeded(status) {
-            SucceededEffect::MarkPaid => {
-                let paid_at = event
-                    .data
-                    .paid_at
-                    .ok_or_else(|| {
-                        Error::field("data.paid_at", "is required for payment.succeeded")
-                    })?
-                    .with_timezone(&Utc);
-                // paid_at decides the receipt date; a payment cannot have happened in the future.
-                let slack = Duration::seconds(settings.payment.signature_tolerance_seconds);
-                if paid_at > Utc::now() + slack {
-                    return Err(Error::field("data.paid_at", "cannot be in the future"));
-                }
-                let payment = Payment {
-                    paid_at: paid_at.naive_utc(),
-                    received_on: japan_date(paid_at),
-                    method: "card".to_owned(),
-                    provider_reference: event.data.provider_reference.clone(),
-                };
-                match lifecycle::mark_paid(
-                    conn,
-                    settings,
-                    &donation.id,
-                    &[DonationStatus::PendingPayment],
-                    &payment,
-                )? {
-                    Some(_) => "paid",
-                    None => "no_change",
-                }
-            }
-            SucceededEffect::NoChange => "no_change",
-            SucceededEffect::NeedsAttention => {
-                lifecycle::flag_for_attention(
-                    conn,
-                    &donation.id,
-                    &format!("Payment event {} succeeded after the donation was cancelled: refund or re-open it.", event.id),
-                )?;
-                "needs_attention"
-            }
-        },
-        "payment.failed" => {
-            if payment_failure_cancels(status)
-                && lifecycle::cancel(conn, &donation, "payment_failed")?
-            {
-                "cancelled"
-            } else {
-                "no_change"
-            }
-        }
-        _ => "ignored",
-    };
-    diesel::update(payment_events::table.filter(payment_events::id.eq(&event.id)))
-        .set(payment_events::outcome.eq(outcome))
-        .execute(conn)?;
-    Ok(outcome)
+    Error::unauthorized(ErrorCode::InvalidSignature, detail)
 }
 
 /// Payment events from the provider, signed with the shared secret.
@@ -182,20 +53,15 @@ pub async fn webhook(
     )
     .map_err(invalid_signature)?;
     let event: WebhookEvent = serde_json::from_slice(&body).map_err(|e| {
-        Error::bad_request("invalid_event", format!("The event is not understood: {e}"))
+        Error::bad_request(ErrorCode::InvalidEvent, format!("The event is not understood: {e}"))
     })?;
     let outcome = state
         .db
-        .write(move |conn| {
-            if !claim_event(conn, &event)? {
-                return Ok("duplicate");
-            }
-            apply_event(conn, &settings, &event)
-        })
+        .write(move |conn| confirm::confirm(conn, &settings, &event))
         .await?;
     Ok(HttpResponse::Ok().json(WebhookAck {
         received: true,
-        outcome: outcome.to_owned(),
+        outcome: outcome.as_str().to_owned(),
     }))
 }
 

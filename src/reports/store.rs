@@ -124,7 +124,7 @@ pub fn paid_support_by_organization(
         .filter(donations::status.eq(PAID))
         .filter(donations::received_on.ge(from))
         .filter(donations::received_on.le(to))
-        .filter(donations::kind.eq(DonationKind::Support.as_str()))
+        .filter(donations::kind.eq(DonationKind::Support))
         .group_by(donations::organization_id)
         .select((donations::organization_id, count_star(), sum_amount()))
         .load(conn)?)

@@ -6,41 +6,11 @@ use chrono::Utc;
 use super::routes::parse_month;
 use super::store;
 use super::types::{MonthQuery, SettleRequest, SettlementLine, Settlements, VoucherReport};
-use crate::audit;
 use crate::auth::AdminUser;
-use crate::db::now;
 use crate::domain::calendar::japan_today;
-use crate::domain::voucher::month_closed;
-use crate::error::{AuthErrors, Error, Problem, Result};
+use crate::error::{AuthErrors, Problem, Result};
 use crate::http::{csv_response, excel_csv, wants_csv};
 use crate::state::AppState;
-
-async fn load(state: &AppState, month: String) -> Result<Settlements> {
-    let m = month.clone();
-    let rows = state
-        .db
-        .run(move |c| store::month_settlements(c, &m))
-        .await?;
-    let partners: Vec<SettlementLine> = rows
-        .into_iter()
-        .map(
-            |(partner_id, partner_name, count, net_amount, paid_at)| SettlementLine {
-                partner_id,
-                partner_name,
-                count,
-                net_amount,
-                paid: paid_at.is_some(),
-                paid_at: paid_at.map(|t| t.and_utc()),
-            },
-        )
-        .collect();
-    Ok(Settlements {
-        month,
-        total_count: partners.iter().map(|p| p.count).sum(),
-        total_net_amount: partners.iter().map(|p| p.net_amount).sum(),
-        partners,
-    })
-}
 
 /// Each partner's redemptions of a month, net of reversals; `Accept: text/csv` for accounting.
 #[utoipa::path(
@@ -60,8 +30,11 @@ pub async fn settlements(
     req: HttpRequest,
     query: web::Query<MonthQuery>,
 ) -> Result<HttpResponse> {
-    let month = parse_month(&query.month)?.to_string();
-    let s = load(&state, month).await?;
+    let month = parse_month(&query.month)?;
+    let s = state
+        .db
+        .run(move |conn| super::settle::settlements(conn, month))
+        .await?;
     if wants_csv(&req) {
         let rows: Vec<Vec<String>> = s
             .partners
@@ -106,45 +79,11 @@ pub async fn settle(
 ) -> Result<HttpResponse> {
     let body = body.into_inner();
     let month = parse_month(&body.month)?;
-    if !month_closed(month, japan_today()) {
-        return Err(Error::conflict(
-            "month_not_closed",
-            "Only a month that has ended can be settled.",
-        ));
-    }
     let actor = admin.0.id;
+    let today = japan_today();
     let line = state
         .db
-        .write(move |conn| {
-            let m = month.to_string();
-            let (partner_id, partner_name, count, net_amount, _) =
-                store::month_settlements(conn, &m)?
-                    .into_iter()
-                    .find(|(id, ..)| *id == body.partner_id)
-                    .ok_or_else(|| {
-                        Error::not_found("partner_not_found", "No partner business with this id.")
-                    })?;
-            let at = now();
-            store::settle(conn, &partner_id, &m, count, net_amount, &actor, at)?;
-            let line = SettlementLine {
-                partner_id,
-                partner_name,
-                count,
-                net_amount,
-                paid: true,
-                paid_at: Some(at.and_utc()),
-            };
-            audit::record(
-                conn,
-                Some(&actor),
-                "settle",
-                "partner_month",
-                &format!("{}:{m}", line.partner_id),
-                None::<&()>,
-                Some(&line),
-            )?;
-            Ok(line)
-        })
+        .write(move |conn| super::settle::settle_month(conn, &actor, &body.partner_id, month, today))
         .await?;
     Ok(HttpResponse::Created().json(line))
 }

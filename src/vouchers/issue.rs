@@ -12,10 +12,10 @@ use crate::db::schema::{redemptions, vouchers};
 use crate::db::{now, DbConnection};
 use crate::domain::money::{BasisPoints, Yen};
 use crate::domain::voucher::VoucherTerms;
+use super::types::VoucherView;
 use crate::domain::voucher_code::VoucherCode;
-use crate::donations::store::DonationRow;
-use crate::donations::types::VoucherView;
-use crate::error::{Error, Result};
+use crate::domain::voucher::{Standing, VoucherState};
+use crate::error::{Error, ErrorCode, Result};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = vouchers)]
@@ -25,7 +25,7 @@ pub struct VoucherRow {
     pub code_hash: String,
     pub face_value: i64,
     pub balance: i64,
-    pub status: String,
+    pub status: VoucherState,
     pub issued_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub voided_at: Option<NaiveDateTime>,
@@ -33,17 +33,9 @@ pub struct VoucherRow {
 }
 
 impl VoucherRow {
-    /// What partners and donors see: `active`, `exhausted`, `expired` or `voided`.
-    pub fn display_status(&self, at: DateTime<Utc>) -> &'static str {
-        if self.status == "voided" {
-            "voided"
-        } else if crate::domain::voucher::is_expired(self.expires_at.and_utc(), at) {
-            "expired"
-        } else if self.balance == 0 {
-            "exhausted"
-        } else {
-            "active"
-        }
+    /// What partners and donors see: active, exhausted, expired or voided.
+    pub fn standing(&self, at: DateTime<Utc>) -> Standing {
+        Standing::of(self.status, self.balance, self.expires_at.and_utc(), at)
     }
 }
 
@@ -69,11 +61,12 @@ pub fn hash_of(settings: &Settings, code: &VoucherCode) -> String {
 pub fn issue_for_donation(
     conn: &mut DbConnection,
     settings: &Settings,
-    donation: &DonationRow,
+    donation_id: &str,
+    amount: Yen,
 ) -> Result<VoucherRow> {
     let terms = terms(settings);
     let issued_at = now();
-    let face_value = terms.face_value(Yen(donation.amount)).get();
+    let face_value = terms.face_value(amount).get();
     if face_value <= 0 {
         return Err(Error::internal("voucher face value is zero"));
     }
@@ -81,10 +74,10 @@ pub fn issue_for_donation(
     let row = VoucherRow {
         code_hash: hash_of(settings, &code_of(settings, &id)),
         id,
-        donation_id: donation.id.clone(),
+        donation_id: donation_id.to_owned(),
         face_value,
         balance: face_value,
-        status: "active".to_owned(),
+        status: VoucherState::Active,
         issued_at,
         expires_at: terms.expires_at(issued_at.and_utc()).naive_utc(),
         voided_at: None,
@@ -97,7 +90,7 @@ pub fn issue_for_donation(
             vouchers::code_hash.eq(&row.code_hash),
             vouchers::face_value.eq(row.face_value),
             vouchers::balance.eq(row.balance),
-            vouchers::status.eq(&row.status),
+            vouchers::status.eq(row.status),
             vouchers::issued_at.eq(row.issued_at),
             vouchers::expires_at.eq(row.expires_at),
             vouchers::updated_at.eq(row.updated_at),
@@ -132,14 +125,14 @@ pub fn void_for_refund(conn: &mut DbConnection, donation_id: &str) -> Result<boo
             .filter(vouchers::balance.eq(vouchers::face_value)),
     )
     .set((
-        vouchers::status.eq("voided"),
+        vouchers::status.eq(VoucherState::Voided),
         vouchers::voided_at.eq(Some(now())),
         vouchers::updated_at.eq(now()),
     ))
     .execute(conn)?;
     if voided == 0 || live_redemptions > 0 {
         return Err(Error::conflict(
-            "voucher_partly_spent",
+            ErrorCode::VoucherPartlySpent,
             format!(
                 "The on-site voucher of this donation has been used ({} of {} spent), so the donation cannot be refunded. Settle it with the donor and the partner instead.",
                 Yen(voucher.face_value - voucher.balance),
@@ -161,7 +154,7 @@ pub fn donor_view(settings: &Settings, voucher: &VoucherRow) -> VoucherView {
         face_value: voucher.face_value,
         balance: voucher.balance,
         expires_at: voucher.expires_at.and_utc(),
-        status: voucher.display_status(Utc::now()).to_owned(),
+        status: voucher.standing(Utc::now()).as_str().to_owned(),
         qr_svg,
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod admin_routes;
 pub mod issue;
+pub mod redeem;
 pub mod routes;
+pub mod settle;
 pub mod store;
 pub mod types;

@@ -4,80 +4,18 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
-use super::issue::{self, VoucherRow};
-use super::store;
+use super::redeem::{lookup, parse_code, RedemptionOrder};
 use super::types::{
-    MonthQuery, Redemption, RedemptionRequest, Reversal, Statement, StatementLine, VoucherBalance,
+    MonthQuery, Redemption, RedemptionRequest, Reversal, Statement, VoucherBalance,
 };
 use crate::auth::PartnerUser;
-use crate::config::Settings;
-use crate::db::DbConnection;
 use crate::domain::calendar::YearMonth;
-use crate::domain::voucher_code::{VoucherCode, VoucherCodeError};
 use crate::error::{AuthErrors, Error, Problem, Result};
 use crate::idempotency::{self, IdempotencyKey};
-use crate::rate_limit::{self, Window};
 use crate::state::AppState;
 
 pub fn parse_month(s: &str) -> Result<YearMonth> {
     YearMonth::parse(s).ok_or_else(|| Error::field("month", "must be a month as YYYY-MM"))
-}
-
-fn parse_code(input: &str) -> Result<VoucherCode> {
-    VoucherCode::parse(input).map_err(|e| {
-        let detail = match e {
-            VoucherCodeError::Malformed => {
-                "A voucher code has 20 characters from 2-9 and A-Z (without I, L, O)."
-            }
-            VoucherCodeError::CheckFailed => {
-                "The voucher code has a typo: please check it with the donor."
-            }
-        };
-        Error::unprocessable("invalid_voucher_code", detail)
-    })
-}
-
-fn lookup_window(settings: &Settings) -> Window {
-    Window {
-        limit: settings.vouchers.max_unknown_lookups,
-        seconds: settings.vouchers.lookup_window_seconds,
-    }
-}
-
-/// Finds a voucher by code for a partner. Unknown codes count against the partner's allowance,
-/// so codes cannot be found by trying many; the code itself is never logged.
-fn find_for_partner(
-    conn: &mut DbConnection,
-    settings: &Settings,
-    partner_id: &str,
-    code: &VoucherCode,
-) -> Result<VoucherRow> {
-    let bucket = format!("voucher-lookup:{partner_id}");
-    let window = lookup_window(settings);
-    // Only unknown codes count, so a busy till is never throttled by its own honest lookups.
-    // (Checked, then counted: parallel guesses can overshoot by at most the pool size.)
-    if let Some(retry_after_seconds) = rate_limit::blocked_for(conn, &bucket, window)? {
-        tracing::warn!(partner_id, "voucher lookups throttled");
-        return Err(Error::Throttled {
-            code: "too_many_lookups",
-            detail: "Too many unknown voucher codes. Try again later.".to_owned(),
-            retry_after_seconds,
-        });
-    }
-    match store::find_by_hash(conn, &issue::hash_of(settings, code))? {
-        Some(v) => {
-            tracing::info!(partner_id, voucher_id = %v.id, "voucher found");
-            Ok(v)
-        }
-        None => {
-            rate_limit::hit(conn, &bucket, window)?;
-            tracing::info!(partner_id, "voucher lookup: unknown code");
-            Err(Error::not_found(
-                "voucher_not_found",
-                "No voucher has this code.",
-            ))
-        }
-    }
 }
 
 /// A voucher's balance and state, for the till.
@@ -102,16 +40,15 @@ pub async fn get_voucher(
     let code = parse_code(&code)?;
     let settings = state.settings.clone();
     let display = code.display();
-    // Not in a transaction: an unknown code must count even though the request fails.
     let voucher = state
         .db
-        .run(move |conn| find_for_partner(conn, &settings, &partner.partner_id, &code))
+        .run(move |conn| lookup(conn, &settings, &partner.partner_id, &code))
         .await?;
     Ok(web::Json(VoucherBalance {
         code: display,
         balance: voucher.balance,
         expires_at: voucher.expires_at.and_utc(),
-        status: voucher.display_status(Utc::now()).to_owned(),
+        status: voucher.standing(Utc::now()).as_str().to_owned(),
     }))
 }
 
@@ -142,32 +79,22 @@ pub async fn redeem(
     let raw = body.into_inner();
     let fingerprint = idempotency::fingerprint(&raw);
     let request: RedemptionRequest = crate::http::from_json(raw)?;
-    if request.amount < 1 {
-        return Err(Error::field("amount", "must be 1 yen or more"));
-    }
-    let code = parse_code(&request.voucher_code)?;
+    let order = RedemptionOrder::parse(&request.voucher_code, request.amount)?;
     let settings = state.settings.clone();
     let partner_id = partner.partner_id;
     // Found outside the write transaction, so that an unknown code counts against the partner.
     let voucher = {
-        let (settings, partner_id, code) = (settings.clone(), partner_id.clone(), code.clone());
+        let (settings, partner_id, code) = (settings, partner_id.clone(), order.code.clone());
         state
             .db
-            .run(move |conn| find_for_partner(conn, &settings, &partner_id, &code))
+            .run(move |conn| lookup(conn, &settings, &partner_id, &code))
             .await?
     };
     // Keys are per partner: two tills may happen to choose the same key.
     let scope = format!("POST /api/v1/partner/redemptions {partner_id}");
     let (status, body) = idempotency::answer(&state.db, scope, key, fingerprint, move |conn| {
-        let row = store::redeem(conn, &voucher, &partner_id, request.amount, Utc::now())?;
-        let response = Redemption {
-            id: row.id,
-            voucher_code: code.display(),
-            amount: row.amount,
-            balance_after: row.balance_after,
-            redeemed_at: row.redeemed_at.and_utc(),
-        };
-        let body = serde_json::to_string(&response).map_err(|e| Error::Internal(e.into()))?;
+        let redemption = super::redeem::redeem(conn, &voucher, &partner_id, &order, Utc::now())?;
+        let body = serde_json::to_string(&redemption).map_err(|e| Error::Internal(e.into()))?;
         Ok((201, body))
     })
     .await?;
@@ -200,16 +127,11 @@ pub async fn reverse(
     id: web::Path<String>,
 ) -> Result<web::Json<Reversal>> {
     let id = id.into_inner();
-    let (row, balance) = state
+    let reversal = state
         .db
-        .write(move |conn| store::reverse(conn, &id, &partner.partner_id, Utc::now()))
+        .write(move |conn| super::redeem::reverse(conn, &id, &partner.partner_id, Utc::now()))
         .await?;
-    Ok(web::Json(Reversal {
-        id: row.id,
-        amount: row.amount,
-        balance,
-        reversed_at: row.reversed_at.unwrap_or(row.redeemed_at).and_utc(),
-    }))
+    Ok(web::Json(reversal))
 }
 
 /// This partner's redemptions of a month, with the net amount the municipality pays.
@@ -229,44 +151,13 @@ pub async fn statement(
     partner: PartnerUser,
     query: web::Query<MonthQuery>,
 ) -> Result<web::Json<Statement>> {
-    let month = parse_month(&query.month)?.to_string();
-    let partner_id = partner.partner_id;
-    let (rows, settled) = {
-        let (p, m) = (partner_id.clone(), month.clone());
-        state
-            .db
-            .run(move |conn| store::partner_month(conn, &p, &m))
-            .await?
-    };
-    let settings = &state.settings;
-    let mut s = Statement {
-        partner_id,
-        month,
-        redemptions: Vec::with_capacity(rows.len()),
-        count: 0,
-        gross_amount: 0,
-        reversed_amount: 0,
-        net_amount: 0,
-        settled,
-    };
-    for r in rows {
-        s.gross_amount += r.amount;
-        if r.reversed_at.is_some() {
-            s.reversed_amount += r.amount;
-        } else {
-            s.count += 1;
-        }
-        s.redemptions.push(StatementLine {
-            voucher_hint: issue::code_of(settings, &r.voucher_id).last4().to_owned(),
-            id: r.id,
-            amount: r.amount,
-            redeemed_at: r.redeemed_at.and_utc(),
-            redeemed_on: r.redeemed_on,
-            reversed_at: r.reversed_at.map(|t| t.and_utc()),
-        });
-    }
-    s.net_amount = s.gross_amount - s.reversed_amount;
-    Ok(web::Json(s))
+    let month = parse_month(&query.month)?;
+    let settings = state.settings.clone();
+    let statement = state
+        .db
+        .run(move |conn| super::settle::statement(conn, &settings, &partner.partner_id, month))
+        .await?;
+    Ok(web::Json(statement))
 }
 
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -9,8 +9,8 @@ use super::types::VoucherReport;
 use crate::db::schema::{businesses, redemptions, settlements, vouchers};
 use crate::db::{is_unique_violation, DbConnection};
 use crate::domain::calendar::{japan_date, start_of_japan_day, YearMonth};
-use crate::domain::voucher::same_japan_day;
-use crate::error::{Error, Result};
+use crate::domain::voucher::{redemption_refusal, RedemptionRefusal, VoucherState};
+use crate::error::{Error, ErrorCode, Result};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = redemptions)]
@@ -34,36 +34,20 @@ pub fn find_by_hash(conn: &mut DbConnection, code_hash: &str) -> Result<Option<V
         .optional()?)
 }
 
-/// Why a redemption that did not go through was refused, judged on the voucher as it is now.
-fn refusal(voucher: &VoucherRow, amount: i64, at: DateTime<Utc>) -> Error {
-    match voucher.display_status(at) {
-        "voided" => Error::conflict("voucher_not_active", "This voucher has been voided."),
-        "expired" => Error::gone("voucher_expired", "This voucher has expired."),
-        _ if voucher.balance < amount => Error::conflict(
-            "insufficient_balance",
-            format!(
-                "The voucher's balance is ¥{}; less than the amount asked.",
-                voucher.balance
-            ),
-        ),
-        _ => Error::conflict("voucher_not_active", "This voucher cannot be used now."),
-    }
-}
-
 /// Takes `amount` from the voucher in one conditional UPDATE (active, unexpired, enough balance),
 /// then records the redemption: never spent twice, whatever runs in parallel.
 pub fn redeem(
     conn: &mut DbConnection,
-    voucher: &VoucherRow,
+    voucher_id: &str,
     partner_id: &str,
     amount: i64,
     at: DateTime<Utc>,
-) -> Result<RedemptionRow> {
+) -> Result<Result<RedemptionRow, RedemptionRefusal>> {
     let now = at.naive_utc();
     let balance_after: Option<i64> = diesel::update(
         vouchers::table
-            .filter(vouchers::id.eq(&voucher.id))
-            .filter(vouchers::status.eq("active"))
+            .filter(vouchers::id.eq(voucher_id))
+            .filter(vouchers::status.eq(VoucherState::Active))
             .filter(vouchers::expires_at.ge(now))
             .filter(vouchers::balance.ge(amount)),
     )
@@ -76,15 +60,16 @@ pub fn redeem(
     .optional()?;
     let Some(balance_after) = balance_after else {
         let current = vouchers::table
-            .filter(vouchers::id.eq(&voucher.id))
+            .filter(vouchers::id.eq(voucher_id))
             .select(VoucherRow::as_select())
             .first(conn)?;
-        return Err(refusal(&current, amount, at));
+        let standing = current.standing(at);
+        return Ok(Err(redemption_refusal(standing, current.balance, amount)));
     };
     let day = japan_date(at);
     let row = RedemptionRow {
         id: Uuid::new_v4().to_string(),
-        voucher_id: voucher.id.clone(),
+        voucher_id: voucher_id.to_owned(),
         partner_id: partner_id.to_owned(),
         amount,
         balance_after,
@@ -105,10 +90,10 @@ pub fn redeem(
             redemptions::redeemed_month.eq(&row.redeemed_month),
         ))
         .execute(conn)?;
-    Ok(row)
+    Ok(Ok(row))
 }
 
-fn is_settled(conn: &mut DbConnection, partner_id: &str, month: &str) -> Result<bool> {
+pub fn is_settled(conn: &mut DbConnection, partner_id: &str, month: &str) -> Result<bool> {
     let n: i64 = settlements::table
         .filter(settlements::partner_id.eq(partner_id))
         .filter(settlements::month.eq(month))
@@ -117,54 +102,31 @@ fn is_settled(conn: &mut DbConnection, partner_id: &str, month: &str) -> Result<
     Ok(n > 0)
 }
 
-/// Undoes a redemption: only by the partner that made it, on the same Japan day, once, and not
-/// after its month was settled. Returns the redemption and the restored balance.
-pub fn reverse(
-    conn: &mut DbConnection,
-    redemption_id: &str,
-    partner_id: &str,
-    at: DateTime<Utc>,
-) -> Result<(RedemptionRow, i64)> {
-    let not_found = || Error::not_found("redemption_not_found", "No such redemption of yours.");
-    let row = redemptions::table
-        .filter(redemptions::id.eq(redemption_id))
+pub fn find_redemption(conn: &mut DbConnection, id: &str) -> Result<Option<RedemptionRow>> {
+    Ok(redemptions::table
+        .filter(redemptions::id.eq(id))
         .select(RedemptionRow::as_select())
         .first(conn)
-        .optional()?
-        // Another partner's redemption is indistinguishable from a missing one.
-        .filter(|r| r.partner_id == partner_id)
-        .ok_or_else(not_found)?;
-    if row.reversed_at.is_some() {
-        return Err(Error::conflict(
-            "already_reversed",
-            "This redemption was already reversed.",
-        ));
-    }
-    if !same_japan_day(row.redeemed_at.and_utc(), at) {
-        return Err(Error::conflict(
-            "reversal_window_closed",
-            "A redemption can be reversed only on the day it was made (Japan time).",
-        ));
-    }
-    if is_settled(conn, partner_id, &row.redeemed_month)? {
-        return Err(Error::conflict(
-            "already_settled",
-            "This month has already been settled.",
-        ));
-    }
+        .optional()?)
+}
+
+/// Marks a redemption reversed (once: `None` if it already was) and gives the amount back to
+/// its voucher; returns the restored balance.
+pub fn reverse(
+    conn: &mut DbConnection,
+    row: &RedemptionRow,
+    at: DateTime<Utc>,
+) -> Result<Option<i64>> {
     let now = at.naive_utc();
     let marked = diesel::update(
         redemptions::table
-            .filter(redemptions::id.eq(redemption_id))
+            .filter(redemptions::id.eq(&row.id))
             .filter(redemptions::reversed_at.is_null()),
     )
     .set(redemptions::reversed_at.eq(Some(now)))
     .execute(conn)?;
     if marked == 0 {
-        return Err(Error::conflict(
-            "already_reversed",
-            "This redemption was already reversed.",
-        ));
+        return Ok(None);
     }
     let balance: i64 = diesel::update(vouchers::table.filter(vouchers::id.eq(&row.voucher_id)))
         .set((
@@ -173,13 +135,7 @@ pub fn reverse(
         ))
         .returning(vouchers::balance)
         .get_result(conn)?;
-    Ok((
-        RedemptionRow {
-            reversed_at: Some(now),
-            ..row
-        },
-        balance,
-    ))
+    Ok(Some(balance))
 }
 
 pub fn partner_month(
@@ -258,7 +214,7 @@ pub fn settle(
         .map_err(|e| {
             if is_unique_violation(&e) {
                 Error::conflict(
-                    "already_settled",
+                    ErrorCode::AlreadySettled,
                     "This partner's month has already been settled.",
                 )
             } else {
@@ -306,14 +262,14 @@ pub fn month_report(
         ))
         .first(conn)?;
     let outstanding: i64 = vouchers::table
-        .filter(vouchers::status.eq("active"))
+        .filter(vouchers::status.eq(VoucherState::Active))
         .filter(vouchers::expires_at.ge(now.naive_utc()))
         .select(sum_sql(
             "CAST(COALESCE(SUM(vouchers.balance), 0) AS BIGINT)",
         ))
         .first(conn)?;
     let expired_unspent: i64 = vouchers::table
-        .filter(vouchers::status.eq("active"))
+        .filter(vouchers::status.eq(VoucherState::Active))
         .filter(vouchers::expires_at.ge(start))
         .filter(vouchers::expires_at.lt(end))
         .filter(vouchers::expires_at.lt(now.naive_utc()))

@@ -4,6 +4,19 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+#[derive(Debug, Clone, Serialize, ToSchema)]
+/// What the donor sees of their voucher.
+pub struct VoucherView {
+    /// The full code (donor only), e.g. `K7QM-3XWP-...`.
+    pub code: String,
+    pub face_value: i64,
+    pub balance: i64,
+    pub expires_at: DateTime<Utc>,
+    pub status: String,
+    /// The code as a QR image (SVG).
+    pub qr_svg: String,
+}
+
 /// What a partner sees of a voucher shown at the till.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct VoucherBalance {

@@ -1,0 +1,214 @@
+//! A new donation as the donor asks for it, and the checks it passes before any database work.
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::donation::{
+    check_amount, check_residency, valid_channel, DonationKind, DonationLimits, DonationRuleError,
+};
+use super::donor::{Donor, DonorInput};
+use super::FieldError;
+
+/// The channel of donations made on the municipality's own site.
+pub const OFFICIAL_SITE: &str = "official_site";
+
+/// A donation request as submitted (JSON body or storefront form).
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDonationRequest {
+    pub kind: DonationKind,
+    /// Required for `gift`.
+    pub gift_id: Option<String>,
+    /// Units of the gift (default 1).
+    pub quantity: Option<i32>,
+    /// Required for `support`.
+    pub organization_id: Option<String>,
+    /// Optional usage purpose (使い道).
+    pub purpose_id: Option<String>,
+    pub amount: i64,
+    /// Every field is validated and all problems are reported together.
+    pub donor: DonorInput,
+    /// Asks for the one-stop special exception (ワンストップ特例).
+    #[serde(default)]
+    pub one_stop: bool,
+    /// Default `official_site`.
+    pub channel: Option<String>,
+}
+
+/// A donation request that passed every check that needs no database. The gift's amount is only
+/// known inside the creating transaction, so a gift donation's amount is checked there.
+#[derive(Clone)]
+pub struct NewDonation {
+    pub kind: DonationKind,
+    pub gift_id: Option<String>,
+    pub quantity: i32,
+    pub organization_id: Option<String>,
+    pub purpose_id: Option<String>,
+    pub amount: i64,
+    pub donor: Donor,
+    pub one_stop: bool,
+    pub channel: String,
+}
+
+/// Which reference a kind requires, and that the others are absent.
+fn check_reference(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    kind: DonationKind,
+    needs: DonationKind,
+    given: bool,
+) {
+    let label = needs.as_str();
+    match (kind == needs, given) {
+        (true, false) => errors.push(FieldError::new(
+            field,
+            format!("is required for a {label} donation"),
+        )),
+        (false, true) => errors.push(FieldError::new(
+            field,
+            format!("applies to {label} donations only"),
+        )),
+        _ => {}
+    }
+}
+
+impl NewDonation {
+    /// Checks fields, references, residency and (except for gifts) the amount; every field
+    /// problem is reported together.
+    pub fn parse(
+        req: NewDonationRequest,
+        limits: &DonationLimits,
+    ) -> Result<NewDonation, DonationRuleError> {
+        let mut errors: Vec<FieldError> = Vec::new();
+        let donor = Donor::parse(req.donor, "donor")
+            .map_err(|e| errors.extend(e))
+            .ok();
+        let channel = req.channel.unwrap_or_else(|| OFFICIAL_SITE.to_owned());
+        if !valid_channel(&channel) {
+            errors.push(FieldError::new(
+                "channel",
+                "must be 1-40 characters of a-z, 0-9, '_' or '-'",
+            ));
+        }
+        let gift = req.gift_id.is_some();
+        check_reference(&mut errors, "gift_id", req.kind, DonationKind::Gift, gift);
+        let organization = req.organization_id.is_some();
+        let support = DonationKind::Support;
+        check_reference(&mut errors, "organization_id", req.kind, support, organization);
+        let (Some(donor), true) = (donor, errors.is_empty()) else {
+            return Err(DonationRuleError::Invalid(errors));
+        };
+        check_residency(req.kind, &donor, limits)?;
+        let quantity = req.quantity.unwrap_or(1);
+        if req.kind != DonationKind::Gift {
+            check_amount(req.kind, req.amount, quantity, None, limits)?;
+        }
+        Ok(NewDonation {
+            kind: req.kind,
+            gift_id: req.gift_id,
+            quantity,
+            organization_id: req.organization_id,
+            purpose_id: req.purpose_id,
+            amount: req.amount,
+            donor,
+            one_stop: req.one_stop,
+            channel,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TIERS: [i64; 2] = [10_000, 30_000];
+
+    fn limits() -> DonationLimits<'static> {
+        DonationLimits {
+            minimum_amount: 2_000,
+            maximum_amount: 10_000_000,
+            max_quantity: 10,
+            on_site_tiers: &TIERS,
+            home_prefecture: "東京都",
+            home_city: "品川区",
+        }
+    }
+
+    fn donor(city: &str) -> DonorInput {
+        DonorInput {
+            name: Some("山田 太郎".into()),
+            name_kana: Some("ヤマダ タロウ".into()),
+            email: Some("taro@example.jp".into()),
+            phone: Some("090-1234-5678".into()),
+            postal_code: Some("530-0001".into()),
+            prefecture: Some(if city == "品川区" { "東京都" } else { "大阪府" }.into()),
+            city: Some(city.into()),
+            address_line: Some("梅田1-1-1".into()),
+        }
+    }
+
+    fn request(kind: DonationKind, amount: i64) -> NewDonationRequest {
+        NewDonationRequest {
+            kind,
+            gift_id: None,
+            quantity: None,
+            organization_id: None,
+            purpose_id: None,
+            amount,
+            donor: donor("大阪市北区"),
+            one_stop: false,
+            channel: None,
+        }
+    }
+
+    fn fields(e: DonationRuleError) -> Vec<String> {
+        match e {
+            DonationRuleError::Invalid(f) => f.into_iter().map(|f| f.field).collect(),
+            other => panic!("expected field errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_general_donation_defaults_to_the_official_site() {
+        let d = NewDonation::parse(request(DonationKind::General, 5_000), &limits())
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(d.channel, OFFICIAL_SITE);
+        assert_eq!(d.quantity, 1);
+    }
+
+    #[test]
+    fn references_must_match_the_kind() {
+        let mut gift = request(DonationKind::Gift, 10_000);
+        gift.organization_id = Some("org".into());
+        let e = NewDonation::parse(gift, &limits()).err();
+        let got = e.map(fields).unwrap_or_default();
+        assert_eq!(got, vec!["gift_id", "organization_id"]);
+    }
+
+    #[test]
+    fn a_bad_channel_and_bad_donor_are_reported_together() {
+        let mut r = request(DonationKind::General, 5_000);
+        r.channel = Some("Bad Channel".into());
+        r.donor.email = None;
+        let got = NewDonation::parse(r, &limits()).err().map(fields);
+        let got = got.unwrap_or_default();
+        assert!(got.contains(&"channel".to_owned()), "{got:?}");
+        assert!(got.contains(&"donor.email".to_owned()), "{got:?}");
+    }
+
+    #[test]
+    fn a_resident_cannot_ask_for_a_voucher_but_may_give() {
+        let mut r = request(DonationKind::OnSite, 10_000);
+        r.donor = donor("品川区");
+        let e = NewDonation::parse(r.clone(), &limits()).err();
+        assert_eq!(e, Some(DonationRuleError::ResidentGiftNotAllowed));
+        r.kind = DonationKind::General;
+        assert!(NewDonation::parse(r, &limits()).is_ok());
+    }
+
+    #[test]
+    fn non_gift_amounts_are_checked_before_the_database() {
+        let e = NewDonation::parse(request(DonationKind::OnSite, 12_345), &limits()).err();
+        assert!(matches!(e, Some(DonationRuleError::InvalidAmount { .. })));
+    }
+}

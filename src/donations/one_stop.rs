@@ -1,0 +1,51 @@
+//! The one-stop (ワンストップ特例) list of a tax year, grouped by the donor's home municipality.
+
+use std::collections::BTreeMap;
+
+use super::store;
+use super::types::{OneStopDonation, OneStopGroup, OneStopReport};
+use crate::db::DbConnection;
+use crate::domain::calendar::one_stop_deadline;
+use crate::error::{Error, Result};
+
+/// A tax (calendar) year the list can be asked for.
+pub fn check_tax_year(tax_year: i32) -> Result<i32> {
+    if !(2000..=2200).contains(&tax_year) {
+        return Err(Error::field(
+            "tax_year",
+            "must be a year between 2000 and 2200",
+        ));
+    }
+    Ok(tax_year)
+}
+
+/// Paid donations with a one-stop request, per (prefecture, city), with the application deadline.
+pub fn report(conn: &mut DbConnection, tax_year: i32) -> Result<OneStopReport> {
+    let mut groups: BTreeMap<(String, String), OneStopGroup> = BTreeMap::new();
+    for d in store::one_stop_requests(conn, tax_year)? {
+        let group = groups
+            .entry((d.donor_prefecture.clone(), d.donor_city.clone()))
+            .or_insert_with(|| OneStopGroup {
+                prefecture: d.donor_prefecture.clone(),
+                city: d.donor_city.clone(),
+                count: 0,
+                amount: 0,
+                donations: Vec::new(),
+            });
+        group.count += 1;
+        group.amount += d.amount;
+        if let Some(received_on) = d.received_on {
+            group.donations.push(OneStopDonation {
+                donation_id: d.id,
+                donor_name: d.donor_name,
+                amount: d.amount,
+                received_on,
+            });
+        }
+    }
+    Ok(OneStopReport {
+        tax_year,
+        application_deadline: one_stop_deadline(tax_year),
+        groups: groups.into_values().collect(),
+    })
+}
