@@ -236,6 +236,8 @@ where
                 .configure(crate::payments::routes::services)
                 .configure(crate::vouchers::routes::services)
                 .configure(crate::vouchers::admin_routes::services)
+                .configure(crate::vouchers::partner_admin_routes::services)
+                .configure(crate::audit::routes::services)
                 .configure(crate::email::routes::services)
                 .configure(crate::reports::routes::services)
                 .configure(crate::imports::routes::services),

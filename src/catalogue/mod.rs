@@ -2,6 +2,7 @@
 
 pub mod admin_routes;
 pub mod cache;
+pub mod gifts;
 pub mod routes;
 pub mod store;
 pub mod types;

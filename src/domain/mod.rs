@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod donation;
 pub mod donor;
+pub mod fields;
 pub mod gift;
 pub mod gift_rules;
 pub mod money;

@@ -3,6 +3,8 @@
 
 pub mod admin_routes;
 pub mod issue;
+pub mod partner_admin_routes;
+pub mod partners;
 pub mod redeem;
 pub mod routes;
 pub mod settle;

@@ -1,5 +1,8 @@
 //! The audit log: who changed what and when, with the state before and after.
 
+pub mod routes;
+pub mod store;
+
 use diesel::prelude::*;
 use serde::Serialize;
 use uuid::Uuid;

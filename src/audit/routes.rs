@@ -1,0 +1,39 @@
+//! `GET /admin/audit-log`: staff read who changed what.
+
+use actix_web::{get, web};
+
+use super::store;
+use crate::auth::AdminUser;
+use crate::catalogue::types::{AuditEntry, AuditQuery};
+use crate::error::{AuthErrors, Result};
+use crate::http::{Page, Paging};
+use crate::state::AppState;
+
+/// The audit log, newest first.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, body = Page<AuditEntry>),
+        AuthErrors,
+    )
+)]
+#[get("/admin/audit-log")]
+pub async fn audit_log_route(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    query: web::Query<AuditQuery>,
+) -> Result<web::Json<Page<AuditEntry>>> {
+    let q = query.into_inner();
+    let paging = Paging::from_query(q.page, q.per_page)?;
+    let (items, total) = state
+        .db
+        .run(move |conn| store::list(conn, &q, paging))
+        .await?;
+    Ok(web::Json(Page::new(items, paging, total)))
+}
+
+pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(audit_log_route);
+}

@@ -1,0 +1,148 @@
+//! The gift writes: `create`, `update` and `suspend`. Each checks the 30% rule and the wording rule
+//! on the gift as it would be after the change, and records the audit entry, in the caller's
+//! write transaction. The caller drops the public catalogue cache afterwards.
+
+use uuid::Uuid;
+
+use super::rule_error;
+use super::store::{self, GiftRow};
+use super::types::{AdminGift, GiftPatch, NewGiftRequest};
+use crate::audit;
+use crate::config::Settings;
+use crate::db::{now, DbConnection};
+use crate::domain::gift::GiftStatus;
+use crate::error::{Error, ErrorCode, Result};
+
+pub fn gift_not_found() -> Error {
+    Error::not_found(ErrorCode::GiftNotFound, "No gift with this id.")
+}
+
+fn check_rules(settings: &Settings, row: &GiftRow) -> Result<()> {
+    row.terms()
+        .check(&settings.catalogue.prohibited_words)
+        .map_err(|e| rule_error(e, row.amount))
+}
+
+/// Adds a gift to the catalogue (as a draft unless a status is given).
+pub fn create(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    actor_id: &str,
+    b: NewGiftRequest,
+) -> Result<AdminGift> {
+    let at = now();
+    let row = GiftRow {
+        id: Uuid::new_v4().to_string(),
+        code: b.code.trim().to_owned(),
+        name: b.name.trim().to_owned(),
+        description: b.description,
+        category: b.category.as_str().to_owned(),
+        amount: b.amount,
+        procurement_cost: b.procurement_cost,
+        shipping_cost: b.shipping_cost,
+        vendor_id: b.vendor_id,
+        stock: b.stock,
+        available_from: b.available_from,
+        available_until: b.available_until,
+        status: b.status.unwrap_or(GiftStatus::Draft).as_str().to_owned(),
+        local_basis: b.local_basis,
+        image_url: b.image_url,
+        created_at: at,
+        updated_at: at,
+    };
+    check_rules(settings, &row)?;
+    let vendor = store::require_vendor(conn, &row.vendor_id)?;
+    store::insert_gift(conn, &row)?;
+    let view = row.admin(&vendor)?;
+    audit::record(conn, Some(actor_id), "create", "gift", &row.id, None::<&()>, Some(&view))?;
+    Ok(view)
+}
+
+fn apply_patch(mut row: GiftRow, p: GiftPatch) -> GiftRow {
+    if let Some(v) = p.code {
+        row.code = v.trim().to_owned();
+    }
+    if let Some(v) = p.name {
+        row.name = v.trim().to_owned();
+    }
+    if let Some(v) = p.description {
+        row.description = v;
+    }
+    if let Some(v) = p.category {
+        row.category = v.as_str().to_owned();
+    }
+    if let Some(v) = p.amount {
+        row.amount = v;
+    }
+    if let Some(v) = p.procurement_cost {
+        row.procurement_cost = v;
+    }
+    if let Some(v) = p.shipping_cost {
+        row.shipping_cost = v;
+    }
+    if let Some(v) = p.vendor_id {
+        row.vendor_id = v;
+    }
+    if let Some(v) = p.stock {
+        row.stock = v;
+    }
+    if let Some(v) = p.available_from {
+        row.available_from = v;
+    }
+    if let Some(v) = p.available_until {
+        row.available_until = v;
+    }
+    if let Some(v) = p.status {
+        row.status = v.as_str().to_owned();
+    }
+    if let Some(v) = p.local_basis {
+        row.local_basis = v;
+    }
+    if let Some(v) = p.image_url {
+        row.image_url = v;
+    }
+    row.updated_at = now();
+    row
+}
+
+/// Changes a gift; a stock change is applied as given, other fields merge over the gift.
+pub fn update(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    actor_id: &str,
+    id: &str,
+    patch: GiftPatch,
+) -> Result<AdminGift> {
+    let (before, before_vendor) = store::find_gift(conn, id)?.ok_or_else(gift_not_found)?;
+    let stock_change = patch.stock;
+    let after = apply_patch(before.clone(), patch);
+    check_rules(settings, &after)?;
+    let vendor = if after.vendor_id == before.vendor_id {
+        before_vendor.clone()
+    } else {
+        store::require_vendor(conn, &after.vendor_id)?
+    };
+    store::update_gift(conn, &after)?;
+    if let Some(stock) = stock_change {
+        store::set_stock(conn, id, stock)?;
+    }
+    // Read back: stock may have moved under concurrent donations.
+    let (after, _) = store::find_gift(conn, id)?.ok_or_else(gift_not_found)?;
+    let view = after.admin(&vendor)?;
+    let before = before.admin(&before_vendor)?;
+    audit::record(conn, Some(actor_id), "update", "gift", id, Some(&before), Some(&view))?;
+    Ok(view)
+}
+
+/// Takes a gift off offer (nothing is ever deleted: past donations refer to it).
+pub fn suspend(conn: &mut DbConnection, actor_id: &str, id: &str) -> Result<AdminGift> {
+    let (before, vendor) = store::find_gift(conn, id)?.ok_or_else(gift_not_found)?;
+    let mut after = before.clone();
+    after.status = GiftStatus::Suspended.as_str().to_owned();
+    after.updated_at = now();
+    store::update_gift(conn, &after)?;
+    let view = after.admin(&vendor)?;
+    let before = before.admin(&vendor)?;
+    audit::record(conn, Some(actor_id), "suspend", "gift", id, Some(&before), Some(&view))?;
+    Ok(view)
+}
