@@ -71,22 +71,10 @@ async fn repeated_failures_are_throttled_across_instances(engine: Engine) {
         } else {
             second.clone()
         };
-        let res = app
-            .client
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({"email": ADMIN_EMAIL, "password": "wrong"}))
-            .send()
-            .await
-            .unwrap();
+        let res = app.login_at(&base, ADMIN_EMAIL, "wrong").await;
         assert_eq!(res.status(), 401);
     }
-    let res = app
-        .client
-        .post(format!("{second}/api/v1/auth/login"))
-        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let res = app.login_at(&second, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let retry_after: i64 = res.headers()["retry-after"]
         .to_str()
         .unwrap()
@@ -151,13 +139,8 @@ async fn roles_are_enforced(engine: Engine) {
         "/api/v1/%70artner/redemptions",
     ] {
         let res = app
-            .client
-            .post(app.url(sneaky))
-            .header("content-type", "application/json")
-            .body("{not json")
-            .send()
-            .await
-            .unwrap();
+            .post_raw(sneaky, None, "application/json", "{not json")
+            .await;
         assert_eq!(res.status(), 401, "{sneaky}");
     }
     for (method, path) in crate::contract_routes() {
@@ -166,44 +149,20 @@ async fn roles_are_enforced(engine: Engine) {
             .replace("{fiscal_year}", "2025")
             .replace("{code}", "AAAA");
         let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-        if path.starts_with("/api/v1/admin/") {
-            let res = app
-                .client
-                .request(m.clone(), app.url(&concrete))
-                .json(&json!({}))
-                .send()
-                .await
-                .unwrap();
-            assert_problem(res, 401, "unauthorized").await;
-            let res = app
-                .client
-                .request(m.clone(), app.url(&concrete))
-                .bearer_auth(&partner)
-                .json(&json!({}))
-                .send()
-                .await
-                .unwrap();
-            assert_problem(res, 403, "forbidden").await;
-        }
-        if path.starts_with("/api/v1/partner/") {
-            let res = app
-                .client
-                .request(m.clone(), app.url(&concrete))
-                .json(&json!({}))
-                .send()
-                .await
-                .unwrap();
-            assert_problem(res, 401, "unauthorized").await;
-            let res = app
-                .client
-                .request(m, app.url(&concrete))
-                .bearer_auth(&admin)
-                .json(&json!({}))
-                .send()
-                .await
-                .unwrap();
-            assert_problem(res, 403, "forbidden").await;
-        }
+        // Staff routes refuse partners; partner routes refuse staff; both refuse anonymous calls.
+        let wrong_role = if path.starts_with("/api/v1/admin/") {
+            &partner
+        } else if path.starts_with("/api/v1/partner/") {
+            &admin
+        } else {
+            continue;
+        };
+        let anonymous = app.send_json(m.clone(), &concrete, None, &json!({})).await;
+        assert_problem(anonymous, 401, "unauthorized").await;
+        let other_role = app
+            .send_json(m, &concrete, Some(wrong_role), &json!({}))
+            .await;
+        assert_problem(other_role, 403, "forbidden").await;
     }
 }
 

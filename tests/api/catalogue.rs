@@ -3,37 +3,8 @@
 use serde_json::{json, Value};
 
 use crate::both_engines;
-use crate::helpers::{assert_problem, Engine, TestApp};
-
-pub async fn create_vendor(app: &TestApp, token: &str, name: &str) -> String {
-    let res = app
-        .post(
-            "/api/v1/admin/businesses",
-            Some(token),
-            &json!({"name": name, "is_vendor": true}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-pub fn gift_body(code: &str, vendor: &str, amount: i64, cost: i64) -> Value {
-    json!({
-        "code": code, "name": format!("テスト返礼品 {code}"), "description": "品川の逸品",
-        "category": "product", "amount": amount, "procurement_cost": cost, "shipping_cost": 500,
-        "vendor_id": vendor, "stock": null, "status": "published",
-        "local_basis": "区内で製造", "image_url": "https://img.example/x.jpg"
-    })
-}
-
-pub async fn create_gift(app: &TestApp, token: &str, body: &Value) -> Value {
-    let res = app.post("/api/v1/admin/gifts", Some(token), body).await;
-    assert_eq!(res.status(), 201, "{:?}", res.text().await);
-    res.json().await.unwrap()
-}
+use crate::flows::gift_body;
+use crate::helpers::{assert_problem, error_fields, Engine, TestApp};
 
 async fn public_list(app: &TestApp, query: &str) -> Value {
     let res = app.get(&format!("/api/v1/gifts{query}"), None).await;
@@ -52,17 +23,14 @@ fn codes(list: &Value) -> Vec<String> {
 
 async fn thirty_percent_boundary_on_create_and_patch(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let admin = app.admin_token().await;
-    let vendor = create_vendor(&app, &admin, "ドウシシャ").await;
+    let (admin, vendor) = app.admin_and_vendor("ドウシシャ").await;
 
     // Exactly 30% is accepted; one yen more is not.
-    let gift = create_gift(&app, &admin, &gift_body("G-1", &vendor, 34_000, 10_200)).await;
+    let gift = app
+        .create_gift(&admin, &gift_body("G-1", &vendor, 34_000, 10_200))
+        .await;
     let res = app
-        .post(
-            "/api/v1/admin/gifts",
-            Some(&admin),
-            &gift_body("G-2", &vendor, 34_000, 10_201),
-        )
+        .post_gift(&admin, &gift_body("G-2", &vendor, 34_000, 10_201))
         .await;
     let body = assert_problem(res, 422, "return_ratio_exceeded").await;
     assert!(
@@ -103,16 +71,17 @@ async fn thirty_percent_boundary_on_create_and_patch(engine: Engine) {
 
 async fn shape_and_wording_rules(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let admin = app.admin_token().await;
-    let vendor = create_vendor(&app, &admin, "小川畜産").await;
+    let (admin, vendor) = app.admin_and_vendor("小川畜産").await;
 
     let mut body = gift_body("W-1", &vendor, 10_000, 3_000);
     body["description"] = json!("とてもお得な和牛セット");
-    let res = app.post("/api/v1/admin/gifts", Some(&admin), &body).await;
+    let res = app.post_gift(&admin, &body).await;
     let problem = assert_problem(res, 422, "prohibited_wording").await;
     assert!(problem["detail"].as_str().unwrap().contains("お得"));
 
-    let gift = create_gift(&app, &admin, &gift_body("W-2", &vendor, 10_000, 3_000)).await;
+    let gift = app
+        .create_gift(&admin, &gift_body("W-2", &vendor, 10_000, 3_000))
+        .await;
     let path = format!("/api/v1/admin/gifts/{}", gift["id"].as_str().unwrap());
     let res = app
         .patch(&path, Some(&admin), &json!({"name": "コスパ最強 和牛"}))
@@ -120,44 +89,25 @@ async fn shape_and_wording_rules(engine: Engine) {
     assert_problem(res, 422, "prohibited_wording").await;
 
     let res = app
-        .post(
-            "/api/v1/admin/gifts",
-            Some(&admin),
-            &gift_body("W-2", &vendor, 10_000, 3_000),
-        )
+        .post_gift(&admin, &gift_body("W-2", &vendor, 10_000, 3_000))
         .await;
     assert_problem(res, 409, "gift_code_taken").await;
 
     let res = app
-        .post(
-            "/api/v1/admin/gifts",
-            Some(&admin),
-            &gift_body("W-3", &vendor, 0, -5),
-        )
+        .post_gift(&admin, &gift_body("W-3", &vendor, 0, -5))
         .await;
     let problem = assert_problem(res, 422, "validation_failed").await;
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["amount", "procurement_cost"]);
+    assert_eq!(error_fields(&problem), ["amount", "procurement_cost"]);
 
     let res = app
-        .post(
-            "/api/v1/admin/gifts",
-            Some(&admin),
-            &gift_body("W-4", "no-such-vendor", 10_000, 3_000),
-        )
+        .post_gift(&admin, &gift_body("W-4", "no-such-vendor", 10_000, 3_000))
         .await;
     assert_problem(res, 422, "validation_failed").await;
 
     // Every write is in the audit log with before and after.
-    let res = app
-        .get("/api/v1/admin/audit-log?entity=gift", Some(&admin))
+    let log = app
+        .get_json("/api/v1/admin/audit-log?entity=gift", Some(&admin))
         .await;
-    let log: Value = res.json().await.unwrap();
     assert_eq!(log["total"], 1, "refused writes leave no trace: {log}");
     assert_eq!(log["items"][0]["action"], "create");
     assert_eq!(log["items"][0]["after"]["code"], "W-2");
@@ -165,8 +115,7 @@ async fn shape_and_wording_rules(engine: Engine) {
 
 async fn public_catalogue_filters_sorts_and_windows(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let admin = app.admin_token().await;
-    let vendor = create_vendor(&app, &admin, "品川区観光協会").await;
+    let (admin, vendor) = app.admin_and_vendor("品川区観光協会").await;
     let today = chrono::Utc::now()
         .with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap())
         .date_naive();
@@ -262,7 +211,7 @@ async fn public_catalogue_filters_sorts_and_windows(engine: Engine) {
         body["available_until"] = until;
         body["status"] = json!(status);
         body["name"] = json!(name);
-        create_gift(&app, &admin, &body).await;
+        app.create_gift(&admin, &body).await;
     }
 
     let all = public_list(&app, "?sort=amount_asc").await;
@@ -315,51 +264,19 @@ async fn public_catalogue_filters_sorts_and_windows(engine: Engine) {
         (Some(2), Some(3), Some(4))
     );
     assert!(codes(&public_list(&app, "?page=9").await).is_empty());
-    assert_problem(
-        app.get("/api/v1/gifts?per_page=101", None).await,
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_problem(
-        app.get("/api/v1/gifts?page=0", None).await,
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_problem(
-        app.get("/api/v1/gifts?min_amount=5&max_amount=1", None)
-            .await,
-        422,
-        "validation_failed",
-    )
-    .await;
-
-    // Unknown values and parameters are refused, not ignored.
-    assert_problem(
-        app.get("/api/v1/gifts?category=support", None).await,
-        400,
-        "invalid_query",
-    )
-    .await;
-    assert_problem(
-        app.get("/api/v1/gifts?sort=cheapest", None).await,
-        400,
-        "invalid_query",
-    )
-    .await;
-    assert_problem(
-        app.get("/api/v1/gifts?in_stock=maybe", None).await,
-        400,
-        "invalid_query",
-    )
-    .await;
-    assert_problem(
-        app.get("/api/v1/gifts?colour=red", None).await,
-        400,
-        "invalid_query",
-    )
-    .await;
+    for (query, status, code) in [
+        ("?per_page=101", 422, "validation_failed"),
+        ("?page=0", 422, "validation_failed"),
+        ("?min_amount=5&max_amount=1", 422, "validation_failed"),
+        // Unknown values and parameters are refused, not ignored.
+        ("?category=support", 400, "invalid_query"),
+        ("?sort=cheapest", 400, "invalid_query"),
+        ("?in_stock=maybe", 400, "invalid_query"),
+        ("?colour=red", 400, "invalid_query"),
+    ] {
+        let res = app.get(&format!("/api/v1/gifts{query}"), None).await;
+        assert_problem(res, status, code).await;
+    }
 
     // One gift: public when offered, 404 otherwise.
     let a = &all["items"][1];
@@ -371,12 +288,9 @@ async fn public_catalogue_filters_sorts_and_windows(engine: Engine) {
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["code"], "A");
-    let admin_list: Value = app
-        .get("/api/v1/admin/gifts?status=draft", Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let admin_list = app
+        .get_json("/api/v1/admin/gifts?status=draft", Some(&admin))
+        .await;
     assert_eq!(admin_list["total"], 1);
     let draft_id = admin_list["items"][0]["id"].as_str().unwrap().to_owned();
     assert_problem(
@@ -389,9 +303,10 @@ async fn public_catalogue_filters_sorts_and_windows(engine: Engine) {
 
 async fn etag_and_cache_invalidation(engine: Engine) {
     let app = TestApp::spawn_with(engine, |s| s.catalogue.version_check_ms = 0).await;
-    let admin = app.admin_token().await;
-    let vendor = create_vendor(&app, &admin, "Mr. CHEESECAKE").await;
-    let gift = create_gift(&app, &admin, &gift_body("C-1", &vendor, 12_000, 3_600)).await;
+    let (admin, vendor) = app.admin_and_vendor("Mr. CHEESECAKE").await;
+    let gift = app
+        .create_gift(&admin, &gift_body("C-1", &vendor, 12_000, 3_600))
+        .await;
     let other = app.another_instance().await;
 
     let res = app.get("/api/v1/gifts", None).await;
@@ -439,13 +354,7 @@ async fn etag_and_cache_invalidation(engine: Engine) {
     assert_ne!(first["items"][0]["name"], "チーズケーキ 新名称");
 
     // Suspending removes it from the public list.
-    let res = app
-        .client
-        .delete(app.url(&path))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let res = app.delete(&path, &admin).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "suspended");
     assert_eq!(public_list(&app, "").await["total"], 0);
@@ -457,15 +366,13 @@ async fn organisations_purposes_and_partners(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let admin = app.admin_token().await;
     for kind in ["organizations", "purposes"] {
-        let res = app
-            .post(
+        let id = app
+            .create(
                 &format!("/api/v1/admin/{kind}"),
                 Some(&admin),
                 &json!({"name": "学校法人 香蘭女学校", "description": "説明"}),
             )
             .await;
-        assert_eq!(res.status(), 201);
-        let item: Value = res.json().await.unwrap();
         let res = app
             .post(
                 &format!("/api/v1/admin/{kind}"),
@@ -474,35 +381,19 @@ async fn organisations_purposes_and_partners(engine: Engine) {
             )
             .await;
         assert_eq!(res.status(), 409);
-        let public: Value = app
-            .get(&format!("/api/v1/{kind}"), None)
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(public["total"], 1);
-        let path = format!("/api/v1/admin/{kind}/{}", item["id"].as_str().unwrap());
-        let res = app
-            .client
-            .delete(app.url(&path))
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .unwrap();
+        let public = format!("/api/v1/{kind}");
+        assert_eq!(app.get_json(&public, None).await["total"], 1);
+        let path = format!("/api/v1/admin/{kind}/{id}");
+        let res = app.delete(&path, &admin).await;
         assert_eq!(res.json::<Value>().await.unwrap()["active"], false);
-        let public: Value = app
-            .get(&format!("/api/v1/{kind}"), None)
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(public["total"], 0, "deactivated entries are not public");
-        let listed: Value = app
-            .get(&format!("/api/v1/admin/{kind}"), Some(&admin))
-            .await
-            .json()
-            .await
-            .unwrap();
+        assert_eq!(
+            app.get_json(&public, None).await["total"],
+            0,
+            "deactivated entries are not public"
+        );
+        let listed = app
+            .get_json(&format!("/api/v1/admin/{kind}"), Some(&admin))
+            .await;
         assert_eq!(listed["total"], 1, "but staff still see them");
         let res = app
             .patch(
@@ -542,12 +433,7 @@ async fn organisations_purposes_and_partners(engine: Engine) {
         )
         .await;
     assert_problem(res, 422, "validation_failed").await;
-    let partners: Value = app
-        .get("/api/v1/admin/partners", Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let partners = app.get_json("/api/v1/admin/partners", Some(&admin)).await;
     assert_eq!(
         partners["total"], 1,
         "the refused partners left nothing behind"
@@ -560,12 +446,7 @@ async fn demo_data_loads_once(engine: Engine) {
     assert!(furusato::demo::load_if_empty(&mut conn, &app.settings).unwrap());
     assert!(!furusato::demo::load_if_empty(&mut conn, &app.settings).unwrap());
     drop(conn);
-    let all: Value = app
-        .get("/api/v1/gifts?per_page=100", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let all = public_list(&app, "?per_page=100").await;
     assert!(all["total"].as_i64().unwrap() >= 25);
     for category in ["experience", "product", "travel", "on_site"] {
         let list = public_list(&app, &format!("?category={category}")).await;
@@ -573,19 +454,11 @@ async fn demo_data_loads_once(engine: Engine) {
     }
     let experience = public_list(&app, "?category=experience&sort=amount_desc").await;
     assert_eq!(experience["items"][0]["amount"], 100_000);
-    let orgs: Value = app
-        .get("/api/v1/organizations?per_page=100", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let orgs = app
+        .get_json("/api/v1/organizations?per_page=100", None)
+        .await;
     assert_eq!(orgs["total"], 15);
-    let purposes: Value = app
-        .get("/api/v1/purposes", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let purposes = app.get_json("/api/v1/purposes", None).await;
     assert!(purposes["total"].as_i64().unwrap() >= 3);
 }
 

@@ -8,137 +8,71 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::both_engines;
-use crate::catalogue::{create_gift, create_vendor, gift_body};
-use crate::helpers::{assert_problem, Engine, TestApp};
+use crate::flows::{
+    donor, failed, general, gift_body, gift_donation, on_site, osaka, succeeded, PAID_AT,
+    WEBHOOK_SECRET,
+};
+use crate::helpers::{assert_problem, error_fields, Engine, TestApp};
 
-pub fn donor(prefecture: &str, city: &str) -> Value {
-    json!({"name": "品川 花子", "name_kana": "シナガワ ハナコ", "email": "hanako@example.jp",
-           "phone": "06-1234-5678", "postal_code": "530-0001", "prefecture": prefecture,
-           "city": city, "address_line": "梅田1-1-1"})
-}
-
-pub fn osaka() -> Value {
-    donor("大阪府", "大阪市北区")
-}
-
-pub async fn donate(app: &TestApp, body: &Value) -> reqwest::Response {
-    app.post("/api/v1/donations", None, body).await
-}
-
-/// Creates a donation and returns (id, access_token).
-pub async fn donate_ok(app: &TestApp, body: &Value) -> (String, String) {
-    let res = donate(app, body).await;
-    assert_eq!(res.status(), 201, "{:?}", res.text().await);
-    let created: Value = res.json().await.unwrap();
-    assert_eq!(created["status"], "pending_payment");
-    (
-        created["id"].as_str().unwrap().to_owned(),
-        created["access_token"].as_str().unwrap().to_owned(),
-    )
-}
-
-pub async fn webhook_at(app: &TestApp, event: &Value, timestamp: i64) -> reqwest::Response {
-    let body = serde_json::to_vec(event).unwrap();
-    let header = signature::sign(b"dev-webhook-secret-change-me", timestamp, &body);
-    app.client
-        .post(app.url("/api/v1/payments/webhook"))
-        .header("content-type", "application/json")
-        .header("furusato-signature", header)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-}
-
-pub async fn webhook(app: &TestApp, event: &Value) -> reqwest::Response {
-    webhook_at(app, event, chrono::Utc::now().timestamp()).await
-}
-
-pub fn succeeded(event_id: &str, donation_id: &str, amount: i64, paid_at: &str) -> Value {
-    json!({"id": event_id, "type": "payment.succeeded",
-           "data": {"donation_id": donation_id, "amount": amount, "paid_at": paid_at, "provider_reference": "ch_test"}})
-}
-
-pub async fn pay(app: &TestApp, donation_id: &str, amount: i64) {
-    let event = succeeded(
-        &format!("evt_{donation_id}"),
-        donation_id,
-        amount,
-        "2025-07-14T10:00:00+09:00",
-    );
-    let res = webhook(app, &event).await;
-    assert_eq!(res.status(), 200, "{:?}", res.text().await);
-}
-
-pub async fn view(app: &TestApp, id: &str, token: &str) -> Value {
-    let res = app
-        .get(&format!("/api/v1/donations/{id}"), Some(token))
+/// Receipt numbers of the donations the admin list shows for `query`, sorted.
+async fn receipt_numbers(app: &TestApp, admin: &str, query: &str) -> Vec<String> {
+    let list = app
+        .get_json(&format!("/api/v1/admin/donations{query}"), Some(admin))
         .await;
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
-}
-
-/// An admin, a vendor and one published gift; returns (admin token, gift id).
-pub async fn gift_setup(app: &TestApp, amount: i64, stock: Option<i64>) -> (String, String) {
-    let admin = app.admin_token().await;
-    let vendor = create_vendor(app, &admin, "品川区観光協会").await;
-    let mut body = gift_body("GIFT-1", &vendor, amount, amount * 3 / 10);
-    body["stock"] = json!(stock);
-    let gift = create_gift(app, &admin, &body).await;
-    (admin, gift["id"].as_str().unwrap().to_owned())
-}
-
-/// Moves a donation's creation to the given Japan date (for receipt dates in past fiscal years).
-pub fn made_on(app: &TestApp, id: &str, date: &str) {
-    use diesel::prelude::*;
-    use furusato::db::schema::donations;
-    let day: chrono::NaiveDate = date.parse().unwrap();
-    let at = furusato::domain::calendar::start_of_japan_day(day).naive_utc();
-    diesel::update(donations::table.filter(donations::id.eq(id)))
-        .set(donations::created_at.eq(at))
-        .execute(&mut *app.conn())
-        .unwrap();
-}
-
-async fn create_org(app: &TestApp, admin: &str) -> String {
-    let res = app
-        .post(
-            "/api/v1/admin/organizations",
-            Some(admin),
-            &json!({"name": "学校法人 香蘭女学校"}),
-        )
-        .await;
-    res.json::<Value>().await.unwrap()["id"]
-        .as_str()
+    let mut numbers: Vec<String> = list["items"]
+        .as_array()
         .unwrap()
-        .to_owned()
+        .iter()
+        .map(|d| d["receipt_number"].as_str().unwrap().to_owned())
+        .collect();
+    numbers.sort();
+    numbers
+}
+
+/// How many donations the admin list holds.
+async fn donation_total(app: &TestApp, admin: &str) -> Value {
+    app.get_json("/api/v1/admin/donations", Some(admin)).await["total"].clone()
+}
+
+/// A donation refused as `validation_failed`; returns the problem body.
+async fn invalid_donation(app: &TestApp, body: &Value) -> Value {
+    assert_problem(app.donate(body).await, 422, "validation_failed").await
+}
+
+/// Staff record a counter payment received on `received_on`, which must be refused.
+async fn counter_payment_refused(
+    app: &TestApp,
+    admin: &str,
+    id: &str,
+    received_on: &str,
+    status: u16,
+    code: &str,
+) {
+    let res = app.confirm_payment(admin, id, received_on, "counter").await;
+    assert_problem(res, status, code).await;
 }
 
 async fn each_kind_is_paid_by_webhook(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let (admin, gift) = gift_setup(&app, 34_000, Some(10)).await;
-    let org = create_org(&app, &admin).await;
+    let (admin, gift) = app.admin_with_gift(34_000, Some(10)).await;
+    let org = app.create_organization(&admin, "学校法人 香蘭女学校").await;
 
     let bodies = [
         json!({"kind": "gift", "gift_id": gift, "quantity": 2, "amount": 68_000, "donor": osaka(), "one_stop": true}),
         json!({"kind": "support", "organization_id": org, "amount": 10_000, "donor": osaka()}),
-        json!({"kind": "on_site", "amount": 30_000, "donor": osaka()}),
+        on_site(30_000),
         json!({"kind": "general", "amount": 5_000, "donor": osaka(), "channel": "official_site"}),
     ];
     for body in bodies {
-        let (id, token) = donate_ok(&app, &body).await;
-        let before = view(&app, &id, &token).await;
+        let (id, token) = app.donate_ok(&body).await;
+        let before = app.view_donation(&id, &token).await;
         assert_eq!(before["status"], "pending_payment");
         assert!(before["receipt_number"].is_null());
         let amount = body["amount"].as_i64().unwrap();
         // 2025-07-13T15:30Z is already 14 July in Japan.
-        let res = webhook(
-            &app,
-            &succeeded(&format!("evt_{id}"), &id, amount, "2025-07-13T15:30:00Z"),
-        )
-        .await;
-        assert_eq!(res.json::<Value>().await.unwrap()["outcome"], "paid");
-        let after = view(&app, &id, &token).await;
+        let event = succeeded(&format!("evt_{id}"), &id, amount, "2025-07-13T15:30:00Z");
+        assert_eq!(app.webhook_outcome(&event).await, "paid");
+        let after = app.view_donation(&id, &token).await;
         assert_eq!(after["status"], "paid");
         assert_eq!(after["received_on"], "2025-07-14");
         assert!(after["receipt_number"].as_str().unwrap().starts_with("R7-"));
@@ -161,41 +95,19 @@ async fn each_kind_is_paid_by_webhook(engine: Engine) {
         }
     }
     // Receipt numbers are consecutive within the fiscal year.
-    let list: Value = app
-        .get("/api/v1/admin/donations?status=paid", Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let mut numbers: Vec<String> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["receipt_number"].as_str().unwrap().to_owned())
-        .collect();
-    numbers.sort();
     assert_eq!(
-        numbers,
+        receipt_numbers(&app, &admin, "?status=paid").await,
         ["R7-000001", "R7-000002", "R7-000003", "R7-000004"]
     );
 }
 
 async fn staff_confirm_offline_payments(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let (admin, gift) = gift_setup(&app, 10_000, Some(1)).await;
-    let (id, token) = donate_ok(
-        &app,
-        &json!({"kind": "gift", "gift_id": gift, "amount": 10_000, "donor": osaka()}),
-    )
-    .await;
-    made_on(&app, &id, "2026-03-01");
-    let path = format!("/api/v1/admin/donations/{id}/payment");
+    let (admin, gift) = app.admin_with_gift(10_000, Some(1)).await;
+    let (id, token) = app.donate_ok(&gift_donation(&gift, 10_000)).await;
+    app.made_on(&id, "2026-03-01");
     let res = app
-        .post(
-            &path,
-            Some(&admin),
-            &json!({"received_on": "2026-03-31", "method": "bank_transfer"}),
-        )
+        .confirm_payment(&admin, &id, "2026-03-31", "bank_transfer")
         .await;
     assert_eq!(res.status(), 200, "{:?}", res.text().await);
     let paid: Value = res.json().await.unwrap();
@@ -205,69 +117,34 @@ async fn staff_confirm_offline_payments(engine: Engine) {
         paid["receipt_number"], "R7-000001",
         "31 March 2026 is still FY2025"
     );
-    assert_eq!(view(&app, &id, &token).await["received_on"], "2026-03-31");
-    let res = app
-        .post(
-            &path,
-            Some(&admin),
-            &json!({"received_on": "2026-04-01", "method": "counter"}),
-        )
-        .await;
-    assert_problem(res, 409, "already_paid").await;
-    let res = app
-        .post(
-            &path,
-            Some(&admin),
-            &json!({"received_on": "2026-04-02", "method": "counter"}),
-        )
-        .await;
-    assert_problem(res, 409, "already_paid").await;
+    assert_eq!(
+        app.view_donation(&id, &token).await["received_on"],
+        "2026-03-31"
+    );
+    for received_on in ["2026-04-01", "2026-04-02"] {
+        counter_payment_refused(&app, &admin, &id, received_on, 409, "already_paid").await;
+    }
 
-    let (general, _) = donate_ok(
-        &app,
-        &json!({"kind": "general", "amount": 3_000, "donor": osaka()}),
-    )
-    .await;
-    made_on(&app, &general, "2026-03-31");
-    // In the future: refused.
-    let res = app
-        .post(
-            &format!("/api/v1/admin/donations/{general}/payment"),
-            Some(&admin),
-            &json!({"received_on": "2999-01-01", "method": "counter"}),
+    let (general_id, _) = app.donate_ok(&general(3_000)).await;
+    app.made_on(&general_id, "2026-03-31");
+    // In the future, or before the donation was made.
+    for received_on in ["2999-01-01", "2026-03-30"] {
+        counter_payment_refused(
+            &app,
+            &admin,
+            &general_id,
+            received_on,
+            422,
+            "validation_failed",
         )
         .await;
-    assert_problem(res, 422, "validation_failed").await;
-    // Before the donation was made: refused.
-    let res = app
-        .post(
-            &format!("/api/v1/admin/donations/{general}/payment"),
-            Some(&admin),
-            &json!({"received_on": "2026-03-30", "method": "counter"}),
-        )
-        .await;
-    assert_problem(res, 422, "validation_failed").await;
+    }
     // On-site vouchers are card-only.
-    let (on_site, _) = donate_ok(
-        &app,
-        &json!({"kind": "on_site", "amount": 10_000, "donor": osaka()}),
-    )
-    .await;
+    let (on_site_id, _) = app.donate_ok(&on_site(10_000)).await;
     let today = furusato::domain::calendar::japan_today().to_string();
+    counter_payment_refused(&app, &admin, &on_site_id, &today, 409, "card_payment_only").await;
     let res = app
-        .post(
-            &format!("/api/v1/admin/donations/{on_site}/payment"),
-            Some(&admin),
-            &json!({"received_on": today, "method": "counter"}),
-        )
-        .await;
-    assert_problem(res, 409, "card_payment_only").await;
-    let res = app
-        .post(
-            &format!("/api/v1/admin/donations/{general}/payment"),
-            Some(&admin),
-            &json!({"received_on": "2026-04-01", "method": "counter"}),
-        )
+        .confirm_payment(&admin, &general_id, "2026-04-01", "counter")
         .await;
     assert_eq!(
         res.json::<Value>().await.unwrap()["receipt_number"],
@@ -278,9 +155,9 @@ async fn staff_confirm_offline_payments(engine: Engine) {
 
 async fn last_units_are_never_oversold(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let (admin, gift) = gift_setup(&app, 10_000, Some(5)).await;
-    let body = json!({"kind": "gift", "gift_id": gift, "amount": 10_000, "donor": osaka()});
-    let requests = (0..50).map(|_| donate(&app, &body));
+    let (admin, gift) = app.admin_with_gift(10_000, Some(5)).await;
+    let body = gift_donation(&gift, 10_000);
+    let requests = (0..50).map(|_| app.donate(&body));
     let responses = futures_util::future::join_all(requests).await;
     let mut created = 0;
     for res in responses {
@@ -293,46 +170,22 @@ async fn last_units_are_never_oversold(engine: Engine) {
         }
     }
     assert_eq!(created, 5);
-    let g: Value = app
-        .get(&format!("/api/v1/admin/gifts/{gift}"), Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(g["stock"], 0);
-    let list: Value = app
-        .get("/api/v1/admin/donations", Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list["total"], 5);
+    assert_eq!(app.gift_stock(&admin, &gift).await, 0);
+    assert_eq!(donation_total(&app, &admin).await, 5);
     // Out of stock shows in the public catalogue at once.
-    let public: Value = app
-        .get("/api/v1/gifts?in_stock=true", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let public = app.get_json("/api/v1/gifts?in_stock=true", None).await;
     assert_eq!(public["total"], 0);
 }
 
 async fn idempotency_key_runs_once(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let admin = app.admin_token().await;
-    let body = json!({"kind": "general", "amount": 7_000, "donor": osaka()});
-    let send = |key: &'static str, body: Value| {
-        app.client
-            .post(app.url("/api/v1/donations"))
-            .header("idempotency-key", key)
-            .json(&body)
-            .send()
-    };
+    let body = general(7_000);
     let responses =
-        futures_util::future::join_all((0..20).map(|_| send("order-123", body.clone()))).await;
+        futures_util::future::join_all((0..20).map(|_| app.donate_with_key("order-123", &body)))
+            .await;
     let mut bodies = HashSet::new();
     for res in responses {
-        let res = res.unwrap();
         match res.status() {
             StatusCode::CREATED => {
                 bodies.insert(res.text().await.unwrap());
@@ -352,119 +205,81 @@ async fn idempotency_key_runs_once(engine: Engine) {
         first["access_token"].is_string(),
         "the replay carries the donor's token too"
     );
-    let list: Value = app
-        .get("/api/v1/admin/donations", Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list["total"], 1);
+    assert_eq!(donation_total(&app, &admin).await, 1);
 
     // Key order in the body does not matter; a different body does.
     let reordered = json!({"donor": osaka(), "amount": 7_000, "kind": "general"});
-    let res = send("order-123", reordered).await.unwrap();
+    let res = app.donate_with_key("order-123", &reordered).await;
     assert_eq!(res.status(), 201);
     assert_eq!(res.json::<Value>().await.unwrap()["id"], first["id"]);
-    let res = send(
-        "order-123",
-        json!({"kind": "general", "amount": 8_000, "donor": osaka()}),
-    )
-    .await
-    .unwrap();
+    let res = app.donate_with_key("order-123", &general(8_000)).await;
     assert_problem(res, 422, "idempotency_key_reused").await;
-    let res = app
-        .client
-        .post(app.url("/api/v1/donations"))
-        .header("idempotency-key", "")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let res = app.donate_with_key("", &body).await;
     assert_problem(res, 400, "invalid_idempotency_key").await;
 }
 
 async fn webhooks_that_must_change_nothing(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let (id, token) = donate_ok(
-        &app,
-        &json!({"kind": "general", "amount": 5_000, "donor": osaka()}),
-    )
-    .await;
-    let event = succeeded("evt_1", &id, 5_000, "2025-07-14T10:00:00+09:00");
+    let (id, token) = app.donate_ok(&general(5_000)).await;
+    let event = succeeded("evt_1", &id, 5_000, PAID_AT);
     let body = serde_json::to_vec(&event).unwrap();
     let now = chrono::Utc::now().timestamp();
-    let post = |header: Option<String>, body: Vec<u8>| {
-        let mut req = app
-            .client
-            .post(app.url("/api/v1/payments/webhook"))
-            .header("content-type", "application/json")
-            .body(body);
-        if let Some(h) = header {
-            req = req.header("furusato-signature", h);
-        }
-        req.send()
-    };
     // Unsigned, signed with another secret, tampered, expired, from the future.
     assert_problem(
-        post(None, body.clone()).await.unwrap(),
+        app.post_webhook(None, body.clone()).await,
         401,
         "invalid_signature",
     )
     .await;
     let wrong = signature::sign(b"not-the-secret", now, &body);
     assert_problem(
-        post(Some(wrong), body.clone()).await.unwrap(),
+        app.post_webhook(Some(&wrong), body.clone()).await,
         401,
         "invalid_signature",
     )
     .await;
-    let signed = signature::sign(b"dev-webhook-secret-change-me", now, &body);
+    let signed = signature::sign(WEBHOOK_SECRET, now, &body);
     let mut tampered = body.clone();
     let pos = tampered.iter().position(|b| *b == b'5').unwrap();
     tampered[pos] = b'9';
     assert_problem(
-        post(Some(signed.clone()), tampered).await.unwrap(),
+        app.post_webhook(Some(&signed), tampered).await,
         401,
         "invalid_signature",
     )
     .await;
     for t in [now - 301, now + 301] {
-        let old = signature::sign(b"dev-webhook-secret-change-me", t, &body);
+        let old = signature::sign(WEBHOOK_SECRET, t, &body);
         assert_problem(
-            post(Some(old), body.clone()).await.unwrap(),
+            app.post_webhook(Some(&old), body.clone()).await,
             401,
             "invalid_signature",
         )
         .await;
     }
     // A wrong amount, correctly signed.
-    let res = webhook(
-        &app,
-        &succeeded("evt_x", &id, 4_999, "2025-07-14T10:00:00+09:00"),
-    )
-    .await;
+    let res = app.webhook(&succeeded("evt_x", &id, 4_999, PAID_AT)).await;
     assert_problem(res, 422, "amount_mismatch").await;
-    assert_eq!(view(&app, &id, &token).await["status"], "pending_payment");
+    assert_eq!(
+        app.view_donation(&id, &token).await["status"],
+        "pending_payment"
+    );
 
     // The real event, then a replay of the exact same delivery.
-    let res = post(Some(signed.clone()), body.clone()).await.unwrap();
+    let res = app.post_webhook(Some(&signed), body.clone()).await;
     assert_eq!(res.json::<Value>().await.unwrap()["outcome"], "paid");
-    let receipt = view(&app, &id, &token).await["receipt_number"].clone();
-    let res = post(Some(signed), body).await.unwrap();
+    let receipt = app.view_donation(&id, &token).await["receipt_number"].clone();
+    let res = app.post_webhook(Some(&signed), body).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["outcome"], "duplicate");
     // Out of order: a failure after success changes nothing; a second success event neither.
-    let failed = json!({"id": "evt_2", "type": "payment.failed", "data": {"donation_id": id, "amount": 5_000}});
     assert_eq!(
-        webhook(&app, &failed).await.json::<Value>().await.unwrap()["outcome"],
+        app.webhook_outcome(&failed("evt_2", &id, 5_000)).await,
         "no_change"
     );
     let again = succeeded("evt_3", &id, 5_000, "2025-07-20T10:00:00+09:00");
-    assert_eq!(
-        webhook(&app, &again).await.json::<Value>().await.unwrap()["outcome"],
-        "no_change"
-    );
-    let after = view(&app, &id, &token).await;
+    assert_eq!(app.webhook_outcome(&again).await, "no_change");
+    let after = app.view_donation(&id, &token).await;
     assert_eq!(after["status"], "paid");
     assert_eq!(after["received_on"], "2025-07-14");
     assert_eq!(after["receipt_number"], receipt);
@@ -472,40 +287,27 @@ async fn webhooks_that_must_change_nothing(engine: Engine) {
 
 async fn failed_then_late_success_needs_staff(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let (admin, gift) = gift_setup(&app, 10_000, Some(1)).await;
-    let (id, token) = donate_ok(
-        &app,
-        &json!({"kind": "gift", "gift_id": gift, "amount": 10_000, "donor": osaka()}),
-    )
-    .await;
-    let failed = json!({"id": "evt_f", "type": "payment.failed", "data": {"donation_id": id, "amount": 10_000}});
+    let (admin, gift) = app.admin_with_gift(10_000, Some(1)).await;
+    let (id, token) = app.donate_ok(&gift_donation(&gift, 10_000)).await;
     assert_eq!(
-        webhook(&app, &failed).await.json::<Value>().await.unwrap()["outcome"],
+        app.webhook_outcome(&failed("evt_f", &id, 10_000)).await,
         "cancelled"
     );
-    let g: Value = app
-        .get(&format!("/api/v1/admin/gifts/{gift}"), Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(g["stock"], 1, "cancellation releases the reserved unit");
-    let late = succeeded("evt_s", &id, 10_000, "2025-07-14T10:00:00+09:00");
     assert_eq!(
-        webhook(&app, &late).await.json::<Value>().await.unwrap()["outcome"],
-        "needs_attention"
+        app.gift_stock(&admin, &gift).await,
+        1,
+        "cancellation releases the reserved unit"
     );
+    let late = succeeded("evt_s", &id, 10_000, PAID_AT);
+    assert_eq!(app.webhook_outcome(&late).await, "needs_attention");
     assert_eq!(
-        view(&app, &id, &token).await["status"],
+        app.view_donation(&id, &token).await["status"],
         "cancelled",
         "not silently revived"
     );
-    let d: Value = app
-        .get(&format!("/api/v1/admin/donations/{id}"), Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let d = app
+        .get_json(&format!("/api/v1/admin/donations/{id}"), Some(&admin))
+        .await;
     assert!(d["attention"].as_str().unwrap().contains("evt_s"));
 }
 
@@ -513,152 +315,93 @@ async fn concurrent_payments_get_consecutive_receipts(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let mut ids = Vec::new();
     for _ in 0..100 {
-        ids.push(
-            donate_ok(
-                &app,
-                &json!({"kind": "general", "amount": 2_000, "donor": osaka()}),
-            )
-            .await
-            .0,
-        );
+        ids.push(app.donate_ok(&general(2_000)).await.0);
     }
     let events: Vec<Value> = ids
         .iter()
         .map(|id| succeeded(&format!("evt_{id}"), id, 2_000, "2025-12-31T23:59:00+09:00"))
         .collect();
-    let responses = futures_util::future::join_all(events.iter().map(|e| webhook(&app, e))).await;
+    let responses = futures_util::future::join_all(events.iter().map(|e| app.webhook(e))).await;
     for res in responses {
         assert_eq!(res.status(), 200);
     }
     let admin = app.admin_token().await;
-    let list: Value = app
-        .get(
-            "/api/v1/admin/donations?status=paid&per_page=100",
-            Some(&admin),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let mut numbers: Vec<String> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["receipt_number"].as_str().unwrap().to_owned())
-        .collect();
-    numbers.sort();
     let expected: Vec<String> = (1..=100).map(|n| format!("R7-{n:06}")).collect();
-    assert_eq!(numbers, expected);
+    assert_eq!(
+        receipt_numbers(&app, &admin, "?status=paid&per_page=100").await,
+        expected
+    );
 }
 
 async fn resident_amount_and_validation_rules(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let (admin, gift) = gift_setup(&app, 34_000, None).await;
-    let org = create_org(&app, &admin).await;
+    let (admin, gift) = app.admin_with_gift(34_000, None).await;
+    let org = app.create_organization(&admin, "学校法人 香蘭女学校").await;
     let resident = donor("東京都", "品川区");
     for body in [
         json!({"kind": "gift", "gift_id": gift, "amount": 34_000, "donor": resident}),
         json!({"kind": "on_site", "amount": 10_000, "donor": donor("東京都", "品川区東五反田")}),
     ] {
-        let p = assert_problem(donate(&app, &body).await, 422, "resident_gift_not_allowed").await;
+        let p = assert_problem(app.donate(&body).await, 422, "resident_gift_not_allowed").await;
         assert!(
             p["detail"].as_str().unwrap().contains("support"),
             "suggests another way to give"
         );
     }
-    donate_ok(
-        &app,
+    app.donate_ok(
         &json!({"kind": "support", "organization_id": org, "amount": 10_000, "donor": resident}),
     )
     .await;
-    donate_ok(
-        &app,
-        &json!({"kind": "general", "amount": 10_000, "donor": resident}),
-    )
-    .await;
+    app.donate_ok(&json!({"kind": "general", "amount": 10_000, "donor": resident}))
+        .await;
 
-    assert_problem(
-        donate(
-            &app,
-            &json!({"kind": "gift", "gift_id": gift, "amount": 30_000, "donor": osaka()}),
-        )
-        .await,
-        422,
-        "amount_mismatch",
-    )
-    .await;
-    assert_problem(
-        donate(
-            &app,
-            &json!({"kind": "on_site", "amount": 20_000, "donor": osaka()}),
-        )
-        .await,
-        422,
-        "invalid_amount",
-    )
-    .await;
-    assert_problem(
-        donate(
-            &app,
-            &json!({"kind": "general", "amount": 999, "donor": osaka()}),
-        )
-        .await,
-        422,
-        "invalid_amount",
-    )
-    .await;
-    assert_problem(
-        donate(
-            &app,
-            &json!({"kind": "general", "amount": -5, "donor": osaka()}),
-        )
-        .await,
-        422,
-        "invalid_amount",
-    )
-    .await;
-    assert_problem(donate(&app, &json!({"kind": "gift", "gift_id": "00000000-0000-0000-0000-000000000000", "amount": 34_000, "donor": osaka()})).await, 422, "gift_not_available").await;
-
-    let bad_donor = json!({"name": "", "name_kana": "しながわ", "email": "not-an-email", "phone": "12",
-                           "postal_code": "5300001x", "prefecture": "大阪", "city": "大阪市北区", "address_line": "梅田1-1-1"});
-    let p = assert_problem(donate(&app, &json!({"kind": "general", "amount": 5_000, "donor": bad_donor, "channel": "BAD CHANNEL"})).await, 422, "validation_failed").await;
-    let fields: HashSet<&str> = p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    for f in [
-        "donor.name",
-        "donor.name_kana",
-        "donor.email",
-        "donor.phone",
-        "donor.postal_code",
-        "donor.prefecture",
-        "channel",
+    let unknown_gift = "00000000-0000-0000-0000-000000000000";
+    for (body, code) in [
+        (gift_donation(&gift, 30_000), "amount_mismatch"),
+        (on_site(20_000), "invalid_amount"),
+        (general(999), "invalid_amount"),
+        (general(-5), "invalid_amount"),
+        (gift_donation(unknown_gift, 34_000), "gift_not_available"),
     ] {
-        assert!(fields.contains(f), "{f} missing from {p}");
+        assert_problem(app.donate(&body).await, 422, code).await;
     }
-    assert!(!fields.contains("donor.city"));
-    let p = assert_problem(
-        donate(
-            &app,
-            &json!({"kind": "support", "amount": 5_000, "donor": osaka()}),
-        )
-        .await,
-        422,
-        "validation_failed",
+
+    // Every wrong donor field is reported at once, with the channel; the city is fine.
+    let wrong_donor_fields = [
+        ("name", ""),
+        ("name_kana", "しながわ"),
+        ("email", "not-an-email"),
+        ("phone", "12"),
+        ("postal_code", "5300001x"),
+        ("prefecture", "大阪"),
+    ];
+    let mut bad_donor = osaka();
+    for (field, value) in wrong_donor_fields {
+        bad_donor[field] = json!(value);
+    }
+    let p = invalid_donation(
+        &app,
+        &json!({"kind": "general", "amount": 5_000, "donor": bad_donor, "channel": "BAD CHANNEL"}),
+    )
+    .await;
+    let fields = error_fields(&p);
+    let expected = wrong_donor_fields
+        .iter()
+        .map(|(field, _)| format!("donor.{field}"))
+        .chain(["channel".to_owned()]);
+    for f in expected {
+        assert!(fields.contains(&f.as_str()), "{f} missing from {p}");
+    }
+    assert!(!fields.contains(&"donor.city"));
+    let p = invalid_donation(
+        &app,
+        &json!({"kind": "support", "amount": 5_000, "donor": osaka()}),
     )
     .await;
     assert_eq!(p["errors"][0]["field"], "organization_id");
-    let p = assert_problem(
-        donate(
-            &app,
-            &json!({"kind": "lottery", "amount": 5_000, "donor": osaka()}),
-        )
-        .await,
-        422,
-        "validation_failed",
+    let p = invalid_donation(
+        &app,
+        &json!({"kind": "lottery", "amount": 5_000, "donor": osaka()}),
     )
     .await;
     assert!(p["errors"][0]["message"]
@@ -666,58 +409,24 @@ async fn resident_amount_and_validation_rules(engine: Engine) {
         .unwrap()
         .contains("unknown variant"));
     assert_eq!(p["errors"][0]["field"], "kind");
-    let p = assert_problem(
-        donate(
-            &app,
-            &json!({"kind": "general", "amount": "lots", "donor": osaka()}),
-        )
-        .await,
-        422,
-        "validation_failed",
+    let p = invalid_donation(
+        &app,
+        &json!({"kind": "general", "amount": "lots", "donor": osaka()}),
     )
     .await;
     assert_eq!(p["errors"][0]["field"], "amount");
     // Nothing was written by any refused request.
-    let list: Value = app
-        .get("/api/v1/admin/donations", Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list["total"], 2);
+    assert_eq!(donation_total(&app, &admin).await, 2);
 }
 
 async fn refunds_are_reversals(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let (admin, gift) = gift_setup(&app, 10_000, Some(3)).await;
-    let (id, token) = donate_ok(
-        &app,
-        &json!({"kind": "gift", "gift_id": gift, "amount": 10_000, "donor": osaka()}),
-    )
-    .await;
-    let refund = format!("/api/v1/admin/donations/{id}/refund");
-    assert_problem(
-        app.post(&refund, Some(&admin), &json!({"reason": "重複"}))
-            .await,
-        409,
-        "not_refundable",
-    )
-    .await;
-    pay(&app, &id, 10_000).await;
-    assert_problem(
-        app.post(&refund, Some(&admin), &json!({"reason": " "}))
-            .await,
-        422,
-        "validation_failed",
-    )
-    .await;
-    let res = app
-        .post(
-            &refund,
-            Some(&admin),
-            &json!({"reason": "重複した寄附のため"}),
-        )
-        .await;
+    let (admin, gift) = app.admin_with_gift(10_000, Some(3)).await;
+    let (id, token) = app.donate_ok(&gift_donation(&gift, 10_000)).await;
+    assert_problem(app.refund(&admin, &id, "重複").await, 409, "not_refundable").await;
+    app.pay(&id, 10_000).await;
+    assert_problem(app.refund(&admin, &id, " ").await, 422, "validation_failed").await;
+    let res = app.refund(&admin, &id, "重複した寄附のため").await;
     assert_eq!(res.status(), 200);
     let d: Value = res.json().await.unwrap();
     assert_eq!(d["status"], "refunded");
@@ -726,54 +435,33 @@ async fn refunds_are_reversals(engine: Engine) {
         d["receipt_number"].is_string(),
         "the record and its number are kept"
     );
-    let g: Value = app
-        .get(&format!("/api/v1/admin/gifts/{gift}"), Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(g["stock"], 3, "stock released");
-    let receipt: Value = app
-        .get(&format!("/api/v1/donations/{id}/receipt"), Some(&token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(app.gift_stock(&admin, &gift).await, 3, "stock released");
+    let receipt = app
+        .get_json(&format!("/api/v1/donations/{id}/receipt"), Some(&token))
+        .await;
     assert_eq!(receipt["voided"], true);
     assert_problem(
-        app.post(&refund, Some(&admin), &json!({"reason": "again"}))
-            .await,
+        app.refund(&admin, &id, "again").await,
         409,
         "not_refundable",
     )
     .await;
-    assert_eq!(view(&app, &id, &token).await["status"], "refunded");
-    let log: Value = app
-        .get(
+    assert_eq!(app.view_donation(&id, &token).await["status"], "refunded");
+    let log = app
+        .get_json(
             &format!("/api/v1/admin/audit-log?entity_id={id}"),
             Some(&admin),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(log["items"][0]["action"], "refund");
 }
 
 async fn tokens_read_their_own_donation_only(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let admin = app.admin_token().await;
-    let (a, token_a) = donate_ok(
-        &app,
-        &json!({"kind": "general", "amount": 5_000, "donor": osaka()}),
-    )
-    .await;
-    let (b, _token_b) = donate_ok(
-        &app,
-        &json!({"kind": "general", "amount": 6_000, "donor": osaka()}),
-    )
-    .await;
-    assert_eq!(view(&app, &a, &token_a).await["amount"], 5_000);
+    let (a, token_a) = app.donate_ok(&general(5_000)).await;
+    let (b, _token_b) = app.donate_ok(&general(6_000)).await;
+    assert_eq!(app.view_donation(&a, &token_a).await["amount"], 5_000);
     for token in [
         Some(token_a.as_str()),
         None,
@@ -783,45 +471,36 @@ async fn tokens_read_their_own_donation_only(engine: Engine) {
         let res = app.get(&format!("/api/v1/donations/{b}"), token).await;
         assert_problem(res, 404, "donation_not_found").await;
     }
-    let res = app
-        .get(
-            "/api/v1/donations/00000000-0000-0000-0000-000000000000",
-            Some(&token_a),
-        )
-        .await;
-    assert_problem(res, 404, "donation_not_found").await;
-    // Receipts: the donor's token or an admin; not yet paid is 404 receipt_not_found.
-    assert_problem(
-        app.get(&format!("/api/v1/donations/{a}/receipt"), Some(&token_a))
-            .await,
-        404,
-        "receipt_not_found",
-    )
-    .await;
-    assert_problem(
-        app.get(&format!("/api/v1/donations/{b}/receipt"), Some(&token_a))
-            .await,
-        404,
-        "donation_not_found",
-    )
-    .await;
+    // An unknown donation is not found either. Receipts: the donor's token or an admin; not yet
+    // paid is 404 receipt_not_found.
+    for (path, code) in [
+        (
+            "/api/v1/donations/00000000-0000-0000-0000-000000000000".to_owned(),
+            "donation_not_found",
+        ),
+        (
+            format!("/api/v1/donations/{a}/receipt"),
+            "receipt_not_found",
+        ),
+        (
+            format!("/api/v1/donations/{b}/receipt"),
+            "donation_not_found",
+        ),
+    ] {
+        let res = app.get(&path, Some(&token_a)).await;
+        assert_problem(res, 404, code).await;
+    }
 }
 
 async fn receipts_csv_and_one_stop(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let admin = app.admin_token().await;
-    let (id, token) = donate_ok(
-        &app,
-        &json!({"kind": "general", "amount": 12_345, "donor": osaka(), "one_stop": true}),
-    )
-    .await;
-    pay(&app, &id, 12_345).await;
-    let receipt: Value = app
-        .get(&format!("/api/v1/donations/{id}/receipt"), Some(&token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mut body = general(12_345);
+    body["one_stop"] = json!(true);
+    let (id, token) = app.donate_ok(&body).await;
+    app.pay(&id, 12_345).await;
+    let receipt_path = format!("/api/v1/donations/{id}/receipt");
+    let receipt = app.get_json(&receipt_path, Some(&token)).await;
     assert_eq!(receipt["receipt_number"], "R7-000001");
     assert_eq!(receipt["donor_name"], "品川 花子");
     assert_eq!(receipt["donor_address"], "大阪府大阪市北区梅田1-1-1");
@@ -831,13 +510,8 @@ async fn receipts_csv_and_one_stop(engine: Engine) {
     assert_eq!(receipt["issuer_title"], "品川区長");
     assert_eq!(receipt["reissued"], false);
     let html = app
-        .client
-        .get(app.url(&format!("/api/v1/donations/{id}/receipt")))
-        .bearer_auth(&admin)
-        .header("accept", "text/html")
-        .send()
+        .get_accepting(&receipt_path, &admin, "text/html")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -867,40 +541,22 @@ async fn receipts_csv_and_one_stop(engine: Engine) {
         "the number never changes"
     );
 
-    let res = app
-        .client
-        .get(app.url("/api/v1/admin/donations?status=paid"))
-        .bearer_auth(&admin)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
-    assert!(res.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/csv"));
-    let bytes = res.bytes().await.unwrap();
-    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "BOM for Excel");
-    let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    let text = app
+        .get_csv("/api/v1/admin/donations?status=paid", &admin)
+        .await;
     assert!(text.starts_with("寄附ID,種別,状態,金額"));
     assert!(text.contains("品川 花子") && text.contains("12345") && text.contains("申請あり"));
 
-    let report: Value = app
-        .get("/api/v1/admin/one-stop?tax_year=2025", Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let report = app
+        .get_json("/api/v1/admin/one-stop?tax_year=2025", Some(&admin))
+        .await;
     assert_eq!(report["application_deadline"], "2026-01-10");
     assert_eq!(report["groups"][0]["prefecture"], "大阪府");
     assert_eq!(report["groups"][0]["city"], "大阪市北区");
     assert_eq!(report["groups"][0]["count"], 1);
-    let empty: Value = app
-        .get("/api/v1/admin/one-stop?tax_year=2024", Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let empty = app
+        .get_json("/api/v1/admin/one-stop?tax_year=2024", Some(&admin))
+        .await;
     assert_eq!(empty["groups"].as_array().unwrap().len(), 0);
 }
 
@@ -908,22 +564,10 @@ async fn unpaid_donations_expire_and_release_stock(engine: Engine) {
     use diesel::prelude::*;
     use furusato::db::schema::donations;
     let app = TestApp::spawn(engine).await;
-    let (admin, gift) = gift_setup(&app, 10_000, Some(1)).await;
-    let (id, token) = donate_ok(
-        &app,
-        &json!({"kind": "gift", "gift_id": gift, "amount": 10_000, "donor": osaka()}),
-    )
-    .await;
-    assert_problem(
-        donate(
-            &app,
-            &json!({"kind": "gift", "gift_id": gift, "amount": 10_000, "donor": osaka()}),
-        )
-        .await,
-        409,
-        "out_of_stock",
-    )
-    .await;
+    let (admin, gift) = app.admin_with_gift(10_000, Some(1)).await;
+    let body = gift_donation(&gift, 10_000);
+    let (id, token) = app.donate_ok(&body).await;
+    assert_problem(app.donate(&body).await, 409, "out_of_stock").await;
     {
         let mut conn = app.conn();
         assert_eq!(
@@ -937,49 +581,38 @@ async fn unpaid_donations_expire_and_release_stock(engine: Engine) {
             .unwrap();
         assert_eq!(furusato::background::sweep_once(&mut conn).unwrap(), 1);
     }
-    assert_eq!(view(&app, &id, &token).await["status"], "cancelled");
-    let g: Value = app
-        .get(&format!("/api/v1/admin/gifts/{gift}"), Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(g["stock"], 1);
+    assert_eq!(app.view_donation(&id, &token).await["status"], "cancelled");
+    assert_eq!(app.gift_stock(&admin, &gift).await, 1);
     // A bank transfer that arrives after the hold: staff can still confirm it.
-    made_on(&app, &id, "2025-07-14");
+    app.made_on(&id, "2025-07-14");
     let res = app
-        .post(
-            &format!("/api/v1/admin/donations/{id}/payment"),
-            Some(&admin),
-            &json!({"received_on": "2025-07-15", "method": "bank_transfer"}),
-        )
+        .confirm_payment(&admin, &id, "2025-07-15", "bank_transfer")
         .await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "paid");
-    let g: Value = app
-        .get(&format!("/api/v1/admin/gifts/{gift}"), Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(g["stock"], 0, "the unit is taken again");
+    assert_eq!(
+        app.gift_stock(&admin, &gift).await,
+        0,
+        "the unit is taken again"
+    );
 }
 
 async fn popular_sort_counts_recent_paid_donations(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let admin = app.admin_token().await;
-    let vendor = create_vendor(&app, &admin, "ドウシシャ").await;
-    let a = create_gift(&app, &admin, &gift_body("POP-A", &vendor, 10_000, 3_000)).await;
-    let b = create_gift(&app, &admin, &gift_body("POP-B", &vendor, 20_000, 6_000)).await;
-    let c = create_gift(&app, &admin, &gift_body("POP-C", &vendor, 30_000, 9_000)).await;
+    let (admin, vendor) = app.admin_and_vendor("ドウシシャ").await;
+    let body = |code, amount| gift_body(code, &vendor, amount, amount * 3 / 10);
+    let a = app.create_gift(&admin, &body("POP-A", 10_000)).await;
+    let b = app.create_gift(&admin, &body("POP-B", 20_000)).await;
+    let c = app.create_gift(&admin, &body("POP-C", 30_000)).await;
     let recently = (chrono::Utc::now() - chrono::Duration::days(3)).to_rfc3339();
     let long_ago = (chrono::Utc::now() - chrono::Duration::days(120)).to_rfc3339();
     let paid = |gift: &Value, amount: i64, at: String| {
-        let body =
-            json!({"kind": "gift", "gift_id": gift["id"], "amount": amount, "donor": osaka()});
+        let body = gift_donation(gift["id"].as_str().unwrap(), amount);
         let app = &app;
         async move {
-            let (id, _) = donate_ok(app, &body).await;
-            let res = webhook(app, &succeeded(&format!("evt_{id}"), &id, amount, &at)).await;
+            let (id, _) = app.donate_ok(&body).await;
+            let res = app
+                .webhook(&succeeded(&format!("evt_{id}"), &id, amount, &at))
+                .await;
             assert_eq!(res.status(), 200);
         }
     };
@@ -992,17 +625,9 @@ async fn popular_sort_counts_recent_paid_donations(engine: Engine) {
         paid(&c, 30_000, long_ago.clone()).await;
     }
     // A pending donation does not count either.
-    donate_ok(
-        &app,
-        &json!({"kind": "gift", "gift_id": c["id"], "amount": 30_000, "donor": osaka()}),
-    )
-    .await;
-    let list: Value = app
-        .get("/api/v1/gifts?sort=popular", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    app.donate_ok(&gift_donation(c["id"].as_str().unwrap(), 30_000))
+        .await;
+    let list = app.get_json("/api/v1/gifts?sort=popular", None).await;
     let codes: Vec<&str> = list["items"]
         .as_array()
         .unwrap()
@@ -1016,25 +641,13 @@ async fn popular_sort_counts_recent_paid_donations(engine: Engine) {
 /// situation changed, and does nothing.
 async fn a_refusal_is_replayed_under_its_key(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let (admin, gift) = gift_setup(&app, 10_000, Some(1)).await;
-    let body = json!({"kind": "gift", "gift_id": gift, "amount": 10_000, "donor": osaka()});
-    let (first, _) = donate_ok(&app, &body).await;
-    let send = || {
-        app.client
-            .post(app.url("/api/v1/donations"))
-            .header("idempotency-key", "retry-after-sold-out")
-            .json(&body)
-            .send()
-    };
-    let refused = assert_problem(send().await.unwrap(), 409, "out_of_stock").await;
+    let (admin, gift) = app.admin_with_gift(10_000, Some(1)).await;
+    let body = gift_donation(&gift, 10_000);
+    let (first, _) = app.donate_ok(&body).await;
+    let key = "retry-after-sold-out";
+    let refused = assert_problem(app.donate_with_key(key, &body).await, 409, "out_of_stock").await;
     // The unit comes back; the same key still answers as it did, and takes nothing.
-    let res = app
-        .post(
-            &format!("/api/v1/admin/donations/{first}/refund"),
-            Some(&admin),
-            &json!({"reason": "x"}),
-        )
-        .await;
+    let res = app.refund(&admin, &first, "x").await;
     assert_eq!(res.status(), 409, "not paid: nothing to refund");
     {
         let mut conn = app.conn();
@@ -1044,15 +657,13 @@ async fn a_refusal_is_replayed_under_its_key(engine: Engine) {
         })
         .unwrap();
     }
-    let again = assert_problem(send().await.unwrap(), 409, "out_of_stock").await;
+    let again = assert_problem(app.donate_with_key(key, &body).await, 409, "out_of_stock").await;
     assert_eq!(again, refused);
-    let g: Value = app
-        .get(&format!("/api/v1/admin/gifts/{gift}"), Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(g["stock"], 1, "the replay reserved nothing");
+    assert_eq!(
+        app.gift_stock(&admin, &gift).await,
+        1,
+        "the replay reserved nothing"
+    );
 }
 
 both_engines!(

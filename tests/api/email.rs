@@ -109,6 +109,16 @@ async fn wait_for_list(
     }
 }
 
+/// Asks for another delivery attempt of an outbox message, whatever the answer.
+async fn retry(app: &TestApp, token: Option<&str>, id: &str) -> reqwest::Response {
+    app.post(
+        &format!("/api/v1/admin/emails/{id}/retry"),
+        token,
+        &json!({}),
+    )
+    .await
+}
+
 fn parse(mail: &ReceivedMail) -> mail_parser::Message<'_> {
     mail_parser::MessageParser::default()
         .parse(&mail.data)
@@ -301,20 +311,9 @@ async fn failed_after_max_attempts_and_admin_retry(engine: Engine) {
     assert_eq!(again["items"][0]["attempts"], 3);
 
     // Only admins may retry; unknown ids are 404.
-    let retry_path = format!("/api/v1/admin/emails/{id}/retry");
+    assert_problem(retry(&app, None, id).await, 401, "unauthorized").await;
     assert_problem(
-        app.post(&retry_path, None, &json!({})).await,
-        401,
-        "unauthorized",
-    )
-    .await;
-    assert_problem(
-        app.post(
-            "/api/v1/admin/emails/no-such-id/retry",
-            Some(&token),
-            &json!({}),
-        )
-        .await,
+        retry(&app, Some(&token), "no-such-id").await,
         404,
         "email_not_found",
     )
@@ -328,7 +327,7 @@ async fn failed_after_max_attempts_and_admin_retry(engine: Engine) {
     .await;
 
     server.restart().await;
-    let res = app.post(&retry_path, Some(&token), &json!({})).await;
+    let res = retry(&app, Some(&token), id).await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["status"], "pending");
@@ -337,7 +336,7 @@ async fn failed_after_max_attempts_and_admin_retry(engine: Engine) {
     server.wait_for(1, WAIT).await;
     wait_for_list(&app, &token, "&status=sent", |items| items.len() == 1).await;
     assert_problem(
-        app.post(&retry_path, Some(&token), &json!({})).await,
+        retry(&app, Some(&token), id).await,
         409,
         "email_already_sent",
     )
@@ -389,12 +388,7 @@ async fn an_expired_claim_is_taken_over_and_a_live_one_is_not(engine: Engine) {
     assert_eq!(sending["items"][0]["id"], live.as_str());
     // An admin cannot pull a message out from under a worker.
     assert_problem(
-        app.post(
-            &format!("/api/v1/admin/emails/{live}/retry"),
-            Some(&token),
-            &json!({}),
-        )
-        .await,
+        retry(&app, Some(&token), &live).await,
         409,
         "email_in_flight",
     )
@@ -530,16 +524,11 @@ async fn partner_creation_queues_login_instructions(engine: Engine) {
 /// mail in the paying transaction; with the mail server down the donation still succeeds, and
 /// each letter arrives exactly once when it is back.
 async fn paying_a_donation_mails_receipt_and_voucher(engine: Engine) {
-    use crate::donations::{donate_ok, osaka, pay, view};
     let server = SmtpServer::stopped().await;
     let app = smtp_app(engine, &server, |_| {}).await;
-    let (id, token) = donate_ok(
-        &app,
-        &json!({"kind": "on_site", "amount": 30_000, "donor": osaka()}),
-    )
-    .await;
-    pay(&app, &id, 30_000).await;
-    let donation = view(&app, &id, &token).await;
+    let (id, token) = app.donate_ok(&crate::flows::on_site(30_000)).await;
+    app.pay(&id, 30_000).await;
+    let donation = app.view_donation(&id, &token).await;
     assert_eq!(
         donation["status"], "paid",
         "payment does not wait for the mail server"

@@ -16,46 +16,30 @@ async fn health_probes_answer(engine: Engine) {
 
 async fn actix_errors_are_problem_json(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let login = app.url("/api/v1/auth/login");
-
-    let res = app
-        .client
-        .post(&login)
-        .header("content-type", "application/json")
-        .body("{\"email\": ")
-        .send()
-        .await
-        .unwrap();
-    assert_problem(res, 400, "malformed_json").await;
-
-    let res = app
-        .client
-        .post(&login)
-        .header("content-type", "text/plain")
-        .body("email=a")
-        .send()
-        .await
-        .unwrap();
-    assert_problem(res, 415, "unsupported_media_type").await;
-
+    let login = "/api/v1/auth/login";
     let big = format!("{{\"email\": \"{}\"}}", "x".repeat(2 * 1024 * 1024));
-    let res = app
-        .client
-        .post(&login)
-        .header("content-type", "application/json")
-        .body(big)
-        .send()
-        .await
-        .unwrap();
-    assert_problem(res, 413, "payload_too_large").await;
+    for (content_type, body, status, code) in [
+        (
+            "application/json",
+            "{\"email\": ".to_owned(),
+            400,
+            "malformed_json",
+        ),
+        (
+            "text/plain",
+            "email=a".to_owned(),
+            415,
+            "unsupported_media_type",
+        ),
+        ("application/json", big, 413, "payload_too_large"),
+    ] {
+        let res = app.post_raw(login, None, content_type, body).await;
+        assert_problem(res, status, code).await;
+    }
 
     let res = app
-        .client
-        .post(&login)
-        .json(&serde_json::json!({"email": 5}))
-        .send()
-        .await
-        .unwrap();
+        .post(login, None, &serde_json::json!({"email": 5}))
+        .await;
     let body = assert_problem(res, 422, "validation_failed").await;
     assert!(body["errors"].is_array());
 

@@ -184,8 +184,13 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password_text: &str) -> Response {
+        self.login_at(&self.address, email, password_text).await
+    }
+
+    /// Logs in at the instance serving at `base` (this one or `another_instance`).
+    pub async fn login_at(&self, base: &str, email: &str, password_text: &str) -> Response {
         self.client
-            .post(self.url("/api/v1/auth/login"))
+            .post(format!("{base}/api/v1/auth/login"))
             .json(&json!({"email": email, "password": password_text}))
             .send()
             .await
@@ -216,11 +221,10 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
-        let mut req = self.client.get(self.url(path));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        req.send().await.expect("GET")
+        with_token(self.client.get(self.url(path)), token)
+            .send()
+            .await
+            .expect("GET")
     }
 
     pub async fn send_json(
@@ -230,11 +234,11 @@ impl TestApp {
         token: Option<&str>,
         body: &Value,
     ) -> Response {
-        let mut req = self.client.request(method, self.url(path)).json(body);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        req.send().await.expect("request")
+        with_token(self.client.request(method, self.url(path)), token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
@@ -245,6 +249,100 @@ impl TestApp {
     pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
         self.send_json(reqwest::Method::PATCH, path, token, body)
             .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("DELETE")
+    }
+
+    /// GET that must answer 200 OK; returns the JSON body.
+    pub async fn get_json(&self, path: &str, token: Option<&str>) -> Value {
+        let res = self.get(path, token).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        res.json().await.expect("JSON body")
+    }
+
+    /// GET asking for another representation (`text/csv`, `text/html`) with an `Accept` header.
+    pub async fn get_accepting(&self, path: &str, token: &str, accept: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .header("accept", accept)
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// GET of a CSV export for Excel: asserts 200, `text/csv` and the UTF-8 BOM; returns the text
+    /// after the BOM.
+    pub async fn get_csv(&self, path: &str, token: &str) -> String {
+        let res = self.get_accepting(path, token, "text/csv").await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let content_type = res.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(content_type.starts_with("text/csv"), "{content_type}");
+        let bytes = res.bytes().await.expect("CSV body");
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM for Excel");
+        String::from_utf8(bytes[3..].to_vec()).expect("UTF-8 after the BOM")
+    }
+
+    /// POST of a raw body with the given content type.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        with_token(self.client.post(self.url(path)), token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// POST of JSON under an `Idempotency-Key` header.
+    pub async fn post_with_key(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        key: &str,
+        body: &Value,
+    ) -> Response {
+        with_token(self.client.post(self.url(path)), token)
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// POST that must answer 201 Created; returns the new resource's id.
+    pub async fn create(&self, path: &str, token: Option<&str>, body: &Value) -> String {
+        let res = self.post(path, token, body).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "{path}: {:?}",
+            res.text().await
+        );
+        res.json::<Value>().await.expect("JSON body")["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
+}
+
+/// Adds the bearer token, if any.
+fn with_token(req: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::RequestBuilder {
+    match token {
+        Some(t) => req.bearer_auth(t),
+        None => req,
     }
 }
 
@@ -287,4 +385,14 @@ pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
     assert_eq!(body["status"], status, "{body}");
     assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
     body
+}
+
+/// The `field` of each error a problem body lists, in order.
+pub fn error_fields(problem: &Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("field"))
+        .collect()
 }

@@ -1,6 +1,7 @@
 //! The one integration-test binary: the real application over HTTP, on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
+mod flows;
 mod helpers;
 
 mod auth;

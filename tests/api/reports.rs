@@ -7,7 +7,7 @@ use furusato::domain::calendar::japan_date;
 use serde_json::{json, Value};
 
 use crate::both_engines;
-use crate::catalogue::{create_gift, create_vendor, gift_body};
+use crate::flows::gift_body;
 use crate::helpers::{assert_problem, Engine, TestApp};
 
 /// References of a directly inserted donation.
@@ -22,7 +22,7 @@ fn instant(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-/// Inserts a donation row as the storefront would leave it: `paid_at` given for paid and
+/// Inserts a donation row as the official site would leave it: `paid_at` given for paid and
 /// refunded donations, whose receipt date is then the Japan date of `paid_at`.
 fn insert_donation(
     app: &TestApp,
@@ -30,7 +30,6 @@ fn insert_donation(
     status: &str,
     amount: i64,
     paid_at: Option<&str>,
-    channel: &str,
     refs: Refs<'_>,
 ) {
     let paid_at = paid_at.map(instant);
@@ -48,7 +47,7 @@ fn insert_donation(
             donations::quantity.eq(1),
             donations::organization_id.eq(refs.organization_id),
             donations::purpose_id.eq(refs.purpose_id),
-            donations::channel.eq(channel),
+            donations::channel.eq("official_site"),
             donations::donor_name.eq("大阪 花子"),
             donations::donor_name_kana.eq("オオサカ ハナコ"),
             donations::donor_email.eq("hanako@example.jp"),
@@ -68,6 +67,11 @@ fn insert_donation(
         .unwrap();
 }
 
+/// Inserts a general donation (no gift, organisation or purpose); see `insert_donation`.
+fn insert_general(app: &TestApp, status: &str, amount: i64, paid_at: Option<&str>) {
+    insert_donation(app, "general", status, amount, paid_at, Refs::default());
+}
+
 fn donation_count(app: &TestApp) -> i64 {
     donations::table
         .count()
@@ -75,23 +79,22 @@ fn donation_count(app: &TestApp) -> i64 {
         .unwrap()
 }
 
-async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
-    let res = app.get(path, Some(token)).await;
-    assert_eq!(res.status(), 200, "{path}");
-    res.json().await.unwrap()
+/// How many audit-log entries there are about `entity`.
+fn audit_count(app: &TestApp, entity: &str) -> i64 {
+    audit_log::table
+        .filter(audit_log::entity.eq(entity))
+        .count()
+        .get_result(&mut *app.conn())
+        .unwrap()
 }
 
-async fn import(app: &TestApp, token: &str, channel: &str, body: Vec<u8>) -> reqwest::Response {
-    app.client
-        .post(app.url(&format!(
-            "/api/v1/admin/imports/donations?channel={channel}&file_name=export.csv"
-        )))
-        .bearer_auth(token)
-        .header("content-type", "text/csv")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+/// The monthly report of a fiscal year (200).
+async fn monthly(app: &TestApp, admin: &str, fiscal_year: i32) -> Value {
+    app.get_json(
+        &format!("/api/v1/admin/reports/monthly?fiscal_year={fiscal_year}"),
+        Some(admin),
+    )
+    .await
 }
 
 const HEADER: &str = "external_id,received_on,amount,kind,gift_code,organization,purpose,donor_name,donor_name_kana,donor_email,donor_phone,donor_postal_code,donor_prefecture,donor_city,donor_address_line,one_stop";
@@ -129,90 +132,24 @@ fn tally(v: &Value) -> (i64, i64) {
 async fn monthly_report_counts_paid_donations_by_japan_date(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let admin = app.admin_token().await;
-    let none = Refs::default();
-    // The last minute of FY2025 and the first of FY2026, in Japan time.
-    insert_donation(
-        &app,
-        "general",
-        "paid",
-        10_000,
-        Some("2026-03-31T23:59:00+09:00"),
-        "official_site",
-        none,
-    );
-    insert_donation(
-        &app,
-        "general",
-        "paid",
-        20_000,
-        Some("2026-04-01T00:00:00+09:00"),
-        "official_site",
-        none,
-    );
-    // 15:30 UTC on the 13th is 00:30 on the 14th in Japan.
-    insert_donation(
-        &app,
-        "general",
-        "paid",
-        30_000,
-        Some("2025-07-13T15:30:00Z"),
-        "official_site",
-        none,
-    );
-    // Refunded, pending and cancelled donations do not count.
-    insert_donation(
-        &app,
-        "general",
-        "refunded",
-        1_000_000,
-        Some("2025-07-14T10:00:00+09:00"),
-        "official_site",
-        none,
-    );
-    insert_donation(
-        &app,
-        "general",
-        "pending_payment",
-        500_000,
-        None,
-        "official_site",
-        none,
-    );
-    insert_donation(
-        &app,
-        "general",
-        "cancelled",
-        700_000,
-        None,
-        "official_site",
-        none,
-    );
-    // The year before: July, and the last second of March 2025 in Japan.
-    insert_donation(
-        &app,
-        "general",
-        "paid",
-        40_000,
-        Some("2024-07-01T03:00:00Z"),
-        "official_site",
-        none,
-    );
-    insert_donation(
-        &app,
-        "general",
-        "paid",
-        5_000,
-        Some("2025-03-31T14:59:59Z"),
-        "official_site",
-        none,
-    );
+    for (status, amount, paid_at) in [
+        // The last minute of FY2025 and the first of FY2026, in Japan time.
+        ("paid", 10_000, Some("2026-03-31T23:59:00+09:00")),
+        ("paid", 20_000, Some("2026-04-01T00:00:00+09:00")),
+        // 15:30 UTC on the 13th is 00:30 on the 14th in Japan.
+        ("paid", 30_000, Some("2025-07-13T15:30:00Z")),
+        // Refunded, pending and cancelled donations do not count.
+        ("refunded", 1_000_000, Some("2025-07-14T10:00:00+09:00")),
+        ("pending_payment", 500_000, None),
+        ("cancelled", 700_000, None),
+        // The year before: July, and the last second of March 2025 in Japan.
+        ("paid", 40_000, Some("2024-07-01T03:00:00Z")),
+        ("paid", 5_000, Some("2025-03-31T14:59:59Z")),
+    ] {
+        insert_general(&app, status, amount, paid_at);
+    }
 
-    let r = get_json(
-        &app,
-        &admin,
-        "/api/v1/admin/reports/monthly?fiscal_year=2025",
-    )
-    .await;
+    let r = monthly(&app, &admin, 2025).await;
     assert_eq!(r["fiscal_year"], 2025);
     assert_eq!(r["label"], "令和7年度");
     assert_eq!(r["target"], 120_000_000);
@@ -255,12 +192,7 @@ async fn monthly_report_counts_paid_donations_by_japan_date(engine: Engine) {
         .unwrap()
         .contains("actual"));
 
-    let r = get_json(
-        &app,
-        &admin,
-        "/api/v1/admin/reports/monthly?fiscal_year=2026",
-    )
-    .await;
+    let r = monthly(&app, &admin, 2026).await;
     assert_eq!(
         tally(&r["months"][0]),
         (1, 20_000),
@@ -273,20 +205,10 @@ async fn monthly_report_counts_paid_donations_by_japan_date(engine: Engine) {
     // No target is configured for FY2026.
     assert!(r["target"].is_null() && r["progress"].is_null());
 
-    let r = get_json(
-        &app,
-        &admin,
-        "/api/v1/admin/reports/monthly?fiscal_year=2024",
-    )
-    .await;
+    let r = monthly(&app, &admin, 2024).await;
     assert_eq!(tally(&r["total"]), (2, 45_000));
     assert_eq!(r["label"], "令和6年度");
-    let r = get_json(
-        &app,
-        &admin,
-        "/api/v1/admin/reports/monthly?fiscal_year=2200",
-    )
-    .await;
+    let r = monthly(&app, &admin, 2200).await;
     assert_eq!(r["projection"]["basis"], "none");
     assert!(r["projection"]["year_end_amount"].is_null());
 
@@ -308,7 +230,7 @@ async fn monthly_report_counts_paid_donations_by_japan_date(engine: Engine) {
 async fn targets_default_and_put(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let admin = app.admin_token().await;
-    let list = get_json(&app, &admin, "/api/v1/admin/targets").await;
+    let list = app.get_json("/api/v1/admin/targets", Some(&admin)).await;
     assert_eq!(
         list["items"],
         json!([{"fiscal_year": 2025, "label": "令和7年度", "amount": 120_000_000,
@@ -338,22 +260,12 @@ async fn targets_default_and_put(engine: Engine) {
     assert_eq!(put(2025, 130_000_000).await.status(), 200);
     assert_eq!(put(2026, 140_000_000).await.status(), 200);
 
-    let r = get_json(
-        &app,
-        &admin,
-        "/api/v1/admin/reports/monthly?fiscal_year=2025",
-    )
-    .await;
+    let r = monthly(&app, &admin, 2025).await;
     assert_eq!(r["target"], 130_000_000);
     assert_eq!(r["progress"], 0.0);
-    let r = get_json(
-        &app,
-        &admin,
-        "/api/v1/admin/reports/monthly?fiscal_year=2026",
-    )
-    .await;
+    let r = monthly(&app, &admin, 2026).await;
     assert_eq!(r["target"], 140_000_000);
-    let list = get_json(&app, &admin, "/api/v1/admin/targets").await;
+    let list = app.get_json("/api/v1/admin/targets", Some(&admin)).await;
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["amount"], 130_000_000);
@@ -371,52 +283,17 @@ async fn targets_default_and_put(engine: Engine) {
         .await;
     assert_problem(res, 401, "unauthorized").await;
 
-    let audited: i64 = audit_log::table
-        .filter(audit_log::entity.eq("target"))
-        .count()
-        .get_result(&mut *app.conn())
-        .unwrap();
-    assert_eq!(audited, 3);
+    assert_eq!(audit_count(&app, "target"), 3);
 }
 
 async fn monthly_report_as_csv_for_excel(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let admin = app.admin_token().await;
-    let none = Refs::default();
-    insert_donation(
-        &app,
-        "general",
-        "paid",
-        12_345,
-        Some("2025-12-24T12:00:00+09:00"),
-        "official_site",
-        none,
-    );
-    insert_donation(
-        &app,
-        "general",
-        "paid",
-        1_000,
-        Some("2024-12-01T12:00:00+09:00"),
-        "official_site",
-        none,
-    );
-    let res = app
-        .client
-        .get(app.url("/api/v1/admin/reports/monthly?fiscal_year=2025"))
-        .bearer_auth(&admin)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/csv"));
-    let bytes = res.bytes().await.unwrap();
-    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM for Excel");
-    let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    insert_general(&app, "paid", 12_345, Some("2025-12-24T12:00:00+09:00"));
+    insert_general(&app, "paid", 1_000, Some("2024-12-01T12:00:00+09:00"));
+    let text = app
+        .get_csv("/api/v1/admin/reports/monthly?fiscal_year=2025", &admin)
+        .await;
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     assert_eq!(
         reader.headers().unwrap().iter().collect::<Vec<_>>(),
@@ -437,17 +314,10 @@ async fn monthly_report_as_csv_for_excel(engine: Engine) {
 
 async fn imports_count_and_a_reimport_adds_nothing(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let admin = app.admin_token().await;
-    let vendor = create_vendor(&app, &admin, "花火実行委員会").await;
-    create_gift(&app, &admin, &gift_body("HANABI", &vendor, 34_000, 10_000)).await;
-    let res = app
-        .post(
-            "/api/v1/admin/organizations",
-            Some(&admin),
-            &json!({"name": "香蘭女学校"}),
-        )
+    let (admin, vendor) = app.admin_and_vendor("花火実行委員会").await;
+    app.create_gift(&admin, &gift_body("HANABI", &vendor, 34_000, 10_000))
         .await;
-    assert_eq!(res.status(), 201);
+    app.create_organization(&admin, "香蘭女学校").await;
 
     let lines = vec![
         // A Shinagawa resident with a gift: imported, and flagged.
@@ -465,7 +335,7 @@ async fn imports_count_and_a_reimport_adds_nothing(engine: Engine) {
     ];
     let mut body = b"\xEF\xBB\xBF".to_vec();
     body.extend_from_slice(file(&lines).as_bytes());
-    let res = import(&app, &admin, "rakuten", body.clone()).await;
+    let res = app.import_csv(&admin, "rakuten", body.clone()).await;
     assert_eq!(res.status(), 201);
     let outcome: Value = res.json().await.unwrap();
     assert_eq!(outcome["channel"], "rakuten");
@@ -501,17 +371,12 @@ async fn imports_count_and_a_reimport_adds_nothing(engine: Engine) {
     assert_eq!(paid_at.unwrap().and_utc(), instant("2025-07-13T15:00:00Z"));
     assert_eq!(flags.as_deref(), Some("resident_gift"));
 
-    let r = get_json(
-        &app,
-        &admin,
-        "/api/v1/admin/reports/monthly?fiscal_year=2025",
-    )
-    .await;
+    let r = monthly(&app, &admin, 2025).await;
     assert_eq!(tally(&r["total"]), (4, 124_000));
     assert_eq!(tally(&r["months"][3]), (2, 84_000));
 
     // The same file again: nothing new.
-    let res = import(&app, &admin, "rakuten", body).await;
+    let res = app.import_csv(&admin, "rakuten", body).await;
     assert_eq!(res.status(), 201);
     let again: Value = res.json().await.unwrap();
     assert_eq!(
@@ -528,31 +393,23 @@ async fn imports_count_and_a_reimport_adds_nothing(engine: Engine) {
         "",
         "大阪市北区",
     ));
-    let res = import(&app, &admin, "rakuten", file(&more).into_bytes()).await;
+    let res = app
+        .import_csv(&admin, "rakuten", file(&more).into_bytes())
+        .await;
     let third: Value = res.json().await.unwrap();
     assert_eq!(
         (&third["imported"], &third["skipped"]),
         (&json!(1), &json!(4))
     );
     assert_eq!(donation_count(&app), 5);
-    let r = get_json(
-        &app,
-        &admin,
-        "/api/v1/admin/reports/monthly?fiscal_year=2025",
-    )
-    .await;
+    let r = monthly(&app, &admin, 2025).await;
     assert_eq!(tally(&r["total"]), (5, 129_000));
 
-    let list = get_json(&app, &admin, "/api/v1/admin/imports").await;
+    let list = app.get_json("/api/v1/admin/imports", Some(&admin)).await;
     assert_eq!(list["total"], 3);
     assert_eq!(list["items"][0]["imported"], 1);
     assert_eq!(list["items"][0]["file_name"], "export.csv");
-    let audited: i64 = audit_log::table
-        .filter(audit_log::entity.eq("donation_import"))
-        .count()
-        .get_result(&mut *app.conn())
-        .unwrap();
-    assert_eq!(audited, 3);
+    assert_eq!(audit_count(&app, "donation_import"), 3);
 }
 
 async fn shift_jis_file_with_japanese_names_imports(engine: Engine) {
@@ -565,7 +422,9 @@ async fn shift_jis_file_with_japanese_names_imports(engine: Engine) {
     let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
     assert!(!unmappable);
     assert!(std::str::from_utf8(&bytes).is_err(), "really not UTF-8");
-    let res = import(&app, &admin, "furusato_choice", bytes.into_owned()).await;
+    let res = app
+        .import_csv(&admin, "furusato_choice", bytes.into_owned())
+        .await;
     assert_eq!(res.status(), 201, "{:?}", res.text().await);
 
     let (name, kana, address, phone, postal, one_stop): (
@@ -605,7 +464,7 @@ async fn a_bad_row_rejects_the_whole_file(engine: Engine) {
         bad,
         line("B-3", "2025-07-14", 5_000, "general", "", "大阪市北区"),
     ]);
-    let res = import(&app, &admin, "rakuten", text.into_bytes()).await;
+    let res = app.import_csv(&admin, "rakuten", text.into_bytes()).await;
     let body = assert_problem(res, 422, "import_rejected").await;
     assert_eq!(
         body["errors"],
@@ -633,7 +492,7 @@ async fn a_bad_row_rejects_the_whole_file(engine: Engine) {
             "大阪市北区",
         ),
     ]);
-    let res = import(&app, &admin, "rakuten", text.into_bytes()).await;
+    let res = app.import_csv(&admin, "rakuten", text.into_bytes()).await;
     let body = assert_problem(res, 422, "import_rejected").await;
     let errors: Vec<(i64, &str)> = body["errors"]
         .as_array()
@@ -643,62 +502,44 @@ async fn a_bad_row_rejects_the_whole_file(engine: Engine) {
         .collect();
     assert_eq!(errors, [(3, "gift_code"), (4, "organization")]);
     assert_eq!(donation_count(&app), 0);
-    let list = get_json(&app, &admin, "/api/v1/admin/imports").await;
+    let list = app.get_json("/api/v1/admin/imports", Some(&admin)).await;
     assert_eq!(list["total"], 0);
 
     // Neither UTF-8 nor Shift_JIS.
-    let res = import(&app, &admin, "rakuten", b"external_id\n\x82\x20\n".to_vec()).await;
+    let res = app
+        .import_csv(&admin, "rakuten", b"external_id\n\x82\x20\n".to_vec())
+        .await;
     let body = assert_problem(res, 422, "import_rejected").await;
     assert_eq!(body["errors"][0]["field"], "file");
     // The channel name is checked.
-    let res = import(&app, &admin, "Rakuten!", b"x".to_vec()).await;
+    let res = app.import_csv(&admin, "Rakuten!", b"x".to_vec()).await;
     assert_problem(res, 422, "validation_failed").await;
     // Multipart is refused with a clear answer.
     let res = app
-        .client
-        .post(app.url("/api/v1/admin/imports/donations?channel=rakuten"))
-        .bearer_auth(&admin)
-        .header("content-type", "multipart/form-data; boundary=x")
-        .body("--x--")
-        .send()
-        .await
-        .unwrap();
+        .post_raw(
+            "/api/v1/admin/imports/donations?channel=rakuten",
+            Some(&admin),
+            "multipart/form-data; boundary=x",
+            "--x--",
+        )
+        .await;
     assert_problem(res, 415, "unsupported_media_type").await;
 }
 
 async fn breakdowns_sum_to_the_total(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let admin = app.admin_token().await;
-    let vendor = create_vendor(&app, &admin, "ザ・クルーズクラブ東京").await;
+    let (admin, vendor) = app.admin_and_vendor("ザ・クルーズクラブ東京").await;
     let mut cruise = gift_body("CRUISE", &vendor, 30_000, 9_000);
     cruise["category"] = json!("experience");
-    create_gift(&app, &admin, &cruise).await;
-    create_gift(&app, &admin, &gift_body("PAN", &vendor, 10_000, 3_000)).await;
-    let cheese = create_gift(&app, &admin, &gift_body("CHEESE", &vendor, 25_000, 7_000)).await;
-    let cheese_id = cheese["id"].as_str().unwrap().to_owned();
-    let cruise_id: String = {
-        use furusato::db::schema::gifts;
-        gifts::table
-            .filter(gifts::code.eq("CRUISE"))
-            .select(gifts::id)
-            .first(&mut *app.conn())
-            .unwrap()
-    };
-    let create = |path: &'static str, name: &'static str| {
-        let app = &app;
-        let admin = admin.clone();
-        async move {
-            let res = app.post(path, Some(&admin), &json!({ "name": name })).await;
-            assert_eq!(res.status(), 201);
-            res.json::<Value>().await.unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        }
-    };
-    let org_a = create("/api/v1/admin/organizations", "香蘭女学校").await;
-    let org_b = create("/api/v1/admin/organizations", "清泉女学院").await;
-    let purpose = create("/api/v1/admin/purposes", "子育て支援").await;
+    let cruise = app.create_gift(&admin, &cruise).await;
+    app.create_gift(&admin, &gift_body("PAN", &vendor, 10_000, 3_000))
+        .await;
+    let cheese = app
+        .create_gift(&admin, &gift_body("CHEESE", &vendor, 25_000, 7_000))
+        .await;
+    let org_a = app.create_organization(&admin, "香蘭女学校").await;
+    let org_b = app.create_organization(&admin, "清泉女学院").await;
+    let purpose = app.create_purpose(&admin, "子育て支援").await;
 
     let mut support_with_purpose =
         line("P-4", "2025-10-01", 50_000, "support", &org_a, "大阪市北区");
@@ -714,105 +555,81 @@ async fn breakdowns_sum_to_the_total(engine: Engine) {
         // Outside the range.
         line("P-7", "2025-11-01", 99_000, "general", "", "大阪市北区"),
     ]);
-    let res = import(&app, &admin, "satofull", text.into_bytes()).await;
+    let res = app.import_csv(&admin, "satofull", text.into_bytes()).await;
     assert_eq!(res.status(), 201, "{:?}", res.text().await);
 
-    let site = "official_site";
-    fn gift(id: &str) -> Refs<'_> {
+    fn gift(created: &Value) -> Refs<'_> {
         Refs {
-            gift_id: Some(id),
+            gift_id: created["id"].as_str(),
             ..Refs::default()
         }
     }
-    insert_donation(
-        &app,
-        "gift",
-        "paid",
-        25_000,
-        Some("2025-10-10T09:00:00+09:00"),
-        site,
-        gift(&cheese_id),
-    );
     let org = Refs {
         organization_id: Some(&org_b),
         purpose_id: Some(&purpose),
         ..Refs::default()
     };
-    insert_donation(
-        &app,
-        "support",
-        "paid",
-        33_333,
-        Some("2025-10-31T23:59:00+09:00"),
-        site,
-        org,
-    );
-    // Not counted: refunded, pending, and paid after the range (1 November in Japan).
-    insert_donation(
-        &app,
-        "gift",
-        "refunded",
-        30_000,
-        Some("2025-10-10T09:00:00+09:00"),
-        site,
-        gift(&cruise_id),
-    );
-    insert_donation(
-        &app,
-        "gift",
-        "pending_payment",
-        30_000,
-        None,
-        site,
-        gift(&cruise_id),
-    );
-    insert_donation(
-        &app,
-        "general",
-        "paid",
-        1_000,
-        Some("2025-10-31T15:00:00Z"),
-        site,
-        Refs::default(),
-    );
+    for (kind, status, amount, paid_at, refs) in [
+        (
+            "gift",
+            "paid",
+            25_000,
+            Some("2025-10-10T09:00:00+09:00"),
+            gift(&cheese),
+        ),
+        (
+            "support",
+            "paid",
+            33_333,
+            Some("2025-10-31T23:59:00+09:00"),
+            org,
+        ),
+        // Not counted: refunded, pending, and paid after the range (1 November in Japan).
+        (
+            "gift",
+            "refunded",
+            30_000,
+            Some("2025-10-10T09:00:00+09:00"),
+            gift(&cruise),
+        ),
+        ("gift", "pending_payment", 30_000, None, gift(&cruise)),
+        (
+            "general",
+            "paid",
+            1_000,
+            Some("2025-10-31T15:00:00Z"),
+            Refs::default(),
+        ),
+    ] {
+        insert_donation(&app, kind, status, amount, paid_at, refs);
+    }
 
     let range = "from=2025-10-01&to=2025-10-31";
-    let g = get_json(
-        &app,
-        &admin,
-        &format!("/api/v1/admin/reports/gifts?{range}"),
-    )
-    .await;
+    let g = app
+        .get_json(
+            &format!("/api/v1/admin/reports/gifts?{range}"),
+            Some(&admin),
+        )
+        .await;
     assert_eq!(tally(&g["total"]), (8, 215_333));
     let categories = g["categories"].as_array().unwrap();
-    let labels: Vec<&str> = categories
+    // Every category in the report's order, with its (count, amount), empty ones too.
+    let rows: Vec<(&str, (i64, i64))> = categories
         .iter()
-        .map(|c| c["label"].as_str().unwrap())
+        .map(|c| (c["label"].as_str().unwrap(), tally(c)))
         .collect();
     assert_eq!(
-        labels,
+        rows,
         [
-            "体験型",
-            "商品型",
-            "旅行クーポン",
-            "現地決済型",
-            "応援型",
-            "寄附のみ"
+            ("体験型", (2, 60_000)),
+            ("商品型", (2, 35_000)),
+            ("旅行クーポン", (0, 0)),
+            ("現地決済型", (1, 30_000)),
+            ("応援型", (2, 83_333)),
+            ("寄附のみ", (1, 7_000)),
         ]
     );
-    let sums: Vec<(i64, i64)> = categories.iter().map(tally).collect();
-    assert_eq!(
-        sums,
-        [
-            (2, 60_000),
-            (2, 35_000),
-            (0, 0),
-            (1, 30_000),
-            (2, 83_333),
-            (1, 7_000)
-        ]
-    );
-    let total: (i64, i64) = sums.iter().fold((0, 0), |a, s| (a.0 + s.0, a.1 + s.1));
+    let total: (i64, i64) = rows.iter().fold((0, 0), |a, (_, s)| (a.0 + s.0, a.1 + s.1));
     assert_eq!(total, tally(&g["total"]));
     // The top-gifts table of a category: by amount, largest first; each sums to its category.
     let products: Vec<(&str, i64, i64)> = categories[1]["gifts"]
@@ -832,12 +649,12 @@ async fn breakdowns_sum_to_the_total(engine: Engine) {
     assert_eq!(tally(&categories[0]["gifts"][0]), (2, 60_000));
     assert!(categories[4]["gifts"].as_array().unwrap().is_empty());
 
-    let c = get_json(
-        &app,
-        &admin,
-        &format!("/api/v1/admin/reports/channels?{range}"),
-    )
-    .await;
+    let c = app
+        .get_json(
+            &format!("/api/v1/admin/reports/channels?{range}"),
+            Some(&admin),
+        )
+        .await;
     assert_eq!(tally(&c["total"]), (8, 215_333));
     assert_eq!(
         c["channels"],
@@ -845,12 +662,12 @@ async fn breakdowns_sum_to_the_total(engine: Engine) {
                {"channel": "official_site", "count": 2, "amount": 58_333}])
     );
 
-    let p = get_json(
-        &app,
-        &admin,
-        &format!("/api/v1/admin/reports/purposes?{range}"),
-    )
-    .await;
+    let p = app
+        .get_json(
+            &format!("/api/v1/admin/reports/purposes?{range}"),
+            Some(&admin),
+        )
+        .await;
     assert_eq!(tally(&p["total"]), (8, 215_333));
     assert_eq!(
         p["purposes"],
@@ -858,12 +675,12 @@ async fn breakdowns_sum_to_the_total(engine: Engine) {
                {"purpose_id": purpose, "name": "子育て支援", "count": 2, "amount": 83_333}])
     );
 
-    let o = get_json(
-        &app,
-        &admin,
-        "/api/v1/admin/reports/organizations?fiscal_year=2025",
-    )
-    .await;
+    let o = app
+        .get_json(
+            "/api/v1/admin/reports/organizations?fiscal_year=2025",
+            Some(&admin),
+        )
+        .await;
     assert_eq!(o["share_basis_points"], 7000);
     // 50,000 × 70% = 35,000; 33,333 × 70% = 23,333.1 → 23,333.
     assert_eq!(

@@ -166,6 +166,12 @@ fn address_of(arg: &str) -> String {
     }
 }
 
+/// Reads one line (with its line end) into `line`; false when the client has gone.
+async fn read_line<R: AsyncBufReadExt + Unpin>(reader: &mut R, line: &mut Vec<u8>) -> bool {
+    line.clear();
+    matches!(reader.read_until(b'\n', line).await, Ok(n) if n > 0)
+}
+
 async fn session(stream: TcpStream, connection: usize, shared: Arc<Shared>) {
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
@@ -181,10 +187,8 @@ async fn session(stream: TcpStream, connection: usize, shared: Arc<Shared>) {
     let mut rcpt_to: Vec<String> = Vec::new();
     let mut line = Vec::new();
     loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
+        if !read_line(&mut reader, &mut line).await {
+            return;
         }
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_end_matches(['\r', '\n']);
@@ -230,10 +234,8 @@ async fn session(stream: TcpStream, connection: usize, shared: Arc<Shared>) {
                     }
                     let mut data = Vec::new();
                     loop {
-                        line.clear();
-                        match reader.read_until(b'\n', &mut line).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(_) => {}
+                        if !read_line(&mut reader, &mut line).await {
+                            return;
                         }
                         if line == b".\r\n" || line == b".\n" {
                             break;
