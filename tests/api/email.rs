@@ -11,7 +11,7 @@ use furusato::db::schema::email_outbox;
 use furusato::db::{now, write_transaction, DbConnection};
 use furusato::domain::money::Yen;
 use furusato::email::{self, outbox, OutgoingEmail, ThankYou};
-use furusato::error::Error;
+use furusato::error::{Error, ErrorCode};
 use serde_json::{json, Value};
 
 use crate::both_engines;
@@ -475,7 +475,7 @@ async fn enqueue_is_undone_with_its_transaction(engine: Engine) {
     let mut conn = app.conn();
     let result = write_transaction(&mut conn, |c: &mut DbConnection| -> Result<(), Error> {
         outbox::enqueue(c, &mail)?;
-        Err(Error::conflict("out_of_stock", "the event failed"))
+        Err(Error::conflict(ErrorCode::OutOfStock, "the event failed"))
     });
     assert!(result.is_err());
     let page = list(&app, &token, "").await;
