@@ -16,8 +16,9 @@ use secrecy::ExposeSecret;
 use crate::config::DatabaseSettings;
 use crate::error::{Error, ErrorCode, Result};
 
-pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+/// One set for both engines while they accept the same SQL: the parity test in
+/// `tests/api/foundation.rs` checks both create the same columns, and that `schema.rs` matches.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// One connection to either engine; queries written once against `schema.rs` run on both.
 #[derive(diesel::MultiConnection)]
@@ -196,11 +197,11 @@ impl Db {
 pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
     match conn {
         DbConnection::Postgres(c) => c
-            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .run_pending_migrations(MIGRATIONS)
             .map(|_| ())
             .map_err(|e| anyhow::anyhow!("postgres migrations failed: {e}")),
         DbConnection::Sqlite(c) => c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .run_pending_migrations(MIGRATIONS)
             .map(|_| ())
             .map_err(|e| anyhow::anyhow!("sqlite migrations failed: {e}")),
     }

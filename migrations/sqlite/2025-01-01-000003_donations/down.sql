@@ -1,4 +1,0 @@
-DROP TABLE idempotency_keys;
-DROP TABLE payment_events;
-DROP TABLE receipt_counters;
-DROP TABLE donations;

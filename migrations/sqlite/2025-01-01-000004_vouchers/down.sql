@@ -1,3 +1,0 @@
-DROP TABLE settlements;
-DROP TABLE redemptions;
-DROP TABLE vouchers;

@@ -1,3 +1,0 @@
-DROP INDEX donations_import;
-DROP TABLE donation_imports;
-DROP TABLE targets;
