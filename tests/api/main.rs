@@ -11,6 +11,7 @@ mod donations;
 mod email;
 mod foundation;
 mod reports;
+mod use_cases;
 mod smtp_server;
 mod vouchers;
 
