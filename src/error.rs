@@ -373,14 +373,10 @@ impl Error {
     /// outages, internal errors and the idempotency answers themselves are not such answers.
     pub fn final_answer(&self) -> Option<(u16, String)> {
         let problem = match self {
-            Error::Rejected { code, .. }
-                if matches!(
-                    code,
-                    ErrorCode::IdempotencyKeyReused | ErrorCode::RequestInProgress
-                ) =>
-            {
-                return None
-            }
+            Error::Rejected {
+                code: ErrorCode::IdempotencyKeyReused | ErrorCode::RequestInProgress,
+                ..
+            } => return None,
             Error::Rejected {
                 status,
                 code,

@@ -15,7 +15,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::error::{Error, ErrorCode, problem_response};
+use crate::error::{problem_response, Error, ErrorCode};
 use crate::state::AppState;
 use crate::{auth, background, bootstrap, health, openapi, request_log};
 
@@ -182,20 +182,29 @@ fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix
             "Send the body as application/json.",
         ),
         J::Deserialize(e) if e.is_data() => Error::field("body", e.to_string()),
-        J::Deserialize(e) => {
-            Error::bad_request(ErrorCode::MalformedJson, format!("The body is not valid JSON: {e}"))
-        }
+        J::Deserialize(e) => Error::bad_request(
+            ErrorCode::MalformedJson,
+            format!("The body is not valid JSON: {e}"),
+        ),
         other => Error::bad_request(ErrorCode::MalformedJson, other.to_string()),
     }
     .into()
 }
 
 fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    Error::bad_request(ErrorCode::InvalidQuery, format!("Invalid query string: {err}")).into()
+    Error::bad_request(
+        ErrorCode::InvalidQuery,
+        format!("Invalid query string: {err}"),
+    )
+    .into()
 }
 
 fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
-    Error::bad_request(ErrorCode::InvalidPath, format!("Invalid path parameter: {err}")).into()
+    Error::bad_request(
+        ErrorCode::InvalidPath,
+        format!("Invalid path parameter: {err}"),
+    )
+    .into()
 }
 
 fn cors(origins: &[String]) -> Cors {

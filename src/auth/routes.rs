@@ -29,7 +29,10 @@ pub struct LoginResponse {
 }
 
 fn invalid_credentials() -> Error {
-    Error::unauthorized(ErrorCode::InvalidCredentials, "The email or password is incorrect.")
+    Error::unauthorized(
+        ErrorCode::InvalidCredentials,
+        "The email or password is incorrect.",
+    )
 }
 
 /// Sign in with email and password.

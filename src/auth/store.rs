@@ -57,7 +57,10 @@ pub fn insert_user(
         .execute(conn)
         .map_err(|e| {
             if is_unique_violation(&e) {
-                Error::conflict(ErrorCode::EmailTaken, "A login with this email already exists.")
+                Error::conflict(
+                    ErrorCode::EmailTaken,
+                    "A login with this email already exists.",
+                )
             } else {
                 e.into()
             }

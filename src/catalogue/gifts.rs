@@ -54,7 +54,15 @@ pub fn create(
     let vendor = store::require_vendor(conn, &row.vendor_id)?;
     store::insert_gift(conn, &row)?;
     let view = row.admin(&vendor)?;
-    audit::record(conn, Some(actor_id), "create", "gift", &row.id, None::<&()>, Some(&view))?;
+    audit::record(
+        conn,
+        Some(actor_id),
+        "create",
+        "gift",
+        &row.id,
+        None::<&()>,
+        Some(&view),
+    )?;
     Ok(view)
 }
 
@@ -130,7 +138,15 @@ pub fn update(
     let (after, _) = store::find_gift(conn, id)?.ok_or_else(gift_not_found)?;
     let view = after.admin(&vendor)?;
     let before = before.admin(&before_vendor)?;
-    audit::record(conn, Some(actor_id), "update", "gift", id, Some(&before), Some(&view))?;
+    audit::record(
+        conn,
+        Some(actor_id),
+        "update",
+        "gift",
+        id,
+        Some(&before),
+        Some(&view),
+    )?;
     Ok(view)
 }
 
@@ -143,6 +159,14 @@ pub fn suspend(conn: &mut DbConnection, actor_id: &str, id: &str) -> Result<Admi
     store::update_gift(conn, &after)?;
     let view = after.admin(&vendor)?;
     let before = before.admin(&vendor)?;
-    audit::record(conn, Some(actor_id), "suspend", "gift", id, Some(&before), Some(&view))?;
+    audit::record(
+        conn,
+        Some(actor_id),
+        "suspend",
+        "gift",
+        id,
+        Some(&before),
+        Some(&view),
+    )?;
     Ok(view)
 }

@@ -234,7 +234,10 @@ pub fn admin_gifts(
 
 fn code_taken(e: diesel::result::Error) -> Error {
     if is_unique_violation(&e) {
-        Error::conflict(ErrorCode::GiftCodeTaken, "Another gift already uses this code.")
+        Error::conflict(
+            ErrorCode::GiftCodeTaken,
+            "Another gift already uses this code.",
+        )
     } else {
         e.into()
     }
@@ -444,7 +447,11 @@ macro_rules! named_items {
     };
 }
 
-named_items!(organization_store, organizations, ErrorCode::OrganizationNameTaken);
+named_items!(
+    organization_store,
+    organizations,
+    ErrorCode::OrganizationNameTaken
+);
 named_items!(purpose_store, purposes, ErrorCode::PurposeNameTaken);
 
 type BusinessRow = (

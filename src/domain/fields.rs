@@ -45,7 +45,10 @@ mod tests {
     #[test]
     fn names_and_logins_are_checked() {
         assert!(check_named("品川区立小学校", "").is_ok());
-        assert_eq!(check_named(" ", &"x".repeat(2001)).map_err(|e| e.len()), Err(2));
+        assert_eq!(
+            check_named(" ", &"x".repeat(2001)).map_err(|e| e.len()),
+            Err(2)
+        );
         assert!(check_login("staff@city.example.jp", "long-enough-password").is_ok());
         let e = check_login("no-at-sign", "short").map_err(|e| e.len());
         assert_eq!(e, Err(2));

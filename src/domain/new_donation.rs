@@ -94,7 +94,13 @@ impl NewDonation {
         check_reference(&mut errors, "gift_id", req.kind, DonationKind::Gift, gift);
         let organization = req.organization_id.is_some();
         let support = DonationKind::Support;
-        check_reference(&mut errors, "organization_id", req.kind, support, organization);
+        check_reference(
+            &mut errors,
+            "organization_id",
+            req.kind,
+            support,
+            organization,
+        );
         let (Some(donor), true) = (donor, errors.is_empty()) else {
             return Err(DonationRuleError::Invalid(errors));
         };
@@ -141,7 +147,14 @@ mod tests {
             email: Some("taro@example.jp".into()),
             phone: Some("090-1234-5678".into()),
             postal_code: Some("530-0001".into()),
-            prefecture: Some(if city == "品川区" { "東京都" } else { "大阪府" }.into()),
+            prefecture: Some(
+                if city == "品川区" {
+                    "東京都"
+                } else {
+                    "大阪府"
+                }
+                .into(),
+            ),
             city: Some(city.into()),
             address_line: Some("梅田1-1-1".into()),
         }

@@ -9,8 +9,7 @@ pub const MAX_VOUCHER_RATIO: BasisPoints = BasisPoints(3000);
 
 /// The stored state of a voucher. Whether it is spent or expired follows from its balance and
 /// expiry; see `Standing`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[derive(diesel::AsExpression, diesel::FromSqlRow)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow)]
 #[diesel(sql_type = diesel::sql_types::Text)]
 pub enum VoucherState {
     Active,
@@ -44,7 +43,12 @@ pub enum Standing {
 
 impl Standing {
     /// Voided wins over expired, expired over spent.
-    pub fn of(state: VoucherState, balance: i64, expires_at: DateTime<Utc>, at: DateTime<Utc>) -> Standing {
+    pub fn of(
+        state: VoucherState,
+        balance: i64,
+        expires_at: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Standing {
         if state == VoucherState::Voided {
             Standing::Voided
         } else if is_expired(expires_at, at) {
@@ -198,7 +202,9 @@ mod till_rules {
     use chrono::TimeZone;
 
     fn utc(h: u32, m: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2025, 7, 1, h, m, 0).single().unwrap_or_default()
+        Utc.with_ymd_and_hms(2025, 7, 1, h, m, 0)
+            .single()
+            .unwrap_or_default()
     }
 
     #[test]
@@ -231,7 +237,10 @@ mod till_rules {
         assert_eq!(r, RedemptionRefusal::InsufficientBalance { balance: 300 });
         let r = redemption_refusal(Standing::Expired, 300, 500);
         assert_eq!(r, RedemptionRefusal::Expired);
-        assert_eq!(redemption_refusal(Standing::Voided, 0, 1), RedemptionRefusal::Voided);
+        assert_eq!(
+            redemption_refusal(Standing::Voided, 0, 1),
+            RedemptionRefusal::Voided
+        );
     }
 }
 

@@ -12,9 +12,9 @@ use super::types::{
 use super::views;
 use crate::auth::AdminUser;
 use crate::domain::calendar::japan_today;
-use crate::payments::offline::{self, OfflinePayment};
 use crate::error::{AuthErrors, Problem, Result};
 use crate::http::{csv_response, excel_csv, wants_csv, Page, Paging};
+use crate::payments::offline::{self, OfflinePayment};
 use crate::state::AppState;
 
 fn donations_csv(items: &[AdminDonation]) -> Result<Vec<u8>> {
@@ -71,7 +71,9 @@ fn donations_csv(items: &[AdminDonation]) -> Result<Vec<u8>> {
                 if d.one_stop { "申請あり" } else { "" }.to_owned(),
                 d.created_at.to_rfc3339(),
                 d.received_on.map(|r| r.to_string()).unwrap_or_default(),
-                d.payment_method.map(|m| m.as_str().to_owned()).unwrap_or_default(),
+                d.payment_method
+                    .map(|m| m.as_str().to_owned())
+                    .unwrap_or_default(),
                 opt(&d.receipt_number),
                 d.refunded_at.map(|r| r.to_rfc3339()).unwrap_or_default(),
                 opt(&d.refund_reason),
@@ -264,7 +266,8 @@ pub async fn one_stop(
     _admin: AdminUser,
     query: web::Query<OneStopQuery>,
 ) -> Result<web::Json<OneStopReport>> {
-    let tax_year = super::one_stop::check_tax_year(query.tax_year.unwrap_or_else(|| japan_today().year()))?;
+    let tax_year =
+        super::one_stop::check_tax_year(query.tax_year.unwrap_or_else(|| japan_today().year()))?;
     let report = state
         .db
         .run(move |conn| super::one_stop::report(conn, tax_year))

@@ -67,7 +67,9 @@ pub fn create(
         let (gift, _) = find_gift(conn, gift_id)?
             .ok_or_else(|| gift_not_available("No such gift is on offer."))?;
         if !gift.is_offered_on(japan_today()) {
-            return Err(gift_not_available("This gift is not on offer at the moment."));
+            return Err(gift_not_available(
+                "This gift is not on offer at the moment.",
+            ));
         }
         let limits = limits(settings);
         check_amount(v.kind, v.amount, v.quantity, Some(gift.amount), &limits)
@@ -82,7 +84,10 @@ pub fn create(
     }
     if let Some(id) = &v.purpose_id {
         if !purpose_store::find(conn, id)?.is_some_and(|p| p.active) {
-            return Err(Error::field("purpose_id", "must be an active usage purpose"));
+            return Err(Error::field(
+                "purpose_id",
+                "must be an active usage purpose",
+            ));
         }
     }
     let at = now();

@@ -94,7 +94,8 @@ fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationR
     )?;
     email::enqueue(conn, &thank_you)?;
     if donation.kind == DonationKind::OnSite {
-        let voucher = issue::issue_for_donation(conn, settings, &donation.id, Yen(donation.amount))?;
+        let voucher =
+            issue::issue_for_donation(conn, settings, &donation.id, Yen(donation.amount))?;
         let code = issue::code_of(settings, &voucher.id).display();
         let mail = email::voucher_issued(
             settings,

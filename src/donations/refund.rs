@@ -39,7 +39,15 @@ pub fn refund(
     let before = store::get(conn, donation_id)?;
     let after = lifecycle::refund(conn, settings, &before, reason.as_str())?;
     let (b, a) = (views::audit_view(&before), views::audit_view(&after));
-    audit::record(conn, Some(actor_id), "refund", "donation", donation_id, Some(&b), Some(&a))?;
+    audit::record(
+        conn,
+        Some(actor_id),
+        "refund",
+        "donation",
+        donation_id,
+        Some(&b),
+        Some(&a),
+    )?;
     Ok(after)
 }
 
@@ -63,6 +71,14 @@ pub fn reissue_receipt(
     let after = store::get(conn, donation_id)?;
     let receipt = receipt::receipt_of(settings, &after)?;
     let number = Some(&receipt.receipt_number);
-    audit::record(conn, Some(actor_id), "reissue_receipt", "donation", donation_id, None::<&()>, number)?;
+    audit::record(
+        conn,
+        Some(actor_id),
+        "reissue_receipt",
+        "donation",
+        donation_id,
+        None::<&()>,
+        number,
+    )?;
     Ok(receipt)
 }

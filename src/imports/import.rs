@@ -3,9 +3,9 @@
 use chrono::NaiveDate;
 
 use super::csv::{decode, read_rows, LineError};
-use crate::domain::portal_import::ImportRow;
 use super::store::{self, ImportFailure, ImportOutcome, ImportRequest};
 use crate::db::{write_transaction, DbConnection};
+use crate::domain::portal_import::ImportRow;
 
 /// Decodes (UTF-8 or Shift_JIS) and checks every line of a file; every bad line is reported.
 /// CPU work without the database: run it off the async workers.

@@ -148,4 +148,3 @@ fn apply_event(
         .execute(conn)?;
     Ok(outcome)
 }
-

@@ -22,7 +22,11 @@ pub struct OfflinePayment {
     pub method: PaymentMethod,
 }
 
-fn refusal_error(refusal: OfflinePaymentRefusal, status: DonationStatus, made_on: NaiveDate) -> Error {
+fn refusal_error(
+    refusal: OfflinePaymentRefusal,
+    status: DonationStatus,
+    made_on: NaiveDate,
+) -> Error {
     match refusal {
         OfflinePaymentRefusal::NotPayable => Error::conflict(
             ErrorCode::AlreadyPaid,
@@ -54,8 +58,14 @@ pub fn record_offline(
     let before = store::get(conn, donation_id)?;
     let status = before.status;
     let made_on = japan_date(before.created_at.and_utc());
-    check_offline_payment(before.kind, status, made_on, payment.received_on, japan_today())
-        .map_err(|refusal| refusal_error(refusal, status, made_on))?;
+    check_offline_payment(
+        before.kind,
+        status,
+        made_on,
+        payment.received_on,
+        japan_today(),
+    )
+    .map_err(|refusal| refusal_error(refusal, status, made_on))?;
     // A cancelled donation gave its stock back; take it again.
     if status == DonationStatus::Cancelled {
         if let Some(gift_id) = &before.gift_id {
@@ -68,11 +78,22 @@ pub fn record_offline(
         method: payment.method,
         provider_reference: None,
     };
-    let after = lifecycle::mark_paid(conn, settings, donation_id, &[status], &paid)?
-        .ok_or_else(|| {
-            Error::conflict(ErrorCode::AlreadyPaid, "The donation changed meanwhile; reload it.")
+    let after =
+        lifecycle::mark_paid(conn, settings, donation_id, &[status], &paid)?.ok_or_else(|| {
+            Error::conflict(
+                ErrorCode::AlreadyPaid,
+                "The donation changed meanwhile; reload it.",
+            )
         })?;
     let (b, a) = (views::audit_view(&before), views::audit_view(&after));
-    audit::record(conn, Some(actor_id), "record_payment", "donation", donation_id, Some(&b), Some(&a))?;
+    audit::record(
+        conn,
+        Some(actor_id),
+        "record_payment",
+        "donation",
+        donation_id,
+        Some(&b),
+        Some(&a),
+    )?;
     Ok(after)
 }

@@ -53,7 +53,10 @@ pub async fn webhook(
     )
     .map_err(invalid_signature)?;
     let event: WebhookEvent = serde_json::from_slice(&body).map_err(|e| {
-        Error::bad_request(ErrorCode::InvalidEvent, format!("The event is not understood: {e}"))
+        Error::bad_request(
+            ErrorCode::InvalidEvent,
+            format!("The event is not understood: {e}"),
+        )
     })?;
     let outcome = state
         .db

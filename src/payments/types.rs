@@ -29,4 +29,3 @@ pub struct WebhookAck {
     /// `paid`, `cancelled`, `no_change`, `needs_attention`, `duplicate` or `ignored`.
     pub outcome: String,
 }
-

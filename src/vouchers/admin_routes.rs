@@ -83,7 +83,9 @@ pub async fn settle(
     let today = japan_today();
     let line = state
         .db
-        .write(move |conn| super::settle::settle_month(conn, &actor, &body.partner_id, month, today))
+        .write(move |conn| {
+            super::settle::settle_month(conn, &actor, &body.partner_id, month, today)
+        })
         .await?;
     Ok(HttpResponse::Created().json(line))
 }

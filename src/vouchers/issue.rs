@@ -7,14 +7,14 @@ use qrcode::QrCode;
 use secrecy::ExposeSecret;
 use uuid::Uuid;
 
+use super::types::VoucherView;
 use crate::config::Settings;
 use crate::db::schema::{redemptions, vouchers};
 use crate::db::{now, DbConnection};
 use crate::domain::money::{BasisPoints, Yen};
 use crate::domain::voucher::VoucherTerms;
-use super::types::VoucherView;
-use crate::domain::voucher_code::VoucherCode;
 use crate::domain::voucher::{Standing, VoucherState};
+use crate::domain::voucher_code::VoucherCode;
 use crate::error::{Error, ErrorCode, Result};
 
 #[derive(Debug, Clone, Queryable, Selectable)]

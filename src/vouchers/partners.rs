@@ -85,7 +85,15 @@ fn insert(
         email::enqueue(conn, &welcome_mail(settings, business, &l.email)?)?;
     }
     let after = Some(business);
-    audit::record(conn, Some(actor_id), "create", "business", &business.id, None::<&()>, after)
+    audit::record(
+        conn,
+        Some(actor_id),
+        "create",
+        "business",
+        &business.id,
+        None::<&()>,
+        after,
+    )
 }
 
 /// Creates a business: a vendor of gifts, a voucher partner, or both; a partner may get a login.
@@ -153,6 +161,14 @@ pub fn update_business(
     };
     check_named(&after.name, "").map_err(Error::Validation)?;
     store::update_business(conn, &after)?;
-    audit::record(conn, Some(actor_id), "update", "business", id, Some(&before), Some(&after))?;
+    audit::record(
+        conn,
+        Some(actor_id),
+        "update",
+        "business",
+        id,
+        Some(&before),
+        Some(&after),
+    )?;
     Ok(after)
 }

@@ -165,8 +165,13 @@ pub fn reverse(
             )
         })?;
     let settled = store::is_settled(conn, partner_id, &row.redeemed_month)?;
-    check_reversal(row.reversed_at.is_some(), row.redeemed_at.and_utc(), at, settled)
-        .map_err(reversal_error)?;
+    check_reversal(
+        row.reversed_at.is_some(),
+        row.redeemed_at.and_utc(),
+        at,
+        settled,
+    )
+    .map_err(reversal_error)?;
     let balance = store::reverse(conn, &row, at)?
         .ok_or_else(|| reversal_error(ReversalRefusal::AlreadyReversed))?;
     Ok(Reversal {

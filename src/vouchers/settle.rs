@@ -64,14 +64,30 @@ pub fn settle_month(
             )
         })?;
     let at = now();
-    store::settle(conn, partner_id, &m, line.count, line.net_amount, actor_id, at)?;
+    store::settle(
+        conn,
+        partner_id,
+        &m,
+        line.count,
+        line.net_amount,
+        actor_id,
+        at,
+    )?;
     let line = SettlementLine {
         paid: true,
         paid_at: Some(at.and_utc()),
         ..line
     };
     let entity_id = format!("{partner_id}:{m}");
-    audit::record(conn, Some(actor_id), "settle", "partner_month", &entity_id, None::<&()>, Some(&line))?;
+    audit::record(
+        conn,
+        Some(actor_id),
+        "settle",
+        "partner_month",
+        &entity_id,
+        None::<&()>,
+        Some(&line),
+    )?;
     Ok(line)
 }
 

@@ -205,5 +205,8 @@ fn migrations_match_on_both_engines_and_schema_rs() {
         .into_iter()
         .map(|c| (c.table_name, c.column_name))
         .collect();
-    assert_eq!(created, declared, "src/db/schema.rs differs from the migrations");
+    assert_eq!(
+        created, declared,
+        "src/db/schema.rs differs from the migrations"
+    );
 }

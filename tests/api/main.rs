@@ -11,8 +11,8 @@ mod donations;
 mod email;
 mod foundation;
 mod reports;
-mod use_cases;
 mod smtp_server;
+mod use_cases;
 mod vouchers;
 
 /// The routes of the API contract (`api.md`) implemented so far: (method, OpenAPI path).

@@ -22,7 +22,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use crate::both_engines;
-use crate::flows::{gift_body, gift_donation, general, on_site, succeeded, PAID_AT};
+use crate::flows::{general, gift_body, gift_donation, on_site, succeeded, PAID_AT};
 use crate::helpers::{Engine, TestApp, ADMIN_EMAIL};
 
 fn parse<T: DeserializeOwned>(v: Value) -> T {
@@ -35,7 +35,10 @@ fn write<T>(app: &TestApp, f: impl FnOnce(&mut DbConnection, &Settings) -> Resul
     write_transaction(&mut conn, |c: &mut DbConnection| f(c, &app.settings)).expect("write")
 }
 
-fn refused<T>(app: &TestApp, f: impl FnOnce(&mut DbConnection, &Settings) -> Result<T, Error>) -> ErrorCode {
+fn refused<T>(
+    app: &TestApp,
+    f: impl FnOnce(&mut DbConnection, &Settings) -> Result<T, Error>,
+) -> ErrorCode {
     let mut conn = app.conn();
     match write_transaction(&mut conn, |c: &mut DbConnection| f(c, &app.settings)) {
         Ok(_) => panic!("expected a refusal"),
@@ -70,17 +73,31 @@ async fn catalogue_and_donation_writes(engine: Engine) {
     let actor = admin_id(&app).await;
 
     let vendor_req = parse(json!({"name": "品川食品", "is_vendor": true}));
-    let vendor = write(&app, |c, s| partners::create_business(c, s, &actor, vendor_req, None));
+    let vendor = write(&app, |c, s| {
+        partners::create_business(c, s, &actor, vendor_req, None)
+    });
     let patch = parse(json!({"contact_phone": "03-0000-0000"}));
-    let vendor = write(&app, |c, _| partners::update_business(c, &actor, &vendor.id, patch));
+    let vendor = write(&app, |c, _| {
+        partners::update_business(c, &actor, &vendor.id, patch)
+    });
     assert_eq!(vendor.contact_phone.as_deref(), Some("03-0000-0000"));
 
     let gift = write(&app, |c, s| {
-        gifts::create(c, s, &actor, parse(gift_body("UC-1", &vendor.id, 10_000, 3_000)))
+        gifts::create(
+            c,
+            s,
+            &actor,
+            parse(gift_body("UC-1", &vendor.id, 10_000, 3_000)),
+        )
     });
     let over = parse(gift_body("UC-2", &vendor.id, 10_000, 3_001));
-    assert_eq!(refused(&app, |c, s| gifts::create(c, s, &actor, over)), ErrorCode::ReturnRatioExceeded);
-    let gift = write(&app, |c, s| gifts::update(c, s, &actor, &gift.public.id, parse(json!({"stock": 2}))));
+    assert_eq!(
+        refused(&app, |c, s| gifts::create(c, s, &actor, over)),
+        ErrorCode::ReturnRatioExceeded
+    );
+    let gift = write(&app, |c, s| {
+        gifts::update(c, s, &actor, &gift.public.id, parse(json!({"stock": 2})))
+    });
     assert_eq!(gift.stock, Some(2));
 
     let paid = donate_and_confirm(&app, gift_donation(&gift.public.id, 10_000), "evt_uc_gift");
@@ -98,7 +115,9 @@ async fn catalogue_and_donation_writes(engine: Engine) {
         received_on: japan_today(),
         method: PaymentMethod::BankTransfer,
     };
-    let row = write(&app, |c, s| offline::record_offline(c, s, &actor, &pending.id, payment));
+    let row = write(&app, |c, s| {
+        offline::record_offline(c, s, &actor, &pending.id, payment)
+    });
     assert_eq!(row.payment_method, Some(PaymentMethod::BankTransfer));
     assert!(row.receipt_number.is_some());
 
@@ -113,8 +132,12 @@ async fn voucher_and_import_writes(engine: Engine) {
     let actor = admin_id(&app).await;
     let login = NewLogin::prepare(&app.settings, "till@hotel.example.jp", "till-password-long")
         .expect("login");
-    let partner_req = parse(json!({"name": "品川ホテル", "email": "till@hotel.example.jp", "password": "till-password-long"}));
-    let partner = write(&app, |c, s| partners::create_partner(c, s, &actor, partner_req, login));
+    let partner_req = parse(
+        json!({"name": "品川ホテル", "email": "till@hotel.example.jp", "password": "till-password-long"}),
+    );
+    let partner = write(&app, |c, s| {
+        partners::create_partner(c, s, &actor, partner_req, login)
+    });
     let partner_id = partner.business.id;
 
     let donation = donate_and_confirm(&app, on_site(10_000), "evt_uc_on_site");
@@ -123,13 +146,19 @@ async fn voucher_and_import_writes(engine: Engine) {
         .expect("a paid on-site donation has its voucher");
     let code = issue::code_of(&app.settings, &voucher.id).display();
     let order = RedemptionOrder::parse(&code, 1_200).expect("order");
-    let found = redeem::lookup(&mut app.conn(), &app.settings, &partner_id, &order.code)
-        .expect("lookup");
-    let redemption = write(&app, |c, _| redeem::redeem(c, &found, &partner_id, &order, Utc::now()));
+    let found =
+        redeem::lookup(&mut app.conn(), &app.settings, &partner_id, &order.code).expect("lookup");
+    let redemption = write(&app, |c, _| {
+        redeem::redeem(c, &found, &partner_id, &order, Utc::now())
+    });
     assert_eq!(redemption.balance_after, voucher.face_value - 1_200);
-    let reversal = write(&app, |c, _| redeem::reverse(c, &redemption.id, &partner_id, Utc::now()));
+    let reversal = write(&app, |c, _| {
+        redeem::reverse(c, &redemption.id, &partner_id, Utc::now())
+    });
     assert_eq!(reversal.balance, voucher.face_value);
-    let twice = refused(&app, |c, _| redeem::reverse(c, &redemption.id, &partner_id, Utc::now()));
+    let twice = refused(&app, |c, _| {
+        redeem::reverse(c, &redemption.id, &partner_id, Utc::now())
+    });
     assert_eq!(twice, ErrorCode::AlreadyReversed);
 
     let today = japan_today();
@@ -138,11 +167,22 @@ async fn voucher_and_import_writes(engine: Engine) {
         let mut conn = app.conn();
         settle::statement(&mut conn, &app.settings, &partner_id, this_month).expect("statement")
     };
-    assert_eq!((statement.gross_amount, statement.reversed_amount, statement.net_amount), (1_200, 1_200, 0));
-    let open = refused(&app, |c, _| settle::settle_month(c, &actor, &partner_id, this_month, today));
+    assert_eq!(
+        (
+            statement.gross_amount,
+            statement.reversed_amount,
+            statement.net_amount
+        ),
+        (1_200, 1_200, 0)
+    );
+    let open = refused(&app, |c, _| {
+        settle::settle_month(c, &actor, &partner_id, this_month, today)
+    });
     assert_eq!(open, ErrorCode::MonthNotClosed);
     let last = YearMonth::of(this_month.first_day() - chrono::Days::new(1));
-    let line = write(&app, |c, _| settle::settle_month(c, &actor, &partner_id, last, today));
+    let line = write(&app, |c, _| {
+        settle::settle_month(c, &actor, &partner_id, last, today)
+    });
     assert!(line.paid);
 
     let csv = "external_id,received_on,amount,kind,donor_name,donor_name_kana,donor_email,donor_phone,donor_postal_code,donor_prefecture,donor_city,donor_address_line\n\
@@ -155,9 +195,13 @@ async fn voucher_and_import_writes(engine: Engine) {
         home_prefecture: app.settings.municipality.prefecture.clone(),
         home_city: app.settings.municipality.city.clone(),
     };
-    let first = import::import_file(&mut app.conn(), &request, &rows).ok().expect("imported");
+    let first = import::import_file(&mut app.conn(), &request, &rows)
+        .ok()
+        .expect("imported");
     assert_eq!((first.imported, first.skipped), (1, 0));
-    let again = import::import_file(&mut app.conn(), &request, &rows).ok().expect("imported");
+    let again = import::import_file(&mut app.conn(), &request, &rows)
+        .ok()
+        .expect("imported");
     assert_eq!((again.imported, again.skipped), (0, 1));
 }
 
