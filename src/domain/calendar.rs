@@ -217,6 +217,23 @@ fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).unwrap_or(NaiveDate::MIN)
 }
 
+/// A date in the Japanese era calendar (和暦) as printed on receipts: "令和7年7月14日",
+/// "令和元年5月1日", "平成31年4月30日". The one place era dates are written.
+pub fn wareki_date(d: NaiveDate) -> String {
+    let reiwa_began = NaiveDate::from_ymd_opt(2019, 5, 1).unwrap_or(NaiveDate::MIN);
+    let era = if d >= reiwa_began {
+        let n = d.year() - 2018;
+        if n == 1 {
+            "令和元".to_owned()
+        } else {
+            format!("令和{n}")
+        }
+    } else {
+        format!("平成{}", d.year() - 1988)
+    };
+    format!("{era}年{}月{}日", d.month(), d.day())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {

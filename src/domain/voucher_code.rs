@@ -1,9 +1,10 @@
 //! On-site e-voucher codes: generation, typo-checked parsing and the keyed hash the database stores.
 
-use hmac::{Hmac, Mac};
+use hmac::Mac;
 use rand::rngs::OsRng;
 use rand::Rng;
-use sha2::Sha256;
+
+use super::keyed::{hmac, hmac_hex};
 use std::fmt;
 
 /// 31 symbols that are hard to confuse when read aloud or typed: no 0/O, 1/I/L.
@@ -45,11 +46,9 @@ impl VoucherCode {
     /// database need hold only the keyed hash while the donor can always be shown the code again.
     /// Without the secret the codes are as unpredictable as random ones (HMAC is a PRF).
     pub fn derive(secret: &[u8], voucher_id: &str) -> Self {
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret)
-            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-        mac.update(b"voucher-code:");
-        mac.update(voucher_id.as_bytes());
-        let digest = mac.finalize().into_bytes();
+        let digest = hmac(secret, &[b"voucher-code:", voucher_id.as_bytes()])
+            .finalize()
+            .into_bytes();
         let mut first = [0u8; 16];
         first.copy_from_slice(&digest[..16]);
         // 31^19 < 2^95, so 128 bits give 19 symbols with negligible bias.
@@ -116,10 +115,7 @@ impl VoucherCode {
 
     /// Lowercase hex HMAC-SHA256(key, canonical code): what the database stores and looks up by.
     pub fn keyed_hash(&self, key: &[u8]) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(key)
-            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-        mac.update(self.0.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        hmac_hex(key, &[self.0.as_bytes()])
     }
 
     /// Appends the check symbol to `payload` (indices into the alphabet, each < 31).

@@ -3,18 +3,12 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use hmac::Mac;
 
-type HmacSha256 = Hmac<Sha256>;
+use crate::domain::keyed::{hmac, HmacSha256};
 
 fn mac(secret: &[u8], donation_id: &str) -> HmacSha256 {
-    // HMAC takes keys of any length; new_from_slice cannot fail for it.
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(secret)
-        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
-    mac.update(b"donation-access:");
-    mac.update(donation_id.as_bytes());
-    mac
+    hmac(secret, &[b"donation-access:", donation_id.as_bytes()])
 }
 
 /// The bearer token that reads one donation (256 bits, URL-safe).

@@ -1,11 +1,9 @@
 //! Receipts (寄附金受領証明書): the data of a paid donation's receipt and its printable page.
 
-use chrono::Datelike;
-
 use super::store::DonationRow;
 use super::types::Receipt;
 use crate::config::Settings;
-use crate::domain::calendar::japan_today;
+use crate::domain::calendar::{japan_today, wareki_date};
 use crate::domain::money::Yen;
 use crate::error::{Error, ErrorCode, Result};
 
@@ -41,21 +39,6 @@ pub fn receipt_of(settings: &Settings, d: &DonationRow) -> Result<Receipt> {
     })
 }
 
-fn japanese_date(d: chrono::NaiveDate) -> String {
-    let reiwa_began = chrono::NaiveDate::from_ymd_opt(2019, 5, 1).unwrap_or(chrono::NaiveDate::MIN);
-    let era = if d >= reiwa_began {
-        let n = d.year() - 2018;
-        if n == 1 {
-            "令和元".to_owned()
-        } else {
-            format!("令和{n}")
-        }
-    } else {
-        format!("平成{}", d.year() - 1988)
-    };
-    format!("{era}年{}月{}日", d.month(), d.day())
-}
-
 /// The printable HTML page (HTML-escaped by the template engine).
 pub fn render_html(receipt: &Receipt) -> Result<String> {
     let mut env = minijinja::Environment::new();
@@ -68,8 +51,8 @@ pub fn render_html(receipt: &Receipt) -> Result<String> {
         .render(minijinja::context! {
             r => receipt,
             amount => Yen(receipt.amount).grouped(),
-            received_on => japanese_date(receipt.received_on),
-            issued_on => japanese_date(receipt.issued_on),
+            received_on => wareki_date(receipt.received_on),
+            issued_on => wareki_date(receipt.issued_on),
         })
         .map_err(|e| Error::Internal(e.into()))
 }
@@ -81,8 +64,8 @@ mod tests {
     #[test]
     fn dates_are_written_in_the_japanese_era() {
         let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
-        assert_eq!(japanese_date(d(2025, 7, 14)), "令和7年7月14日");
-        assert_eq!(japanese_date(d(2019, 5, 1)), "令和元年5月1日");
-        assert_eq!(japanese_date(d(2019, 4, 30)), "平成31年4月30日");
+        assert_eq!(wareki_date(d(2025, 7, 14)), "令和7年7月14日");
+        assert_eq!(wareki_date(d(2019, 5, 1)), "令和元年5月1日");
+        assert_eq!(wareki_date(d(2019, 4, 30)), "平成31年4月30日");
     }
 }

@@ -1,9 +1,8 @@
 //! `Furusato-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use hmac::Mac;
 
-type HmacSha256 = Hmac<Sha256>;
+use crate::domain::keyed::{hmac, HmacSha256};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureError {
@@ -15,12 +14,7 @@ pub enum SignatureError {
 }
 
 fn mac(secret: &[u8], timestamp: &str, body: &[u8]) -> HmacSha256 {
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(secret)
-        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-    mac.update(timestamp.as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    mac
+    hmac(secret, &[timestamp.as_bytes(), b".", body])
 }
 
 /// The header value a sender computes (used by tests and tools).
