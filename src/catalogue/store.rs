@@ -15,9 +15,12 @@ use crate::error::{Error, ErrorCode, Result};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
-#[diesel(table_name = gifts)]
+/// A gift as stored. Updates write every term but never `stock` (donations change it
+/// concurrently; it is only set on purpose, with `set_stock`) nor `id`/`created_at`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
+#[diesel(table_name = gifts, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct GiftRow {
+    #[diesel(skip_update)]
     pub id: String,
     pub code: String,
     pub name: String,
@@ -27,12 +30,14 @@ pub struct GiftRow {
     pub procurement_cost: i64,
     pub shipping_cost: i64,
     pub vendor_id: String,
+    #[diesel(skip_update)]
     pub stock: Option<i64>,
     pub available_from: Option<NaiveDate>,
     pub available_until: Option<NaiveDate>,
     pub status: String,
     pub local_basis: Option<String>,
     pub image_url: Option<String>,
+    #[diesel(skip_update)]
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -261,50 +266,16 @@ pub fn require_vendor(conn: &mut DbConnection, vendor_id: &str) -> Result<String
 
 pub fn insert_gift(conn: &mut DbConnection, row: &GiftRow) -> Result<()> {
     diesel::insert_into(gifts::table)
-        .values((
-            gifts::id.eq(&row.id),
-            gifts::code.eq(&row.code),
-            gifts::name.eq(&row.name),
-            gifts::description.eq(&row.description),
-            gifts::category.eq(&row.category),
-            gifts::amount.eq(row.amount),
-            gifts::procurement_cost.eq(row.procurement_cost),
-            gifts::shipping_cost.eq(row.shipping_cost),
-            gifts::vendor_id.eq(&row.vendor_id),
-            gifts::stock.eq(row.stock),
-            gifts::available_from.eq(row.available_from),
-            gifts::available_until.eq(row.available_until),
-            gifts::status.eq(&row.status),
-            gifts::local_basis.eq(&row.local_basis),
-            gifts::image_url.eq(&row.image_url),
-            gifts::created_at.eq(row.created_at),
-            gifts::updated_at.eq(row.updated_at),
-        ))
+        .values(row)
         .execute(conn)
         .map_err(code_taken)?;
     bump_version(conn)
 }
 
-/// Writes a gift's terms. Stock is left alone: donations change it concurrently, so it is only
-/// ever set on purpose, with `set_stock`.
+/// Writes a gift's terms (see `GiftRow` for what an update leaves alone).
 pub fn update_gift(conn: &mut DbConnection, row: &GiftRow) -> Result<()> {
     diesel::update(gifts::table.filter(gifts::id.eq(&row.id)))
-        .set((
-            gifts::code.eq(&row.code),
-            gifts::name.eq(&row.name),
-            gifts::description.eq(&row.description),
-            gifts::category.eq(&row.category),
-            gifts::amount.eq(row.amount),
-            gifts::procurement_cost.eq(row.procurement_cost),
-            gifts::shipping_cost.eq(row.shipping_cost),
-            gifts::vendor_id.eq(&row.vendor_id),
-            gifts::available_from.eq(row.available_from),
-            gifts::available_until.eq(row.available_until),
-            gifts::status.eq(&row.status),
-            gifts::local_basis.eq(&row.local_basis),
-            gifts::image_url.eq(&row.image_url),
-            gifts::updated_at.eq(row.updated_at),
-        ))
+        .set(row)
         .execute(conn)
         .map_err(code_taken)?;
     bump_version(conn)
@@ -454,59 +425,12 @@ named_items!(
 );
 named_items!(purpose_store, purposes, ErrorCode::PurposeNameTaken);
 
-type BusinessRow = (
-    String,
-    String,
-    bool,
-    bool,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    bool,
-);
-
-fn business(
-    (id, name, is_vendor, is_partner, contact_email, contact_phone, address, active): BusinessRow,
-) -> Business {
-    Business {
-        id,
-        name,
-        is_vendor,
-        is_partner,
-        contact_email,
-        contact_phone,
-        address,
-        active,
-    }
-}
-
-const BUSINESS_COLUMNS: (
-    businesses::id,
-    businesses::name,
-    businesses::is_vendor,
-    businesses::is_partner,
-    businesses::contact_email,
-    businesses::contact_phone,
-    businesses::address,
-    businesses::active,
-) = (
-    businesses::id,
-    businesses::name,
-    businesses::is_vendor,
-    businesses::is_partner,
-    businesses::contact_email,
-    businesses::contact_phone,
-    businesses::address,
-    businesses::active,
-);
-
 pub fn find_business(conn: &mut DbConnection, id: &str) -> Result<Option<Business>> {
-    let row: Option<BusinessRow> = businesses::table
+    Ok(businesses::table
         .filter(businesses::id.eq(id))
-        .select(BUSINESS_COLUMNS)
+        .select(Business::as_select())
         .first(conn)
-        .optional()?;
-    Ok(row.map(business))
+        .optional()?)
 }
 
 pub fn list_businesses(
@@ -515,27 +439,20 @@ pub fn list_businesses(
     limit: i64,
 ) -> Result<(Vec<Business>, i64)> {
     let total: i64 = businesses::table.count().get_result(conn)?;
-    let rows: Vec<BusinessRow> = businesses::table
-        .select(BUSINESS_COLUMNS)
+    let rows = businesses::table
+        .select(Business::as_select())
         .order(businesses::name.asc())
         .offset(offset)
         .limit(limit)
         .load(conn)?;
-    Ok((rows.into_iter().map(business).collect(), total))
+    Ok((rows, total))
 }
 
 pub fn insert_business(conn: &mut DbConnection, b: &Business) -> Result<()> {
     let at = now();
     diesel::insert_into(businesses::table)
         .values((
-            businesses::id.eq(&b.id),
-            businesses::name.eq(&b.name),
-            businesses::is_vendor.eq(b.is_vendor),
-            businesses::is_partner.eq(b.is_partner),
-            businesses::contact_email.eq(&b.contact_email),
-            businesses::contact_phone.eq(&b.contact_phone),
-            businesses::address.eq(&b.address),
-            businesses::active.eq(b.active),
+            b,
             businesses::created_at.eq(at),
             businesses::updated_at.eq(at),
         ))
@@ -545,16 +462,7 @@ pub fn insert_business(conn: &mut DbConnection, b: &Business) -> Result<()> {
 
 pub fn update_business(conn: &mut DbConnection, b: &Business) -> Result<()> {
     diesel::update(businesses::table.filter(businesses::id.eq(&b.id)))
-        .set((
-            businesses::name.eq(&b.name),
-            businesses::is_vendor.eq(b.is_vendor),
-            businesses::is_partner.eq(b.is_partner),
-            businesses::contact_email.eq(&b.contact_email),
-            businesses::contact_phone.eq(&b.contact_phone),
-            businesses::address.eq(&b.address),
-            businesses::active.eq(b.active),
-            businesses::updated_at.eq(now()),
-        ))
+        .set((b, businesses::updated_at.eq(now())))
         .execute(conn)?;
     // Vendor names appear in public gift responses.
     bump_version(conn)

@@ -159,8 +159,20 @@ pub struct NamedItemPatch {
     pub active: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Serialize,
+    ToSchema,
+    diesel::Queryable,
+    diesel::Selectable,
+    diesel::Insertable,
+    diesel::AsChangeset,
+)]
+#[diesel(table_name = crate::db::schema::businesses, treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Business {
+    #[diesel(skip_update)]
     pub id: String,
     pub name: String,
     pub is_vendor: bool,
