@@ -33,7 +33,11 @@ pub async fn create_business_route(
 ) -> Result<HttpResponse> {
     let b = body.into_inner();
     let settings = state.settings.clone();
-    let login = partners::business_login(&settings, b.is_partner, b.login.as_ref())?;
+    // argon2 is CPU work: off the async workers.
+    let (login_settings, is_partner, asked) = (settings.clone(), b.is_partner, b.login.clone());
+    let login =
+        web::block(move || partners::business_login(&login_settings, is_partner, asked.as_ref()))
+            .await??;
     let actor = admin.0.id;
     let created = state
         .db
@@ -117,7 +121,9 @@ pub async fn create_partner(
 ) -> Result<HttpResponse> {
     let b = body.into_inner();
     let settings = state.settings.clone();
-    let login = NewLogin::prepare(&settings, &b.email, &b.password)?;
+    // argon2 is CPU work: off the async workers.
+    let (login_settings, email, password) = (settings.clone(), b.email.clone(), b.password.clone());
+    let login = web::block(move || NewLogin::prepare(&login_settings, &email, &password)).await??;
     let actor = admin.0.id;
     let created = state
         .db
