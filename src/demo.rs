@@ -9,6 +9,7 @@ use crate::catalogue::types::Business;
 use crate::config::Settings;
 use crate::db::schema::gifts;
 use crate::db::{now, write_transaction, DbConnection};
+use crate::domain::gift::{Category, GiftStatus};
 use crate::error::{Error, Result};
 
 /// (key, name, is_vendor, is_partner)
@@ -489,7 +490,8 @@ pub fn load_if_empty(conn: &mut DbConnection, settings: &Settings) -> Result<boo
                 code: (*code).to_owned(),
                 name: (*name).to_owned(),
                 description: (*description).to_owned(),
-                category: (*category).to_owned(),
+                category: Category::parse(category)
+                    .ok_or_else(|| Error::internal("demo gift category unknown"))?,
                 amount: *amount,
                 procurement_cost: *cost,
                 shipping_cost: *shipping,
@@ -500,7 +502,7 @@ pub fn load_if_empty(conn: &mut DbConnection, settings: &Settings) -> Result<boo
                 stock: *stock,
                 available_from: date(*from),
                 available_until: date(*until),
-                status: "published".to_owned(),
+                status: GiftStatus::Published,
                 local_basis: Some(
                     "区内事業者が区内で提供する役務・製品（地場産品基準 第3号・第7号）".to_owned(),
                 ),

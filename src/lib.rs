@@ -16,6 +16,7 @@ pub mod health;
 pub mod http;
 pub mod idempotency;
 pub mod imports;
+pub mod named_enum;
 pub mod openapi;
 pub mod openapi_routes;
 pub mod payments;

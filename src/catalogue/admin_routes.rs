@@ -75,10 +75,7 @@ pub async fn list_gifts(
             )
         })
         .await?;
-    let items = rows
-        .iter()
-        .map(|(g, v)| g.admin(v))
-        .collect::<Result<Vec<_>>>()?;
+    let items: Vec<AdminGift> = rows.iter().map(|(g, v)| g.admin(v)).collect();
     Ok(web::Json(Page::new(items, paging, total)))
 }
 
@@ -105,7 +102,7 @@ pub async fn get_gift(
         .run(move |conn| store::find_gift(conn, &id))
         .await?
         .ok_or_else(gift_not_found)?;
-    Ok(web::Json(gift.admin(&vendor)?))
+    Ok(web::Json(gift.admin(&vendor)))
 }
 
 /// Change a gift; the rules are checked on the gift as it would be after the change.

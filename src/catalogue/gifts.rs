@@ -36,7 +36,7 @@ pub fn create(
         code: b.code.trim().to_owned(),
         name: b.name.trim().to_owned(),
         description: b.description,
-        category: b.category.as_str().to_owned(),
+        category: b.category,
         amount: b.amount,
         procurement_cost: b.procurement_cost,
         shipping_cost: b.shipping_cost,
@@ -44,7 +44,7 @@ pub fn create(
         stock: b.stock,
         available_from: b.available_from,
         available_until: b.available_until,
-        status: b.status.unwrap_or(GiftStatus::Draft).as_str().to_owned(),
+        status: b.status.unwrap_or(GiftStatus::Draft),
         local_basis: b.local_basis,
         image_url: b.image_url,
         created_at: at,
@@ -53,7 +53,7 @@ pub fn create(
     check_rules(settings, &row)?;
     let vendor = store::require_vendor(conn, &row.vendor_id)?;
     store::insert_gift(conn, &row)?;
-    let view = row.admin(&vendor)?;
+    let view = row.admin(&vendor);
     audit::record(
         conn,
         Some(actor_id),
@@ -66,51 +66,27 @@ pub fn create(
     Ok(view)
 }
 
-fn apply_patch(mut row: GiftRow, p: GiftPatch) -> GiftRow {
-    if let Some(v) = p.code {
-        row.code = v.trim().to_owned();
+/// The gift as it would be after the change: only the fields present replace the gift's.
+fn apply_patch(row: GiftRow, p: GiftPatch) -> GiftRow {
+    let trimmed = |v: String| v.trim().to_owned();
+    GiftRow {
+        code: p.code.map_or(row.code, trimmed),
+        name: p.name.map_or(row.name, trimmed),
+        description: p.description.unwrap_or(row.description),
+        category: p.category.unwrap_or(row.category),
+        amount: p.amount.unwrap_or(row.amount),
+        procurement_cost: p.procurement_cost.unwrap_or(row.procurement_cost),
+        shipping_cost: p.shipping_cost.unwrap_or(row.shipping_cost),
+        vendor_id: p.vendor_id.unwrap_or(row.vendor_id),
+        stock: p.stock.unwrap_or(row.stock),
+        available_from: p.available_from.unwrap_or(row.available_from),
+        available_until: p.available_until.unwrap_or(row.available_until),
+        status: p.status.unwrap_or(row.status),
+        local_basis: p.local_basis.unwrap_or(row.local_basis),
+        image_url: p.image_url.unwrap_or(row.image_url),
+        updated_at: now(),
+        ..row
     }
-    if let Some(v) = p.name {
-        row.name = v.trim().to_owned();
-    }
-    if let Some(v) = p.description {
-        row.description = v;
-    }
-    if let Some(v) = p.category {
-        row.category = v.as_str().to_owned();
-    }
-    if let Some(v) = p.amount {
-        row.amount = v;
-    }
-    if let Some(v) = p.procurement_cost {
-        row.procurement_cost = v;
-    }
-    if let Some(v) = p.shipping_cost {
-        row.shipping_cost = v;
-    }
-    if let Some(v) = p.vendor_id {
-        row.vendor_id = v;
-    }
-    if let Some(v) = p.stock {
-        row.stock = v;
-    }
-    if let Some(v) = p.available_from {
-        row.available_from = v;
-    }
-    if let Some(v) = p.available_until {
-        row.available_until = v;
-    }
-    if let Some(v) = p.status {
-        row.status = v.as_str().to_owned();
-    }
-    if let Some(v) = p.local_basis {
-        row.local_basis = v;
-    }
-    if let Some(v) = p.image_url {
-        row.image_url = v;
-    }
-    row.updated_at = now();
-    row
 }
 
 /// Changes a gift; a stock change is applied as given, other fields merge over the gift.
@@ -136,8 +112,8 @@ pub fn update(
     }
     // Read back: stock may have moved under concurrent donations.
     let (after, _) = store::find_gift(conn, id)?.ok_or_else(gift_not_found)?;
-    let view = after.admin(&vendor)?;
-    let before = before.admin(&before_vendor)?;
+    let view = after.admin(&vendor);
+    let before = before.admin(&before_vendor);
     audit::record(
         conn,
         Some(actor_id),
@@ -154,11 +130,11 @@ pub fn update(
 pub fn suspend(conn: &mut DbConnection, actor_id: &str, id: &str) -> Result<AdminGift> {
     let (before, vendor) = store::find_gift(conn, id)?.ok_or_else(gift_not_found)?;
     let mut after = before.clone();
-    after.status = GiftStatus::Suspended.as_str().to_owned();
+    after.status = GiftStatus::Suspended;
     after.updated_at = now();
     store::update_gift(conn, &after)?;
-    let view = after.admin(&vendor)?;
-    let before = before.admin(&vendor)?;
+    let view = after.admin(&vendor);
+    let before = before.admin(&vendor);
     audit::record(
         conn,
         Some(actor_id),

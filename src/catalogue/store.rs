@@ -25,7 +25,7 @@ pub struct GiftRow {
     pub code: String,
     pub name: String,
     pub description: String,
-    pub category: String,
+    pub category: Category,
     pub amount: i64,
     pub procurement_cost: i64,
     pub shipping_cost: i64,
@@ -34,7 +34,7 @@ pub struct GiftRow {
     pub stock: Option<i64>,
     pub available_from: Option<NaiveDate>,
     pub available_until: Option<NaiveDate>,
-    pub status: String,
+    pub status: GiftStatus,
     pub local_basis: Option<String>,
     pub image_url: Option<String>,
     #[diesel(skip_update)]
@@ -43,14 +43,6 @@ pub struct GiftRow {
 }
 
 impl GiftRow {
-    pub fn category(&self) -> Result<Category> {
-        Category::parse(&self.category).ok_or_else(|| Error::internal("unknown gift category"))
-    }
-
-    pub fn status(&self) -> Result<GiftStatus> {
-        GiftStatus::parse(&self.status).ok_or_else(|| Error::internal("unknown gift status"))
-    }
-
     pub fn terms(&self) -> GiftTerms {
         GiftTerms {
             code: self.code.clone(),
@@ -68,23 +60,21 @@ impl GiftRow {
 
     /// Published and inside its availability window on the given Japan date.
     pub fn is_offered_on(&self, today: NaiveDate) -> bool {
-        GiftStatus::parse(&self.status).is_some_and(|status| {
-            crate::domain::gift::is_offered_on(
-                status,
-                self.available_from,
-                self.available_until,
-                today,
-            )
-        })
+        crate::domain::gift::is_offered_on(
+            self.status,
+            self.available_from,
+            self.available_until,
+            today,
+        )
     }
 
-    pub fn public(&self, vendor_name: &str) -> Result<PublicGift> {
-        Ok(PublicGift {
+    pub fn public(&self, vendor_name: &str) -> PublicGift {
+        PublicGift {
             id: self.id.clone(),
             code: self.code.clone(),
             name: self.name.clone(),
             description: self.description.clone(),
-            category: self.category()?,
+            category: self.category,
             amount: self.amount,
             vendor: VendorRef {
                 id: self.vendor_id.clone(),
@@ -94,20 +84,20 @@ impl GiftRow {
             available_from: self.available_from,
             available_until: self.available_until,
             image_url: self.image_url.clone(),
-        })
+        }
     }
 
-    pub fn admin(&self, vendor_name: &str) -> Result<AdminGift> {
-        Ok(AdminGift {
-            public: self.public(vendor_name)?,
+    pub fn admin(&self, vendor_name: &str) -> AdminGift {
+        AdminGift {
+            public: self.public(vendor_name),
             procurement_cost: self.procurement_cost,
             shipping_cost: self.shipping_cost,
             stock: self.stock,
-            status: self.status()?,
+            status: self.status,
             local_basis: self.local_basis.clone(),
             created_at: self.created_at.and_utc(),
             updated_at: self.updated_at.and_utc(),
-        })
+        }
     }
 }
 
@@ -139,7 +129,7 @@ pub fn offered_gifts(
 ) -> Result<Vec<(GiftRow, String)>> {
     let mut query = gifts::table
         .inner_join(businesses::table)
-        .filter(gifts::status.eq(GiftStatus::Published.as_str()))
+        .filter(gifts::status.eq(GiftStatus::Published))
         .filter(
             gifts::available_from
                 .is_null()
@@ -153,7 +143,7 @@ pub fn offered_gifts(
         .select((GiftRow::as_select(), businesses::name))
         .into_boxed();
     if let Some(category) = filter.category {
-        query = query.filter(gifts::category.eq(category.as_str()));
+        query = query.filter(gifts::category.eq(category));
     }
     if let Some(min) = filter.min_amount {
         query = query.filter(gifts::amount.ge(min));
@@ -217,10 +207,10 @@ pub fn admin_gifts(
     let build = || {
         let mut q = gifts::table.inner_join(businesses::table).into_boxed();
         if let Some(s) = status {
-            q = q.filter(gifts::status.eq(s.as_str()));
+            q = q.filter(gifts::status.eq(s));
         }
         if let Some(c) = category {
-            q = q.filter(gifts::category.eq(c.as_str()));
+            q = q.filter(gifts::category.eq(c));
         }
         if let Some(v) = vendor_id {
             q = q.filter(gifts::vendor_id.eq(v.to_owned()));

@@ -1,7 +1,7 @@
 //! Database access: the two-engine connection, the pool, migrations and transaction helpers.
 
 pub mod schema;
-mod text_enum;
+pub mod text_enum;
 
 use std::time::Duration;
 

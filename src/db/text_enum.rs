@@ -1,12 +1,13 @@
-//! The one mapping of the domain's state enums to TEXT columns, the same on both engines.
+//! The one mapping of the domain's named enums to TEXT columns, the same on both engines.
 //!
-//! Each enum keeps its stable snake_case names in `as_str`/`parse` (also its JSON form) and carries
-//! `#[derive(diesel::AsExpression, diesel::FromSqlRow)] #[diesel(sql_type = Text)]`; `text_enum!`
-//! below gives it `ToSql`/`FromSql` for PostgreSQL, SQLite and the two-engine connection. A value
-//! in the database that no variant names is a deserialisation error, never a silent default.
+//! `named_enum! { stored enum ... }` derives `AsExpression`/`FromSqlRow` as TEXT and calls
+//! `text_column!` below, which gives the enum `ToSql`/`FromSql` for PostgreSQL, SQLite and the
+//! two-engine connection through its `as_str`/`parse` names. A value in the database that no
+//! variant names is a deserialisation error, never a silent default.
 
 /// Implements `ToSql`/`FromSql` over `Text` for enums with `as_str(self)` and `parse(&str)`.
-macro_rules! text_enum {
+#[macro_export]
+macro_rules! text_column {
     ($($ty:ty),* $(,)?) => {$(
         impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $ty {
             fn to_sql<'b>(
@@ -71,12 +72,3 @@ macro_rules! text_enum {
 pub fn parse_text<T>(text: &str, parse: fn(&str) -> Option<T>) -> diesel::deserialize::Result<T> {
     parse(text).ok_or_else(|| format!("unknown stored value {text:?}").into())
 }
-
-text_enum!(
-    crate::domain::donation::DonationKind,
-    crate::domain::donation::DonationStatus,
-    crate::domain::donation::PaymentMethod,
-    crate::domain::voucher::VoucherState,
-    crate::email::EmailStatus,
-    crate::auth::Role,
-);

@@ -1,59 +1,25 @@
 //! Donation (寄附) kinds, states and the rules a new donation and a payment event must satisfy.
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 
 use super::donor::{same_municipality, Donor};
 use super::money::Yen;
 use super::FieldError;
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum DonationKind {
-    /// With a return gift (返礼品あり).
-    Gift,
-    /// To support a named organisation (団体応援寄附); no gift.
-    Support,
-    /// For an on-site e-voucher (現地決済型).
-    OnSite,
-    /// No gift (寄附のみ).
-    General,
+crate::named_enum! {
+    pub stored enum DonationKind {
+        /// With a return gift (返礼品あり).
+        Gift = "gift",
+        /// To support a named organisation (団体応援寄附); no gift.
+        Support = "support",
+        /// For an on-site e-voucher (現地決済型).
+        OnSite = "on_site",
+        /// No gift (寄附のみ).
+        General = "general",
+    }
 }
 
 impl DonationKind {
-    pub const ALL: [DonationKind; 4] = [
-        DonationKind::Gift,
-        DonationKind::Support,
-        DonationKind::OnSite,
-        DonationKind::General,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            DonationKind::Gift => "gift",
-            DonationKind::Support => "support",
-            DonationKind::OnSite => "on_site",
-            DonationKind::General => "general",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<DonationKind> {
-        DonationKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     /// The Japanese name used in exports (also accepted by portal imports).
     pub fn label(self) -> &'static str {
         match self {
@@ -70,96 +36,26 @@ impl DonationKind {
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum DonationStatus {
-    PendingPayment,
-    Paid,
-    Cancelled,
-    Refunded,
-}
-
-impl DonationStatus {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            DonationStatus::PendingPayment => "pending_payment",
-            DonationStatus::Paid => "paid",
-            DonationStatus::Cancelled => "cancelled",
-            DonationStatus::Refunded => "refunded",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<DonationStatus> {
-        [
-            DonationStatus::PendingPayment,
-            DonationStatus::Paid,
-            DonationStatus::Cancelled,
-            DonationStatus::Refunded,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+crate::named_enum! {
+    pub stored enum DonationStatus {
+        PendingPayment = "pending_payment",
+        Paid = "paid",
+        Cancelled = "cancelled",
+        Refunded = "refunded",
     }
 }
 
-/// How a donation's money arrived.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentMethod {
-    /// By card through the payment provider (signed webhook).
-    Card,
-    /// 銀行振込, recorded by staff.
-    BankTransfer,
-    /// 窓口, paid at the municipality's counter, recorded by staff.
-    Counter,
-    /// Through a portal site, brought in by an import.
-    Portal,
-}
-
-impl PaymentMethod {
-    pub const ALL: [PaymentMethod; 4] = [
-        PaymentMethod::Card,
-        PaymentMethod::BankTransfer,
-        PaymentMethod::Counter,
-        PaymentMethod::Portal,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            PaymentMethod::Card => "card",
-            PaymentMethod::BankTransfer => "bank_transfer",
-            PaymentMethod::Counter => "counter",
-            PaymentMethod::Portal => "portal",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<PaymentMethod> {
-        PaymentMethod::ALL.into_iter().find(|m| m.as_str() == s)
+crate::named_enum! {
+    /// How a donation's money arrived.
+    pub stored enum PaymentMethod {
+        /// By card through the payment provider (signed webhook).
+        Card = "card",
+        /// 銀行振込, recorded by staff.
+        BankTransfer = "bank_transfer",
+        /// 窓口, paid at the municipality's counter, recorded by staff.
+        Counter = "counter",
+        /// Through a portal site, brought in by an import.
+        Portal = "portal",
     }
 }
 

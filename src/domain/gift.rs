@@ -1,43 +1,22 @@
 //! A return gift's (返礼品) terms and the rules every create and change must satisfy.
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 
 use super::gift_rules::{find_prohibited_word, max_procurement_cost, within_return_ratio};
 use super::money::Yen;
 use super::FieldError;
 
-/// 体験型 / 商品型 / 旅行クーポン / 現地決済型.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    Experience,
-    Product,
-    Travel,
-    OnSite,
+crate::named_enum! {
+    /// 体験型 / 商品型 / 旅行クーポン / 現地決済型.
+    pub stored enum Category {
+        Experience = "experience",
+        Product = "product",
+        Travel = "travel",
+        OnSite = "on_site",
+    }
 }
 
 impl Category {
-    pub const ALL: [Category; 4] = [
-        Category::Experience,
-        Category::Product,
-        Category::Travel,
-        Category::OnSite,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Experience => "experience",
-            Category::Product => "product",
-            Category::Travel => "travel",
-            Category::OnSite => "on_site",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Category> {
-        Category::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-
     /// The Japanese name used in reports.
     pub fn label(self) -> &'static str {
         match self {
@@ -49,31 +28,11 @@ impl Category {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum GiftStatus {
-    Draft,
-    Published,
-    Suspended,
-}
-
-impl GiftStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GiftStatus::Draft => "draft",
-            GiftStatus::Published => "published",
-            GiftStatus::Suspended => "suspended",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<GiftStatus> {
-        [
-            GiftStatus::Draft,
-            GiftStatus::Published,
-            GiftStatus::Suspended,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
+crate::named_enum! {
+    pub stored enum GiftStatus {
+        Draft = "draft",
+        Published = "published",
+        Suspended = "suspended",
     }
 }
 

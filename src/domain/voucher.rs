@@ -7,38 +7,24 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 /// The ceiling for a voucher's face value: 30% of the donation, like any return gift.
 pub const MAX_VOUCHER_RATIO: BasisPoints = BasisPoints(3000);
 
-/// The stored state of a voucher. Whether it is spent or expired follows from its balance and
-/// expiry; see `Standing`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-pub enum VoucherState {
-    Active,
-    /// Voided by the refund of its donation.
-    Voided,
-}
-
-impl VoucherState {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            VoucherState::Active => "active",
-            VoucherState::Voided => "voided",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<VoucherState> {
-        [VoucherState::Active, VoucherState::Voided]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+crate::named_enum! {
+    /// The stored state of a voucher. Whether it is spent or expired follows from its balance and
+    /// expiry; see `Standing`.
+    pub stored enum VoucherState {
+        Active = "active",
+        /// Voided by the refund of its donation.
+        Voided = "voided",
     }
 }
 
-/// What partners and donors see of a voucher at a moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Standing {
-    Active,
-    Exhausted,
-    Expired,
-    Voided,
+crate::named_enum! {
+    /// What partners and donors see of a voucher at a moment.
+    pub enum Standing {
+        Active = "active",
+        Exhausted = "exhausted",
+        Expired = "expired",
+        Voided = "voided",
+    }
 }
 
 impl Standing {
@@ -57,15 +43,6 @@ impl Standing {
             Standing::Exhausted
         } else {
             Standing::Active
-        }
-    }
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Standing::Active => "active",
-            Standing::Exhausted => "exhausted",
-            Standing::Expired => "expired",
-            Standing::Voided => "voided",
         }
     }
 }

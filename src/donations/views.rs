@@ -2,6 +2,7 @@
 
 use super::store::DonationRow;
 use super::types::{AdminDonation, DonorDonationView, OrganizationRef};
+use crate::audit;
 use crate::catalogue::store::{find_gift, organization_store};
 use crate::config::Settings;
 use crate::db::DbConnection;
@@ -14,10 +15,7 @@ pub fn donor_view(
     d: &DonationRow,
 ) -> Result<DonorDonationView> {
     let gift = match &d.gift_id {
-        Some(id) => match find_gift(conn, id)? {
-            Some((g, vendor)) => Some(g.public(&vendor)?),
-            None => None,
-        },
+        Some(id) => find_gift(conn, id)?.map(|(g, vendor)| g.public(&vendor)),
         None => None,
     };
     let organization = match &d.organization_id {
@@ -93,4 +91,24 @@ pub fn audit_view(d: &DonationRow) -> serde_json::Value {
         "receipt_issue_count": d.receipt_issue_count,
         "refund_reason": d.refund_reason,
     })
+}
+
+/// Records a staff action on a donation in the audit log, as its state before and after.
+pub fn audit_change(
+    conn: &mut DbConnection,
+    actor_id: &str,
+    action: &str,
+    before: &DonationRow,
+    after: &DonationRow,
+) -> Result<()> {
+    let (b, a) = (audit_view(before), audit_view(after));
+    audit::record(
+        conn,
+        Some(actor_id),
+        action,
+        "donation",
+        &after.id,
+        Some(&b),
+        Some(&a),
+    )
 }

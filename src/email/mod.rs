@@ -16,74 +16,31 @@ pub use templates::{
     RefundNotice, ThankYou, VoucherMail,
 };
 
-/// What an email is about; stored as `kind` in the outbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EmailKind {
-    /// お礼状: a paid donation, with the receipt details.
-    ThankYou,
-    /// An on-site e-voucher (e街ギフト) was issued: its code and QR.
-    VoucherIssued,
-    /// A donation was refunded and its receipt voided.
-    RefundNotice,
-    /// A partner business's login was created (never with the password).
-    PartnerWelcome,
-}
-
-impl EmailKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EmailKind::ThankYou => "thank_you",
-            EmailKind::VoucherIssued => "voucher_issued",
-            EmailKind::RefundNotice => "refund_notice",
-            EmailKind::PartnerWelcome => "partner_welcome",
-        }
+crate::named_enum! {
+    /// What an email is about; stored as `kind` in the outbox.
+    pub enum EmailKind {
+        /// お礼状: a paid donation, with the receipt details.
+        ThankYou = "thank_you",
+        /// An on-site e-voucher (e街ギフト) was issued: its code and QR.
+        VoucherIssued = "voucher_issued",
+        /// A donation was refunded and its receipt voided.
+        RefundNotice = "refund_notice",
+        /// A partner business's login was created (never with the password).
+        PartnerWelcome = "partner_welcome",
     }
 }
 
-/// Delivery state of an outbox row.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    serde::Serialize,
-    serde::Deserialize,
-    utoipa::ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "lowercase")]
-pub enum EmailStatus {
-    /// Waiting for its `next_attempt_at`.
-    Pending,
-    /// Claimed by a worker until `locked_until`.
-    Sending,
-    /// Accepted by the mail server.
-    Sent,
-    /// Gave up after `email.max_attempts` (or a permanent rejection); an admin may retry it.
-    Failed,
-}
-
-impl EmailStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EmailStatus::Pending => "pending",
-            EmailStatus::Sending => "sending",
-            EmailStatus::Sent => "sent",
-            EmailStatus::Failed => "failed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<EmailStatus> {
-        match s {
-            "pending" => Some(EmailStatus::Pending),
-            "sending" => Some(EmailStatus::Sending),
-            "sent" => Some(EmailStatus::Sent),
-            "failed" => Some(EmailStatus::Failed),
-            _ => None,
-        }
+crate::named_enum! {
+    /// Delivery state of an outbox row.
+    pub stored enum EmailStatus {
+        /// Waiting for its `next_attempt_at`.
+        Pending = "pending",
+        /// Claimed by a worker until `locked_until`.
+        Sending = "sending",
+        /// Accepted by the mail server.
+        Sent = "sent",
+        /// Gave up after `email.max_attempts` (or a permanent rejection); an admin may retry it.
+        Failed = "failed",
     }
 }
 

@@ -15,30 +15,17 @@ use crate::donations::lifecycle::{self, Payment};
 use crate::donations::store;
 use crate::error::{Error, ErrorCode, Result};
 
-/// What an event did; the provider sees it in the acknowledgement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WebhookOutcome {
-    /// Claimed, not yet applied (only ever seen inside the transaction).
-    Processing,
-    Paid,
-    Cancelled,
-    NoChange,
-    NeedsAttention,
-    Duplicate,
-    Ignored,
-}
-
-impl WebhookOutcome {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            WebhookOutcome::Processing => "processing",
-            WebhookOutcome::Paid => "paid",
-            WebhookOutcome::Cancelled => "cancelled",
-            WebhookOutcome::NoChange => "no_change",
-            WebhookOutcome::NeedsAttention => "needs_attention",
-            WebhookOutcome::Duplicate => "duplicate",
-            WebhookOutcome::Ignored => "ignored",
-        }
+crate::named_enum! {
+    /// What an event did; the provider sees it in the acknowledgement.
+    pub enum WebhookOutcome {
+        /// Claimed, not yet applied (only ever seen inside the transaction).
+        Processing = "processing",
+        Paid = "paid",
+        Cancelled = "cancelled",
+        NoChange = "no_change",
+        NeedsAttention = "needs_attention",
+        Duplicate = "duplicate",
+        Ignored = "ignored",
     }
 }
 

@@ -14,7 +14,6 @@ use super::types::{
 use crate::config::Settings;
 use crate::db::DbConnection;
 use crate::domain::calendar::FiscalYear;
-use crate::domain::donation::DonationKind;
 use crate::domain::gift::Category;
 use crate::domain::money::{BasisPoints, Yen};
 use crate::domain::report::{monthly_table, project, MonthlyTable, ReportCategory, Tally};
@@ -152,9 +151,9 @@ pub fn gifts(conn: &mut DbConnection, from: NaiveDate, to: NaiveDate) -> Result<
     let groups = store::paid_by_kind_and_gift(conn, from, to)?;
     let ids = groups.iter().filter_map(|g| g.1.clone()).collect();
     let gift_rows = store::gifts_by_id(conn, ids)?;
-    let gifts: HashMap<String, (String, String, Option<Category>)> = gift_rows
+    let gifts: HashMap<String, (String, String, Category)> = gift_rows
         .into_iter()
-        .map(|(id, code, name, category)| (id, (code, name, Category::parse(&category))))
+        .map(|(id, code, name, category)| (id, (code, name, category)))
         .collect();
 
     let mut categories: Vec<CategoryLine> = ReportCategory::ALL
@@ -170,9 +169,7 @@ pub fn gifts(conn: &mut DbConnection, from: NaiveDate, to: NaiveDate) -> Result<
     let mut total = Tally::default();
     for (kind, gift_id, count, amount) in groups {
         let gift = gift_id.as_ref().and_then(|id| gifts.get(id));
-        let kind =
-            DonationKind::parse(&kind).ok_or_else(|| Error::internal("unknown donation kind"))?;
-        let category = ReportCategory::of(kind, gift.and_then(|g| g.2))
+        let category = ReportCategory::of(kind, gift.map(|g| g.2))
             .ok_or_else(|| Error::internal("gift donation without a known gift category"))?;
         let index = ReportCategory::ALL
             .iter()

@@ -8,11 +8,12 @@ use diesel::sql_types::BigInt;
 use crate::db::schema::{donations, gifts, organizations, purposes, targets};
 use crate::db::DbConnection;
 use crate::domain::donation::{DonationKind, DonationStatus};
+use crate::domain::gift::Category;
 use crate::domain::report::DayTotal;
 use crate::error::Result;
 
 /// The status that counts in reports.
-const PAID: &str = DonationStatus::Paid.as_str();
+const PAID: DonationStatus = DonationStatus::Paid;
 
 /// `SUM(amount)` as BIGINT on both engines (diesel types a plain SUM of BigInt as Numeric).
 fn sum_amount() -> diesel::expression::SqlLiteral<BigInt> {
@@ -46,7 +47,7 @@ pub fn paid_by_day(
 }
 
 /// (kind, gift_id, count, amount) of one group.
-pub type KindGiftGroup = (String, Option<String>, i64, i64);
+pub type KindGiftGroup = (DonationKind, Option<String>, i64, i64);
 
 /// Paid donations in `from..=to` per (kind, gift_id).
 pub fn paid_by_kind_and_gift(
@@ -72,10 +73,10 @@ pub fn paid_by_kind_and_gift(
 pub fn gifts_by_id(
     conn: &mut DbConnection,
     ids: Vec<String>,
-) -> Result<Vec<(String, String, String, String)>> {
+) -> Result<Vec<(String, String, String, Category)>> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let rows: Vec<(String, String, String, String)> = gifts::table
+        let rows: Vec<(String, String, String, Category)> = gifts::table
             .filter(gifts::id.eq_any(chunk))
             .select((gifts::id, gifts::code, gifts::name, gifts::category))
             .load(conn)?;
