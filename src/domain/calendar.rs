@@ -51,10 +51,14 @@ pub fn end_of_japan_day(d: NaiveDate) -> DateTime<Utc> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FiscalYear(i32);
 
+/// The years the service accepts as input (fiscal years, one-stop tax years); others are input
+/// errors, not dates to compute with.
+pub const SUPPORTED_YEARS: std::ops::RangeInclusive<i32> = 2000..=2200;
+
 impl FiscalYear {
-    /// Years outside 2000..=2200 are rejected as input errors.
+    /// Years outside `SUPPORTED_YEARS` are rejected as input errors.
     pub fn new(year: i32) -> Option<Self> {
-        (2000..=2200).contains(&year).then_some(Self(year))
+        SUPPORTED_YEARS.contains(&year).then_some(Self(year))
     }
 
     /// The fiscal year a date belongs to (January–March belong to the previous year's 年度).

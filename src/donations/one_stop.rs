@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use super::store;
 use super::types::{OneStopDonation, OneStopGroup, OneStopReport};
 use crate::db::DbConnection;
-use crate::domain::calendar::one_stop_deadline;
+use crate::domain::calendar::{one_stop_deadline, SUPPORTED_YEARS};
 use crate::error::{Error, Result};
 
 /// A tax (calendar) year the list can be asked for.
 pub fn check_tax_year(tax_year: i32) -> Result<i32> {
-    if !(2000..=2200).contains(&tax_year) {
+    if !SUPPORTED_YEARS.contains(&tax_year) {
         return Err(Error::field(
             "tax_year",
             "must be a year between 2000 and 2200",

@@ -38,16 +38,7 @@ pub fn refund(
 ) -> Result<DonationRow> {
     let before = store::get(conn, donation_id)?;
     let after = lifecycle::refund(conn, settings, &before, reason.as_str())?;
-    let (b, a) = (views::audit_view(&before), views::audit_view(&after));
-    audit::record(
-        conn,
-        Some(actor_id),
-        "refund",
-        "donation",
-        donation_id,
-        Some(&b),
-        Some(&a),
-    )?;
+    views::audit_change(conn, actor_id, "refund", &before, &after)?;
     Ok(after)
 }
 

@@ -2,7 +2,6 @@
 
 use chrono::NaiveDate;
 
-use crate::audit;
 use crate::config::Settings;
 use crate::db::{now, DbConnection};
 use crate::domain::calendar::{japan_date, japan_today};
@@ -85,15 +84,6 @@ pub fn record_offline(
                 "The donation changed meanwhile; reload it.",
             )
         })?;
-    let (b, a) = (views::audit_view(&before), views::audit_view(&after));
-    audit::record(
-        conn,
-        Some(actor_id),
-        "record_payment",
-        "donation",
-        donation_id,
-        Some(&b),
-        Some(&a),
-    )?;
+    views::audit_change(conn, actor_id, "record_payment", &before, &after)?;
     Ok(after)
 }

@@ -13,6 +13,11 @@ use crate::error::{AuthErrors, Problem, Result};
 use crate::http::{Page, PageQuery};
 use crate::state::AppState;
 
+/// Prepares a login on the blocking pool: argon2 is CPU work, never for an async worker.
+async fn hashing<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    web::block(f).await?
+}
+
 /// Create a business: a vendor of gifts, a voucher partner, or both.
 #[utoipa::path(
     tag = "admin",
@@ -33,11 +38,8 @@ pub async fn create_business_route(
 ) -> Result<HttpResponse> {
     let b = body.into_inner();
     let settings = state.settings.clone();
-    // argon2 is CPU work: off the async workers.
-    let (login_settings, is_partner, asked) = (settings.clone(), b.is_partner, b.login.clone());
-    let login =
-        web::block(move || partners::business_login(&login_settings, is_partner, asked.as_ref()))
-            .await??;
+    let (s, is_partner, asked) = (settings.clone(), b.is_partner, b.login.clone());
+    let login = hashing(move || partners::business_login(&s, is_partner, asked.as_ref())).await?;
     let actor = admin.0.id;
     let created = state
         .db
@@ -121,9 +123,8 @@ pub async fn create_partner(
 ) -> Result<HttpResponse> {
     let b = body.into_inner();
     let settings = state.settings.clone();
-    // argon2 is CPU work: off the async workers.
-    let (login_settings, email, password) = (settings.clone(), b.email.clone(), b.password.clone());
-    let login = web::block(move || NewLogin::prepare(&login_settings, &email, &password)).await??;
+    let (s, email, password) = (settings.clone(), b.email.clone(), b.password.clone());
+    let login = hashing(move || NewLogin::prepare(&s, &email, &password)).await?;
     let actor = admin.0.id;
     let created = state
         .db

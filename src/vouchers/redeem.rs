@@ -178,6 +178,6 @@ pub fn reverse(
         id: row.id,
         amount: row.amount,
         balance,
-        reversed_at: at.naive_utc().and_utc(),
+        reversed_at: at,
     })
 }
