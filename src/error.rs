@@ -12,11 +12,7 @@ use crate::domain::FieldError;
 pub enum Error {
     /// The request was understood and refused; `detail` is safe to show the client.
     #[error("{code}: {detail}")]
-    Rejected {
-        status: StatusCode,
-        code: ErrorCode,
-        detail: String,
-    },
+    Rejected { code: ErrorCode, detail: String },
     /// One or more input fields are invalid.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
@@ -103,6 +99,65 @@ crate::named_enum! {
     }
 }
 
+impl ErrorCode {
+    /// The one HTTP status each code is answered with, so a code always means the same answer.
+    pub fn status(self) -> StatusCode {
+        use ErrorCode::*;
+        match self {
+            BadRequest
+            | InvalidEvent
+            | InvalidIdempotencyKey
+            | InvalidPath
+            | InvalidQuery
+            | MalformedJson
+            | RequestFailed => StatusCode::BAD_REQUEST,
+            InvalidCredentials | InvalidSignature | Unauthorized => StatusCode::UNAUTHORIZED,
+            Forbidden => StatusCode::FORBIDDEN,
+            BusinessNotFound | DonationNotFound | EmailNotFound | GiftNotFound
+            | OrganizationNotFound | PartnerNotFound | PurposeNotFound | ReceiptNotFound
+            | RedemptionNotFound | RouteNotFound | VoucherNotFound => StatusCode::NOT_FOUND,
+            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            AlreadyPaid
+            | AlreadyReversed
+            | AlreadySettled
+            | CardPaymentOnly
+            | EmailAlreadySent
+            | EmailInFlight
+            | EmailTaken
+            | GiftCodeTaken
+            | ImportInProgress
+            | InsufficientBalance
+            | MonthNotClosed
+            | NotRefundable
+            | OrganizationNameTaken
+            | OutOfStock
+            | PurposeNameTaken
+            | ReceiptVoided
+            | RequestInProgress
+            | ReversalWindowClosed
+            | VoucherNotActive
+            | VoucherPartlySpent => StatusCode::CONFLICT,
+            VoucherExpired => StatusCode::GONE,
+            PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AmountMismatch
+            | GiftNotAvailable
+            | IdempotencyKeyReused
+            | ImportRejected
+            | InvalidAmount
+            | InvalidVoucherCode
+            | ProhibitedWording
+            | ResidentGiftNotAllowed
+            | ReturnRatioExceeded
+            | ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
+            TooManyAttempts | TooManyLookups => StatusCode::TOO_MANY_REQUESTS,
+            InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+            ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
 impl std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -112,33 +167,15 @@ impl std::fmt::Display for ErrorCode {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn new(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> Self {
+    /// A refusal with `code`; the HTTP status is the code's own (`ErrorCode::status`).
+    pub fn rejected(code: ErrorCode, detail: impl Into<String>) -> Self {
         Error::Rejected {
-            status,
             code,
             detail: detail.into(),
         }
     }
-    pub fn bad_request(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, detail)
-    }
-    pub fn unauthorized(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, code, detail)
-    }
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, detail)
-    }
-    pub fn not_found(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, code, detail)
-    }
-    pub fn conflict(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, detail)
-    }
-    pub fn gone(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::GONE, code, detail)
-    }
-    pub fn unprocessable(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+        Self::rejected(ErrorCode::Forbidden, detail)
     }
     /// A single invalid field.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
@@ -242,11 +279,9 @@ impl Error {
                 code: ErrorCode::IdempotencyKeyReused | ErrorCode::RequestInProgress,
                 ..
             } => return None,
-            Error::Rejected {
-                status,
-                code,
-                detail,
-            } if status.is_client_error() => Problem::new(*status, *code, detail, None),
+            Error::Rejected { code, detail } if code.status().is_client_error() => {
+                Problem::new(code.status(), *code, detail, None)
+            }
             Error::Validation(fields) => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 self.code(),
@@ -272,7 +307,7 @@ impl Error {
 impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
         match self {
-            Error::Rejected { status, .. } => *status,
+            Error::Rejected { code, .. } => code.status(),
             Error::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -326,15 +361,4 @@ impl ResponseError for Error {
             }
         }
     }
-}
-
-/// The 401 and 403 answers of every staff and partner route, for the OpenAPI document.
-#[derive(utoipa::IntoResponses)]
-pub enum AuthErrors {
-    /// `unauthorized`: no valid bearer token.
-    #[response(status = 401, content_type = "application/problem+json")]
-    Unauthorized(#[to_schema] Problem),
-    /// `forbidden`: this login's role may not use the route.
-    #[response(status = 403, content_type = "application/problem+json")]
-    Forbidden(#[to_schema] Problem),
 }

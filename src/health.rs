@@ -3,11 +3,16 @@
 use actix_web::{get, web, HttpResponse};
 use diesel::prelude::*;
 
-use crate::error::{Error, Problem, Result};
+use crate::error::{Error, Result};
 use crate::state::AppState;
 
+crate::problems!(
+    /// The database cannot be reached.
+    ReadyErrors: ServiceUnavailable
+);
+
 /// 200 while the process runs.
-#[utoipa::path(tag = "health", responses((status = 200, description = "The process is running")))]
+#[utoipa::path(operation_id = "health_live", responses((status = 200, description = "The process is running")))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
@@ -15,10 +20,10 @@ pub async fn live() -> HttpResponse {
 
 /// 200 when the database answers, else 503.
 #[utoipa::path(
-    tag = "health",
+    operation_id = "health_ready",
     responses(
         (status = 200, description = "The database answers"),
-        (status = 503, description = "service_unavailable", body = Problem, content_type = "application/problem+json"),
+        ReadyErrors,
     )
 )]
 #[get("/health/ready")]

@@ -25,7 +25,7 @@ impl IdempotencyKey {
         };
         let key = value.to_str().unwrap_or_default();
         if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Error::bad_request(
+            return Err(Error::rejected(
                 ErrorCode::InvalidIdempotencyKey,
                 "Idempotency-Key must be 1-255 visible ASCII characters.",
             ));
@@ -81,7 +81,7 @@ fn claim(
         .select((ik::request_hash, ik::status_code, ik::response_body))
         .first(conn)?;
     if stored_hash != request_hash {
-        return Err(Error::unprocessable(
+        return Err(Error::rejected(
             ErrorCode::IdempotencyKeyReused,
             "This Idempotency-Key was already used with a different request body.",
         ));
@@ -91,7 +91,7 @@ fn claim(
             status: u16::try_from(status).unwrap_or(500),
             body,
         }),
-        _ => Err(Error::conflict(
+        _ => Err(Error::rejected(
             ErrorCode::RequestInProgress,
             "A request with this Idempotency-Key is still being processed.",
         )),

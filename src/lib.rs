@@ -18,7 +18,6 @@ pub mod idempotency;
 pub mod imports;
 pub mod named_enum;
 pub mod openapi;
-pub mod openapi_routes;
 pub mod payments;
 pub mod rate_limit;
 pub mod reports;

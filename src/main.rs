@@ -1,4 +1,4 @@
-//! The `furusato` command: serve (default), migrate, admin create, demo.
+//! The `furusato` command: serve (default), migrate, admin create, demo, openapi.
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +26,8 @@ enum Command {
     Migrate,
     /// Load the Shinagawa demo data set (does nothing if the catalogue is not empty).
     Demo,
+    /// Print the OpenAPI 3.1 document (the same as GET /api/openapi.json) and exit.
+    Openapi,
     /// Manage staff logins.
     Admin {
         #[command(subcommand)]
@@ -64,6 +66,10 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Migrate => {
             startup::database(&settings)?;
             println!("migrations applied");
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{}", startup::openapi_document().to_pretty_json()?);
             Ok(())
         }
         Command::Demo => {

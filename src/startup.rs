@@ -171,28 +171,26 @@ fn ensure_problem<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerR
 fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as J;
     match err {
-        J::OverflowKnownLength { limit, .. } | J::Overflow { limit } => Error::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
+        J::OverflowKnownLength { limit, .. } | J::Overflow { limit } => Error::rejected(
             ErrorCode::PayloadTooLarge,
             format!("The body is larger than {limit} bytes."),
         ),
-        J::ContentType => Error::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        J::ContentType => Error::rejected(
             ErrorCode::UnsupportedMediaType,
             "Send the body as application/json.",
         ),
         J::Deserialize(e) if e.is_data() => Error::field("body", e.to_string()),
-        J::Deserialize(e) => Error::bad_request(
+        J::Deserialize(e) => Error::rejected(
             ErrorCode::MalformedJson,
             format!("The body is not valid JSON: {e}"),
         ),
-        other => Error::bad_request(ErrorCode::MalformedJson, other.to_string()),
+        other => Error::rejected(ErrorCode::MalformedJson, other.to_string()),
     }
     .into()
 }
 
 fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    Error::bad_request(
+    Error::rejected(
         ErrorCode::InvalidQuery,
         format!("Invalid query string: {err}"),
     )
@@ -200,7 +198,7 @@ fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> act
 }
 
 fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
-    Error::bad_request(
+    Error::rejected(
         ErrorCode::InvalidPath,
         format!("Invalid path parameter: {err}"),
     )
@@ -234,7 +232,7 @@ where
     >,
 {
     app.configure(health::services)
-        .configure(crate::openapi_routes::services)
+        .configure(crate::openapi::routes::services)
         .service(
             utoipa_actix_web::scope("/api/v1")
                 .configure(auth::routes::services)
@@ -261,7 +259,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
             .openapi(openapi::ApiDoc::openapi()),
     )
     .split_for_parts();
-    api
+    openapi::finish(api)
 }
 
 fn build_app(
@@ -291,8 +289,9 @@ fn build_app(
             .app_data(web::PayloadConfig::default().limit(server.upload_limit_bytes)),
     )
     .split_for_parts();
+    let api = openapi::finish(api);
     let routes = web::Data::new(known_routes(&api));
-    app.app_data(web::Data::new(crate::openapi_routes::Document(Arc::new(
+    app.app_data(web::Data::new(crate::openapi::routes::Document(Arc::new(
         api,
     ))))
     .app_data(routes)

@@ -5,18 +5,22 @@ use actix_web::{get, web};
 use super::store;
 use crate::auth::AdminUser;
 use crate::catalogue::types::{AuditEntry, AuditQuery};
-use crate::error::{AuthErrors, Result};
+use crate::error::Result;
 use crate::http::{Page, Paging};
 use crate::state::AppState;
 
+crate::problems!(
+    /// Paging and filters of the audit log.
+    AuditLogErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
+);
+
 /// The audit log, newest first.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
+    operation_id = "list_audit_log",
     params(AuditQuery),
     responses(
         (status = 200, body = Page<AuditEntry>),
-        AuthErrors,
+        AuditLogErrors,
     )
 )]
 #[get("/admin/audit-log")]

@@ -41,7 +41,7 @@ pub fn bearer_token(req: &HttpRequest) -> Option<String> {
 }
 
 fn unauthenticated() -> Error {
-    Error::unauthorized(
+    Error::rejected(
         ErrorCode::Unauthorized,
         "Sign in first: a valid bearer token is required.",
     )

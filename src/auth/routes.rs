@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::{normalize_email, password, store, tokens, AuthUser, Role};
-use crate::error::{Error, ErrorCode, Problem, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::http::client_address;
 use crate::rate_limit::{self, Window};
 use crate::state::AppState;
@@ -29,20 +29,27 @@ pub struct LoginResponse {
 }
 
 fn invalid_credentials() -> Error {
-    Error::unauthorized(
+    Error::rejected(
         ErrorCode::InvalidCredentials,
         "The email or password is incorrect.",
     )
 }
 
+crate::problems!(
+    /// Signing in.
+    LoginErrors: MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, InvalidCredentials, TooManyAttempts
+);
+crate::problems!(
+    /// Signing out.
+    LogoutErrors: Unauthorized
+);
+
 /// Sign in with email and password.
 #[utoipa::path(
-    tag = "auth",
     request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
-        (status = 401, description = "invalid_credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "too_many_attempts, with Retry-After", body = Problem, content_type = "application/problem+json"),
+        LoginErrors,
     )
 )]
 #[post("/auth/login")]
@@ -140,14 +147,7 @@ pub async fn login(
 }
 
 /// Revoke the presented token.
-#[utoipa::path(
-    tag = "auth",
-    security(("bearer" = [])),
-    responses(
-        (status = 204, description = "The token no longer works"),
-        (status = 401, description = "unauthorized", body = Problem, content_type = "application/problem+json"),
-    )
-)]
+#[utoipa::path(responses((status = 204, description = "The token no longer works"), LogoutErrors))]
 #[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse> {
     state

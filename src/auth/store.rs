@@ -57,7 +57,7 @@ pub fn insert_user(
         .execute(conn)
         .map_err(|e| {
             if is_unique_violation(&e) {
-                Error::conflict(
+                Error::rejected(
                     ErrorCode::EmailTaken,
                     "A login with this email already exists.",
                 )

@@ -14,7 +14,7 @@ use crate::domain::gift::GiftStatus;
 use crate::error::{Error, ErrorCode, Result};
 
 pub fn gift_not_found() -> Error {
-    Error::not_found(ErrorCode::GiftNotFound, "No gift with this id.")
+    Error::rejected(ErrorCode::GiftNotFound, "No gift with this id.")
 }
 
 fn check_rules(settings: &Settings, row: &GiftRow) -> Result<()> {

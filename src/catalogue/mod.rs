@@ -3,6 +3,8 @@
 pub mod admin_routes;
 pub mod cache;
 pub mod gifts;
+pub mod named_item_routes;
+pub mod named_items;
 pub mod routes;
 pub mod store;
 pub mod types;
@@ -17,7 +19,7 @@ pub fn rule_error(e: GiftRuleError, amount: i64) -> Error {
         GiftRuleError::Invalid(fields) => Error::Validation(fields),
         GiftRuleError::ReturnRatioExceeded {
             max_procurement_cost,
-        } => Error::unprocessable(
+        } => Error::rejected(
             ErrorCode::ReturnRatioExceeded,
             format!(
                 "The procurement cost may be at most 30% of the donation amount: at most {} for a donation of {}.",
@@ -25,7 +27,7 @@ pub fn rule_error(e: GiftRuleError, amount: i64) -> Error {
                 Yen(amount)
             ),
         ),
-        GiftRuleError::ProhibitedWording { word } => Error::unprocessable(
+        GiftRuleError::ProhibitedWording { word } => Error::rejected(
             ErrorCode::ProhibitedWording,
             format!(
                 "「{word}」 may not appear in a gift's name or description (advertising rules since October 2024)."

@@ -5,10 +5,11 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
 use super::cache::Cached;
-use super::store::{self, organization_store, purpose_store, PublicFilter};
+use super::named_items::NamedList;
+use super::store::{self, PublicFilter};
 use super::types::{GiftQuery, GiftSort, NamedItem, PublicGift};
 use crate::domain::calendar::japan_today;
-use crate::error::{Error, ErrorCode, Problem, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::http::{etag_matches, Page, PageQuery, Paging};
 use crate::state::AppState;
 
@@ -87,15 +88,22 @@ fn sort_gifts(
     }
 }
 
+crate::problems!(
+    /// Filters, sorts and paging of the public list.
+    GiftListErrors: InvalidQuery, ValidationFailed
+);
+crate::problems!(
+    /// An unknown or unpublished gift.
+    GiftErrors: GiftNotFound
+);
+
 /// Published gifts inside their availability window.
 #[utoipa::path(
-    tag = "catalogue",
     params(GiftQuery),
     responses(
         (status = 200, body = Page<PublicGift>, description = "With an ETag; 304 when If-None-Match matches"),
         (status = 304, description = "Not modified"),
-        (status = 400, description = "invalid_query", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "validation_failed", body = Problem, content_type = "application/problem+json"),
+        GiftListErrors,
     )
 )]
 #[get("/gifts")]
@@ -150,12 +158,11 @@ pub async fn list_gifts(
 
 /// One published gift.
 #[utoipa::path(
-    tag = "catalogue",
     params(("id" = String, Path, description = "Gift id")),
     responses(
         (status = 200, body = PublicGift),
         (status = 304, description = "Not modified"),
-        (status = 404, description = "gift_not_found", body = Problem, content_type = "application/problem+json"),
+        GiftErrors,
     )
 )]
 #[get("/gifts/{id}")]
@@ -172,7 +179,7 @@ pub async fn get_gift(
             Some((gift, vendor)) if gift.is_offered_on(today) => {
                 serde_json::to_vec(&gift.public(&vendor)).map_err(|e| Error::Internal(e.into()))
             }
-            _ => Err(Error::not_found(
+            _ => Err(Error::rejected(
                 ErrorCode::GiftNotFound,
                 "No such gift is on offer.",
             )),
@@ -181,34 +188,53 @@ pub async fn get_gift(
     .await
 }
 
-/// Active support-donation organisations.
-#[utoipa::path(tag = "catalogue", params(PageQuery), responses((status = 200, body = Page<NamedItem>)))]
+crate::problems!(
+    /// Paging of a named list.
+    NamedListErrors: InvalidQuery, ValidationFailed
+);
+
+/// The active entries of a named list, cached and revalidated like the gift list.
+async fn active_entries(
+    state: &AppState,
+    req: &HttpRequest,
+    query: &PageQuery,
+    list: NamedList,
+) -> Result<HttpResponse> {
+    let paging = query.paging()?;
+    let key = format!("{}|{}|{}", list.entity(), paging.page, paging.per_page);
+    cached_response(state, req, key, move |conn| {
+        let (items, total) = list.list(conn, true, paging.offset(), paging.per_page)?;
+        serde_json::to_vec(&Page::new(items, paging, total)).map_err(|e| Error::Internal(e.into()))
+    })
+    .await
+}
+
+/// Active support-donation organisations (応援先), by name.
+#[utoipa::path(
+    params(PageQuery),
+    responses((status = 200, body = Page<NamedItem>), (status = 304, description = "Not modified"), NamedListErrors)
+)]
 #[get("/organizations")]
 pub async fn list_organizations(
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: web::Query<PageQuery>,
-) -> Result<web::Json<Page<NamedItem>>> {
-    let paging = query.paging()?;
-    let (items, total) = state
-        .db
-        .run(move |c| organization_store::list(c, true, paging.offset(), paging.per_page))
-        .await?;
-    Ok(web::Json(Page::new(items, paging, total)))
+) -> Result<HttpResponse> {
+    active_entries(&state, &req, &query, NamedList::Organizations).await
 }
 
-/// Active usage purposes (使い道).
-#[utoipa::path(tag = "catalogue", params(PageQuery), responses((status = 200, body = Page<NamedItem>)))]
+/// Active usage purposes (使い道), by name.
+#[utoipa::path(
+    params(PageQuery),
+    responses((status = 200, body = Page<NamedItem>), (status = 304, description = "Not modified"), NamedListErrors)
+)]
 #[get("/purposes")]
 pub async fn list_purposes(
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: web::Query<PageQuery>,
-) -> Result<web::Json<Page<NamedItem>>> {
-    let paging = query.paging()?;
-    let (items, total) = state
-        .db
-        .run(move |c| purpose_store::list(c, true, paging.offset(), paging.per_page))
-        .await?;
-    Ok(web::Json(Page::new(items, paging, total)))
+) -> Result<HttpResponse> {
+    active_entries(&state, &req, &query, NamedList::Purposes).await
 }
 
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -229,7 +229,7 @@ pub fn admin_gifts(
 
 fn code_taken(e: diesel::result::Error) -> Error {
     if is_unique_violation(&e) {
-        Error::conflict(
+        Error::rejected(
             ErrorCode::GiftCodeTaken,
             "Another gift already uses this code.",
         )
@@ -372,7 +372,7 @@ macro_rules! named_items {
                     .execute(conn)
                     .map_err(|e| {
                         if is_unique_violation(&e) {
-                            Error::conflict($taken, "An entry with this name already exists.")
+                            Error::rejected($taken, "An entry with this name already exists.")
                         } else {
                             e.into()
                         }
@@ -397,7 +397,7 @@ macro_rules! named_items {
                     .execute(conn)
                     .map_err(|e| {
                         if is_unique_violation(&e) {
-                            Error::conflict($taken, "An entry with this name already exists.")
+                            Error::rejected($taken, "An entry with this name already exists.")
                         } else {
                             e.into()
                         }

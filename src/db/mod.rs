@@ -252,7 +252,7 @@ impl<T> OptionalExt<T> for std::result::Result<T, diesel::result::Error> {
     fn or_not_found(self, code: ErrorCode, detail: &str) -> Result<T> {
         match self {
             Ok(v) => Ok(v),
-            Err(diesel::result::Error::NotFound) => Err(Error::not_found(code, detail)),
+            Err(diesel::result::Error::NotFound) => Err(Error::rejected(code, detail)),
             Err(e) => Err(e.into()),
         }
     }

@@ -12,7 +12,7 @@ use super::types::{
 use super::views;
 use crate::auth::AdminUser;
 use crate::domain::calendar::japan_today;
-use crate::error::{AuthErrors, Problem, Result};
+use crate::error::Result;
 use crate::http::{csv_response, excel_csv, wants_csv, Page, Paging};
 use crate::payments::offline::{self, OfflinePayment};
 use crate::state::AppState;
@@ -83,14 +83,38 @@ fn donations_csv(items: &[AdminDonation]) -> Result<Vec<u8>> {
     excel_csv(&headers, rows)
 }
 
+crate::problems!(
+    /// Filters and paging of the staff donation list.
+    DonationListErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
+);
+crate::problems!(
+    /// An unknown donation.
+    DonationErrors: Unauthorized, Forbidden, DonationNotFound
+);
+crate::problems!(
+    /// Recording a payment received by bank transfer or at the counter.
+    OfflinePaymentErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, DonationNotFound, AlreadyPaid, CardPaymentOnly, AmountMismatch
+);
+crate::problems!(
+    /// Refunding a paid donation.
+    RefundErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, DonationNotFound, NotRefundable, VoucherPartlySpent
+);
+crate::problems!(
+    /// Re-issuing a receipt.
+    ReissueErrors: Unauthorized, Forbidden, DonationNotFound, ReceiptNotFound, ReceiptVoided
+);
+crate::problems!(
+    /// The one-stop report's tax year.
+    OneStopErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
+);
+
 /// Donations with filters; `Accept: text/csv` exports every match for Excel.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
+    operation_id = "admin_list_donations",
     params(AdminDonationQuery),
     responses(
         (status = 200, body = Page<AdminDonation>, description = "JSON page, or text/csv (UTF-8 with BOM) of every match"),
-        AuthErrors,
+        DonationListErrors,
     )
 )]
 #[get("/admin/donations")]
@@ -128,13 +152,11 @@ pub async fn list_donations(
 
 /// One donation with the donor's details.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
+    operation_id = "admin_get_donation",
     params(("id" = String, Path)),
     responses(
         (status = 200, body = AdminDonation),
-        AuthErrors,
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        DonationErrors,
     )
 )]
 #[get("/admin/donations/{id}")]
@@ -150,16 +172,12 @@ pub async fn get_donation(
 
 /// Record an offline payment (bank transfer or counter) with its receipt date.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
+    operation_id = "record_offline_payment",
     params(("id" = String, Path)),
     request_body = OfflinePaymentRequest,
     responses(
         (status = 200, body = AdminDonation),
-        AuthErrors,
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "already_paid, out_of_stock", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        OfflinePaymentErrors,
     )
 )]
 #[post("/admin/donations/{id}/payment")]
@@ -189,16 +207,12 @@ pub async fn record_payment(
 
 /// Refund a paid donation: a reversal that keeps the record and voids its receipt.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
+    operation_id = "refund_donation",
     params(("id" = String, Path)),
     request_body = RefundRequest,
     responses(
         (status = 200, body = AdminDonation),
-        AuthErrors,
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "not_refundable, voucher_partly_spent", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        RefundErrors,
     )
 )]
 #[post("/admin/donations/{id}/refund")]
@@ -224,14 +238,10 @@ pub async fn refund(
 
 /// Re-issue a receipt: the same number, marked 再発行.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
     params(("id" = String, Path)),
     responses(
         (status = 200, body = Receipt),
-        AuthErrors,
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "receipt_voided", body = Problem, content_type = "application/problem+json"),
+        ReissueErrors,
     )
 )]
 #[post("/admin/donations/{id}/receipt/reissue")]
@@ -252,12 +262,11 @@ pub async fn reissue_receipt(
 
 /// One-stop (ワンストップ特例) requests of a tax year, grouped by the donor's home municipality.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
+    operation_id = "one_stop_report",
     params(OneStopQuery),
     responses(
         (status = 200, body = OneStopReport),
-        AuthErrors,
+        OneStopErrors,
     )
 )]
 #[get("/admin/one-stop")]

@@ -29,14 +29,14 @@ pub fn limits(settings: &Settings) -> DonationLimits<'_> {
 pub fn rule_error(e: DonationRuleError, settings: &Settings) -> Error {
     match e {
         DonationRuleError::Invalid(fields) => Error::Validation(fields),
-        DonationRuleError::AmountMismatch { expected } => Error::unprocessable(
+        DonationRuleError::AmountMismatch { expected } => Error::rejected(
             ErrorCode::AmountMismatch,
             format!("The amount must be the gift's amount times the quantity: {expected}."),
         ),
         DonationRuleError::InvalidAmount { reason } => {
-            Error::unprocessable(ErrorCode::InvalidAmount, reason)
+            Error::rejected(ErrorCode::InvalidAmount, reason)
         }
-        DonationRuleError::ResidentGiftNotAllowed => Error::unprocessable(
+        DonationRuleError::ResidentGiftNotAllowed => Error::rejected(
             ErrorCode::ResidentGiftNotAllowed,
             format!(
                 "Residents of {} cannot receive return gifts or on-site vouchers from their own municipality. \
@@ -53,7 +53,7 @@ pub fn check(req: NewDonationRequest, settings: &Settings) -> Result<NewDonation
 }
 
 fn gift_not_available(detail: &str) -> Error {
-    Error::unprocessable(ErrorCode::GiftNotAvailable, detail.to_owned())
+    Error::rejected(ErrorCode::GiftNotAvailable, detail.to_owned())
 }
 
 /// Creates the donation and reserves its stock. Runs inside the caller's write transaction, so

@@ -145,7 +145,7 @@ pub fn refund(
     reason: &str,
 ) -> Result<DonationRow> {
     if donation.status != DonationStatus::Paid {
-        return Err(Error::conflict(
+        return Err(Error::rejected(
             ErrorCode::NotRefundable,
             format!(
                 "Only paid donations can be refunded; this one is {}.",
@@ -169,7 +169,7 @@ pub fn refund(
         ),
     )?;
     if !changed {
-        return Err(Error::conflict(
+        return Err(Error::rejected(
             ErrorCode::NotRefundable,
             "The donation changed meanwhile; reload it and try again.",
         ));

@@ -12,7 +12,7 @@ const TEMPLATE: &str = include_str!("../../templates/receipt.html");
 /// The receipt of a donation that has one (paid, or refunded and so voided).
 pub fn receipt_of(settings: &Settings, d: &DonationRow) -> Result<Receipt> {
     let (Some(number), Some(received_on)) = (&d.receipt_number, d.received_on) else {
-        return Err(Error::not_found(
+        return Err(Error::rejected(
             ErrorCode::ReceiptNotFound,
             "This donation has no receipt yet: receipts are issued once payment is confirmed.",
         ));

@@ -53,7 +53,7 @@ pub fn reissue_receipt(
     let before = store::get(conn, donation_id)?;
     receipt::receipt_of(settings, &before)?;
     if before.receipt_voided_at.is_some() {
-        return Err(Error::conflict(
+        return Err(Error::rejected(
             ErrorCode::ReceiptVoided,
             "The receipt was voided by a refund and cannot be re-issued.",
         ));

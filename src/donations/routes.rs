@@ -11,7 +11,7 @@ use crate::auth::extractors::bearer_token;
 use crate::auth::{store as auth_store, tokens, Role};
 use crate::config::Settings;
 use crate::domain::new_donation::NewDonationRequest;
-use crate::error::{Error, Problem, Result};
+use crate::error::{Error, Result};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
 
@@ -27,15 +27,26 @@ fn with_token(settings: &Settings, mut created: DonationCreated) -> DonationCrea
     created
 }
 
+crate::problems!(
+    /// Starting a donation.
+    CreateDonationErrors: MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, InvalidIdempotencyKey, IdempotencyKeyReused, RequestInProgress, OutOfStock, ResidentGiftNotAllowed, GiftNotAvailable, AmountMismatch, InvalidAmount
+);
+crate::problems!(
+    /// The donor's own donation, by its access token.
+    DonorDonationErrors: Unauthorized, DonationNotFound
+);
+crate::problems!(
+    /// The receipt of the donor's donation.
+    ReceiptErrors: Unauthorized, DonationNotFound, ReceiptNotFound
+);
+
 /// Start a donation. With `Idempotency-Key`, a retry returns the first answer.
 #[utoipa::path(
-    tag = "donations",
     request_body = NewDonationRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "1-255 characters; a retry with the same key and body replays the first answer")),
     responses(
         (status = 201, body = DonationCreated),
-        (status = 409, description = "out_of_stock, request_in_progress", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "resident_gift_not_allowed, gift_not_available, amount_mismatch, invalid_amount, validation_failed, idempotency_key_reused", body = Problem, content_type = "application/problem+json"),
+        CreateDonationErrors,
     )
 )]
 #[post("/donations")]
@@ -93,12 +104,10 @@ async fn donation_for_token(
 
 /// A donation, for its donor (`Authorization: Bearer <access_token>`).
 #[utoipa::path(
-    tag = "donations",
     params(("id" = String, Path)),
-    security(("bearer" = [])),
     responses(
         (status = 200, body = DonorDonationView),
-        (status = 404, description = "donation_not_found (also for another donation's token)", body = Problem, content_type = "application/problem+json"),
+        DonorDonationErrors,
     )
 )]
 #[get("/donations/{id}")]
@@ -131,12 +140,10 @@ async fn is_admin(state: &AppState, req: &HttpRequest) -> Result<bool> {
 
 /// The receipt (寄附金受領証明書): JSON, or a printable page with `Accept: text/html`.
 #[utoipa::path(
-    tag = "donations",
     params(("id" = String, Path)),
-    security(("bearer" = [])),
     responses(
         (status = 200, body = Receipt, description = "JSON, or text/html when asked for"),
-        (status = 404, description = "donation_not_found, receipt_not_found", body = Problem, content_type = "application/problem+json"),
+        ReceiptErrors,
     )
 )]
 #[get("/donations/{id}/receipt")]

@@ -113,7 +113,7 @@ impl DonationRow {
 }
 
 pub fn donation_not_found() -> Error {
-    Error::not_found(ErrorCode::DonationNotFound, "No such donation.")
+    Error::rejected(ErrorCode::DonationNotFound, "No such donation.")
 }
 
 pub fn insert(conn: &mut DbConnection, row: &DonationRow) -> Result<()> {
@@ -148,7 +148,7 @@ pub fn reserve_stock(conn: &mut DbConnection, gift_id: &str, quantity: i32) -> R
     .returning(gifts::stock)
     .get_results::<Option<i64>>(conn)?;
     match updated.first() {
-        None => Err(Error::conflict(
+        None => Err(Error::rejected(
             ErrorCode::OutOfStock,
             "This gift has no stock left for the quantity asked.",
         )),

@@ -239,16 +239,16 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<OutboxRow>> {
 /// `409 email_already_sent` for a sent message, `409 email_in_flight` while a worker holds it.
 pub fn retry(conn: &mut DbConnection, id: &str) -> Result<(OutboxRow, OutboxRow)> {
     let before = find(conn, id)?
-        .ok_or_else(|| Error::not_found(ErrorCode::EmailNotFound, "No email with this id."))?;
+        .ok_or_else(|| Error::rejected(ErrorCode::EmailNotFound, "No email with this id."))?;
     match before.status {
         EmailStatus::Sent => {
-            return Err(Error::conflict(
+            return Err(Error::rejected(
                 ErrorCode::EmailAlreadySent,
                 "This email was already delivered to the mail server.",
             ))
         }
         EmailStatus::Sending => {
-            return Err(Error::conflict(
+            return Err(Error::rejected(
                 ErrorCode::EmailInFlight,
                 "A worker is sending this email right now.",
             ))

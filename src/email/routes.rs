@@ -9,7 +9,7 @@ use super::outbox::{self, OutboxRow};
 use super::EmailStatus;
 use crate::audit;
 use crate::auth::AdminUser;
-use crate::error::{AuthErrors, Error, Problem, Result};
+use crate::error::{Error, Result};
 use crate::http::{Page, Paging};
 use crate::state::AppState;
 
@@ -75,15 +75,21 @@ pub struct EmailListQuery {
     pub per_page: Option<i64>,
 }
 
+crate::problems!(
+    /// Filters and paging of the outbox list.
+    EmailListErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
+);
+crate::problems!(
+    /// Sending a failed email again.
+    RetryEmailErrors: Unauthorized, Forbidden, EmailNotFound, EmailAlreadySent, EmailInFlight
+);
+
 /// The email outbox, newest first.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
     params(EmailListQuery),
     responses(
         (status = 200, body = Page<EmailView>),
-        AuthErrors,
-        (status = 422, description = "validation_failed", body = Problem, content_type = "application/problem+json"),
+        EmailListErrors,
     )
 )]
 #[get("/admin/emails")]
@@ -114,14 +120,10 @@ pub async fn list_emails(
 
 /// Put a failed (or waiting) email back in the queue, due now, with a fresh attempt budget.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
     params(("id" = String, Path, description = "Outbox id")),
     responses(
         (status = 200, body = EmailView),
-        AuthErrors,
-        (status = 404, description = "email_not_found", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "email_already_sent, email_in_flight", body = Problem, content_type = "application/problem+json"),
+        RetryEmailErrors,
     )
 )]
 #[post("/admin/emails/{id}/retry")]

@@ -12,7 +12,7 @@ use super::store::{self, ImportFailure, ImportRequest};
 use crate::auth::AdminUser;
 use crate::domain::calendar::japan_today;
 use crate::domain::portal_import::valid_channel;
-use crate::error::{AuthErrors, Error, ErrorCode, Problem, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::http::{Page, PageQuery};
 use crate::state::AppState;
 
@@ -108,13 +108,21 @@ fn check_content_type(req: &HttpRequest) -> Result<()> {
     match mime.as_str() {
         "text/csv" | "application/csv" | "text/plain" | "application/octet-stream"
         | "application/vnd.ms-excel" => Ok(()),
-        _ => Err(Error::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorCode::UnsupportedMediaType,
+        _ => Err(Error::rejected(
+ErrorCode::UnsupportedMediaType,
             "Send the CSV file itself as the request body with Content-Type: text/csv (multipart uploads are not accepted).",
         )),
     }
 }
+
+crate::problems!(
+    /// Importing a portal file.
+    ImportErrors: Unauthorized, Forbidden, InvalidQuery, PayloadTooLarge, UnsupportedMediaType, ImportInProgress, ValidationFailed
+);
+crate::problems!(
+    /// Paging of past imports.
+    ImportListErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
+);
 
 /// Import donations from a portal site's CSV file.
 ///
@@ -144,17 +152,12 @@ fn check_content_type(req: &HttpRequest) -> Result<()> {
 /// report, skip the storefront's residency and stock checks, and carry `import_flags`
 /// (`resident_gift`) when a gift or on-site donor lives in the municipality.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
     params(ImportQuery),
     request_body(content = String, content_type = "text/csv", description = "The CSV file"),
     responses(
         (status = 201, body = ImportResult),
-        AuthErrors,
-        (status = 409, description = "import_in_progress: a concurrent import stored some of the same rows first", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "payload_too_large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "unsupported_media_type", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "import_rejected (every bad line), validation_failed (channel)", body = ImportProblem, content_type = "application/problem+json"),
+        ImportErrors,
     )
 )]
 #[post("/admin/imports/donations")]
@@ -215,12 +218,10 @@ pub async fn import_donations(
 
 /// Recorded imports, newest first.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
     params(PageQuery),
     responses(
         (status = 200, body = Page<ImportSummary>),
-        AuthErrors,
+        ImportListErrors,
     )
 )]
 #[get("/admin/imports")]

@@ -87,7 +87,7 @@ impl From<Error> for ImportFailure {
 impl From<diesel::result::Error> for ImportFailure {
     fn from(e: diesel::result::Error) -> Self {
         if is_unique_violation(&e) {
-            ImportFailure::Failed(Error::conflict(
+            ImportFailure::Failed(Error::rejected(
                 ErrorCode::ImportInProgress,
                 "Another import of some of the same rows finished first; send the file again to import what is left.",
             ))

@@ -71,7 +71,7 @@ fn apply_event(
     let donation = store::get(conn, &event.data.donation_id)?;
     // Only money that arrived must match; a failure of a wrong amount is still a failure.
     if event.event_type == "payment.succeeded" && event.data.amount != donation.amount {
-        return Err(Error::unprocessable(
+        return Err(Error::rejected(
             ErrorCode::AmountMismatch,
             "The paid amount differs from the donation's amount; nothing was changed.",
         ));

@@ -27,14 +27,14 @@ fn refusal_error(
     made_on: NaiveDate,
 ) -> Error {
     match refusal {
-        OfflinePaymentRefusal::NotPayable => Error::conflict(
+        OfflinePaymentRefusal::NotPayable => Error::rejected(
             ErrorCode::AlreadyPaid,
             format!(
                 "The donation is {}; only pending or cancelled donations can be marked paid.",
                 status.as_str()
             ),
         ),
-        OfflinePaymentRefusal::CardOnly => Error::conflict(
+        OfflinePaymentRefusal::CardOnly => Error::rejected(
             ErrorCode::CardPaymentOnly,
             "On-site e-voucher donations are paid by card only.",
         ),
@@ -79,7 +79,7 @@ pub fn record_offline(
     };
     let after =
         lifecycle::mark_paid(conn, settings, donation_id, &[status], &paid)?.ok_or_else(|| {
-            Error::conflict(
+            Error::rejected(
                 ErrorCode::AlreadyPaid,
                 "The donation changed meanwhile; reload it.",
             )

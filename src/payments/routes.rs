@@ -7,7 +7,7 @@ use secrecy::ExposeSecret;
 use super::confirm;
 use super::signature::{self, SignatureError};
 use super::types::{WebhookAck, WebhookEvent};
-use crate::error::{Error, ErrorCode, Problem, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::state::AppState;
 
 fn invalid_signature(e: SignatureError) -> Error {
@@ -19,20 +19,22 @@ fn invalid_signature(e: SignatureError) -> Error {
         }
         SignatureError::Mismatch => "The signature does not match the body.",
     };
-    Error::unauthorized(ErrorCode::InvalidSignature, detail)
+    Error::rejected(ErrorCode::InvalidSignature, detail)
 }
+
+crate::problems!(
+    /// A payment provider's event.
+    WebhookErrors: MalformedJson, InvalidEvent, InvalidSignature, DonationNotFound, AmountMismatch, PayloadTooLarge, UnsupportedMediaType
+);
 
 /// Payment events from the provider, signed with the shared secret.
 #[utoipa::path(
-    tag = "payments",
+    operation_id = "payment_webhook",
     request_body = WebhookEvent,
     params(("Furusato-Signature" = String, Header, description = "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>")),
     responses(
         (status = 200, body = WebhookAck, description = "Processed, or a repeat of an event already processed"),
-        (status = 400, description = "invalid_event", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "invalid_signature", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "donation_not_found", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "amount_mismatch", body = Problem, content_type = "application/problem+json"),
+        WebhookErrors,
     )
 )]
 #[post("/payments/webhook")]
@@ -53,7 +55,7 @@ pub async fn webhook(
     )
     .map_err(invalid_signature)?;
     let event: WebhookEvent = serde_json::from_slice(&body).map_err(|e| {
-        Error::bad_request(
+        Error::rejected(
             ErrorCode::InvalidEvent,
             format!("The event is not understood: {e}"),
         )

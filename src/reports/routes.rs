@@ -11,8 +11,9 @@ use super::{build, targets};
 use crate::auth::AdminUser;
 use crate::domain::calendar::{japan_today, FiscalYear};
 use crate::domain::money::BasisPoints;
-use crate::error::{AuthErrors, Error, Problem, Result};
+use crate::error::{Error, Result};
 use crate::http::{csv_response, wants_csv};
+use crate::openapi::problems::StaffErrors;
 use crate::state::AppState;
 
 fn fiscal_year(year: i32) -> Result<FiscalYear> {
@@ -31,15 +32,17 @@ fn date_range(q: &DateRangeQuery) -> Result<(NaiveDate, NaiveDate)> {
     Ok((q.from, q.to))
 }
 
+crate::problems!(
+    /// Setting a fiscal year's target.
+    TargetErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, InvalidPath
+);
+crate::problems!(
+    /// A report's fiscal year or date range.
+    ReportErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
+);
+
 /// Targets of every fiscal year that has one: set by staff, or configured defaults.
-#[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
-    responses(
-        (status = 200, body = TargetList),
-        AuthErrors,
-    )
-)]
+#[utoipa::path(responses((status = 200, body = TargetList), StaffErrors))]
 #[get("/admin/targets")]
 pub async fn list_targets(
     state: web::Data<AppState>,
@@ -55,14 +58,11 @@ pub async fn list_targets(
 
 /// Set a fiscal year's donation target (目標額); replaces the configured default.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
     params(("fiscal_year" = i32, Path, description = "e.g. 2025 for 令和7年度")),
     request_body = TargetRequest,
     responses(
         (status = 200, body = Target),
-        AuthErrors,
-        (status = 422, description = "validation_failed", body = Problem, content_type = "application/problem+json"),
+        TargetErrors,
     )
 )]
 #[put("/admin/targets/{fiscal_year}")]
@@ -92,17 +92,14 @@ pub async fn set_target(
 /// previous year has no donations in those months). With `Accept: text/csv` the same table comes
 /// as CSV for Excel (UTF-8 with BOM; 月,件数,金額,累計,前年度件数,前年度金額 and a 合計 line).
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
+    operation_id = "monthly_report",
     params(FiscalYearQuery),
     responses(
         (status = 200, body = MonthlyReport, content(
             (MonthlyReport = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 400, description = "invalid_query", body = Problem, content_type = "application/problem+json"),
-        AuthErrors,
-        (status = 422, description = "validation_failed", body = Problem, content_type = "application/problem+json"),
+        ReportErrors,
     )
 )]
 #[get("/admin/reports/monthly")]
@@ -134,17 +131,7 @@ pub async fn monthly(
 /// Categories: 体験型, 商品型, 旅行クーポン, 現地決済型 by the gift's category (on-site voucher
 /// donations count as 現地決済型), 応援型 for support donations, 寄附のみ for donations without a
 /// gift. Within each, gifts by amount, largest first: the top-gifts table.
-#[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
-    params(DateRangeQuery),
-    responses(
-        (status = 200, body = GiftReport),
-        (status = 400, description = "invalid_query", body = Problem, content_type = "application/problem+json"),
-        AuthErrors,
-        (status = 422, description = "validation_failed", body = Problem, content_type = "application/problem+json"),
-    )
-)]
+#[utoipa::path(operation_id = "gift_report", params(DateRangeQuery), responses((status = 200, body = GiftReport), ReportErrors))]
 #[get("/admin/reports/gifts")]
 pub async fn gifts(
     state: web::Data<AppState>,
@@ -161,14 +148,11 @@ pub async fn gifts(
 
 /// Paid donations of a date range (receipt dates, inclusive) by channel (the ward's site, each portal).
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
+    operation_id = "channel_report",
     params(DateRangeQuery),
     responses(
         (status = 200, body = ChannelReport),
-        (status = 400, description = "invalid_query", body = Problem, content_type = "application/problem+json"),
-        AuthErrors,
-        (status = 422, description = "validation_failed", body = Problem, content_type = "application/problem+json"),
+        ReportErrors,
     )
 )]
 #[get("/admin/reports/channels")]
@@ -187,14 +171,11 @@ pub async fn channels(
 
 /// Paid donations of a date range (receipt dates, inclusive) by usage purpose (使い道).
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
+    operation_id = "purpose_report",
     params(DateRangeQuery),
     responses(
         (status = 200, body = PurposeReport),
-        (status = 400, description = "invalid_query", body = Problem, content_type = "application/problem+json"),
-        AuthErrors,
-        (status = 422, description = "validation_failed", body = Problem, content_type = "application/problem+json"),
+        ReportErrors,
     )
 )]
 #[get("/admin/reports/purposes")]
@@ -214,14 +195,11 @@ pub async fn purposes(
 /// Support donations (団体応援寄附) of a fiscal year per organisation, with each one's allocated
 /// share: amount × `donations.organization_share_basis_points` ÷ 10000, rounded down per organisation.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
+    operation_id = "organization_report",
     params(FiscalYearQuery),
     responses(
         (status = 200, body = OrganizationReport),
-        (status = 400, description = "invalid_query", body = Problem, content_type = "application/problem+json"),
-        AuthErrors,
-        (status = 422, description = "validation_failed", body = Problem, content_type = "application/problem+json"),
+        ReportErrors,
     )
 )]
 #[get("/admin/reports/organizations")]

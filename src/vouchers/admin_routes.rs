@@ -8,19 +8,26 @@ use super::store;
 use super::types::{MonthQuery, SettleRequest, SettlementLine, Settlements, VoucherReport};
 use crate::auth::AdminUser;
 use crate::domain::calendar::japan_today;
-use crate::error::{AuthErrors, Problem, Result};
+use crate::error::Result;
 use crate::http::{csv_response, excel_csv, wants_csv};
 use crate::state::AppState;
 
+crate::problems!(
+    /// The month of the settlement list.
+    SettlementListErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
+);
+crate::problems!(
+    /// Settling a partner's month.
+    SettleErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, PartnerNotFound, MonthNotClosed, AlreadySettled
+);
+
 /// Each partner's redemptions of a month, net of reversals; `Accept: text/csv` for accounting.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
+    operation_id = "list_settlements",
     params(MonthQuery),
     responses(
         (status = 200, body = Settlements, description = "JSON, or text/csv (UTF-8 with BOM)"),
-        AuthErrors,
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        SettlementListErrors,
     )
 )]
 #[get("/admin/settlements")]
@@ -61,14 +68,11 @@ pub async fn settlements(
 
 /// Mark a partner's month as paid; its redemptions can then no longer be reversed.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
+    operation_id = "settle_month",
     request_body = SettleRequest,
     responses(
         (status = 201, body = SettlementLine),
-        AuthErrors,
-        (status = 404, description = "partner_not_found", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "already_settled, month_not_closed", body = Problem, content_type = "application/problem+json"),
+        SettleErrors,
     )
 )]
 #[post("/admin/settlements")]
@@ -92,13 +96,10 @@ pub async fn settle(
 
 /// On-site voucher figures of a month: issued, redeemed, reversed, outstanding, expired unspent.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
     params(MonthQuery),
     responses(
         (status = 200, body = VoucherReport),
-        AuthErrors,
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        SettlementListErrors,
     )
 )]
 #[get("/admin/reports/vouchers")]

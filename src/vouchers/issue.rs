@@ -131,7 +131,7 @@ pub fn void_for_refund(conn: &mut DbConnection, donation_id: &str) -> Result<boo
     ))
     .execute(conn)?;
     if voided == 0 || live_redemptions > 0 {
-        return Err(Error::conflict(
+        return Err(Error::rejected(
             ErrorCode::VoucherPartlySpent,
             format!(
                 "The on-site voucher of this donation has been used ({} of {} spent), so the donation cannot be refunded. Settle it with the donor and the partner instead.",

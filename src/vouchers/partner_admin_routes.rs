@@ -9,7 +9,7 @@ use crate::catalogue::store;
 use crate::catalogue::types::{
     Business, BusinessPatch, NewBusinessRequest, NewPartnerRequest, PartnerCreated,
 };
-use crate::error::{AuthErrors, Problem, Result};
+use crate::error::Result;
 use crate::http::{Page, PageQuery};
 use crate::state::AppState;
 
@@ -18,16 +18,30 @@ async fn hashing<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'stat
     web::block(f).await?
 }
 
+crate::problems!(
+    /// Registering a business with its first login.
+    BusinessWriteErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, EmailTaken
+);
+crate::problems!(
+    /// Paging of businesses and partner logins.
+    BusinessListErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
+);
+crate::problems!(
+    /// Changing a business.
+    BusinessChangeErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, BusinessNotFound
+);
+crate::problems!(
+    /// Adding a till login to a business.
+    PartnerLoginErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, BusinessNotFound, EmailTaken
+);
+
 /// Create a business: a vendor of gifts, a voucher partner, or both.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
+    operation_id = "create_business",
     request_body = NewBusinessRequest,
     responses(
         (status = 201, body = Business),
-        AuthErrors,
-        (status = 409, description = "email_taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        BusinessWriteErrors,
     )
 )]
 #[post("/admin/businesses")]
@@ -50,12 +64,10 @@ pub async fn create_business_route(
 
 /// List businesses.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
     params(PageQuery),
     responses(
         (status = 200, body = Page<Business>),
-        AuthErrors,
+        BusinessListErrors,
     )
 )]
 #[get("/admin/businesses")]
@@ -74,15 +86,11 @@ pub async fn list_businesses(
 
 /// Change a business.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
     params(("id" = String, Path)),
     request_body = BusinessPatch,
     responses(
         (status = 200, body = Business),
-        AuthErrors,
-        (status = 404, description = "business_not_found", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        BusinessChangeErrors,
     )
 )]
 #[patch("/admin/businesses/{id}")]
@@ -105,14 +113,10 @@ pub async fn update_business(
 
 /// Create a partner business and its login in one step.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
     request_body = NewPartnerRequest,
     responses(
         (status = 201, body = PartnerCreated),
-        AuthErrors,
-        (status = 409, description = "email_taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        PartnerLoginErrors,
     )
 )]
 #[post("/admin/partners")]
@@ -135,12 +139,10 @@ pub async fn create_partner(
 
 /// List partner businesses.
 #[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
     params(PageQuery),
     responses(
         (status = 200, body = Page<Business>),
-        AuthErrors,
+        BusinessListErrors,
     )
 )]
 #[get("/admin/partners")]

@@ -146,9 +146,8 @@ pub fn update_business(
     id: &str,
     p: BusinessPatch,
 ) -> Result<Business> {
-    let before = store::find_business(conn, id)?.ok_or_else(|| {
-        Error::not_found(ErrorCode::BusinessNotFound, "No business with this id.")
-    })?;
+    let before = store::find_business(conn, id)?
+        .ok_or_else(|| Error::rejected(ErrorCode::BusinessNotFound, "No business with this id."))?;
     let after = Business {
         id: before.id.clone(),
         name: p.name.map_or(before.name.clone(), |v| v.trim().to_owned()),

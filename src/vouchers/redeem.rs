@@ -44,7 +44,7 @@ pub fn parse_code(input: &str) -> Result<VoucherCode> {
                 "The voucher code has a typo: please check it with the donor."
             }
         };
-        Error::unprocessable(ErrorCode::InvalidVoucherCode, detail)
+        Error::rejected(ErrorCode::InvalidVoucherCode, detail)
     })
 }
 
@@ -84,7 +84,7 @@ pub fn lookup(
         None => {
             rate_limit::hit(conn, &bucket, window)?;
             tracing::info!(partner_id, "voucher lookup: unknown code");
-            Err(Error::not_found(
+            Err(Error::rejected(
                 ErrorCode::VoucherNotFound,
                 "No voucher has this code.",
             ))
@@ -95,16 +95,16 @@ pub fn lookup(
 fn refusal_error(refusal: RedemptionRefusal) -> Error {
     match refusal {
         RedemptionRefusal::Voided => {
-            Error::conflict(ErrorCode::VoucherNotActive, "This voucher has been voided.")
+            Error::rejected(ErrorCode::VoucherNotActive, "This voucher has been voided.")
         }
         RedemptionRefusal::Expired => {
-            Error::gone(ErrorCode::VoucherExpired, "This voucher has expired.")
+            Error::rejected(ErrorCode::VoucherExpired, "This voucher has expired.")
         }
-        RedemptionRefusal::InsufficientBalance { balance } => Error::conflict(
+        RedemptionRefusal::InsufficientBalance { balance } => Error::rejected(
             ErrorCode::InsufficientBalance,
             format!("The voucher's balance is ¥{balance}; less than the amount asked."),
         ),
-        RedemptionRefusal::NotActive => Error::conflict(
+        RedemptionRefusal::NotActive => Error::rejected(
             ErrorCode::VoucherNotActive,
             "This voucher cannot be used now.",
         ),
@@ -133,15 +133,15 @@ pub fn redeem(
 
 fn reversal_error(refusal: ReversalRefusal) -> Error {
     match refusal {
-        ReversalRefusal::AlreadyReversed => Error::conflict(
+        ReversalRefusal::AlreadyReversed => Error::rejected(
             ErrorCode::AlreadyReversed,
             "This redemption was already reversed.",
         ),
-        ReversalRefusal::WindowClosed => Error::conflict(
+        ReversalRefusal::WindowClosed => Error::rejected(
             ErrorCode::ReversalWindowClosed,
             "A redemption can be reversed only on the day it was made (Japan time).",
         ),
-        ReversalRefusal::AlreadySettled => Error::conflict(
+        ReversalRefusal::AlreadySettled => Error::rejected(
             ErrorCode::AlreadySettled,
             "This month has already been settled.",
         ),
@@ -159,7 +159,7 @@ pub fn reverse(
     let row = store::find_redemption(conn, redemption_id)?
         .filter(|r| r.partner_id == partner_id)
         .ok_or_else(|| {
-            Error::not_found(
+            Error::rejected(
                 ErrorCode::RedemptionNotFound,
                 "No such redemption of yours.",
             )

@@ -10,7 +10,7 @@ use super::types::{
 };
 use crate::auth::PartnerUser;
 use crate::domain::calendar::YearMonth;
-use crate::error::{AuthErrors, Error, Problem, Result};
+use crate::error::{Error, Result};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
 
@@ -18,17 +18,30 @@ pub fn parse_month(s: &str) -> Result<YearMonth> {
     YearMonth::parse(s).ok_or_else(|| Error::field("month", "must be a month as YYYY-MM"))
 }
 
+crate::problems!(
+    /// Looking up a voucher at the till.
+    VoucherLookupErrors: Unauthorized, Forbidden, InvalidVoucherCode, VoucherNotFound, TooManyLookups
+);
+crate::problems!(
+    /// Taking an amount from a voucher.
+    RedeemErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, InvalidIdempotencyKey, IdempotencyKeyReused, RequestInProgress, InvalidVoucherCode, VoucherNotFound, TooManyLookups, VoucherExpired, VoucherNotActive, InsufficientBalance
+);
+crate::problems!(
+    /// Reversing a redemption.
+    ReversalErrors: Unauthorized, Forbidden, RedemptionNotFound, AlreadyReversed, ReversalWindowClosed, AlreadySettled
+);
+crate::problems!(
+    /// The month of a partner's statement.
+    StatementErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
+);
+
 /// A voucher's balance and state, for the till.
 #[utoipa::path(
-    tag = "partner",
-    security(("bearer" = [])),
+    operation_id = "look_up_voucher",
     params(("code" = String, Path, description = "The voucher code; case, spaces and hyphens are ignored")),
     responses(
         (status = 200, body = VoucherBalance),
-        AuthErrors,
-        (status = 404, description = "voucher_not_found", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "invalid_voucher_code", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "too_many_lookups", body = Problem, content_type = "application/problem+json"),
+        VoucherLookupErrors,
     )
 )]
 #[get("/partner/vouchers/{code}")]
@@ -54,18 +67,12 @@ pub async fn get_voucher(
 
 /// Take an amount from a voucher. With `Idempotency-Key`, a till that retries is charged once.
 #[utoipa::path(
-    tag = "partner",
-    security(("bearer" = [])),
+    operation_id = "redeem_voucher",
     request_body = RedemptionRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "1-255 characters")),
     responses(
         (status = 201, body = Redemption),
-        AuthErrors,
-        (status = 404, description = "voucher_not_found", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "insufficient_balance, voucher_not_active, request_in_progress", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "voucher_expired", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "invalid_voucher_code, validation_failed, idempotency_key_reused", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "too_many_lookups", body = Problem, content_type = "application/problem+json"),
+        RedeemErrors,
     )
 )]
 #[post("/partner/redemptions")]
@@ -110,14 +117,11 @@ pub async fn redeem(
 
 /// Undo a redemption made today by this partner; the amount returns to the voucher.
 #[utoipa::path(
-    tag = "partner",
-    security(("bearer" = [])),
+    operation_id = "reverse_redemption",
     params(("id" = String, Path)),
     responses(
         (status = 200, body = Reversal),
-        AuthErrors,
-        (status = 404, description = "redemption_not_found (also another partner's)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "already_reversed, reversal_window_closed, already_settled", body = Problem, content_type = "application/problem+json"),
+        ReversalErrors,
     )
 )]
 #[post("/partner/redemptions/{id}/reversal")]
@@ -135,16 +139,7 @@ pub async fn reverse(
 }
 
 /// This partner's redemptions of a month, with the net amount the municipality pays.
-#[utoipa::path(
-    tag = "partner",
-    security(("bearer" = [])),
-    params(MonthQuery),
-    responses(
-        (status = 200, body = Statement),
-        AuthErrors,
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-    )
-)]
+#[utoipa::path(operation_id = "partner_statement", params(MonthQuery), responses((status = 200, body = Statement), StatementErrors))]
 #[get("/partner/statement")]
 pub async fn statement(
     state: web::Data<AppState>,

@@ -47,7 +47,7 @@ pub fn settle_month(
     today: NaiveDate,
 ) -> Result<SettlementLine> {
     if !month_closed(month, today) {
-        return Err(Error::conflict(
+        return Err(Error::rejected(
             ErrorCode::MonthNotClosed,
             "Only a month that has ended can be settled.",
         ));
@@ -58,7 +58,7 @@ pub fn settle_month(
         .into_iter()
         .find(|p| p.partner_id == partner_id)
         .ok_or_else(|| {
-            Error::not_found(
+            Error::rejected(
                 ErrorCode::PartnerNotFound,
                 "No partner business with this id.",
             )

@@ -213,7 +213,7 @@ pub fn settle(
         .execute(conn)
         .map_err(|e| {
             if is_unique_violation(&e) {
-                Error::conflict(
+                Error::rejected(
                     ErrorCode::AlreadySettled,
                     "This partner's month has already been settled.",
                 )

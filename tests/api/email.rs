@@ -475,7 +475,7 @@ async fn enqueue_is_undone_with_its_transaction(engine: Engine) {
     let mut conn = app.conn();
     let result = write_transaction(&mut conn, |c: &mut DbConnection| -> Result<(), Error> {
         outbox::enqueue(c, &mail)?;
-        Err(Error::conflict(ErrorCode::OutOfStock, "the event failed"))
+        Err(Error::rejected(ErrorCode::OutOfStock, "the event failed"))
     });
     assert!(result.is_err());
     let page = list(&app, &token, "").await;
@@ -525,7 +525,13 @@ async fn partner_creation_queues_login_instructions(engine: Engine) {
 /// each letter arrives exactly once when it is back.
 async fn paying_a_donation_mails_receipt_and_voucher(engine: Engine) {
     let server = SmtpServer::stopped().await;
-    let app = smtp_app(engine, &server, |_| {}).await;
+    // Attempts spaced a second apart, so a slow machine cannot use them all up before the restart.
+    let app = smtp_app(engine, &server, |s| {
+        s.email.base_backoff_seconds = 1;
+        s.email.max_backoff_seconds = 1;
+        s.email.max_attempts = 30;
+    })
+    .await;
     let (id, token) = app.donate_ok(&crate::flows::on_site(30_000)).await;
     app.pay(&id, 30_000).await;
     let donation = app.view_donation(&id, &token).await;

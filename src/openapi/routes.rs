@@ -8,7 +8,7 @@ use actix_web::{get, web, HttpResponse};
 pub struct Document(pub Arc<utoipa::openapi::OpenApi>);
 
 /// This OpenAPI 3.1 document.
-#[utoipa::path(tag = "docs", responses((status = 200, description = "OpenAPI 3.1 document")))]
+#[utoipa::path(operation_id = "get_openapi_document", responses((status = 200, description = "OpenAPI 3.1 document")))]
 #[get("/api/openapi.json")]
 pub async fn openapi_json(doc: web::Data<Document>) -> HttpResponse {
     HttpResponse::Ok().json(doc.0.as_ref())
