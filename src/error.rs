@@ -264,9 +264,13 @@ pub fn problem_response(
     detail: &str,
     errors: Option<Vec<ProblemField>>,
 ) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type(PROBLEM_JSON)
-        .json(Problem::new(status, code, detail, errors))
+    let mut response = HttpResponse::build(status);
+    response.content_type(PROBLEM_JSON);
+    // A 401 names how to authenticate (RFC 9110). A webhook's signature is not a bearer token.
+    if status == StatusCode::UNAUTHORIZED && code != ErrorCode::InvalidSignature {
+        response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"furusato\""));
+    }
+    response.json(Problem::new(status, code, detail, errors))
 }
 
 impl Error {

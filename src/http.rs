@@ -11,8 +11,10 @@ pub const MAX_PER_PAGE: i64 = 100;
 #[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
 pub struct PageQuery {
     /// 1-based page number (default 1).
+    #[param(minimum = 1)]
     pub page: Option<i64>,
     /// Items per page (default 20, at most 100).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
 }
 

@@ -69,7 +69,8 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Openapi => {
-            println!("{}", startup::openapi_document().to_pretty_json()?);
+            let document = furusato::openapi::to_json(&startup::openapi_document());
+            println!("{}", serde_json::to_string_pretty(&document)?);
             Ok(())
         }
         Command::Demo => {

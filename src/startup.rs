@@ -292,9 +292,11 @@ fn build_app(
     let api = openapi::finish(api);
     let routes = web::Data::new(known_routes(&api));
     app.app_data(web::Data::new(crate::openapi::routes::Document(Arc::new(
-        api,
+        crate::openapi::to_json(&api),
     ))))
     .app_data(routes)
+    .service(web::redirect("/api/docs", "/api/docs/"))
+    .service(crate::openapi::routes::interactive_docs())
     .default_service(web::to(not_found))
     .wrap(actix_web::middleware::from_fn(auth::extractors::role_gate))
     .wrap(cors(&server.cors_origins))

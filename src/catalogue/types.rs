@@ -66,7 +66,9 @@ pub struct GiftQuery {
     pub max_amount: Option<i64>,
     pub in_stock: Option<bool>,
     pub sort: Option<GiftSort>,
+    #[param(minimum = 1)]
     pub page: Option<i64>,
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
 }
 
@@ -77,7 +79,9 @@ pub struct AdminGiftQuery {
     pub status: Option<GiftStatus>,
     pub category: Option<Category>,
     pub vendor_id: Option<String>,
+    #[param(minimum = 1)]
     pub page: Option<i64>,
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
 }
 
@@ -260,6 +264,8 @@ pub struct AuditEntry {
 pub struct AuditQuery {
     pub entity: Option<String>,
     pub entity_id: Option<String>,
+    #[param(minimum = 1)]
     pub page: Option<i64>,
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
 }

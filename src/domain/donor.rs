@@ -59,18 +59,30 @@ const ADDRESS_LINE_MAX: usize = 200;
 const EMAIL_MAX: usize = 254;
 const EMAIL_LOCAL_MAX: usize = 64;
 
-/// Donor details as submitted; every field optional so that a missing one becomes a
-/// `FieldError` rather than a deserialisation failure.
+/// The donor's details, as on the receipt (寄附金受領証明書). Every field is required; all
+/// problems are reported together.
+// Each field is an Option so that a missing one becomes a `FieldError` beside the others
+// rather than a deserialisation failure.
 #[derive(Clone, Default, serde::Deserialize, utoipa::ToSchema)]
-#[serde(default)]
 pub struct DonorInput {
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
     pub name: Option<String>,
+    /// Katakana (half-width is converted).
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
     pub name_kana: Option<String>,
+    #[schema(value_type = String, required = true, format = Email, max_length = 254)]
     pub email: Option<String>,
+    #[schema(value_type = String, required = true, example = "03-5742-6660")]
     pub phone: Option<String>,
+    /// `NNN-NNNN` (full-width digits are accepted).
+    #[schema(value_type = String, required = true, example = "140-8715")]
     pub postal_code: Option<String>,
+    /// One of the 47 prefectures, e.g. `東京都`.
+    #[schema(value_type = String, required = true)]
     pub prefecture: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 50)]
     pub city: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200)]
     pub address_line: Option<String>,
 }
 

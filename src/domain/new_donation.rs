@@ -25,13 +25,17 @@ pub struct NewDonationRequest {
     pub organization_id: Option<String>,
     /// Optional usage purpose (使い道).
     pub purpose_id: Option<String>,
+    /// Yen; for a gift, the gift's amount × quantity.
+    #[schema(minimum = 1)]
     pub amount: i64,
     /// Every field is validated and all problems are reported together.
     pub donor: DonorInput,
     /// Asks for the one-stop special exception (ワンストップ特例).
     #[serde(default)]
     pub one_stop: bool,
-    /// Default `official_site`.
+    /// `official_site` (the default): the only channel a donor's own request can have; portal
+    /// donations come through imports.
+    #[schema(pattern = "^official_site$")]
     pub channel: Option<String>,
 }
 
@@ -88,6 +92,13 @@ impl NewDonation {
             errors.push(FieldError::new(
                 "channel",
                 "must be 1-40 characters of a-z, 0-9, '_' or '-'",
+            ));
+        } else if channel != OFFICIAL_SITE {
+            // Portal donations arrive through imports; a public request cannot claim a portal's
+            // name and so move money between channels in the reports.
+            errors.push(FieldError::new(
+                "channel",
+                "must be official_site: portal donations come through imports",
             ));
         }
         let gift = req.gift_id.is_some();
@@ -196,6 +207,14 @@ mod tests {
         let e = NewDonation::parse(gift, &limits()).err();
         let got = e.map(fields).unwrap_or_default();
         assert_eq!(got, vec!["gift_id", "organization_id"]);
+    }
+
+    #[test]
+    fn a_public_request_cannot_claim_a_portal_channel() {
+        let mut r = request(DonationKind::General, 5_000);
+        r.channel = Some("rakuten".into());
+        let e = NewDonation::parse(r, &limits()).err();
+        assert_eq!(e.map(fields).unwrap_or_default(), vec!["channel"]);
     }
 
     #[test]

@@ -113,7 +113,10 @@ crate::problems!(
     operation_id = "admin_list_donations",
     params(AdminDonationQuery),
     responses(
-        (status = 200, body = Page<AdminDonation>, description = "JSON page, or text/csv (UTF-8 with BOM) of every match"),
+        (status = 200, description = "JSON page, or text/csv (UTF-8 with BOM) of every match", content(
+            (Page<AdminDonation> = "application/json"),
+            (String = "text/csv"),
+        )),
         DonationListErrors,
     )
 )]

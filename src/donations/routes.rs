@@ -142,7 +142,10 @@ async fn is_admin(state: &AppState, req: &HttpRequest) -> Result<bool> {
 #[utoipa::path(
     params(("id" = String, Path)),
     responses(
-        (status = 200, body = Receipt, description = "JSON, or text/html when asked for"),
+        (status = 200, description = "JSON, or a printable page with `Accept: text/html`", content(
+            (Receipt = "application/json"),
+            (String = "text/html"),
+        )),
         ReceiptErrors,
     )
 )]

@@ -15,8 +15,10 @@ pub struct DonationCreated {
     pub kind: DonationKind,
     pub status: DonationStatus,
     pub amount: i64,
-    /// Shown once: reads this donation only (`Authorization: Bearer <access_token>`).
+    /// Reads this donation only (`Authorization: Bearer <access_token>`); keep it. Always in the
+    /// answer (it is derived again for a replayed answer), never stored with the donation.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = true)]
     pub access_token: Option<String>,
     pub created_at: DateTime<Utc>,
 }
@@ -93,7 +95,9 @@ pub struct AdminDonationQuery {
     pub from: Option<NaiveDate>,
     /// Last receipt date (received_on), inclusive.
     pub to: Option<NaiveDate>,
+    #[param(minimum = 1)]
     pub page: Option<i64>,
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
 }
 

@@ -70,8 +70,10 @@ pub struct EmailListQuery {
     /// `pending`, `sending`, `sent` or `failed`; all when absent.
     pub status: Option<String>,
     /// 1-based page number (default 1).
+    #[param(minimum = 1)]
     pub page: Option<i64>,
     /// Items per page (default 20, at most 100).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
 }
 

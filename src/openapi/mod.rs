@@ -101,6 +101,56 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     api
 }
 
+/// The document as served: `finish`ed, with ids marked as UUIDs.
+pub fn to_json(api: &utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut value = serde_json::to_value(api).expect("the document serialises");
+    mark_uuids(&mut value);
+    value
+}
+
+/// Ids the service makes are UUIDs: every `id` and `…_id` string (property or path parameter)
+/// is documented as `format: uuid`, so generated clients can type them. `entity_id` (audit log)
+/// also holds fiscal years, so it stays a plain string.
+fn mark_uuids(document: &mut serde_json::Value) {
+    fn is_uuid_name(name: &str) -> bool {
+        (name == "id" || name.ends_with("_id")) && name != "entity_id"
+    }
+    fn is_string(schema: &serde_json::Value) -> bool {
+        match &schema["type"] {
+            serde_json::Value::String(t) => t == "string",
+            serde_json::Value::Array(ts) => ts.iter().any(|t| t == "string"),
+            _ => false,
+        }
+    }
+    fn walk(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::Object(props)) = map.get_mut("properties") {
+                    for (name, schema) in props.iter_mut() {
+                        if is_uuid_name(name) && is_string(schema) {
+                            schema["format"] = "uuid".into();
+                        }
+                    }
+                }
+                let is_id_param = map.get("in").is_some_and(|i| i == "path" || i == "query")
+                    && map
+                        .get("name")
+                        .and_then(|n| n.as_str())
+                        .is_some_and(is_uuid_name);
+                if is_id_param {
+                    if let Some(schema) = map.get_mut("schema").filter(|s| is_string(s)) {
+                        schema["format"] = "uuid".into();
+                    }
+                }
+                map.values_mut().for_each(walk);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(document)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,6 +34,7 @@ pub struct VoucherBalance {
 pub struct RedemptionRequest {
     pub voucher_code: String,
     /// Yen to take from the balance (1 or more).
+    #[schema(minimum = 1)]
     pub amount: i64,
 }
 

@@ -28,6 +28,11 @@ async fn login_logout_round_trip(engine: Engine) {
         .await;
     assert_problem(res, 401, "unauthorized").await;
     let res = app.post("/api/v1/auth/logout", None, &json!({})).await;
+    assert_eq!(
+        res.headers()["www-authenticate"],
+        "Bearer realm=\"furusato\"",
+        "a 401 says how to authenticate"
+    );
     assert_problem(res, 401, "unauthorized").await;
 }
 

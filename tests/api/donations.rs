@@ -393,6 +393,13 @@ async fn resident_amount_and_validation_rules(engine: Engine) {
         assert!(fields.contains(&f.as_str()), "{f} missing from {p}");
     }
     assert!(!fields.contains(&"donor.city"));
+    // A donor's own request cannot label itself as a portal's (portal donations are imported).
+    let p = invalid_donation(
+        &app,
+        &json!({"kind": "general", "amount": 5_000, "donor": osaka(), "channel": "rakuten"}),
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["channel"]);
     let p = invalid_donation(
         &app,
         &json!({"kind": "support", "amount": 5_000, "donor": osaka()}),
