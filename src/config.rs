@@ -208,6 +208,11 @@ impl Settings {
         Ok(settings)
     }
 
+    /// Production: real secrets, secure cookies, no test payment provider.
+    pub fn is_production(&self) -> bool {
+        self.environment == "production"
+    }
+
     /// Checks what types alone cannot; the first problem names its key.
     pub fn validate(&self) -> Result<(), SettingError> {
         let production = match self.environment.as_str() {

@@ -295,6 +295,7 @@ fn build_app(
         crate::openapi::to_json(&api),
     ))))
     .app_data(routes)
+    .configure(crate::web::services)
     .service(web::redirect("/api/docs", "/api/docs/"))
     .service(crate::openapi::routes::interactive_docs())
     .default_service(web::to(not_found))

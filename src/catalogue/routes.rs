@@ -4,13 +4,14 @@ use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
+use super::browse::{self, gift_not_on_offer, Browse};
 use super::cache::Cached;
 use super::named_items::NamedList;
-use super::store::{self, PublicFilter};
-use super::types::{GiftQuery, GiftSort, NamedItem, PublicGift};
+use super::store::{self};
+use super::types::{GiftQuery, NamedItem, PublicGift};
 use crate::domain::calendar::japan_today;
-use crate::error::{Error, ErrorCode, Result};
-use crate::http::{etag_matches, Page, PageQuery, Paging};
+use crate::error::{Error, Result};
+use crate::http::{etag_matches, Page, PageQuery};
 use crate::state::AppState;
 
 /// Serves a cached body, or builds, caches and serves it. Answers 304 when the client's copy matches.
@@ -64,30 +65,6 @@ where
     Ok(response)
 }
 
-fn sort_gifts(
-    gifts: &mut [(store::GiftRow, String)],
-    sort: GiftSort,
-    popularity: &std::collections::HashMap<String, i64>,
-) {
-    match sort {
-        GiftSort::AmountAsc => {
-            gifts.sort_by(|a, b| a.0.amount.cmp(&b.0.amount).then(a.0.code.cmp(&b.0.code)))
-        }
-        GiftSort::AmountDesc => {
-            gifts.sort_by(|a, b| b.0.amount.cmp(&a.0.amount).then(a.0.code.cmp(&b.0.code)))
-        }
-        GiftSort::Newest => gifts.sort_by(|a, b| {
-            b.0.created_at
-                .cmp(&a.0.created_at)
-                .then(a.0.code.cmp(&b.0.code))
-        }),
-        GiftSort::Popular => gifts.sort_by(|a, b| {
-            let count = |g: &store::GiftRow| popularity.get(&g.id).copied().unwrap_or(0);
-            count(&b.0).cmp(&count(&a.0)).then(a.0.code.cmp(&b.0.code))
-        }),
-    }
-}
-
 crate::problems!(
     /// Filters, sorts and paging of the public list.
     GiftListErrors: InvalidQuery, ValidationFailed
@@ -112,46 +89,12 @@ pub async fn list_gifts(
     req: HttpRequest,
     query: web::Query<GiftQuery>,
 ) -> Result<HttpResponse> {
-    let q = query.into_inner();
-    let paging = Paging::from_query(q.page, q.per_page)?;
-    if let (Some(min), Some(max)) = (q.min_amount, q.max_amount) {
-        if min > max {
-            return Err(Error::field("min_amount", "must not be above max_amount"));
-        }
-    }
-    let filter = PublicFilter {
-        category: q.category,
-        q: q.q
-            .clone()
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty()),
-        min_amount: q.min_amount,
-        max_amount: q.max_amount,
-        in_stock: q.in_stock,
-    };
-    let sort = q.sort.unwrap_or(GiftSort::Newest);
+    let browse = Browse::check(query.into_inner())?;
     let today = japan_today();
-    // The key is the parsed query (not the raw string) plus the Japan date, since windows move daily.
-    let key = format!(
-        "list|{today}|{filter:?}|{sort:?}|{}|{}",
-        paging.page, paging.per_page
-    );
+    let key = browse.cache_key(today);
     cached_response(&state, &req, key, move |conn| {
-        let mut gifts = store::offered_gifts(conn, &filter, today)?;
-        let popularity = if sort == GiftSort::Popular {
-            store::popularity(conn, store::popularity_window_start())?
-        } else {
-            Default::default()
-        };
-        sort_gifts(&mut gifts, sort, &popularity);
-        let total = gifts.len() as i64;
-        let items = gifts
-            .iter()
-            .skip(paging.offset() as usize)
-            .take(paging.per_page as usize)
-            .map(|(g, vendor)| g.public(vendor))
-            .collect::<Vec<_>>();
-        serde_json::to_vec(&Page::new(items, paging, total)).map_err(|e| Error::Internal(e.into()))
+        let page = browse::offered(conn, &browse, today)?;
+        serde_json::to_vec(&page).map_err(|e| Error::Internal(e.into()))
     })
     .await
 }
@@ -175,15 +118,8 @@ pub async fn get_gift(
     let today = japan_today();
     let key = format!("gift|{today}|{id}");
     cached_response(&state, &req, key, move |conn| {
-        match store::find_gift(conn, &id)? {
-            Some((gift, vendor)) if gift.is_offered_on(today) => {
-                serde_json::to_vec(&gift.public(&vendor)).map_err(|e| Error::Internal(e.into()))
-            }
-            _ => Err(Error::rejected(
-                ErrorCode::GiftNotFound,
-                "No such gift is on offer.",
-            )),
-        }
+        let gift = browse::offered_gift(conn, &id, today)?.ok_or_else(gift_not_on_offer)?;
+        serde_json::to_vec(&gift).map_err(|e| Error::Internal(e.into()))
     })
     .await
 }

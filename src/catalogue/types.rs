@@ -56,7 +56,7 @@ pub enum GiftSort {
 }
 
 /// Public catalogue filters. Unknown parameters and values are refused with 400.
-#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct GiftQuery {
     pub category: Option<Category>,

@@ -33,11 +33,11 @@ crate::problems!(
 );
 crate::problems!(
     /// The donor's own donation, by its access token.
-    DonorDonationErrors: Unauthorized, DonationNotFound
+    DonorDonationErrors: DonationNotFound
 );
 crate::problems!(
     /// The receipt of the donor's donation.
-    ReceiptErrors: Unauthorized, DonationNotFound, ReceiptNotFound
+    ReceiptErrors: DonationNotFound, ReceiptNotFound
 );
 
 /// Start a donation. With `Idempotency-Key`, a retry returns the first answer.

@@ -109,11 +109,13 @@ pub fn to_json(api: &utoipa::openapi::OpenApi) -> serde_json::Value {
 }
 
 /// Ids the service makes are UUIDs: every `id` and `…_id` string (property or path parameter)
-/// is documented as `format: uuid`, so generated clients can type them. `entity_id` (audit log)
-/// also holds fiscal years, so it stays a plain string.
+/// is documented as `format: uuid`, so generated clients can type them. Ids made elsewhere stay
+/// plain strings: the audit log's `entity_id` (also fiscal years), a portal's `external_id`, an
+/// email's `message_id` and a payment provider's event `id` (`WebhookEvent`).
 fn mark_uuids(document: &mut serde_json::Value) {
+    const NOT_OURS: [&str; 3] = ["entity_id", "external_id", "message_id"];
     fn is_uuid_name(name: &str) -> bool {
-        (name == "id" || name.ends_with("_id")) && name != "entity_id"
+        (name == "id" || name.ends_with("_id")) && !NOT_OURS.contains(&name)
     }
     fn is_string(schema: &serde_json::Value) -> bool {
         match &schema["type"] {
@@ -148,7 +150,11 @@ fn mark_uuids(document: &mut serde_json::Value) {
             _ => {}
         }
     }
-    walk(document)
+    walk(document);
+    let event_id = document.pointer_mut("/components/schemas/WebhookEvent/properties/id");
+    if let Some(serde_json::Value::Object(id)) = event_id {
+        id.remove("format");
+    }
 }
 
 #[cfg(test)]

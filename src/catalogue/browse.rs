@@ -1,0 +1,113 @@
+//! Browsing the public catalogue: the one reading of a list request and the one query behind
+//! both `GET /api/v1/gifts` and the storefront's gift pages.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::store::{self, GiftRow, PublicFilter};
+use super::types::{GiftQuery, GiftSort, PublicGift};
+use crate::db::DbConnection;
+use crate::error::{Error, ErrorCode, Result};
+use crate::http::{Page, Paging};
+
+/// A checked list request.
+#[derive(Debug, Clone)]
+pub struct Browse {
+    pub filter: PublicFilter,
+    pub sort: GiftSort,
+    pub paging: Paging,
+}
+
+impl Browse {
+    /// Checks a list request: paging bounds, a price band that is not upside down.
+    pub fn check(q: GiftQuery) -> Result<Browse> {
+        let paging = Paging::from_query(q.page, q.per_page)?;
+        if let (Some(min), Some(max)) = (q.min_amount, q.max_amount) {
+            if min > max {
+                return Err(Error::field("min_amount", "must not be above max_amount"));
+            }
+        }
+        let filter = PublicFilter {
+            category: q.category,
+            q: q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
+            min_amount: q.min_amount,
+            max_amount: q.max_amount,
+            in_stock: q.in_stock,
+        };
+        Ok(Browse {
+            filter,
+            sort: q.sort.unwrap_or(GiftSort::Newest),
+            paging,
+        })
+    }
+
+    /// A key naming this request's answer on `today` (windows move daily), for caches.
+    pub fn cache_key(&self, today: NaiveDate) -> String {
+        format!(
+            "list|{today}|{:?}|{:?}|{}|{}",
+            self.filter, self.sort, self.paging.page, self.paging.per_page
+        )
+    }
+}
+
+/// The page of gifts on offer `today` that the request asks for.
+pub fn offered(
+    conn: &mut DbConnection,
+    browse: &Browse,
+    today: NaiveDate,
+) -> Result<Page<PublicGift>> {
+    let mut gifts = store::offered_gifts(conn, &browse.filter, today)?;
+    let popularity = if browse.sort == GiftSort::Popular {
+        store::popularity(conn, store::popularity_window_start())?
+    } else {
+        HashMap::new()
+    };
+    sort_gifts(&mut gifts, browse.sort, &popularity);
+    let paging = browse.paging;
+    let total = gifts.len() as i64;
+    let items = gifts
+        .iter()
+        .skip(paging.offset() as usize)
+        .take(paging.per_page as usize)
+        .map(|(g, vendor)| g.public(vendor))
+        .collect();
+    Ok(Page::new(items, paging, total))
+}
+
+/// One gift if it is on offer `today`.
+pub fn offered_gift(
+    conn: &mut DbConnection,
+    id: &str,
+    today: NaiveDate,
+) -> Result<Option<PublicGift>> {
+    Ok(store::find_gift(conn, id)?
+        .filter(|(gift, _)| gift.is_offered_on(today))
+        .map(|(gift, vendor)| gift.public(&vendor)))
+}
+
+fn sort_gifts(gifts: &mut [(GiftRow, String)], sort: GiftSort, popularity: &HashMap<String, i64>) {
+    let by_code = |a: &GiftRow, b: &GiftRow| a.code.cmp(&b.code);
+    match sort {
+        GiftSort::AmountAsc => {
+            gifts.sort_by(|a, b| a.0.amount.cmp(&b.0.amount).then(by_code(&a.0, &b.0)))
+        }
+        GiftSort::AmountDesc => {
+            gifts.sort_by(|a, b| b.0.amount.cmp(&a.0.amount).then(by_code(&a.0, &b.0)))
+        }
+        GiftSort::Newest => gifts.sort_by(|a, b| {
+            b.0.created_at
+                .cmp(&a.0.created_at)
+                .then(by_code(&a.0, &b.0))
+        }),
+        GiftSort::Popular => gifts.sort_by(|a, b| {
+            let count = |g: &GiftRow| popularity.get(&g.id).copied().unwrap_or(0);
+            count(&b.0).cmp(&count(&a.0)).then(by_code(&a.0, &b.0))
+        }),
+    }
+}
+
+/// The answer for a gift that does not exist or is not on offer today: the same for both.
+pub fn gift_not_on_offer() -> Error {
+    Error::rejected(ErrorCode::GiftNotFound, "No such gift is on offer.")
+}

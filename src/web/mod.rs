@@ -1,0 +1,18 @@
+//! The HTML front doors: server-rendered pages on the same use cases as the JSON API.
+//!
+//! - `render`: the templates (built into the binary), the page answer with its security headers,
+//!   error pages showing the API's own code and message.
+//! - `assets`: CSS and icons built into the binary, served under fingerprinted names.
+//! - `csrf`: the token every state-changing form carries.
+//! - `storefront`: the donors' pages (特設サイト).
+
+pub mod assets;
+pub mod csrf;
+pub mod render;
+pub mod storefront;
+
+/// Every page route.
+pub fn services(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.configure(assets::services)
+        .configure(storefront::services);
+}

@@ -1,0 +1,159 @@
+//! Rendering pages: the templates built into the binary, the headers every page carries, and
+//! error pages that show the same code and message the JSON API answers.
+
+use std::sync::OnceLock;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpRequest, HttpResponse};
+use minijinja::{Environment, Value};
+use secrecy::ExposeSecret;
+
+use super::{assets, csrf};
+use crate::domain::money::Yen;
+use crate::error::Error;
+use crate::state::AppState;
+
+/// Scripts only from this origin, never inline; no framing; forms post only here.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/web/base.html")),
+    ("error.html", include_str!("../../templates/web/error.html")),
+    (
+        "macros.html",
+        include_str!("../../templates/web/macros.html"),
+    ),
+    ("home.html", include_str!("../../templates/web/home.html")),
+    ("gifts.html", include_str!("../../templates/web/gifts.html")),
+    ("gift.html", include_str!("../../templates/web/gift.html")),
+];
+
+fn build_environment() -> Result<Environment<'static>, minijinja::Error> {
+    let mut env = Environment::new();
+    // `.html` templates are escaped (minijinja's default by extension).
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)?;
+    }
+    env.add_function("asset", |name: String| assets::url(&name));
+    env.add_filter("yen", |amount: i64| Yen(amount).to_string());
+    env.add_filter("category_label", |category: String| {
+        crate::domain::gift::Category::parse(&category)
+            .map(|c| c.label())
+            .unwrap_or("")
+            .to_owned()
+    });
+    Ok(env)
+}
+
+fn environment() -> &'static Result<Environment<'static>, minijinja::Error> {
+    static ENV: OnceLock<Result<Environment<'static>, minijinja::Error>> = OnceLock::new();
+    ENV.get_or_init(build_environment)
+}
+
+/// A page being answered: knows the request (for the CSRF cookie) and the service's settings.
+pub struct Page<'a> {
+    req: &'a HttpRequest,
+    state: &'a AppState,
+}
+
+impl<'a> Page<'a> {
+    pub fn new(req: &'a HttpRequest, state: &'a AppState) -> Self {
+        Page { req, state }
+    }
+
+    /// Renders `template` with `context` plus what every page needs (municipality, CSRF token).
+    pub fn render(&self, status: StatusCode, template: &str, context: Value) -> HttpResponse {
+        let csrf = csrf::value(self.req, self.state.settings.is_production());
+        let key = self
+            .state
+            .settings
+            .donations
+            .access_token_secret
+            .expose_secret();
+        let common = minijinja::context! {
+            municipality => self.state.settings.municipality.name.clone(),
+            csrf_token => csrf::token(key.as_bytes(), &csrf.value),
+            path => self.req.path(),
+        };
+        let rendered = environment()
+            .as_ref()
+            .map_err(|e| e.to_string())
+            .and_then(|env| {
+                env.get_template(template)
+                    .and_then(|t| t.render(minijinja::context! { ..common, ..context }))
+                    .map_err(|e| format!("{e:#}"))
+            });
+        let mut response = match rendered {
+            Ok(body) => HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .body(body),
+            Err(cause) => {
+                tracing::error!(template, %cause, "page template failed");
+                HttpResponse::InternalServerError()
+                    .content_type("text/plain; charset=utf-8")
+                    .body("ページを表示できませんでした。時間をおいてもう一度お試しください。")
+            }
+        };
+        if let Some(cookie) = csrf.new_cookie {
+            let _ = response.add_cookie(&cookie);
+        }
+        secure_headers(&mut response);
+        response
+    }
+
+    /// The page for a refusal or failure: the API's status, code and message.
+    pub fn error(&self, error: Error) -> HttpResponse {
+        let status = actix_web::ResponseError::status_code(&error);
+        let message = match &error {
+            Error::Rejected { detail, .. } => detail.clone(),
+            Error::Validation(fields) => fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join(" / "),
+            Error::Throttled { detail, .. } => detail.clone(),
+            Error::Unavailable(cause) | Error::Internal(cause) => {
+                tracing::error!(error = ?cause, "page failed");
+                "ただいま表示できません。時間をおいてもう一度お試しください。".to_owned()
+            }
+        };
+        self.render(
+            status,
+            "error.html",
+            minijinja::context! {
+                status => status.as_u16(),
+                code => error.code().as_str(),
+                message => message,
+            },
+        )
+    }
+}
+
+/// The headers every page carries.
+pub fn secure_headers(response: &mut HttpResponse) {
+    let headers = response.headers_mut();
+    let pairs = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    for (name, value) in pairs {
+        headers.insert(name, header::HeaderValue::from_static(value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles() {
+        let env = environment().as_ref().expect("templates compile");
+        for (name, _) in TEMPLATES {
+            env.get_template(name).expect(name);
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! The donors' pages (特設サイト): browse and find gifts. They read through the same functions as
+//! the JSON routes (`catalogue::browse`), so a page shows exactly what the API answers.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use super::render::Page;
+use crate::catalogue::browse::{self, gift_not_on_offer, Browse};
+use crate::catalogue::named_items::NamedList;
+use crate::catalogue::types::{GiftQuery, GiftSort};
+use crate::domain::calendar::japan_today;
+use crate::domain::gift::Category;
+use crate::error::{Error, Result};
+use crate::state::AppState;
+
+const PER_PAGE: i64 = 12;
+
+#[derive(Serialize)]
+struct Choice {
+    key: &'static str,
+    title: &'static str,
+    text: &'static str,
+}
+
+const CATEGORIES: [Choice; 4] = [
+    Choice {
+        key: "experience",
+        title: "体験",
+        text: "品川で過ごす時間を贈る",
+    },
+    Choice {
+        key: "product",
+        title: "特産品",
+        text: "区内の事業者がつくる品",
+    },
+    Choice {
+        key: "travel",
+        title: "旅行クーポン",
+        text: "区内のホテル・旅館で使える",
+    },
+    Choice {
+        key: "on_site",
+        title: "現地で使える電子商品券",
+        text: "区内の加盟店でその場で使える",
+    },
+];
+
+/// Price bands of the list's filter: (key, label, minimum, maximum).
+const BANDS: [(&str, &str, Option<i64>, Option<i64>); 4] = [
+    ("under-10000", "1万円未満", None, Some(9_999)),
+    (
+        "10000-29999",
+        "1万円〜3万円未満",
+        Some(10_000),
+        Some(29_999),
+    ),
+    (
+        "30000-49999",
+        "3万円〜5万円未満",
+        Some(30_000),
+        Some(49_999),
+    ),
+    ("50000-", "5万円以上", Some(50_000), None),
+];
+
+const SORTS: [(&str, &str); 4] = [
+    ("newest", "新着順"),
+    ("popular", "人気順"),
+    ("amount_asc", "寄附金額の安い順"),
+    ("amount_desc", "寄附金額の高い順"),
+];
+
+/// The list's form as the browser sends it: every field text, blank when not chosen.
+#[derive(Debug, Default, Deserialize, Serialize)]
+struct ListForm {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    band: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    in_stock: Option<String>,
+    #[serde(default)]
+    page: Option<String>,
+}
+
+impl ListForm {
+    /// The API's list request for this form; a choice that is not on the form is refused.
+    fn to_query(&self) -> Result<GiftQuery> {
+        let category = match self.category.as_str() {
+            "" => None,
+            c => Some(
+                Category::parse(c)
+                    .ok_or_else(|| Error::field("category", "その分類はありません"))?,
+            ),
+        };
+        let (min_amount, max_amount) = match self.band.as_str() {
+            "" => (None, None),
+            b => BANDS
+                .iter()
+                .find(|(key, ..)| *key == b)
+                .map(|(_, _, min, max)| (*min, *max))
+                .ok_or_else(|| Error::field("band", "その金額帯はありません"))?,
+        };
+        let sort = match self.sort.as_str() {
+            "" | "newest" => GiftSort::Newest,
+            "popular" => GiftSort::Popular,
+            "amount_asc" => GiftSort::AmountAsc,
+            "amount_desc" => GiftSort::AmountDesc,
+            _ => return Err(Error::field("sort", "その並び順はありません")),
+        };
+        let page = match self.page.as_deref() {
+            None | Some("") => None,
+            Some(p) => Some(
+                p.parse()
+                    .map_err(|_| Error::field("page", "ページ番号が正しくありません"))?,
+            ),
+        };
+        Ok(GiftQuery {
+            category,
+            q: Some(self.q.clone()),
+            min_amount,
+            max_amount,
+            in_stock: self.in_stock.as_ref().map(|_| true),
+            sort: Some(sort),
+            page,
+            per_page: Some(PER_PAGE),
+        })
+    }
+
+    /// This list's URL at another page.
+    fn url_of_page(&self, page: i64) -> String {
+        let mut form = serde_urlencoded::to_string(ListForm {
+            page: Some(page.to_string()),
+            ..self.clone_fields()
+        })
+        .unwrap_or_default();
+        form.insert_str(0, "/gifts?");
+        form
+    }
+
+    fn clone_fields(&self) -> ListForm {
+        ListForm {
+            q: self.q.clone(),
+            category: self.category.clone(),
+            band: self.band.clone(),
+            sort: self.sort.clone(),
+            in_stock: self.in_stock.clone(),
+            page: None,
+        }
+    }
+}
+
+async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let page = Page::new(&req, &state);
+    let browse = Browse {
+        sort: GiftSort::Popular,
+        ..match Browse::check(GiftQuery {
+            per_page: Some(6),
+            ..GiftQuery::default()
+        }) {
+            Ok(b) => b,
+            Err(e) => return page.error(e),
+        }
+    };
+    let today = japan_today();
+    let loaded = state
+        .db
+        .run(move |conn| {
+            let popular = browse::offered(conn, &browse, today)?.items;
+            let (organizations, _) = NamedList::Organizations.list(conn, true, 0, 100)?;
+            let (purposes, _) = NamedList::Purposes.list(conn, true, 0, 100)?;
+            Ok((popular, organizations, purposes))
+        })
+        .await;
+    match loaded {
+        Ok((popular, organizations, purposes)) => page.render(
+            StatusCode::OK,
+            "home.html",
+            context! { categories => CATEGORIES, popular, organizations, purposes },
+        ),
+        Err(e) => page.error(e),
+    }
+}
+
+async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let page = Page::new(&req, &state);
+    let form: ListForm = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let bands: Vec<_> = BANDS
+        .iter()
+        .map(|(key, label, ..)| context! { key, label })
+        .collect();
+    let sorts: Vec<_> = SORTS
+        .iter()
+        .map(|(key, label)| context! { key, label })
+        .collect();
+    let checked = form.to_query().and_then(Browse::check);
+    let today = japan_today();
+    let (result, problem) = match checked {
+        Ok(browse) => match state
+            .db
+            .run(move |c| browse::offered(c, &browse, today))
+            .await
+        {
+            Ok(p) => (Some(p), None),
+            Err(e @ (Error::Validation(_) | Error::Rejected { .. })) => (None, Some(message(&e))),
+            Err(e) => return page.error(e),
+        },
+        Err(e) => (None, Some(message(&e))),
+    };
+    let status = if problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let (gifts, total, number, per_page) = match result {
+        Some(p) => (p.items, p.total, p.page, p.per_page),
+        None => (Vec::new(), 0, 1, PER_PAGE),
+    };
+    let pages = ((total + per_page - 1) / per_page).max(1);
+    page.render(
+        status,
+        "gifts.html",
+        context! {
+            form => &form,
+            categories => CATEGORIES,
+            bands, sorts, gifts, total, problem,
+            page => number,
+            pages,
+            first => (number - 1) * per_page + 1,
+            last => (number * per_page).min(total),
+            previous => (number > 1).then(|| form.url_of_page(number - 1)),
+            next => (number < pages).then(|| form.url_of_page(number + 1)),
+        },
+    )
+}
+
+async fn gift(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
+    let page = Page::new(&req, &state);
+    let today = japan_today();
+    let id = id.into_inner();
+    match state
+        .db
+        .run(move |c| browse::offered_gift(c, &id, today))
+        .await
+    {
+        Ok(Some(gift)) => {
+            let description_lines: Vec<&str> = gift.description.lines().collect();
+            page.render(
+                StatusCode::OK,
+                "gift.html",
+                context! { gift, description_lines },
+            )
+        }
+        Ok(None) => page.error(gift_not_on_offer()),
+        Err(e) => page.error(e),
+    }
+}
+
+/// The message a donor reads for a refusal: the API's own words.
+fn message(e: &Error) -> String {
+    match e {
+        Error::Validation(fields) => fields
+            .iter()
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+            .join(" / "),
+        Error::Rejected { detail, .. } => detail.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub fn services(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .route("/gifts", web::get().to(list))
+        .route("/gifts/{id}", web::get().to(gift));
+}
