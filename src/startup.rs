@@ -144,12 +144,13 @@ fn code_for_status(status: StatusCode) -> ErrorCode {
 
 /// Rewrites any error response that is not already problem+json, so clients see one shape.
 fn ensure_problem<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
+    // Ours already: problem+json from the API, or an error page for a person.
+    let is_ours = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/problem+json"));
-    if is_problem {
+        .is_some_and(|v| v.starts_with("application/problem+json") || v.starts_with("text/html"));
+    if is_ours {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

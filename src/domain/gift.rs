@@ -17,6 +17,16 @@ crate::named_enum! {
 }
 
 impl Category {
+    /// The name donors read on the storefront.
+    pub fn donor_label(self) -> &'static str {
+        match self {
+            Category::Experience => "体験",
+            Category::Product => "特産品",
+            Category::Travel => "旅行クーポン",
+            Category::OnSite => "現地で使える電子商品券",
+        }
+    }
+
     /// The Japanese name used in reports.
     pub fn label(self) -> &'static str {
         match self {

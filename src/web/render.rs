@@ -17,6 +17,11 @@ use crate::state::AppState;
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// What a person sees when a template itself fails (already logged).
+const FALLBACK_PAGE: &str =
+    "<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><title>エラー</title>\
+    <p>ページを表示できませんでした。時間をおいてもう一度お試しください。</p></html>";
+
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/web/base.html")),
     ("error.html", include_str!("../../templates/web/error.html")),
@@ -40,7 +45,7 @@ fn build_environment() -> Result<Environment<'static>, minijinja::Error> {
     env.add_filter("yen", |amount: i64| Yen(amount).to_string());
     env.add_filter("category_label", |category: String| {
         crate::domain::gift::Category::parse(&category)
-            .map(|c| c.label())
+            .map(|c| c.donor_label())
             .unwrap_or("")
             .to_owned()
     });
@@ -92,8 +97,8 @@ impl<'a> Page<'a> {
             Err(cause) => {
                 tracing::error!(template, %cause, "page template failed");
                 HttpResponse::InternalServerError()
-                    .content_type("text/plain; charset=utf-8")
-                    .body("ページを表示できませんでした。時間をおいてもう一度お試しください。")
+                    .content_type("text/html; charset=utf-8")
+                    .body(FALLBACK_PAGE)
             }
         };
         if let Some(cookie) = csrf.new_cookie {

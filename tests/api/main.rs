@@ -5,6 +5,7 @@ mod flows;
 mod helpers;
 
 mod auth;
+mod browser;
 mod catalogue;
 mod cli;
 mod donations;
@@ -12,6 +13,7 @@ mod email;
 mod foundation;
 mod reports;
 mod smtp_server;
+mod storefront;
 mod use_cases;
 mod vouchers;
 

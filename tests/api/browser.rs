@@ -1,0 +1,262 @@
+//! The browser half: a real Chromium (Debian's `chromium` + `chromium-driver`) driven through
+//! WebDriver against the application started for the test, on a phone-sized window.
+//!
+//! One chromedriver serves the whole test binary; each test opens its own browser session.
+//! Without the two programs the run says plainly that the browser half was skipped (CI fails on
+//! that line). axe-core comes from `tests/browser/node_modules` (`npm ci` there).
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, Once, OnceLock};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// The phone the storefront is built for (iPhone 12-15 size).
+pub const PHONE: (u32, u32) = (390, 844);
+
+struct Driver {
+    url: String,
+    _child: Mutex<Child>,
+}
+
+fn driver() -> Option<&'static Driver> {
+    static DRIVER: OnceLock<Option<Driver>> = OnceLock::new();
+    static SAID: Once = Once::new();
+    let driver = DRIVER.get_or_init(|| {
+        let chromedriver = std::env::var("FURUSATO_CHROMEDRIVER").unwrap_or(CHROMEDRIVER.into());
+        if !PathBuf::from(&chromedriver).exists() || !PathBuf::from(chromium()).exists() {
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let child = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(Driver {
+            url,
+            _child: Mutex::new(child),
+        })
+    });
+    if driver.is_none() {
+        SAID.call_once(|| {
+            eprintln!(
+                "NOTE: chromium or chromedriver not found: the browser half of every test was SKIPPED"
+            );
+        });
+    }
+    driver.as_ref()
+}
+
+fn chromium() -> String {
+    std::env::var("FURUSATO_CHROMIUM").unwrap_or(CHROMIUM.into())
+}
+
+/// How a test's browser is set up.
+#[derive(Clone, Copy, Default)]
+pub struct Options {
+    /// Every host but this machine unreachable: nothing may come from another host.
+    pub offline: bool,
+}
+
+/// One browser session; closed when the test ends.
+pub struct Browser {
+    pub client: Client,
+    base: String,
+    name: String,
+}
+
+impl Browser {
+    /// A phone-sized headless Chromium for `app`, or None when the browser half is skipped.
+    pub async fn open(base: &str, name: &str, options: Options) -> Option<Browser> {
+        let driver = driver()?;
+        let mut args = vec![
+            "--headless=new".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            "--disable-gpu".to_owned(),
+            format!("--window-size={},{}", PHONE.0, PHONE.1),
+            "--lang=ja".to_owned(),
+        ];
+        if options.offline {
+            args.push("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1".to_owned());
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium(),
+                "args": args,
+                "mobileEmulation": {
+                    "deviceMetrics": {"width": PHONE.0, "height": PHONE.1, "pixelRatio": 2.0, "touch": true}
+                },
+            }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .expect("a browser session");
+        Some(Browser {
+            client,
+            base: base.to_owned(),
+            name: name.to_owned(),
+        })
+    }
+
+    pub async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .expect("navigation");
+    }
+
+    /// The text of the first element matching `css`; fails the test (with a screenshot) if none.
+    pub async fn text(&self, css: &str) -> String {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(e) => e.text().await.expect("text"),
+            Err(e) => self.fail(&format!("no element {css}: {e}")).await,
+        }
+    }
+
+    /// The texts of every element matching `css`.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut texts = Vec::new();
+        for e in self.client.find_all(Locator::Css(css)).await.expect("find") {
+            texts.push(e.text().await.expect("text"));
+        }
+        texts
+    }
+
+    pub async fn click(&self, css: &str) {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(e) => e.click().await.expect("click"),
+            Err(e) => self.fail(&format!("nothing to click at {css}: {e}")).await,
+        }
+    }
+
+    /// Clicks the first link whose text contains `text`.
+    pub async fn click_link(&self, text: &str) {
+        let xpath = format!("//a[contains(normalize-space(.), '{text}')]");
+        match self.client.find(Locator::XPath(&xpath)).await {
+            Ok(e) => e.click().await.expect("click"),
+            Err(e) => self.fail(&format!("no link {text:?}: {e}")).await,
+        }
+    }
+
+    pub async fn fill(&self, css: &str, value: &str) {
+        let field = match self.client.find(Locator::Css(css)).await {
+            Ok(e) => e,
+            Err(e) => self.fail(&format!("no field {css}: {e}")).await,
+        };
+        field.clear().await.expect("clear");
+        field.send_keys(value).await.expect("type");
+    }
+
+    /// Chooses the option with this visible text in a `<select>`.
+    pub async fn choose(&self, css: &str, label: &str) {
+        let select = match self.client.find(Locator::Css(css)).await {
+            Ok(e) => e,
+            Err(e) => self.fail(&format!("no select {css}: {e}")).await,
+        };
+        select.select_by_label(label).await.expect("select");
+    }
+
+    pub async fn current_path(&self) -> String {
+        let url = self.client.current_url().await.expect("url");
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    /// Waits (up to 10 s) until an element matching `css` is on the page.
+    pub async fn wait_for(&self, css: &str) {
+        let found = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await;
+        if let Err(e) = found {
+            self.fail(&format!("{css} never appeared: {e}")).await
+        }
+    }
+
+    /// Saves a screenshot of the page as it is under `target/screenshots/<test>-<label>.png`.
+    pub async fn screenshot(&self, label: &str) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        let _ = std::fs::create_dir_all(&dir);
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::write(dir.join(format!("{}-{label}.png", self.name)), png);
+        }
+    }
+
+    /// Fails the test after saving a screenshot of what the browser showed.
+    pub async fn fail(&self, message: &str) -> ! {
+        self.screenshot("FAILED").await;
+        panic!(
+            "{message} (screenshot: target/screenshots/{}-FAILED.png)",
+            self.name
+        );
+    }
+
+    /// Runs axe-core on the page; fails on any serious or critical violation.
+    pub async fn assert_accessible(&self, label: &str) {
+        self.screenshot(label).await;
+        self.client
+            .execute(&format!("{}\nreturn true;", axe_source()), vec![])
+            .await
+            .expect("axe-core loads");
+        let script = "const done = arguments[arguments.length - 1];
+            axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations
+              .filter(v => v.impact === 'serious' || v.impact === 'critical')
+              .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', '))));";
+        let violations = self
+            .client
+            .execute_async(script, vec![])
+            .await
+            .expect("axe-core runs");
+        let violations: Vec<Value> = violations.as_array().cloned().unwrap_or_default();
+        if !violations.is_empty() {
+            self.fail(&format!("axe-core on {label}: {violations:#?}"))
+                .await;
+        }
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+fn axe_source() -> &'static str {
+    static SOURCE: OnceLock<String> = OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/browser/node_modules/axe-core/axe.min.js");
+        std::fs::read_to_string(&path).unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: run `npm ci` in tests/browser",
+                path.display()
+            )
+        })
+    })
+}

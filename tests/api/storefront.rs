@@ -1,0 +1,172 @@
+//! The storefront in a real browser: what a donor on a phone does and sees.
+
+use serde_json::json;
+
+use crate::both_engines;
+use crate::browser::{Browser, Options};
+use crate::flows::gift_body;
+use crate::helpers::{Engine, TestApp};
+
+/// A catalogue to browse: three experience gifts and one product, one sold out.
+async fn catalogue(app: &TestApp) -> String {
+    let (admin, vendor) = app.admin_and_vendor("品川区観光協会").await;
+    let gifts = [
+        ("EXP-1", "屋形船で巡る品川の夜", "experience", 30_000, None),
+        (
+            "EXP-2",
+            "品川宿 歴史散策ガイドツアー",
+            "experience",
+            12_000,
+            None,
+        ),
+        (
+            "EXP-3",
+            "しながわ水族館 年間パスポート",
+            "experience",
+            8_000,
+            Some(0),
+        ),
+        (
+            "PRD-1",
+            "品川の職人が打つフライパン",
+            "product",
+            20_000,
+            None,
+        ),
+    ];
+    for (code, name, category, amount, stock) in gifts {
+        let mut body = gift_body(code, &vendor, amount, amount * 3 / 10);
+        body["name"] = json!(name);
+        body["category"] = json!(category);
+        body["stock"] = json!(stock);
+        app.create_gift(&admin, &body).await;
+    }
+    app.create_organization(&admin, "学校法人 香蘭女学校").await;
+    admin
+}
+
+fn engine_name(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Sqlite => "sqlite",
+        Engine::Postgres => "postgres",
+    }
+}
+
+async fn a_donor_browses_filters_and_opens_a_gift(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    catalogue(&app).await;
+    let name = format!("storefront-browse-{}", engine_name(engine));
+    let Some(b) = Browser::open(&app.address, &name, Options::default()).await else {
+        return;
+    };
+
+    b.goto("/").await;
+    assert!(b.text("h1").await.contains("ふるさと納税で応援"));
+    assert!(b.text("#support + p + ul").await.contains("香蘭女学校"));
+    b.assert_accessible("home").await;
+
+    // A category from the home page, then cheapest first, in stock only.
+    b.click(".categories a[href=\"/gifts?category=experience\"]")
+        .await;
+    b.wait_for(".cards").await;
+    assert_eq!(b.current_path().await, "/gifts?category=experience");
+    assert_eq!(b.texts(".card h3").await.len(), 3);
+    b.choose("#sort", "寄附金額の安い順").await;
+    b.click("#in_stock").await;
+    b.click(".filters button").await;
+    b.wait_for(".count").await;
+    assert_eq!(
+        b.texts(".card h3").await,
+        ["品川宿 歴史散策ガイドツアー", "屋形船で巡る品川の夜"],
+        "sold-out gift left out, cheapest first"
+    );
+    assert!(b.text(".count").await.starts_with("2件"));
+    b.assert_accessible("list").await;
+
+    // A price band: 10,000 to under 30,000 yen across categories.
+    b.goto("/gifts").await;
+    b.choose("#band", "1万円〜3万円未満").await;
+    b.click(".filters button").await;
+    b.wait_for(".count").await;
+    let mut names = b.texts(".card h3").await;
+    names.sort();
+    assert_eq!(
+        names,
+        ["品川の職人が打つフライパン", "品川宿 歴史散策ガイドツアー"]
+    );
+
+    // The gift's page shows what a donor decides on.
+    b.click_link("品川の職人が打つフライパン").await;
+    b.wait_for("article.gift").await;
+    assert_eq!(b.text("h1").await, "品川の職人が打つフライパン");
+    assert!(b.text(".amount").await.contains("¥20,000"));
+    let facts = b.text(".facts").await;
+    assert!(
+        facts.contains("品川区観光協会") && facts.contains("特産品"),
+        "{facts}"
+    );
+    assert!(b
+        .text(".resident-note")
+        .await
+        .contains("品川区にお住まいの方"));
+    b.assert_accessible("gift").await;
+
+    // An unknown gift is a page, with the API's code.
+    b.goto("/gifts/00000000-0000-0000-0000-000000000000").await;
+    assert!(b.text(".code").await.contains("gift_not_found"));
+    b.assert_accessible("not-found").await;
+    b.close().await;
+}
+
+/// The list is a plain GET form with plain links: the page carries no script at all, so it
+/// behaves the same with JavaScript disabled. (Chromium with JavaScript switched off cannot be
+/// driven: chromedriver's own commands are scripts.)
+async fn the_list_works_without_javascript(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    catalogue(&app).await;
+    let name = format!("storefront-nojs-{}", engine_name(engine));
+    let Some(b) = Browser::open(&app.address, &name, Options::default()).await else {
+        return;
+    };
+    b.goto("/gifts").await;
+    let scripts = b
+        .client
+        .execute("return document.scripts.length;", vec![])
+        .await
+        .expect("count scripts");
+    assert_eq!(scripts, 0, "the list page needs no script");
+    b.fill("#q", "フライパン").await;
+    b.choose("#category", "特産品").await;
+    b.click(".filters button").await;
+    b.wait_for(".count").await;
+    assert_eq!(b.texts(".card h3").await, ["品川の職人が打つフライパン"]);
+    assert_eq!(
+        b.current_path().await,
+        "/gifts?q=%E3%83%95%E3%83%A9%E3%82%A4%E3%83%91%E3%83%B3&category=product&band=&sort=newest"
+    );
+    b.close().await;
+}
+
+async fn api_docs_render_with_the_network_off(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let name = format!("api-docs-{}", engine_name(engine));
+    let options = Options { offline: true };
+    let Some(b) = Browser::open(&app.address, &name, options).await else {
+        return;
+    };
+    b.goto("/api/docs").await;
+    b.wait_for(".swagger-ui .info .title").await;
+    assert!(b
+        .text(".swagger-ui .info .title")
+        .await
+        .contains("furusato"));
+    b.wait_for("#operations-catalogue-list_gifts").await;
+    b.screenshot("swagger-ui").await;
+    b.close().await;
+}
+
+both_engines!(
+    a_donor_browses_filters_and_opens_a_gift,
+    the_list_works_without_javascript,
+    api_docs_render_with_the_network_off,
+);
