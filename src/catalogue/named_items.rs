@@ -114,17 +114,7 @@ pub fn update(
         id: before.id.clone(),
     };
     check_named(&after.name, &after.description).map_err(Error::Validation)?;
-    list.store_update(conn, &after)?;
-    audit::record(
-        conn,
-        Some(actor),
-        "update",
-        list.entity(),
-        id,
-        Some(&before),
-        Some(&after),
-    )?;
-    Ok(after)
+    save(conn, list, actor, "update", &before, after)
 }
 
 /// Deactivates an entry: kept for past donations and reports, no longer offered.
@@ -139,14 +129,27 @@ pub fn deactivate(
         active: false,
         ..before.clone()
     };
+    save(conn, list, actor, "deactivate", &before, after)
+}
+
+/// Stores a changed entry with its audit entry (the state before and after).
+fn save(
+    conn: &mut DbConnection,
+    list: NamedList,
+    actor: &str,
+    action: &str,
+    before: &NamedItem,
+    after: NamedItem,
+) -> Result<NamedItem> {
     list.store_update(conn, &after)?;
+    let entity = list.entity();
     audit::record(
         conn,
         Some(actor),
-        "deactivate",
-        list.entity(),
-        id,
-        Some(&before),
+        action,
+        entity,
+        &after.id,
+        Some(before),
         Some(&after),
     )?;
     Ok(after)

@@ -146,6 +146,27 @@ impl Browser {
         texts
     }
 
+    /// Clicks something that leads to another page and waits until that page has loaded, so the
+    /// test never reads the page it came from.
+    pub async fn click_to_navigate(&self, css: &str) {
+        let before = self.client.current_url().await.expect("url");
+        self.click(css).await;
+        for _ in 0..200 {
+            let now = self.client.current_url().await.expect("url");
+            let ready = self
+                .client
+                .execute("return document.readyState;", vec![])
+                .await
+                .is_ok_and(|s| s == "complete");
+            if now != before && ready {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.fail(&format!("clicking {css} did not lead to another page"))
+            .await
+    }
+
     pub async fn click(&self, css: &str) {
         match self.client.find(Locator::Css(css)).await {
             Ok(e) => e.click().await.expect("click"),
