@@ -112,18 +112,13 @@ pub fn update(
     }
     // Read back: stock may have moved under concurrent donations.
     let (after, _) = store::find_gift(conn, id)?.ok_or_else(gift_not_found)?;
-    let view = after.admin(&vendor);
-    let before = before.admin(&before_vendor);
-    audit::record(
+    changed(
         conn,
-        Some(actor_id),
+        actor_id,
         "update",
-        "gift",
-        id,
-        Some(&before),
-        Some(&view),
-    )?;
-    Ok(view)
+        before.admin(&before_vendor),
+        after.admin(&vendor),
+    )
 }
 
 /// Takes a gift off offer (nothing is ever deleted: past donations refer to it).
@@ -133,16 +128,33 @@ pub fn suspend(conn: &mut DbConnection, actor_id: &str, id: &str) -> Result<Admi
     after.status = GiftStatus::Suspended;
     after.updated_at = now();
     store::update_gift(conn, &after)?;
-    let view = after.admin(&vendor);
-    let before = before.admin(&vendor);
+    changed(
+        conn,
+        actor_id,
+        "suspend",
+        before.admin(&vendor),
+        after.admin(&vendor),
+    )
+}
+
+/// Records a change to a gift in the audit log (its admin view before and after) and answers
+/// the view after.
+fn changed(
+    conn: &mut DbConnection,
+    actor_id: &str,
+    action: &str,
+    before: AdminGift,
+    after: AdminGift,
+) -> Result<AdminGift> {
+    let id = after.public.id.clone();
     audit::record(
         conn,
         Some(actor_id),
-        "suspend",
+        action,
         "gift",
-        id,
+        &id,
         Some(&before),
-        Some(&view),
+        Some(&after),
     )?;
-    Ok(view)
+    Ok(after)
 }

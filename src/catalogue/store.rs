@@ -423,13 +423,22 @@ pub fn find_business(conn: &mut DbConnection, id: &str) -> Result<Option<Busines
         .optional()?)
 }
 
+/// Businesses by name; with `partners_only`, the voucher partners among them.
 pub fn list_businesses(
     conn: &mut DbConnection,
+    partners_only: bool,
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<Business>, i64)> {
-    let total: i64 = businesses::table.count().get_result(conn)?;
-    let rows = businesses::table
+    let build = || {
+        let mut q = businesses::table.into_boxed();
+        if partners_only {
+            q = q.filter(businesses::is_partner.eq(true));
+        }
+        q
+    };
+    let total: i64 = build().count().get_result(conn)?;
+    let rows = build()
         .select(Business::as_select())
         .order(businesses::name.asc())
         .offset(offset)

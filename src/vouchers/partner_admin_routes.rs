@@ -79,7 +79,7 @@ pub async fn list_businesses(
     let paging = query.paging()?;
     let (items, total) = state
         .db
-        .run(move |c| store::list_businesses(c, paging.offset(), paging.per_page))
+        .run(move |c| store::list_businesses(c, false, paging.offset(), paging.per_page))
         .await?;
     Ok(web::Json(Page::new(items, paging, total)))
 }
@@ -152,17 +152,10 @@ pub async fn list_partners(
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<Business>>> {
     let paging = query.paging()?;
-    let (all, _) = state
+    let (items, total) = state
         .db
-        .run(move |c| store::list_businesses(c, 0, i64::MAX))
+        .run(move |c| store::list_businesses(c, true, paging.offset(), paging.per_page))
         .await?;
-    let partners: Vec<Business> = all.into_iter().filter(|b| b.is_partner).collect();
-    let total = partners.len() as i64;
-    let items = partners
-        .into_iter()
-        .skip(paging.offset() as usize)
-        .take(paging.per_page as usize)
-        .collect();
     Ok(web::Json(Page::new(items, paging, total)))
 }
 

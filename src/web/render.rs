@@ -111,19 +111,7 @@ impl<'a> Page<'a> {
     /// The page for a refusal or failure: the API's status, code and message.
     pub fn error(&self, error: Error) -> HttpResponse {
         let status = actix_web::ResponseError::status_code(&error);
-        let message = match &error {
-            Error::Rejected { detail, .. } => detail.clone(),
-            Error::Validation(fields) => fields
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect::<Vec<_>>()
-                .join(" / "),
-            Error::Throttled { detail, .. } => detail.clone(),
-            Error::Unavailable(cause) | Error::Internal(cause) => {
-                tracing::error!(error = ?cause, "page failed");
-                "ただいま表示できません。時間をおいてもう一度お試しください。".to_owned()
-            }
-        };
+        let message = message(&error);
         self.render(
             status,
             "error.html",
@@ -133,6 +121,23 @@ impl<'a> Page<'a> {
                 message => message,
             },
         )
+    }
+}
+
+/// What a person reads for a refusal: the API's own words. Failures of the service itself are
+/// logged here and shown only as a plain apology.
+pub fn message(error: &Error) -> String {
+    match error {
+        Error::Rejected { detail, .. } | Error::Throttled { detail, .. } => detail.clone(),
+        Error::Validation(fields) => fields
+            .iter()
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+            .join(" / "),
+        Error::Unavailable(cause) | Error::Internal(cause) => {
+            tracing::error!(error = ?cause, "page failed");
+            "ただいま表示できません。時間をおいてもう一度お試しください。".to_owned()
+        }
     }
 }
 

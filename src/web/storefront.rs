@@ -4,9 +4,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use minijinja::context;
+use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
 
-use super::render::Page;
+use super::render::{message, Page};
 use crate::catalogue::browse::{self, gift_not_on_offer, Browse};
 use crate::catalogue::named_items::NamedList;
 use crate::catalogue::types::{GiftQuery, GiftSort};
@@ -73,7 +74,7 @@ const SORTS: [(&str, &str); 4] = [
 ];
 
 /// The list's form as the browser sends it: every field text, blank when not chosen.
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 struct ListForm {
     #[serde(default)]
     q: String,
@@ -107,12 +108,16 @@ impl ListForm {
                 .map(|(_, _, min, max)| (*min, *max))
                 .ok_or_else(|| Error::field("band", "その金額帯はありません"))?,
         };
+        // The sorts are the API's own (`GiftSort`, read by its serde names).
         let sort = match self.sort.as_str() {
-            "" | "newest" => GiftSort::Newest,
-            "popular" => GiftSort::Popular,
-            "amount_asc" => GiftSort::AmountAsc,
-            "amount_desc" => GiftSort::AmountDesc,
-            _ => return Err(Error::field("sort", "その並び順はありません")),
+            "" => None,
+            key => {
+                let key = IntoDeserializer::<serde::de::value::Error>::into_deserializer(key);
+                Some(
+                    GiftSort::deserialize(key)
+                        .map_err(|_| Error::field("sort", "その並び順はありません"))?,
+                )
+            }
         };
         let page = match self.page.as_deref() {
             None | Some("") => None,
@@ -127,7 +132,7 @@ impl ListForm {
             min_amount,
             max_amount,
             in_stock: self.in_stock.as_ref().map(|_| true),
-            sort: Some(sort),
+            sort,
             page,
             per_page: Some(PER_PAGE),
         })
@@ -135,38 +140,27 @@ impl ListForm {
 
     /// This list's URL at another page.
     fn url_of_page(&self, page: i64) -> String {
-        let mut form = serde_urlencoded::to_string(ListForm {
+        let form = ListForm {
             page: Some(page.to_string()),
-            ..self.clone_fields()
-        })
-        .unwrap_or_default();
-        form.insert_str(0, "/gifts?");
-        form
-    }
-
-    fn clone_fields(&self) -> ListForm {
-        ListForm {
-            q: self.q.clone(),
-            category: self.category.clone(),
-            band: self.band.clone(),
-            sort: self.sort.clone(),
-            in_stock: self.in_stock.clone(),
-            page: None,
-        }
+            ..self.clone()
+        };
+        format!(
+            "/gifts?{}",
+            serde_urlencoded::to_string(form).unwrap_or_default()
+        )
     }
 }
 
 async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let page = Page::new(&req, &state);
-    let browse = Browse {
-        sort: GiftSort::Popular,
-        ..match Browse::check(GiftQuery {
-            per_page: Some(6),
-            ..GiftQuery::default()
-        }) {
-            Ok(b) => b,
-            Err(e) => return page.error(e),
-        }
+    let popular = GiftQuery {
+        sort: Some(GiftSort::Popular),
+        per_page: Some(6),
+        ..GiftQuery::default()
+    };
+    let browse = match Browse::check(popular) {
+        Ok(b) => b,
+        Err(e) => return page.error(e),
     };
     let today = japan_today();
     let loaded = state
@@ -208,7 +202,6 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
             .await
         {
             Ok(p) => (Some(p), None),
-            Err(e @ (Error::Validation(_) | Error::Rejected { .. })) => (None, Some(message(&e))),
             Err(e) => return page.error(e),
         },
         Err(e) => (None, Some(message(&e))),
@@ -259,19 +252,6 @@ async fn gift(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String
         }
         Ok(None) => page.error(gift_not_on_offer()),
         Err(e) => page.error(e),
-    }
-}
-
-/// The message a donor reads for a refusal: the API's own words.
-fn message(e: &Error) -> String {
-    match e {
-        Error::Validation(fields) => fields
-            .iter()
-            .map(|f| f.message.clone())
-            .collect::<Vec<_>>()
-            .join(" / "),
-        Error::Rejected { detail, .. } => detail.clone(),
-        other => other.to_string(),
     }
 }
 
