@@ -78,6 +78,8 @@ pub struct BootstrapSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct PaymentSettings {
+    /// `test` (the built-in test provider; never in production) or `none` (offline payment only).
+    pub provider: String,
     pub webhook_secret: SecretString,
     pub signature_tolerance_seconds: i64,
     pub hold_minutes: i64,
@@ -256,6 +258,16 @@ impl Settings {
                 "payment.signature_tolerance_seconds",
                 "must be at least 1",
             ));
+        }
+        match (self.payment.provider.as_str(), production) {
+            ("test", true) => {
+                return Err(bad(
+                    "payment.provider",
+                    "the test provider takes no money and is refused in production",
+                ))
+            }
+            ("test" | "none", _) => {}
+            _ => return Err(bad("payment.provider", "must be test or none")),
         }
         if self.payment.hold_minutes < 1 {
             return Err(bad("payment.hold_minutes", "must be at least 1"));

@@ -23,14 +23,18 @@ impl IdempotencyKey {
         let Some(value) = req.headers().get("idempotency-key") else {
             return Ok(None);
         };
-        let key = value.to_str().unwrap_or_default();
+        IdempotencyKey::parse(value.to_str().unwrap_or_default()).map(Some)
+    }
+
+    /// A key from elsewhere than the header (a form's hidden field).
+    pub fn parse(key: &str) -> Result<IdempotencyKey> {
         if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(Error::rejected(
                 ErrorCode::InvalidIdempotencyKey,
                 "Idempotency-Key must be 1-255 visible ASCII characters.",
             ));
         }
-        Ok(Some(IdempotencyKey(key.to_owned())))
+        Ok(IdempotencyKey(key.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -297,6 +297,12 @@ fn build_app(
     ))))
     .app_data(routes)
     .configure(crate::web::services)
+    .configure(|cfg| {
+        // Only where the settings allow the test provider (never in production).
+        if state.settings.payment.provider == "test" {
+            crate::payments::test_provider::services(cfg);
+        }
+    })
     .service(web::redirect("/api/docs", "/api/docs/"))
     .service(crate::openapi::routes::interactive_docs())
     .default_service(web::to(not_found))

@@ -1,16 +1,19 @@
-//! What every handler shares: settings, the database and the catalogue cache.
+//! What every handler shares: settings, the database, the catalogue cache, the payment provider.
 
 use std::sync::Arc;
 
 use crate::catalogue::cache::CatalogueCache;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::payments::provider::{self, PaymentProvider};
 
 #[derive(Clone)]
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub catalogue_cache: Arc<CatalogueCache>,
+    /// Where donors pay; `None` when donations are paid offline only.
+    pub payment_provider: Option<Arc<dyn PaymentProvider>>,
 }
 
 impl AppState {
@@ -18,6 +21,7 @@ impl AppState {
         let check_every = std::time::Duration::from_millis(settings.catalogue.version_check_ms);
         let max_age = std::time::Duration::from_secs(settings.catalogue.cache_max_age_seconds);
         AppState {
+            payment_provider: provider::configured(&settings),
             settings: Arc::new(settings),
             db,
             catalogue_cache: Arc::new(CatalogueCache::new(check_every, max_age)),

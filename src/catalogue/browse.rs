@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use super::store::{self, GiftRow, PublicFilter};
 use super::types::{GiftQuery, GiftSort, PublicGift};
 use crate::db::DbConnection;
+use crate::domain::search::SearchTerms;
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{Page, Paging};
 
@@ -15,6 +16,8 @@ use crate::http::{Page, Paging};
 #[derive(Debug, Clone)]
 pub struct Browse {
     pub filter: PublicFilter,
+    /// Keywords: every word must appear in the name, description, code or vendor.
+    pub terms: SearchTerms,
     pub sort: GiftSort,
     pub paging: Paging,
 }
@@ -30,13 +33,13 @@ impl Browse {
         }
         let filter = PublicFilter {
             category: q.category,
-            q: q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
             min_amount: q.min_amount,
             max_amount: q.max_amount,
             in_stock: q.in_stock,
         };
         Ok(Browse {
             filter,
+            terms: SearchTerms::parse(q.q.as_deref().unwrap_or_default()),
             sort: q.sort.unwrap_or(GiftSort::Newest),
             paging,
         })
@@ -45,8 +48,8 @@ impl Browse {
     /// A key naming this request's answer on `today` (windows move daily), for caches.
     pub fn cache_key(&self, today: NaiveDate) -> String {
         format!(
-            "list|{today}|{:?}|{:?}|{}|{}",
-            self.filter, self.sort, self.paging.page, self.paging.per_page
+            "list|{today}|{:?}|{:?}|{:?}|{}|{}",
+            self.filter, self.terms, self.sort, self.paging.page, self.paging.per_page
         )
     }
 }
@@ -58,6 +61,12 @@ pub fn offered(
     today: NaiveDate,
 ) -> Result<Page<PublicGift>> {
     let mut gifts = store::offered_gifts(conn, &browse.filter, today)?;
+    if !browse.terms.is_empty() {
+        gifts.retain(|(g, vendor)| {
+            let fields = [g.name.as_str(), &g.description, &g.code, vendor];
+            browse.terms.match_any_field(&fields)
+        });
+    }
     let popularity = if browse.sort == GiftSort::Popular {
         store::popularity(conn, store::popularity_window_start())?
     } else {

@@ -13,7 +13,6 @@ use crate::domain::donation::DonationStatus;
 use crate::domain::gift::{Category, GiftStatus, GiftTerms};
 use crate::error::{Error, ErrorCode, Result};
 
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 /// A gift as stored. Updates write every term but never `stock` (donations change it
 /// concurrently; it is only set on purpose, with `set_stock`) nor `id`/`created_at`.
@@ -105,23 +104,13 @@ impl GiftRow {
 #[derive(Debug, Clone, Default)]
 pub struct PublicFilter {
     pub category: Option<Category>,
-    pub q: Option<String>,
     pub min_amount: Option<i64>,
     pub max_amount: Option<i64>,
     pub in_stock: Option<bool>,
 }
 
-/// Escapes LIKE wildcards so a search for "100%" means the text "100%".
-fn like_pattern(q: &str) -> String {
-    let escaped = q
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 /// Every published gift offered on `today` that matches the filter, with its vendor's name.
+/// Keywords are matched by the caller (`catalogue::browse`): kana and width folding is not SQL.
 pub fn offered_gifts(
     conn: &mut DbConnection,
     filter: &PublicFilter,
@@ -155,15 +144,6 @@ pub fn offered_gifts(
         Some(true) => query = query.filter(gifts::stock.is_null().or(gifts::stock.gt(0))),
         Some(false) => query = query.filter(gifts::stock.eq(0)),
         None => {}
-    }
-    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = like_pattern(q);
-        query = query.filter(
-            lower(gifts::name)
-                .like(pattern.clone())
-                .escape('\\')
-                .or(lower(gifts::description).like(pattern).escape('\\')),
-        );
     }
     Ok(query.order(gifts::code.asc()).load(conn)?)
 }

@@ -13,6 +13,7 @@ pub mod portal_import;
 pub mod projection;
 pub mod receipt;
 pub mod report;
+pub mod search;
 pub mod voucher;
 pub mod voucher_code;
 

@@ -100,6 +100,41 @@ pub fn create(
         status: DonationStatus::PendingPayment,
         amount: row.amount,
         access_token: None,
+        payment: None,
         created_at: at.and_utc(),
     })
+}
+
+/// The scope of donation Idempotency-Keys: the API and the storefront share it, so a key names
+/// one donation whichever door it came through.
+const SCOPE: &str = "POST /api/v1/donations";
+
+/// What creating a donation once per key answered.
+pub enum Once {
+    Created(DonationCreated),
+    /// A refusal stored under the key earlier (status and problem+json body), replayed as it was.
+    Refused(u16, String),
+}
+
+/// Creates the donation in one write transaction, at most once per Idempotency-Key: a repeat
+/// (a retry, a double tap) gets the first answer.
+pub async fn create_once(
+    db: &crate::db::Db,
+    settings: std::sync::Arc<Settings>,
+    key: Option<crate::idempotency::IdempotencyKey>,
+    fingerprint: String,
+    valid: NewDonation,
+) -> Result<Once> {
+    let (status, body) = crate::idempotency::answer(db, SCOPE.to_owned(), key, fingerprint, move |conn| {
+        let created = create(conn, &settings, valid)?;
+        // Stored without the access token: it is derived again for every answer.
+        let body = serde_json::to_string(&created).map_err(|e| Error::Internal(e.into()))?;
+        Ok((201, body))
+    })
+    .await?;
+    if status >= 400 {
+        return Ok(Once::Refused(status, body));
+    }
+    let created = serde_json::from_str(&body).map_err(|e| Error::Internal(e.into()))?;
+    Ok(Once::Created(created))
 }

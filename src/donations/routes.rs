@@ -1,6 +1,6 @@
 //! Public donation routes: create (idempotent), the donor's view, the receipt.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
 
@@ -11,8 +11,10 @@ use crate::auth::extractors::bearer_token;
 use crate::auth::{store as auth_store, tokens, Role};
 use crate::config::Settings;
 use crate::domain::new_donation::NewDonationRequest;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::domain::donation::DonationStatus;
 use crate::idempotency::{self, IdempotencyKey};
+use crate::payments::provider::{storefront_return_path, Checkout};
 use crate::state::AppState;
 
 fn with_token(settings: &Settings, mut created: DonationCreated) -> DonationCreated {
@@ -59,28 +61,27 @@ pub async fn create_donation(
     let raw = body.into_inner();
     let fingerprint = idempotency::fingerprint(&raw);
     let request: NewDonationRequest = crate::http::from_json(raw)?;
-    let settings = state.settings.clone();
-    let valid = create::check(request, &settings)?;
-    let (status, body) = idempotency::answer(
-        &state.db,
-        "POST /api/v1/donations".to_owned(),
-        key,
-        fingerprint,
-        move |conn| {
-            let created = create::create(conn, &settings, valid)?;
-            // Stored without the access token: it is derived again for every answer.
-            let body = serde_json::to_string(&created).map_err(|e| Error::Internal(e.into()))?;
-            Ok((201, body))
-        },
-    )
-    .await?;
-    if status >= 400 {
-        return Ok(idempotency::refusal_response(status, body));
+    let valid = create::check(request, &state.settings)?;
+    let created = match create::create_once(&state.db, state.settings.clone(), key, fingerprint, valid).await? {
+        create::Once::Created(created) => created,
+        create::Once::Refused(status, body) => return Ok(idempotency::refusal_response(status, body)),
+    };
+    let answer = for_donor(&state, created).await?;
+    Ok(HttpResponse::Created().json(answer))
+}
+
+/// The created donation as its donor gets it: with its access token and where to pay.
+pub async fn for_donor(state: &AppState, created: DonationCreated) -> Result<DonationCreated> {
+    let mut created = with_token(&state.settings, created);
+    if let (Some(provider), true) = (&state.payment_provider, created.status == DonationStatus::PendingPayment) {
+        let checkout = Checkout {
+            donation_id: &created.id,
+            amount: created.amount,
+            return_path: storefront_return_path(&created.id),
+        };
+        created.payment = Some(provider.start(checkout).await?);
     }
-    let created: DonationCreated =
-        serde_json::from_str(&body).map_err(|e| Error::Internal(e.into()))?;
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
-    Ok(HttpResponse::build(status).json(with_token(&state.settings, created)))
+    Ok(created)
 }
 
 /// The donation a request's access token belongs to; any other id is a 404, so ids cannot be probed.

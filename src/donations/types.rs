@@ -8,6 +8,7 @@ use crate::catalogue::types::PublicGift;
 use crate::domain::donation::{DonationKind, DonationStatus, PaymentMethod};
 
 pub use crate::domain::new_donation::NewDonationRequest;
+use crate::payments::provider::PaymentStart;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DonationCreated {
@@ -20,6 +21,10 @@ pub struct DonationCreated {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = String, required = true)]
     pub access_token: Option<String>,
+    /// Where to send the donor to pay; absent when donations are paid offline only. Derived for
+    /// every answer, like the access token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<PaymentStart>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -49,6 +49,13 @@ pub fn token(key: &[u8], value: &str) -> String {
     hmac_hex(key, &[b"csrf:", value.as_bytes()])
 }
 
+/// The refusal of a form whose token does not match (an old page, or another site's form).
+pub fn refused() -> crate::error::Error {
+    crate::error::Error::forbidden(
+        "このフォームの有効期限が切れました。ページを読み込み直して、もう一度送信してください。",
+    )
+}
+
 /// Whether a submitted form's token matches the browser's cookie (constant time).
 pub fn check(key: &[u8], req: &HttpRequest, submitted: &str) -> bool {
     let Some(cookie) = req.cookie(COOKIE) else {

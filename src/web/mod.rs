@@ -4,15 +4,18 @@
 //!   error pages showing the API's own code and message.
 //! - `assets`: CSS and icons built into the binary, served under fingerprinted names.
 //! - `csrf`: the token every state-changing form carries.
-//! - `storefront`: the donors' pages (特設サイト).
+//! - `storefront`: the donors' pages (特設サイト): browse and find.
+//! - `donate`: the donation form, the page after paying, the printable receipt.
 
 pub mod assets;
 pub mod csrf;
+pub mod donate;
 pub mod render;
 pub mod storefront;
 
 /// Every page route.
 pub fn services(cfg: &mut actix_web::web::ServiceConfig) {
     cfg.configure(assets::services)
-        .configure(storefront::services);
+        .configure(storefront::services)
+        .configure(donate::services);
 }

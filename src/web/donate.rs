@@ -1,0 +1,452 @@
+//! Donating from the storefront: the form for each kind of donation, then off to the payment
+//! provider; the page after paying; another try after a failed payment; the printable receipt.
+//!
+//! The form goes through the API's own steps (`donations::create::check`, `create_once`,
+//! `routes::for_donor`), so it refuses what the API refuses, with the API's messages, and its
+//! hidden Idempotency-Key makes a double tap one donation.
+
+use std::collections::BTreeMap;
+
+use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use minijinja::{context, Value};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::csrf;
+use super::render::{message, secure_headers, Page};
+use crate::catalogue::browse;
+use crate::catalogue::named_items::NamedList;
+use crate::domain::calendar::japan_today;
+use crate::domain::donation::{DonationKind, DonationStatus};
+use crate::domain::donor::{DonorInput, PREFECTURES};
+use crate::domain::new_donation::NewDonationRequest;
+use crate::domain::search::fold;
+use crate::domain::FieldError;
+use crate::donations::create::{self, Once};
+use crate::donations::routes::for_donor;
+use crate::donations::{access, receipt, store, views};
+use crate::error::{Error, ErrorCode, Result};
+use crate::idempotency::{self, IdempotencyKey};
+use crate::payments::provider::storefront_return_path;
+use crate::state::AppState;
+
+/// The browser's claim to the donation it just made: `<id>.<access token>`, HttpOnly.
+const DONATION_COOKIE: &str = "furusato_donation";
+
+/// The form as the browser sends it: every field text, blank when not filled in.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+struct DonateForm {
+    kind: String,
+    gift_id: String,
+    quantity: String,
+    organization_id: String,
+    purpose_id: String,
+    amount: String,
+    name: String,
+    name_kana: String,
+    email: String,
+    phone: String,
+    postal_code: String,
+    prefecture: String,
+    city: String,
+    address_line: String,
+    one_stop: Option<String>,
+    #[serde(skip_serializing)]
+    csrf_token: String,
+    #[serde(skip_serializing)]
+    idempotency_key: String,
+}
+
+fn optional(text: &str) -> Option<String> {
+    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// A number as typed: full-width digits and thousands separators are fine.
+fn number<T: std::str::FromStr>(field: &str, text: &str) -> Result<Option<T>> {
+    let digits: String = fold(text).chars().filter(|c| *c != ',').collect();
+    match digits.trim() {
+        "" => Ok(None),
+        d => d
+            .parse()
+            .map(Some)
+            .map_err(|_| Error::field(field, "must be a whole number")),
+    }
+}
+
+impl DonateForm {
+    fn kind(&self) -> Option<DonationKind> {
+        DonationKind::parse(&self.kind)
+    }
+
+    /// The API's request for this form. A gift's amount is its amount times the quantity.
+    fn to_request(&self, gift_amount: Option<i64>) -> Result<NewDonationRequest> {
+        let kind = self
+            .kind()
+            .ok_or_else(|| Error::field("kind", "choose a kind of donation"))?;
+        let quantity: Option<i32> = number("quantity", &self.quantity)?;
+        let amount = match (kind, gift_amount) {
+            (DonationKind::Gift, Some(unit)) => unit * i64::from(quantity.unwrap_or(1)),
+            _ => number("amount", &self.amount)?
+                .ok_or_else(|| Error::field("amount", "is required"))?,
+        };
+        Ok(NewDonationRequest {
+            kind,
+            gift_id: optional(&self.gift_id).filter(|_| kind == DonationKind::Gift),
+            quantity,
+            organization_id: optional(&self.organization_id)
+                .filter(|_| kind == DonationKind::Support),
+            purpose_id: optional(&self.purpose_id),
+            amount,
+            donor: DonorInput {
+                name: optional(&self.name),
+                name_kana: optional(&self.name_kana),
+                email: optional(&self.email),
+                phone: optional(&self.phone),
+                postal_code: optional(&self.postal_code),
+                prefecture: optional(&self.prefecture),
+                city: optional(&self.city),
+                address_line: optional(&self.address_line),
+            },
+            one_stop: self.one_stop.is_some(),
+            channel: None,
+        })
+    }
+}
+
+/// A refusal as the form shows it: field messages beside their fields (keyed by the form's
+/// field names), anything else above the form.
+fn form_problem(error: &Error) -> (BTreeMap<String, String>, Option<String>) {
+    let mut fields = BTreeMap::new();
+    let Error::Validation(errors) = error else {
+        let mut above = message(error);
+        if error.code() == ErrorCode::ResidentGiftNotAllowed {
+            fields.insert("city".to_owned(), above.clone());
+            above = format!("品川区にお住まいの方は返礼品を受け取れません。{above}");
+        }
+        return (fields, Some(above));
+    };
+    for FieldError { field, message } in errors {
+        let name = field.strip_prefix("donor.").unwrap_or(field);
+        fields.entry(name.to_owned()).or_insert_with(|| message.clone());
+    }
+    let count = fields.len();
+    (fields, Some(format!("入力内容を確認してください（{count}件）。")))
+}
+
+/// The donation form, filled in with `form` and showing `problem` if there is one.
+async fn show_form(
+    req: &HttpRequest,
+    state: &AppState,
+    form: DonateForm,
+    problem: Option<&Error>,
+) -> HttpResponse {
+    let page = Page::new(req, state);
+    let gift_id = optional(&form.gift_id).filter(|_| form.kind() == Some(DonationKind::Gift));
+    let today = japan_today();
+    let loaded = state
+        .db
+        .run(move |conn| {
+            let gift = match gift_id {
+                Some(id) => browse::offered_gift(conn, &id, today)?,
+                None => None,
+            };
+            let (organizations, _) = NamedList::Organizations.list(conn, true, 0, 100)?;
+            let (purposes, _) = NamedList::Purposes.list(conn, true, 0, 100)?;
+            Ok((gift, organizations, purposes))
+        })
+        .await;
+    let (gift, organizations, purposes) = match loaded {
+        Ok(l) => l,
+        Err(e) => return page.error(e),
+    };
+    if form.kind() == Some(DonationKind::Gift) && gift.is_none() {
+        return page.error(browse::gift_not_on_offer());
+    }
+    let (errors, summary) = problem.map(form_problem).unwrap_or_default();
+    let status = problem
+        .map(actix_web::ResponseError::status_code)
+        .unwrap_or(StatusCode::OK);
+    let settings = &state.settings;
+    page.render(
+        status,
+        "donate.html",
+        context! {
+            kind => form.kind().map(|k| k.as_str()),
+            form => &form,
+            gift, organizations, purposes, errors, summary,
+            tiers => &settings.vouchers.tiers,
+            prefectures => &PREFECTURES[..],
+            max_quantity => settings.donations.max_quantity,
+            minimum_amount => settings.donations.minimum_amount,
+            // A fresh key for every form shown: a double tap sends the same one twice.
+            idempotency_key => Uuid::new_v4().to_string(),
+        },
+    )
+}
+
+async fn donate_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<DonateForm>,
+) -> HttpResponse {
+    show_form(&req, &state, query.into_inner(), None).await
+}
+
+async fn donate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<DonateForm>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    let key = state.settings.donations.access_token_secret.expose_secret();
+    if !csrf::check(key.as_bytes(), &req, &form.csrf_token) {
+        return show_form(&req, &state, form, Some(&csrf::refused())).await;
+    }
+    match start_donation(&state, &form).await {
+        Ok(started) => started.response(&state),
+        Err(e) => show_form(&req, &state, form, Some(&e)).await,
+    }
+}
+
+/// A donation made in this browser, on its way to payment.
+struct Started {
+    id: String,
+    access_token: String,
+    /// The provider's page, or with no provider the outcome page.
+    next: String,
+}
+
+impl Started {
+    /// Off to pay, with a cookie that lets this browser (only) see the outcome and receipt.
+    fn response(&self, state: &AppState) -> HttpResponse {
+        let cookie = Cookie::build(DONATION_COOKIE, format!("{}.{}", self.id, self.access_token))
+            .path("/donate")
+            .http_only(true)
+            .secure(state.settings.is_production())
+            .same_site(SameSite::Lax)
+            .max_age(CookieAge::days(1))
+            .finish();
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, self.next.clone()))
+            .cookie(cookie)
+            .finish()
+    }
+}
+
+/// Creates the donation (once per the form's key) and sends the browser on to pay.
+async fn start_donation(state: &AppState, form: &DonateForm) -> Result<Started> {
+    let gift_amount = match (form.kind(), optional(&form.gift_id)) {
+        (Some(DonationKind::Gift), Some(id)) => {
+            let today = japan_today();
+            let gift = state
+                .db
+                .run(move |c| browse::offered_gift(c, &id, today))
+                .await?
+                .ok_or_else(browse::gift_not_on_offer)?;
+            Some(gift.amount)
+        }
+        _ => None,
+    };
+    let request = form.to_request(gift_amount)?;
+    let valid = create::check(request, &state.settings)?;
+    let key = IdempotencyKey::parse(&form.idempotency_key)?;
+    let fingerprint = idempotency::fingerprint(&serde_json::to_value(form).unwrap_or_default());
+    let once = create::create_once(
+        &state.db,
+        state.settings.clone(),
+        Some(key),
+        fingerprint,
+        valid,
+    )
+    .await?;
+    to_payment(state, once).await
+}
+
+/// Where the browser goes to pay for a created donation.
+async fn to_payment(state: &AppState, once: Once) -> Result<Started> {
+    let created = match once {
+        Once::Created(created) => created,
+        Once::Refused(_, body) => return Err(stored_refusal(&body)),
+    };
+    let created = for_donor(state, created).await?;
+    let next = match &created.payment {
+        Some(p) => p.redirect_url.clone(),
+        None => storefront_return_path(&created.id),
+    };
+    Ok(Started {
+        access_token: created.access_token.unwrap_or_default(),
+        id: created.id,
+        next,
+    })
+}
+
+/// A refusal stored under an Idempotency-Key, told again in its own words.
+fn stored_refusal(body: &str) -> Error {
+    let problem: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let code = problem["code"]
+        .as_str()
+        .and_then(ErrorCode::parse)
+        .unwrap_or(ErrorCode::ValidationFailed);
+    let detail = problem["detail"].as_str().unwrap_or_default().to_owned();
+    Error::rejected(code, detail)
+}
+
+
+/// The donation this browser made, if its cookie names `id` with a valid access token.
+fn donation_of_browser(req: &HttpRequest, state: &AppState, id: &str) -> bool {
+    let secret = state.settings.donations.access_token_secret.expose_secret();
+    req.cookie(DONATION_COOKIE)
+        .and_then(|c| {
+            let (claimed, token) = c.value().split_once('.')?;
+            Some(claimed == id && access::verify(secret.as_bytes(), id, token))
+        })
+        .unwrap_or(false)
+}
+
+/// After paying: waits for the provider's confirmation, then shows the receipt number and, for
+/// an on-site donation, the voucher. Another browser learns nothing about the donation.
+async fn done(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
+    let page = Page::new(&req, &state);
+    let id = id.into_inner();
+    if !donation_of_browser(&req, &state, &id) {
+        return page.render(StatusCode::OK, "done.html", context! { donation => Value::UNDEFINED, known => false });
+    }
+    let settings = state.settings.clone();
+    let view = state
+        .db
+        .run(move |conn| {
+            let row = store::get(conn, &id)?;
+            let view = views::donor_view(conn, &settings, &row)?;
+            Ok((view, row.donor_email))
+        })
+        .await;
+    match view {
+        Ok((donation, email)) => {
+            let qr = donation.voucher.as_ref().map(|v| qr_data_url(&v.qr_svg));
+            page.render(
+                StatusCode::OK,
+                "done.html",
+                context! {
+                    known => true,
+                    pending => donation.status == DonationStatus::PendingPayment,
+                    paid => donation.status == DonationStatus::Paid,
+                    failed => donation.status == DonationStatus::Cancelled,
+                    donation, email, qr,
+                },
+            )
+        }
+        Err(e) => page.error(e),
+    }
+}
+
+/// An SVG as an image URL (`img-src data:` is allowed; inline markup would need the SVG trusted).
+fn qr_data_url(svg: &str) -> String {
+    let encoded = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, svg);
+    format!("data:image/svg+xml;base64,{encoded}")
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf_token: String,
+}
+
+/// Another try after a failed payment: the same donation details become a new donation (the
+/// failed one stays cancelled, its stock released). Its key is the failed donation's id, so a
+/// double tap here is one new donation too.
+async fn retry(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> HttpResponse {
+    let page = Page::new(&req, &state);
+    let id = id.into_inner();
+    let key = state.settings.donations.access_token_secret.expose_secret();
+    if !csrf::check(key.as_bytes(), &req, &form.csrf_token) {
+        return page.error(csrf::refused());
+    }
+    if !donation_of_browser(&req, &state, &id) {
+        return page.error(store::donation_not_found());
+    }
+    match retry_donation(&state, id.clone()).await {
+        Ok(Some(started)) => started.response(&state),
+        Ok(None) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, storefront_return_path(&id)))
+            .finish(),
+        Err(e) => page.error(e),
+    }
+}
+
+async fn retry_donation(state: &AppState, id: String) -> Result<Option<Started>> {
+    let failed = state.db.run({
+        let id = id.clone();
+        move |c| store::get(c, &id)
+    }).await?;
+    if failed.status != DonationStatus::Cancelled {
+        // Paid or still waiting: nothing to try again; its page tells which.
+        return Ok(None);
+    }
+    let request = NewDonationRequest {
+        kind: failed.kind,
+        gift_id: failed.gift_id,
+        quantity: Some(failed.quantity),
+        organization_id: failed.organization_id,
+        purpose_id: failed.purpose_id,
+        amount: failed.amount,
+        donor: DonorInput {
+            name: Some(failed.donor_name),
+            name_kana: Some(failed.donor_name_kana),
+            email: Some(failed.donor_email),
+            phone: Some(failed.donor_phone),
+            postal_code: Some(failed.donor_postal_code),
+            prefecture: Some(failed.donor_prefecture),
+            city: Some(failed.donor_city),
+            address_line: Some(failed.donor_address_line),
+        },
+        one_stop: failed.one_stop,
+        channel: None,
+    };
+    let valid = create::check(request, &state.settings)?;
+    let key = IdempotencyKey::parse(&format!("retry-{id}"))?;
+    let fingerprint = idempotency::fingerprint(&serde_json::json!({ "retry": id }));
+    let once = create::create_once(&state.db, state.settings.clone(), Some(key), fingerprint, valid).await?;
+    to_payment(state, once).await.map(Some)
+}
+
+/// The printable receipt (寄附金受領証明書) of the donation this browser made.
+async fn receipt_page(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
+    let page = Page::new(&req, &state);
+    let id = id.into_inner();
+    if !donation_of_browser(&req, &state, &id) {
+        return page.error(store::donation_not_found());
+    }
+    let settings = state.settings.clone();
+    let html = state
+        .db
+        .run(move |c| store::get(c, &id))
+        .await
+        .and_then(|row| receipt::receipt_of(&settings, &row))
+        .and_then(|r| receipt::render_html(&r));
+    match html {
+        Ok(body) => {
+            let mut response = HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .body(body);
+            secure_headers(&mut response);
+            response
+        }
+        Err(e) => page.error(e),
+    }
+}
+
+pub fn services(cfg: &mut web::ServiceConfig) {
+    cfg.route("/donate", web::get().to(donate_form))
+        .route("/donate", web::post().to(donate))
+        .route("/donate/{id}/done", web::get().to(done))
+        .route("/donate/{id}/retry", web::post().to(retry))
+        .route("/donate/{id}/receipt", web::get().to(receipt_page));
+}
