@@ -449,9 +449,22 @@ mod tests {
 
     #[test]
     fn production_refuses_development_secrets() {
-        let err = Settings::defaults_with(&[("environment", "production".into())])
-            .expect_err("dev secret");
+        let err = Settings::defaults_with(&[
+            ("environment", "production".into()),
+            ("payment.provider", "none".into()),
+        ])
+        .expect_err("dev secret");
         assert_eq!(err.key, "payment.webhook_secret");
+    }
+
+    #[test]
+    fn production_refuses_the_test_payment_provider() {
+        let err = Settings::defaults_with(&[("environment", "production".into())])
+            .expect_err("test provider");
+        assert_eq!(err.key, "payment.provider");
+        let err = Settings::defaults_with(&[("payment.provider", "paypal".into())])
+            .expect_err("unknown provider");
+        assert_eq!(err.key, "payment.provider");
     }
 
     #[test]

@@ -13,7 +13,6 @@ use crate::domain::donation::DonationStatus;
 use crate::domain::gift::{Category, GiftStatus, GiftTerms};
 use crate::error::{Error, ErrorCode, Result};
 
-
 /// A gift as stored. Updates write every term but never `stock` (donations change it
 /// concurrently; it is only set on purpose, with `set_stock`) nor `id`/`created_at`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]

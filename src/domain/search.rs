@@ -54,11 +54,16 @@ impl SearchTerms {
 mod tests {
     use super::*;
 
-    const PAN: &[&str] = &["品川の職人が打つフライパン", "鉄のフライパン 26cm", "品川鉄工所"];
+    const PAN: &[&str] = &[
+        "品川の職人が打つフライパン",
+        "鉄のフライパン 26cm",
+        "品川鉄工所",
+    ];
 
     #[test]
     fn hiragana_katakana_and_half_width_find_the_same_gift() {
-        for query in ["ふらいぱん", "ﾌﾗｲﾊﾟﾝ", "フライパン", "ﾌﾗｲぱん"] {
+        for query in ["ふらいぱん", "ﾌﾗｲﾊﾟﾝ", "フライパン", "ﾌﾗｲぱん"]
+        {
             assert!(SearchTerms::parse(query).match_any_field(PAN), "{query}");
         }
         assert!(!SearchTerms::parse("ふらいや").match_any_field(PAN));

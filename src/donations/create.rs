@@ -125,13 +125,14 @@ pub async fn create_once(
     fingerprint: String,
     valid: NewDonation,
 ) -> Result<Once> {
-    let (status, body) = crate::idempotency::answer(db, SCOPE.to_owned(), key, fingerprint, move |conn| {
-        let created = create(conn, &settings, valid)?;
-        // Stored without the access token: it is derived again for every answer.
-        let body = serde_json::to_string(&created).map_err(|e| Error::Internal(e.into()))?;
-        Ok((201, body))
-    })
-    .await?;
+    let (status, body) =
+        crate::idempotency::answer(db, SCOPE.to_owned(), key, fingerprint, move |conn| {
+            let created = create(conn, &settings, valid)?;
+            // Stored without the access token: it is derived again for every answer.
+            let body = serde_json::to_string(&created).map_err(|e| Error::Internal(e.into()))?;
+            Ok((201, body))
+        })
+        .await?;
     if status >= 400 {
         return Ok(Once::Refused(status, body));
     }

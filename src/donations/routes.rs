@@ -10,9 +10,9 @@ use super::{access, create, receipt, views};
 use crate::auth::extractors::bearer_token;
 use crate::auth::{store as auth_store, tokens, Role};
 use crate::config::Settings;
+use crate::domain::donation::DonationStatus;
 use crate::domain::new_donation::NewDonationRequest;
 use crate::error::Result;
-use crate::domain::donation::DonationStatus;
 use crate::idempotency::{self, IdempotencyKey};
 use crate::payments::provider::{storefront_return_path, Checkout};
 use crate::state::AppState;
@@ -62,10 +62,15 @@ pub async fn create_donation(
     let fingerprint = idempotency::fingerprint(&raw);
     let request: NewDonationRequest = crate::http::from_json(raw)?;
     let valid = create::check(request, &state.settings)?;
-    let created = match create::create_once(&state.db, state.settings.clone(), key, fingerprint, valid).await? {
-        create::Once::Created(created) => created,
-        create::Once::Refused(status, body) => return Ok(idempotency::refusal_response(status, body)),
-    };
+    let created =
+        match create::create_once(&state.db, state.settings.clone(), key, fingerprint, valid)
+            .await?
+        {
+            create::Once::Created(created) => created,
+            create::Once::Refused(status, body) => {
+                return Ok(idempotency::refusal_response(status, body))
+            }
+        };
     let answer = for_donor(&state, created).await?;
     Ok(HttpResponse::Created().json(answer))
 }
@@ -73,7 +78,10 @@ pub async fn create_donation(
 /// The created donation as its donor gets it: with its access token and where to pay.
 pub async fn for_donor(state: &AppState, created: DonationCreated) -> Result<DonationCreated> {
     let mut created = with_token(&state.settings, created);
-    if let (Some(provider), true) = (&state.payment_provider, created.status == DonationStatus::PendingPayment) {
+    if let (Some(provider), true) = (
+        &state.payment_provider,
+        created.status == DonationStatus::PendingPayment,
+    ) {
         let checkout = Checkout {
             donation_id: &created.id,
             amount: created.amount,

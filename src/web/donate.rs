@@ -131,10 +131,15 @@ fn form_problem(error: &Error) -> (BTreeMap<String, String>, Option<String>) {
     };
     for FieldError { field, message } in errors {
         let name = field.strip_prefix("donor.").unwrap_or(field);
-        fields.entry(name.to_owned()).or_insert_with(|| message.clone());
+        fields
+            .entry(name.to_owned())
+            .or_insert_with(|| message.clone());
     }
     let count = fields.len();
-    (fields, Some(format!("入力内容を確認してください（{count}件）。")))
+    (
+        fields,
+        Some(format!("入力内容を確認してください（{count}件）。")),
+    )
 }
 
 /// The donation form, filled in with `form` and showing `problem` if there is one.
@@ -223,13 +228,16 @@ struct Started {
 impl Started {
     /// Off to pay, with a cookie that lets this browser (only) see the outcome and receipt.
     fn response(&self, state: &AppState) -> HttpResponse {
-        let cookie = Cookie::build(DONATION_COOKIE, format!("{}.{}", self.id, self.access_token))
-            .path("/donate")
-            .http_only(true)
-            .secure(state.settings.is_production())
-            .same_site(SameSite::Lax)
-            .max_age(CookieAge::days(1))
-            .finish();
+        let cookie = Cookie::build(
+            DONATION_COOKIE,
+            format!("{}.{}", self.id, self.access_token),
+        )
+        .path("/donate")
+        .http_only(true)
+        .secure(state.settings.is_production())
+        .same_site(SameSite::Lax)
+        .max_age(CookieAge::days(1))
+        .finish();
         HttpResponse::SeeOther()
             .insert_header((header::LOCATION, self.next.clone()))
             .cookie(cookie)
@@ -295,7 +303,6 @@ fn stored_refusal(body: &str) -> Error {
     Error::rejected(code, detail)
 }
 
-
 /// The donation this browser made, if its cookie names `id` with a valid access token.
 fn donation_of_browser(req: &HttpRequest, state: &AppState, id: &str) -> bool {
     let secret = state.settings.donations.access_token_secret.expose_secret();
@@ -313,7 +320,11 @@ async fn done(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String
     let page = Page::new(&req, &state);
     let id = id.into_inner();
     if !donation_of_browser(&req, &state, &id) {
-        return page.render(StatusCode::OK, "done.html", context! { donation => Value::UNDEFINED, known => false });
+        return page.render(
+            StatusCode::OK,
+            "done.html",
+            context! { donation => Value::UNDEFINED, known => false },
+        );
     }
     let settings = state.settings.clone();
     let view = state
@@ -382,10 +393,13 @@ async fn retry(
 }
 
 async fn retry_donation(state: &AppState, id: String) -> Result<Option<Started>> {
-    let failed = state.db.run({
-        let id = id.clone();
-        move |c| store::get(c, &id)
-    }).await?;
+    let failed = state
+        .db
+        .run({
+            let id = id.clone();
+            move |c| store::get(c, &id)
+        })
+        .await?;
     if failed.status != DonationStatus::Cancelled {
         // Paid or still waiting: nothing to try again; its page tells which.
         return Ok(None);
@@ -413,12 +427,23 @@ async fn retry_donation(state: &AppState, id: String) -> Result<Option<Started>>
     let valid = create::check(request, &state.settings)?;
     let key = IdempotencyKey::parse(&format!("retry-{id}"))?;
     let fingerprint = idempotency::fingerprint(&serde_json::json!({ "retry": id }));
-    let once = create::create_once(&state.db, state.settings.clone(), Some(key), fingerprint, valid).await?;
+    let once = create::create_once(
+        &state.db,
+        state.settings.clone(),
+        Some(key),
+        fingerprint,
+        valid,
+    )
+    .await?;
     to_payment(state, once).await.map(Some)
 }
 
 /// The printable receipt (寄附金受領証明書) of the donation this browser made.
-async fn receipt_page(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
+async fn receipt_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> HttpResponse {
     let page = Page::new(&req, &state);
     let id = id.into_inner();
     if !donation_of_browser(&req, &state, &id) {

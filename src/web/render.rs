@@ -32,7 +32,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("home.html", include_str!("../../templates/web/home.html")),
     ("gifts.html", include_str!("../../templates/web/gifts.html")),
     ("gift.html", include_str!("../../templates/web/gift.html")),
-    ("donate.html", include_str!("../../templates/web/donate.html")),
+    (
+        "donate.html",
+        include_str!("../../templates/web/donate.html"),
+    ),
     ("done.html", include_str!("../../templates/web/done.html")),
     (
         "test_payment.html",

@@ -201,6 +201,14 @@ impl Browser {
         select.select_by_label(label).await.expect("select");
     }
 
+    /// Runs a script in the page and answers its value.
+    pub async fn run(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .expect("script runs")
+    }
+
     pub async fn current_path(&self) -> String {
         let url = self.client.current_url().await.expect("url");
         match url.query() {

@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod catalogue;
 mod cli;
+mod donate_pages;
 mod donations;
 mod email;
 mod foundation;

@@ -8,7 +8,7 @@ use crate::flows::gift_body;
 use crate::helpers::{Engine, TestApp};
 
 /// A catalogue to browse: three experience gifts and one product, one sold out.
-async fn catalogue(app: &TestApp) -> String {
+pub async fn catalogue(app: &TestApp) -> String {
     let (admin, vendor) = app.admin_and_vendor("品川区観光協会").await;
     let gifts = [
         ("EXP-1", "屋形船で巡る品川の夜", "experience", 30_000, None),
@@ -45,7 +45,7 @@ async fn catalogue(app: &TestApp) -> String {
     admin
 }
 
-fn engine_name(engine: Engine) -> &'static str {
+pub fn engine_name(engine: Engine) -> &'static str {
     match engine {
         Engine::Sqlite => "sqlite",
         Engine::Postgres => "postgres",
@@ -161,8 +161,68 @@ async fn api_docs_render_with_the_network_off(engine: Engine) {
     b.close().await;
 }
 
+/// What a Japanese donor types finds the frying pan, on the page and through the API alike.
+async fn kana_and_width_forms_find_the_same_gift(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    catalogue(&app).await;
+    let searches = [
+        "ふらいぱん",
+        "ﾌﾗｲﾊﾟﾝ",
+        "フライパン",
+        // The vendor's name, and two words that both must match.
+        "観光協会 ふらいぱん",
+        // Full-width Latin letters and digits of the gift's code.
+        "ＰＲＤ－１",
+    ];
+    for q in searches {
+        let answer = app
+            .get_json(&format!("/api/v1/gifts?q={}", urlencode(q)), None)
+            .await;
+        let names: Vec<_> = answer["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["name"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(names, ["品川の職人が打つフライパン"], "API, q={q}");
+    }
+    // Several words narrow: the vendor matches every gift, the second word only one.
+    let vendor_only = app
+        .get_json(&format!("/api/v1/gifts?q={}", urlencode("観光協会")), None)
+        .await;
+    assert_eq!(vendor_only["total"], 4, "every gift of the vendor");
+    let none = app
+        .get_json(
+            &format!("/api/v1/gifts?q={}", urlencode("ふらいぱん うなぎ")),
+            None,
+        )
+        .await;
+    assert_eq!(none["total"], 0);
+
+    let name = format!("storefront-search-{}", engine_name(engine));
+    let Some(b) = Browser::open(&app.address, &name, Options::default()).await else {
+        return;
+    };
+    for q in ["ふらいぱん", "ﾌﾗｲﾊﾟﾝ", "フライパン"] {
+        b.goto("/gifts").await;
+        b.fill("#q", q).await;
+        b.click_to_navigate(".filters button").await;
+        assert_eq!(
+            b.texts(".card h3").await,
+            ["品川の職人が打つフライパン"],
+            "page, q={q}"
+        );
+    }
+    b.close().await;
+}
+
+fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("q", text)]).unwrap()[2..].to_owned()
+}
+
 both_engines!(
     a_donor_browses_filters_and_opens_a_gift,
     the_list_works_without_javascript,
     api_docs_render_with_the_network_off,
+    kana_and_width_forms_find_the_same_gift,
 );
