@@ -55,5 +55,6 @@ pub fn sweep_once(conn: &mut crate::db::DbConnection) -> Result<usize> {
         cancelled += usize::from(done);
     }
     write_transaction(conn, crate::idempotency::purge_expired)?;
+    write_transaction(conn, crate::donors::sign_in::purge_expired)?;
     Ok(cancelled)
 }

@@ -17,6 +17,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub bootstrap: BootstrapSettings,
     pub payment: PaymentSettings,
+    pub donors: DonorSettings,
     pub donations: DonationSettings,
     pub vouchers: VoucherSettings,
     pub catalogue: CatalogueSettings,
@@ -34,6 +35,8 @@ pub struct ServerSettings {
     pub upload_limit_bytes: usize,
     pub cors_origins: Vec<String>,
     pub trust_forwarded_for: bool,
+    /// Where donors reach the service (links in emails), without a trailing slash.
+    pub public_url: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -84,6 +87,14 @@ pub struct PaymentSettings {
     pub signature_tolerance_seconds: i64,
     pub hold_minutes: i64,
     pub sweep_interval_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DonorSettings {
+    pub sign_in_link_minutes: i64,
+    pub sign_in_links_per_email: i64,
+    pub sign_in_requests_per_address: i64,
+    pub session_minutes: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -269,6 +280,26 @@ impl Settings {
             ("test" | "none", _) => {}
             _ => return Err(bad("payment.provider", "must be test or none")),
         }
+        let url = &self.server.public_url;
+        let scheme_ok = url.starts_with("https://") || (!production && url.starts_with("http://"));
+        if !scheme_ok || url.ends_with('/') {
+            return Err(bad(
+                "server.public_url",
+                "must be the service's address without a trailing slash (https:// in production)",
+            ));
+        }
+        let d = &self.donors;
+        if [
+            d.sign_in_link_minutes,
+            d.sign_in_links_per_email,
+            d.sign_in_requests_per_address,
+            d.session_minutes,
+        ]
+        .iter()
+        .any(|v| *v < 1)
+        {
+            return Err(bad("donors", "every donors.* value must be at least 1"));
+        }
         if self.payment.hold_minutes < 1 {
             return Err(bad("payment.hold_minutes", "must be at least 1"));
         }
@@ -452,6 +483,7 @@ mod tests {
         let err = Settings::defaults_with(&[
             ("environment", "production".into()),
             ("payment.provider", "none".into()),
+            ("server.public_url", "https://furusato.example.jp".into()),
         ])
         .expect_err("dev secret");
         assert_eq!(err.key, "payment.webhook_secret");

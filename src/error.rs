@@ -87,6 +87,7 @@ crate::named_enum! {
         ReversalWindowClosed = "reversal_window_closed",
         RouteNotFound = "route_not_found",
         ServiceUnavailable = "service_unavailable",
+        SignInLinkInvalid = "sign_in_link_invalid",
         TooManyAttempts = "too_many_attempts",
         TooManyLookups = "too_many_lookups",
         Unauthorized = "unauthorized",
@@ -154,6 +155,7 @@ impl ErrorCode {
             TooManyAttempts | TooManyLookups => StatusCode::TOO_MANY_REQUESTS,
             InternalError => StatusCode::INTERNAL_SERVER_ERROR,
             ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            SignInLinkInvalid => StatusCode::GONE,
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod donations;
+pub mod donors;
 pub mod email;
 pub mod error;
 pub mod health;

@@ -298,3 +298,22 @@ diesel::allow_tables_to_appear_in_same_query!(
     targets,
     donation_imports,
 );
+
+diesel::table! {
+    donor_sign_in_links (token_hash) {
+        token_hash -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    donor_sessions (token_hash) {
+        token_hash -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}

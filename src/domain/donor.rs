@@ -179,7 +179,8 @@ fn parse_name_kana(s: &str) -> Result<String, String> {
     max_chars(&kana, NAME_MAX)
 }
 
-fn parse_email(s: &str) -> Result<String, String> {
+/// An email address as we keep it (domain lower-cased), or why it is not one.
+pub fn parse_email(s: &str) -> Result<String, String> {
     const SHAPE: &str = "must be an email address like name@example.jp";
     if s.chars().count() > EMAIL_MAX {
         return Err(format!("must be at most {EMAIL_MAX} characters"));

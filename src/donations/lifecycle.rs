@@ -70,6 +70,22 @@ pub fn mark_paid(
 /// What payment sets in motion, in the same transaction: the voucher of an on-site donation and
 /// the donor's emails (queued in the outbox, sent later by the worker).
 fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationRow) -> Result<()> {
+    if donation.kind == DonationKind::OnSite {
+        issue::issue_for_donation(conn, settings, &donation.id, Yen(donation.amount))?;
+    }
+    for mail in donor_emails(conn, settings, donation)? {
+        email::enqueue(conn, &mail)?;
+    }
+    Ok(())
+}
+
+/// The emails a paid donation's donor receives: the thank-you letter with the receipt details
+/// and, for an on-site donation, the voucher. Sent on payment, and again when the donor asks.
+pub fn donor_emails(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    donation: &DonationRow,
+) -> Result<Vec<email::OutgoingEmail>> {
     let gift_name = match &donation.gift_id {
         Some(id) => find_gift(conn, id)?.map(|(g, _)| g.name),
         None => None,
@@ -78,7 +94,7 @@ fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationR
         Some(id) => organization_store::find(conn, id)?.map(|o| o.name),
         None => None,
     };
-    let thank_you = email::thank_you(
+    let mut mails = vec![email::thank_you(
         settings,
         ThankYou {
             donation_id: donation.id.clone(),
@@ -91,13 +107,10 @@ fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationR
             organization_name,
             one_stop: donation.one_stop,
         },
-    )?;
-    email::enqueue(conn, &thank_you)?;
-    if donation.kind == DonationKind::OnSite {
-        let voucher =
-            issue::issue_for_donation(conn, settings, &donation.id, Yen(donation.amount))?;
+    )?];
+    if let Some(voucher) = issue::for_donation(conn, &donation.id)? {
         let code = issue::code_of(settings, &voucher.id).display();
-        let mail = email::voucher_issued(
+        mails.push(email::voucher_issued(
             settings,
             VoucherMail {
                 voucher_id: voucher.id.clone(),
@@ -108,10 +121,9 @@ fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationR
                 face_value: Yen(voucher.face_value),
                 expires_on: japan_date(voucher.expires_at.and_utc()),
             },
-        )?;
-        email::enqueue(conn, &mail)?;
+        )?);
     }
-    Ok(())
+    Ok(mails)
 }
 
 /// Cancels a donation still waiting for payment and gives its stock back.

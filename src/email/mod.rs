@@ -12,8 +12,8 @@ pub mod worker;
 
 pub use outbox::enqueue;
 pub use templates::{
-    partner_welcome, qr_svg, refund_notice, thank_you, voucher_issued, PartnerWelcome,
-    RefundNotice, ThankYou, VoucherMail,
+    partner_welcome, qr_svg, refund_notice, sign_in_link, thank_you, voucher_issued,
+    PartnerWelcome, RefundNotice, ThankYou, VoucherMail,
 };
 
 crate::named_enum! {
@@ -27,6 +27,8 @@ crate::named_enum! {
         RefundNotice = "refund_notice",
         /// A partner business's login was created (never with the password).
         PartnerWelcome = "partner_welcome",
+        /// A donor's one-time link to My page (15 minutes, single use).
+        SignInLink = "sign_in_link",
     }
 }
 

@@ -141,14 +141,19 @@ pub fn mark_sent(conn: &mut DbConnection, id: &str, attempts: i32) -> Result<boo
                 email_outbox::locked_until.eq(None::<NaiveDateTime>),
             ))
             .execute(conn)?;
-        // A delivered voucher mail holds a spendable code; once sent, the outbox keeps no copy.
+        // A delivered voucher mail holds a spendable code, a sign-in link opens My page; once
+        // sent, the outbox keeps no copy of either.
+        let secret_kinds = [
+            EmailKind::VoucherIssued.as_str(),
+            EmailKind::SignInLink.as_str(),
+        ];
         diesel::update(
             email_outbox::table
                 .filter(email_outbox::id.eq(id))
-                .filter(email_outbox::kind.eq(EmailKind::VoucherIssued.as_str())),
+                .filter(email_outbox::kind.eq_any(secret_kinds)),
         )
         .set((
-            email_outbox::body_text.eq("(delivered; the voucher code is not kept)"),
+            email_outbox::body_text.eq("(delivered; the code or link it carried is not kept)"),
             email_outbox::body_html.eq(""),
         ))
         .execute(conn)?;

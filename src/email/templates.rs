@@ -72,6 +72,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "partner_welcome.html",
         include_str!("../../templates/email/partner_welcome.html"),
     ),
+    (
+        "sign_in_link.subject.txt",
+        include_str!("../../templates/email/sign_in_link.subject.txt"),
+    ),
+    (
+        "sign_in_link.txt",
+        include_str!("../../templates/email/sign_in_link.txt"),
+    ),
+    (
+        "sign_in_link.html",
+        include_str!("../../templates/email/sign_in_link.html"),
+    ),
 ];
 
 fn build_environment() -> std::result::Result<Environment<'static>, String> {
@@ -286,6 +298,17 @@ pub fn partner_welcome(settings: &Settings, mail: PartnerWelcome) -> Result<Outg
         Some(mail.partner_id),
         fields,
     )
+}
+
+/// A donor's one-time link to My page. The link is a secret: it lives only in this email.
+pub fn sign_in_link(
+    settings: &Settings,
+    email: &str,
+    link: &str,
+    minutes: i64,
+) -> Result<OutgoingEmail> {
+    let fields = context! { link => link, minutes => minutes };
+    compose(settings, EmailKind::SignInLink, email, None, fields)
 }
 
 /// An SVG QR code of `text` (e.g. a voucher code), or None if it does not fit a QR code.

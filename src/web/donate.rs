@@ -336,28 +336,19 @@ async fn done(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String
         })
         .await;
     match view {
-        Ok((donation, email)) => {
-            let qr = donation.voucher.as_ref().map(|v| qr_data_url(&v.qr_svg));
-            page.render(
-                StatusCode::OK,
-                "done.html",
-                context! {
-                    known => true,
-                    pending => donation.status == DonationStatus::PendingPayment,
-                    paid => donation.status == DonationStatus::Paid,
-                    failed => donation.status == DonationStatus::Cancelled,
-                    donation, email, qr,
-                },
-            )
-        }
+        Ok((donation, email)) => page.render(
+            StatusCode::OK,
+            "done.html",
+            context! {
+                known => true,
+                pending => donation.status == DonationStatus::PendingPayment,
+                paid => donation.status == DonationStatus::Paid,
+                failed => donation.status == DonationStatus::Cancelled,
+                donation, email,
+            },
+        ),
         Err(e) => page.error(e),
     }
-}
-
-/// An SVG as an image URL (`img-src data:` is allowed; inline markup would need the SVG trusted).
-fn qr_data_url(svg: &str) -> String {
-    let encoded = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, svg);
-    format!("data:image/svg+xml;base64,{encoded}")
 }
 
 #[derive(Deserialize)]

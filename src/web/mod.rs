@@ -6,10 +6,12 @@
 //! - `csrf`: the token every state-changing form carries.
 //! - `storefront`: the donors' pages (特設サイト): browse and find.
 //! - `donate`: the donation form, the page after paying, the printable receipt.
+//! - `mypage`: My page, signed in by a one-time email link.
 
 pub mod assets;
 pub mod csrf;
 pub mod donate;
+pub mod mypage;
 pub mod render;
 pub mod storefront;
 
@@ -17,5 +19,6 @@ pub mod storefront;
 pub fn services(cfg: &mut actix_web::web::ServiceConfig) {
     cfg.configure(assets::services)
         .configure(storefront::services)
-        .configure(donate::services);
+        .configure(donate::services)
+        .configure(mypage::services);
 }

@@ -38,6 +38,22 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("done.html", include_str!("../../templates/web/done.html")),
     (
+        "mypage.html",
+        include_str!("../../templates/web/mypage.html"),
+    ),
+    (
+        "mypage_sign_in.html",
+        include_str!("../../templates/web/mypage_sign_in.html"),
+    ),
+    (
+        "mypage_sent.html",
+        include_str!("../../templates/web/mypage_sent.html"),
+    ),
+    (
+        "mypage_link.html",
+        include_str!("../../templates/web/mypage_link.html"),
+    ),
+    (
         "test_payment.html",
         include_str!("../../templates/web/test_payment.html"),
     ),
@@ -52,6 +68,12 @@ fn build_environment() -> Result<Environment<'static>, minijinja::Error> {
     }
     env.add_function("asset", |name: String| assets::url(&name));
     env.add_filter("yen", |amount: i64| Yen(amount).to_string());
+    // An SVG (a voucher's QR code) as an image URL: `img-src data:` is allowed, and the SVG's
+    // markup never becomes part of the page.
+    env.add_filter("svg_data_url", |svg: String| {
+        let encoded = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, svg);
+        format!("data:image/svg+xml;base64,{encoded}")
+    });
     env.add_filter("category_label", |category: String| {
         crate::domain::gift::Category::parse(&category)
             .map(|c| c.donor_label())

@@ -149,16 +149,23 @@ impl Browser {
     /// Clicks something that leads to another page and waits until that page has loaded, so the
     /// test never reads the page it came from.
     pub async fn click_to_navigate(&self, css: &str) {
-        let before = self.client.current_url().await.expect("url");
+        // A mark on the old document: gone once another document (even at the same URL, as a
+        // form posted back to its own address) has replaced it.
+        self.client
+            .execute("window.__furusatoOldPage = true; return true;", vec![])
+            .await
+            .expect("mark the page");
         self.click(css).await;
         for _ in 0..200 {
-            let now = self.client.current_url().await.expect("url");
-            let ready = self
+            let replaced = self
                 .client
-                .execute("return document.readyState;", vec![])
+                .execute(
+                    "return window.__furusatoOldPage === undefined && document.readyState === 'complete';",
+                    vec![],
+                )
                 .await
-                .is_ok_and(|s| s == "complete");
-            if now != before && ready {
+                .is_ok_and(|v| v == true);
+            if replaced {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

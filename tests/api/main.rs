@@ -12,6 +12,7 @@ mod donate_pages;
 mod donations;
 mod email;
 mod foundation;
+mod mypage;
 mod reports;
 mod smtp_server;
 mod storefront;
