@@ -71,7 +71,7 @@ pub fn donations_of(
             }),
         }
     }
-    years.sort_by(|a, b| b.year.cmp(&a.year));
+    years.sort_by_key(|y| std::cmp::Reverse(y.year));
     Ok(years)
 }
 
