@@ -8,7 +8,7 @@ use super::browse::{self, gift_not_on_offer, Browse};
 use super::cache::Cached;
 use super::named_items::NamedList;
 use super::store::{self};
-use super::types::{GiftQuery, NamedItem, PublicGift};
+use super::types::{GiftQuery, NamedItem, PublicGift, PublicPartner};
 use crate::domain::calendar::japan_today;
 use crate::error::{Error, Result};
 use crate::http::{etag_matches, Page, PageQuery};
@@ -173,8 +173,33 @@ pub async fn list_purposes(
     active_entries(&state, &req, &query, NamedList::Purposes).await
 }
 
+crate::problems!(
+    /// The public list of partner shops.
+    PartnerListErrors: InvalidQuery, ValidationFailed
+);
+
+/// The shops where on-site e-vouchers can be used (active partners), by name.
+#[utoipa::path(
+    operation_id = "list_partners",
+    params(PageQuery),
+    responses((status = 200, body = Page<PublicPartner>), PartnerListErrors)
+)]
+#[get("/partners")]
+pub async fn list_partners(
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<web::Json<Page<PublicPartner>>> {
+    let paging = query.paging()?;
+    let (items, total) = state
+        .db
+        .run(move |c| store::public_partners(c, paging.offset(), paging.per_page))
+        .await?;
+    Ok(web::Json(Page::new(items, paging, total)))
+}
+
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_gifts)
+        .service(list_partners)
         .service(get_gift)
         .service(list_organizations)
         .service(list_purposes);

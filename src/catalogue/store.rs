@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::types::{AdminGift, Business, NamedItem, PublicGift, VendorRef};
+use super::types::{AdminGift, Business, NamedItem, PublicGift, PublicPartner, VendorRef};
 use crate::db::schema::{businesses, catalogue_version, donations, gifts, organizations, purposes};
 use crate::db::{is_unique_violation, now, DbConnection};
 use crate::domain::donation::DonationStatus;
@@ -402,17 +402,30 @@ pub fn find_business(conn: &mut DbConnection, id: &str) -> Result<Option<Busines
         .optional()?)
 }
 
-/// Businesses by name; with `partners_only`, the voucher partners among them.
+/// Which businesses a list shows.
+#[derive(Debug, Clone, Copy)]
+pub enum BusinessList {
+    All,
+    /// Voucher partners, active or not (staff).
+    Partners,
+    /// Active voucher partners: the shops where donors can use vouchers (public).
+    ActivePartners,
+}
+
+/// Businesses by name.
 pub fn list_businesses(
     conn: &mut DbConnection,
-    partners_only: bool,
+    list: BusinessList,
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<Business>, i64)> {
     let build = || {
         let mut q = businesses::table.into_boxed();
-        if partners_only {
+        if matches!(list, BusinessList::Partners | BusinessList::ActivePartners) {
             q = q.filter(businesses::is_partner.eq(true));
+        }
+        if matches!(list, BusinessList::ActivePartners) {
+            q = q.filter(businesses::active.eq(true));
         }
         q
     };
@@ -424,6 +437,16 @@ pub fn list_businesses(
         .limit(limit)
         .load(conn)?;
     Ok((rows, total))
+}
+
+/// The shops where on-site vouchers can be used, by name.
+pub fn public_partners(
+    conn: &mut DbConnection,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<PublicPartner>, i64)> {
+    let (rows, total) = list_businesses(conn, BusinessList::ActivePartners, offset, limit)?;
+    Ok((rows.into_iter().map(PublicPartner::from).collect(), total))
 }
 
 pub fn insert_business(conn: &mut DbConnection, b: &Business) -> Result<()> {

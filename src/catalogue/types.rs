@@ -187,6 +187,26 @@ pub struct Business {
     pub active: bool,
 }
 
+/// A shop where on-site vouchers can be used, as anyone may see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PublicPartner {
+    pub id: String,
+    pub name: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl From<Business> for PublicPartner {
+    fn from(b: Business) -> Self {
+        PublicPartner {
+            id: b.id,
+            name: b.name,
+            address: b.address,
+            phone: b.contact_phone,
+        }
+    }
+}
+
 /// A login for a partner's till staff (holds a password: no Debug).
 #[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

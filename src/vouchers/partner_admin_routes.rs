@@ -5,7 +5,7 @@ use actix_web::{get, patch, post, web, HttpResponse};
 
 use super::partners::{self, NewLogin};
 use crate::auth::AdminUser;
-use crate::catalogue::store;
+use crate::catalogue::store::{self, BusinessList};
 use crate::catalogue::types::{
     Business, BusinessPatch, NewBusinessRequest, NewPartnerRequest, PartnerCreated,
 };
@@ -79,7 +79,9 @@ pub async fn list_businesses(
     let paging = query.paging()?;
     let (items, total) = state
         .db
-        .run(move |c| store::list_businesses(c, false, paging.offset(), paging.per_page))
+        .run(move |c| {
+            store::list_businesses(c, BusinessList::All, paging.offset(), paging.per_page)
+        })
         .await?;
     Ok(web::Json(Page::new(items, paging, total)))
 }
@@ -154,7 +156,9 @@ pub async fn list_partners(
     let paging = query.paging()?;
     let (items, total) = state
         .db
-        .run(move |c| store::list_businesses(c, true, paging.offset(), paging.per_page))
+        .run(move |c| {
+            store::list_businesses(c, BusinessList::Partners, paging.offset(), paging.per_page)
+        })
         .await?;
     Ok(web::Json(Page::new(items, paging, total)))
 }

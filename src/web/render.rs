@@ -38,6 +38,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("done.html", include_str!("../../templates/web/done.html")),
     (
+        "partners.html",
+        include_str!("../../templates/web/partners.html"),
+    ),
+    (
         "mypage.html",
         include_str!("../../templates/web/mypage.html"),
     ),

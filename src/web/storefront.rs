@@ -237,17 +237,28 @@ async fn gift(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String
     let page = Page::new(&req, &state);
     let today = japan_today();
     let id = id.into_inner();
-    match state
+    let loaded = state
         .db
-        .run(move |c| browse::offered_gift(c, &id, today))
-        .await
-    {
-        Ok(Some(gift)) => {
+        .run(move |c| {
+            let Some(gift) = browse::offered_gift(c, &id, today)? else {
+                return Ok(None);
+            };
+            // An on-site voucher gift shows where it can be used.
+            let partners = if gift.category == Category::OnSite {
+                crate::catalogue::store::public_partners(c, 0, 1000)?.0
+            } else {
+                Vec::new()
+            };
+            Ok(Some((gift, partners)))
+        })
+        .await;
+    match loaded {
+        Ok(Some((gift, partners))) => {
             let description_lines: Vec<&str> = gift.description.lines().collect();
             page.render(
                 StatusCode::OK,
                 "gift.html",
-                context! { gift, description_lines },
+                context! { gift, description_lines, partners },
             )
         }
         Ok(None) => page.error(gift_not_on_offer()),
@@ -255,8 +266,22 @@ async fn gift(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String
     }
 }
 
+/// The shops where on-site vouchers can be used.
+async fn partners(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let page = Page::new(&req, &state);
+    match state
+        .db
+        .run(|c| crate::catalogue::store::public_partners(c, 0, 1000))
+        .await
+    {
+        Ok((partners, _)) => page.render(StatusCode::OK, "partners.html", context! { partners }),
+        Err(e) => page.error(e),
+    }
+}
+
 pub fn services(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
         .route("/gifts", web::get().to(list))
-        .route("/gifts/{id}", web::get().to(gift));
+        .route("/gifts/{id}", web::get().to(gift))
+        .route("/partners", web::get().to(partners));
 }

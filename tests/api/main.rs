@@ -31,6 +31,7 @@ pub fn contract_routes() -> &'static [(&'static str, &'static str)] {
         ("get", "/api/v1/gifts/{id}"),
         ("get", "/api/v1/organizations"),
         ("get", "/api/v1/purposes"),
+        ("get", "/api/v1/partners"),
         ("post", "/api/v1/admin/gifts"),
         ("get", "/api/v1/admin/gifts"),
         ("get", "/api/v1/admin/gifts/{id}"),

@@ -220,9 +220,66 @@ fn urlencode(text: &str) -> String {
     serde_urlencoded::to_string([("q", text)]).unwrap()[2..].to_owned()
 }
 
+/// The shops where vouchers work: a public page and `GET /api/v1/partners`, active partners only,
+/// and the on-site voucher gift's page lists them.
+async fn donors_see_where_vouchers_can_be_used(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let admin = catalogue(&app).await;
+    app.create_partner(&admin, "ホテル品川").await;
+    app.create_partner(&admin, "しながわ商店").await;
+    let (closed, _) = app.create_partner(&admin, "閉店した店").await;
+    let res = app
+        .patch(
+            &format!("/api/v1/admin/businesses/{closed}"),
+            Some(&admin),
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let answer = app.get_json("/api/v1/partners", None).await;
+    let names: Vec<_> = answer["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["しながわ商店", "ホテル品川"]);
+    assert_eq!(answer["total"], 2);
+    assert!(
+        answer["items"][0].get("contact_email").is_none(),
+        "no contact email in public"
+    );
+
+    let vendor = app.create_vendor(&admin, "品川区商店街連合会").await;
+    let mut body = gift_body("ONS-1", &vendor, 10_000, 3_000);
+    body["name"] = json!("品川で使える電子商品券 3,000円分");
+    body["category"] = json!("on_site");
+    let gift = app.create_gift(&admin, &body).await;
+
+    let name = format!("storefront-partners-{}", engine_name(engine));
+    let Some(b) = Browser::open(&app.address, &name, Options::default()).await else {
+        return;
+    };
+    b.goto("/partners").await;
+    assert_eq!(
+        b.texts(".partner-name").await,
+        ["しながわ商店", "ホテル品川"]
+    );
+    b.assert_accessible("partners").await;
+    b.goto(&format!("/gifts/{}", gift["id"].as_str().unwrap()))
+        .await;
+    let shops = b.text("section.partners").await;
+    assert!(
+        shops.contains("ホテル品川") && !shops.contains("閉店"),
+        "{shops}"
+    );
+    b.close().await;
+}
+
 both_engines!(
     a_donor_browses_filters_and_opens_a_gift,
     the_list_works_without_javascript,
     api_docs_render_with_the_network_off,
     kana_and_width_forms_find_the_same_gift,
+    donors_see_where_vouchers_can_be_used,
 );
