@@ -1,6 +1,7 @@
 //! Pure domain rules of furusato nozei: money, Japan dates, gifts, donors, vouchers and receipts.
 
 pub mod calendar;
+pub mod deduction;
 pub mod donation;
 pub mod donor;
 pub mod fields;

@@ -7,12 +7,14 @@
 //! - `storefront`: the donors' pages (特設サイト): browse and find.
 //! - `donate`: the donation form, the page after paying, the printable receipt.
 //! - `mypage`: My page, signed in by a one-time email link.
+//! - `simulator`: the deduction-limit estimate (控除上限額シミュレーション).
 
 pub mod assets;
 pub mod csrf;
 pub mod donate;
 pub mod mypage;
 pub mod render;
+pub mod simulator;
 pub mod storefront;
 
 /// Every page route.
@@ -20,5 +22,6 @@ pub fn services(cfg: &mut actix_web::web::ServiceConfig) {
     cfg.configure(assets::services)
         .configure(storefront::services)
         .configure(donate::services)
-        .configure(mypage::services);
+        .configure(mypage::services)
+        .configure(simulator::services);
 }

@@ -38,6 +38,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("done.html", include_str!("../../templates/web/done.html")),
     (
+        "simulator.html",
+        include_str!("../../templates/web/simulator.html"),
+    ),
+    (
         "partners.html",
         include_str!("../../templates/web/partners.html"),
     ),

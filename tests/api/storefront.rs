@@ -276,10 +276,34 @@ async fn donors_see_where_vouchers_can_be_used(engine: Engine) {
     b.close().await;
 }
 
+/// The deduction-limit estimate on a phone: a married earner of ¥5,000,000, typed in full-width.
+async fn the_simulator_estimates_the_limit(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let name = format!("storefront-simulator-{}", engine_name(engine));
+    let Some(b) = Browser::open(&app.address, &name, Options::default()).await else {
+        return;
+    };
+    b.goto("/").await;
+    b.click_to_navigate("a[href='/simulator']").await;
+    b.assert_accessible("simulator").await;
+    b.fill("#f-salary", "５，０００，０００").await;
+    b.click("#f-spouse").await;
+    b.click_to_navigate("form.simulator button").await;
+    // 総務省's table: ¥49,000 for a couple with one income of ¥5,000,000.
+    assert_eq!(b.text("#limit").await, "¥49,000");
+    assert!(b.text(".warning").await.contains("目安"));
+    b.assert_accessible("simulator-result").await;
+    b.fill("#f-salary", "abc").await;
+    b.click_to_navigate("form.simulator button").await;
+    assert!(!b.text("#f-salary-error").await.is_empty());
+    b.close().await;
+}
+
 both_engines!(
     a_donor_browses_filters_and_opens_a_gift,
     the_list_works_without_javascript,
     api_docs_render_with_the_network_off,
     kana_and_width_forms_find_the_same_gift,
     donors_see_where_vouchers_can_be_used,
+    the_simulator_estimates_the_limit,
 );
