@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Loopback benchmarks of furusato, each figure beside a reference measured in the same run.
 #
-#   bench/run_all.sh [catalogue] [donations] [redemptions] [sql]     (no argument = all four)
+#   bench/run_all.sh [catalogue] [pages] [donations] [redemptions] [sql]   (no argument = all five)
 #
 #   catalogue    GET /api/v1/gifts (SQLite demo data) vs nginx serving the same bytes; 200 and 304
+#   pages        the storefront's list page GET /gifts vs the JSON list with the same filters, and
+#                the bytes each page puts on the wire (list, gift)
 #   donations    POST /api/v1/donations on PostgreSQL vs pgbench running the same SQL
 #   redemptions  POST /api/v1/partner/redemptions on PostgreSQL, distinct vouchers and one hot
 #                voucher, each vs pgbench running the same SQL
@@ -41,7 +43,7 @@ APP=http://127.0.0.1:$APP_PORT
 export BENCH_LUA=$BENCH/lua
 
 PARTS=("$@")
-[ ${#PARTS[@]} -eq 0 ] && PARTS=(catalogue donations redemptions sql)
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(catalogue pages donations redemptions sql)
 want() { local p; for p in "${PARTS[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
 
 mkdir -p "$OUT"
@@ -187,6 +189,25 @@ if want catalogue; then
   # The same 200 run with the default log level (info: one line per request to stdout -> file).
   start_service catalogue-info FURUSATO__DATABASE__URL="$SQLITE_URL" FURUSATO__LOG__LEVEL=info
   wrk_run catalogue-experience-200-service-loginfo "$CAT_CONNS" "$APP${PATHS[experience]}" -s "$BENCH/lua/get.lua"
+  stop_service
+fi
+
+# --- 1b. storefront pages ------------------------------------------------------------------------
+if want pages; then
+  log "pages: SQLite demo data"
+  rm -f "$OUT/pages.sqlite3"*
+  start_service pages FURUSATO__DATABASE__URL="sqlite://$OUT/pages.sqlite3"
+  LIST_QUERY='category=experience&sort=amount_desc'
+  GIFT_ID=$(curl -sf "$APP/api/v1/gifts?$LIST_QUERY" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
+  # Bytes on the wire: response headers + body as served (no compression), for a first visit.
+  for page in "/gifts?$LIST_QUERY" "/gifts/$GIFT_ID" "/api/v1/gifts?$LIST_QUERY" "/"; do
+    curl -sf -o /dev/null -w "transfer $page: %{size_header} header + %{size_download} body bytes\n" "$APP$page" | tee -a "$OUT/env.txt"
+  done
+  CSS=$(curl -sf "$APP/gifts" | grep -o '/static/site.css?v=[0-9a-f]*' | head -1)
+  curl -sf -o /dev/null -w "transfer $CSS: %{size_header} header + %{size_download} body bytes (cached for a year)\n" "$APP$CSS" | tee -a "$OUT/env.txt"
+  wrk_run pages-list-html "$CAT_CONNS" "$APP/gifts?$LIST_QUERY" -s "$BENCH/lua/get.lua"
+  wrk_run pages-list-json "$CAT_CONNS" "$APP/api/v1/gifts?$LIST_QUERY" -s "$BENCH/lua/get.lua"
+  wrk_run pages-gift-html "$CAT_CONNS" "$APP/gifts/$GIFT_ID" -s "$BENCH/lua/get.lua"
   stop_service
 fi
 

@@ -121,6 +121,8 @@ pub struct CatalogueSettings {
     pub prohibited_words: Vec<String>,
     pub version_check_ms: u64,
     pub cache_max_age_seconds: u64,
+    /// Largest gift picture accepted, in bytes.
+    pub image_max_bytes: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::db::schema::gifts;
 use crate::db::{now, write_transaction, DbConnection};
 use crate::domain::gift::{Category, GiftStatus};
+use crate::domain::image::ImageFormat;
 use crate::error::{Error, Result};
 
 /// (key, name, is_vendor, is_partner)
@@ -444,6 +445,16 @@ const PURPOSES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The demo pictures, one per category (drawn by `demo/images/make.py`).
+fn picture_of(category: Category) -> &'static [u8] {
+    match category {
+        Category::Experience => include_bytes!("../demo/images/experience.png"),
+        Category::Product => include_bytes!("../demo/images/product.png"),
+        Category::Travel => include_bytes!("../demo/images/travel.png"),
+        Category::OnSite => include_bytes!("../demo/images/on_site.png"),
+    }
+}
+
 fn date(d: Option<(i32, u32, u32)>) -> Option<NaiveDate> {
     d.and_then(|(y, m, day)| NaiveDate::from_ymd_opt(y, m, day))
 }
@@ -515,6 +526,10 @@ pub fn load_if_empty(conn: &mut DbConnection, settings: &Settings) -> Result<boo
                 .check(&settings.catalogue.prohibited_words)
                 .map_err(|e| crate::catalogue::rule_error(e, row.amount))?;
             store::insert_gift(conn, &row)?;
+            let picture = picture_of(row.category);
+            let format = ImageFormat::sniff(picture)
+                .ok_or_else(|| Error::internal("demo picture is not an image"))?;
+            crate::catalogue::images::insert(conn, &row.id, format, picture)?;
         }
         for name in ORGANIZATIONS {
             organization_store::insert(

@@ -52,6 +52,7 @@ crate::named_enum! {
         GiftNotAvailable = "gift_not_available",
         GiftNotFound = "gift_not_found",
         IdempotencyKeyReused = "idempotency_key_reused",
+        ImageNotFound = "image_not_found",
         ImportInProgress = "import_in_progress",
         ImportRejected = "import_rejected",
         InsufficientBalance = "insufficient_balance",
@@ -155,6 +156,7 @@ impl ErrorCode {
             TooManyAttempts | TooManyLookups => StatusCode::TOO_MANY_REQUESTS,
             InternalError => StatusCode::INTERNAL_SERVER_ERROR,
             ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ImageNotFound => StatusCode::NOT_FOUND,
             SignInLinkInvalid => StatusCode::GONE,
         }
     }

@@ -4,9 +4,11 @@
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 
 use super::gifts::{self, gift_not_found};
+use super::images::{self, GiftImage};
 use super::store::{self};
 use super::types::{AdminGift, AdminGiftQuery, GiftPatch, NewGiftRequest};
 use crate::auth::AdminUser;
+use crate::domain::image::ImageFormat;
 use crate::error::Result;
 use crate::http::{Page, Paging};
 use crate::state::AppState;
@@ -27,6 +29,67 @@ crate::problems!(
     /// Changing a gift: the rules on the gift as it would be.
     GiftChangeErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, GiftNotFound, GiftCodeTaken, ReturnRatioExceeded, ProhibitedWording
 );
+
+crate::problems!(
+    /// Adding a picture: a PNG, JPEG or WebP file by content, within the size limit.
+    GiftImageErrors: Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, GiftNotFound
+);
+crate::problems!(
+    /// Removing a picture.
+    GiftImageRemoveErrors: Unauthorized, Forbidden, ImageNotFound
+);
+
+/// Add a picture to a gift: the file itself as the body (PNG, JPEG or WebP, judged by its content).
+#[utoipa::path(
+    params(("id" = String, Path)),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The image file (PNG, JPEG or WebP)"),
+    responses(
+        (status = 201, body = GiftImage),
+        GiftImageErrors,
+    )
+)]
+#[post("/admin/gifts/{id}/images")]
+pub async fn add_gift_image(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
+    let format = ImageFormat::check(&body, state.settings.catalogue.image_max_bytes)
+        .map_err(images::image_error)?;
+    let actor = admin.0.id;
+    let gift_id = id.into_inner();
+    let image = state
+        .db
+        .write(move |conn| images::add(conn, &actor, &gift_id, format, &body))
+        .await?;
+    state.catalogue_cache.invalidate();
+    Ok(HttpResponse::Created().json(image))
+}
+
+/// Remove a picture from a gift.
+#[utoipa::path(
+    params(("id" = String, Path), ("image_id" = String, Path)),
+    responses(
+        (status = 204, description = "Removed"),
+        GiftImageRemoveErrors,
+    )
+)]
+#[delete("/admin/gifts/{id}/images/{image_id}")]
+pub async fn remove_gift_image(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
+    let (gift_id, image_id) = path.into_inner();
+    let actor = admin.0.id;
+    state
+        .db
+        .write(move |conn| images::remove(conn, &actor, &gift_id, &image_id))
+        .await?;
+    state.catalogue_cache.invalidate();
+    Ok(HttpResponse::NoContent().finish())
+}
 
 /// Create a gift; the 30% rule and the wording rule are checked.
 #[utoipa::path(
@@ -166,5 +229,7 @@ pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_gift)
         .service(update_gift)
         .service(suspend_gift)
+        .service(add_gift_image)
+        .service(remove_gift_image)
         .configure(super::named_item_routes::services);
 }

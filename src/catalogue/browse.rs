@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
+use super::images;
 use super::store::{self, GiftRow, PublicFilter};
 use super::types::{GiftQuery, GiftSort, PublicGift};
 use crate::db::DbConnection;
@@ -75,12 +76,17 @@ pub fn offered(
     sort_gifts(&mut gifts, browse.sort, &popularity);
     let paging = browse.paging;
     let total = gifts.len() as i64;
-    let items = gifts
+    let mut items: Vec<PublicGift> = gifts
         .iter()
         .skip(paging.offset() as usize)
         .take(paging.per_page as usize)
         .map(|(g, vendor)| g.public(vendor))
         .collect();
+    let ids: Vec<&str> = items.iter().map(|g| g.id.as_str()).collect();
+    let mut pictures = images::of_gifts(conn, &ids)?;
+    for gift in &mut items {
+        gift.images = pictures.remove(&gift.id).unwrap_or_default();
+    }
     Ok(Page::new(items, paging, total))
 }
 
@@ -90,9 +96,16 @@ pub fn offered_gift(
     id: &str,
     today: NaiveDate,
 ) -> Result<Option<PublicGift>> {
-    Ok(store::find_gift(conn, id)?
+    let Some(mut gift) = store::find_gift(conn, id)?
         .filter(|(gift, _)| gift.is_offered_on(today))
-        .map(|(gift, vendor)| gift.public(&vendor)))
+        .map(|(gift, vendor)| gift.public(&vendor))
+    else {
+        return Ok(None);
+    };
+    gift.images = images::of_gifts(conn, &[id])?
+        .remove(id)
+        .unwrap_or_default();
+    Ok(Some(gift))
 }
 
 fn sort_gifts(gifts: &mut [(GiftRow, String)], sort: GiftSort, popularity: &HashMap<String, i64>) {

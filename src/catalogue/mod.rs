@@ -4,6 +4,7 @@ pub mod admin_routes;
 pub mod browse;
 pub mod cache;
 pub mod gifts;
+pub mod images;
 pub mod named_item_routes;
 pub mod named_items;
 pub mod routes;

@@ -180,7 +180,7 @@ crate::problems!(
 
 /// The shops where on-site e-vouchers can be used (active partners), by name.
 #[utoipa::path(
-    operation_id = "list_partners",
+    operation_id = "list_partner_shops",
     params(PageQuery),
     responses((status = 200, body = Page<PublicPartner>), PartnerListErrors)
 )]

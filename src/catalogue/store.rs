@@ -82,6 +82,7 @@ impl GiftRow {
             available_from: self.available_from,
             available_until: self.available_until,
             image_url: self.image_url.clone(),
+            images: Vec::new(),
         }
     }
 

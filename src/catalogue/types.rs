@@ -1,5 +1,6 @@
 //! JSON shapes of the catalogue: public views never carry costs or internal fields.
 
+use super::images::GiftImage;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -28,6 +29,8 @@ pub struct PublicGift {
     pub available_from: Option<NaiveDate>,
     pub available_until: Option<NaiveDate>,
     pub image_url: Option<String>,
+    /// The gift's pictures, main picture first (empty where a list does not carry them).
+    pub images: Vec<GiftImage>,
 }
 
 /// A gift as staff see it, with costs and state.

@@ -279,6 +279,7 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     businesses,
+    gift_images,
     users,
     sessions,
     rate_limits,
@@ -317,3 +318,17 @@ diesel::table! {
         expires_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    gift_images (id) {
+        id -> Text,
+        gift_id -> Text,
+        position -> Integer,
+        content_type -> Text,
+        bytes -> Binary,
+        byte_size -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(gift_images -> gifts (gift_id));

@@ -7,6 +7,7 @@ pub mod donor;
 pub mod fields;
 pub mod gift;
 pub mod gift_rules;
+pub mod image;
 pub mod keyed;
 pub mod money;
 pub mod new_donation;

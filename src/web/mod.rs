@@ -4,6 +4,7 @@
 //!   error pages showing the API's own code and message.
 //! - `assets`: CSS and icons built into the binary, served under fingerprinted names.
 //! - `csrf`: the token every state-changing form carries.
+//! - `images`: gift pictures, served from the database with a year's cache.
 //! - `storefront`: the donors' pages (特設サイト): browse and find.
 //! - `donate`: the donation form, the page after paying, the printable receipt.
 //! - `mypage`: My page, signed in by a one-time email link.
@@ -12,6 +13,7 @@
 pub mod assets;
 pub mod csrf;
 pub mod donate;
+pub mod images;
 pub mod mypage;
 pub mod render;
 pub mod simulator;
@@ -20,6 +22,7 @@ pub mod storefront;
 /// Every page route.
 pub fn services(cfg: &mut actix_web::web::ServiceConfig) {
     cfg.configure(assets::services)
+        .configure(images::services)
         .configure(storefront::services)
         .configure(donate::services)
         .configure(mypage::services)

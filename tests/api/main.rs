@@ -12,6 +12,7 @@ mod donate_pages;
 mod donations;
 mod email;
 mod foundation;
+mod gift_images;
 mod mypage;
 mod reports;
 mod smtp_server;
@@ -32,6 +33,8 @@ pub fn contract_routes() -> &'static [(&'static str, &'static str)] {
         ("get", "/api/v1/organizations"),
         ("get", "/api/v1/purposes"),
         ("get", "/api/v1/partners"),
+        ("post", "/api/v1/admin/gifts/{id}/images"),
+        ("delete", "/api/v1/admin/gifts/{id}/images/{image_id}"),
         ("post", "/api/v1/admin/gifts"),
         ("get", "/api/v1/admin/gifts"),
         ("get", "/api/v1/admin/gifts/{id}"),
