@@ -48,11 +48,11 @@ pub struct Estimate {
 
 const MAN: i64 = 10_000;
 
-/// 給与所得: the salary after 給与所得控除. Between ¥1,625,000 and ¥6,600,000 the law's table
+/// 給与所得: the salary after 給与所得控除. From ¥1,628,000 to under ¥6,600,000 the law's table
 /// works on the salary rounded down to ¥4,000. From 2025 the smallest deduction is ¥650,000.
 fn employment_income(salary: i64, year: i32) -> i64 {
     let minimum = if year >= 2025 { 65 * MAN } else { 55 * MAN };
-    let s = if (1_625_000..6_600_000).contains(&salary) {
+    let s = if (1_628_000..6_600_000).contains(&salary) {
         salary / 4_000 * 4_000
     } else {
         salary
@@ -65,7 +65,8 @@ fn employment_income(salary: i64, year: i32) -> i64 {
         6_600_001..=8_500_000 => s / 10 + 110 * MAN,
         _ => 195 * MAN,
     };
-    (salary - deduction).max(0)
+    // In the rounded band the law's table gives the income itself for the rounded salary.
+    (s - deduction).max(0)
 }
 
 /// The resident tax's deductions for people, and how much smaller they are than the income
@@ -260,5 +261,9 @@ mod tests {
         assert_eq!(employment_income(4_000_000, 2024), 2_760_000);
         assert_eq!(employment_income(8_000_000, 2024), 6_100_000);
         assert_eq!(employment_income(10_000_000, 2024), 8_050_000);
+        // From ¥1,628,000 to under ¥6,600,000 the table works on ¥4,000 steps.
+        assert_eq!(employment_income(3_001_000, 2024), 2_020_000);
+        assert_eq!(employment_income(3_003_999, 2024), 2_020_000);
+        assert_eq!(employment_income(3_004_000, 2024), 2_022_800);
     }
 }

@@ -101,14 +101,13 @@ pub fn resend_emails(
         seconds: 3600,
     };
     let bucket = format!("donor-resend:{id}");
-    if let Some(wait) = rate_limit::blocked_for(conn, &bucket, window)? {
+    if let Some(wait) = rate_limit::take(conn, &bucket, window)? {
         return Err(Error::Throttled {
             code: ErrorCode::TooManyAttempts,
             detail: "メールの再送は1時間に3回までです。しばらくしてからお試しください。".to_owned(),
             retry_after_seconds: wait,
         });
     }
-    rate_limit::hit(conn, &bucket, window)?;
     let mails = donor_emails(conn, settings, &donation)?;
     for mail in &mails {
         email::enqueue(conn, mail)?;

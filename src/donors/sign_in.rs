@@ -31,8 +31,8 @@ fn throttled(retry_after_seconds: i64) -> Error {
 }
 
 /// Sends a sign-in link to `email` if it has donated; does nothing visible otherwise. At most
-/// `sign_in_links_per_email` links per address and `sign_in_requests_per_address` requests per
-/// client address each hour.
+/// `sign_in_links_per_email` links per address (silently) and `sign_in_requests_per_address`
+/// requests per client address (refused) each hour.
 pub fn request_link(
     conn: &mut DbConnection,
     settings: &Settings,
@@ -49,14 +49,16 @@ pub fn request_link(
         seconds: HOUR,
     };
     let client_bucket = format!("donor-sign-in:client:{client_address}");
+    if let Some(wait) = rate_limit::take(conn, &client_bucket, per_client)? {
+        return Err(throttled(wait));
+    }
+    // Counted for every address, known or not, and never refused visibly: a refusal only for
+    // addresses that have donated would tell who donated. Past the limit, nothing is sent.
     // Hashed, so the rate-limit table holds no addresses.
     let email_bucket = format!("donor-sign-in:email:{}", token_hash(email));
-    for (bucket, window) in [(&client_bucket, per_client), (&email_bucket, per_email)] {
-        if let Some(wait) = rate_limit::blocked_for(conn, bucket, window)? {
-            return Err(throttled(wait));
-        }
+    if rate_limit::take(conn, &email_bucket, per_email)?.is_some() {
+        return Ok(());
     }
-    rate_limit::hit(conn, &client_bucket, per_client)?;
     let known: i64 = donations::table
         .filter(donations::donor_email.eq(email))
         .count()
@@ -64,7 +66,6 @@ pub fn request_link(
     if known == 0 {
         return Ok(());
     }
-    rate_limit::hit(conn, &email_bucket, per_email)?;
     let token = new_token();
     let at = now();
     diesel::insert_into(donor_sign_in_links::table)

@@ -36,9 +36,14 @@ impl PaymentProvider for TestProvider {
     }
 }
 
-/// A path on this service only: never `//host` or `/\host`, which browsers treat as another site.
+/// A path on this service only: never `//host`, `/\\host` or a path with spaces or control
+/// characters (browsers drop those, and `/\t/host` would become `//host`).
 fn local_path(path: &str) -> Option<&str> {
-    let safe = path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\");
+    let safe = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control());
     safe.then_some(path)
 }
 
@@ -161,4 +166,23 @@ async fn call_webhook(
 pub fn services(cfg: &mut web::ServiceConfig) {
     cfg.route("/test-payments/{id}", web::get().to(card_form))
         .route("/test-payments/{id}", web::post().to(pay));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_on_this_service_are_returned_to() {
+        assert_eq!(local_path("/donate/1/done"), Some("/donate/1/done"));
+        for other_site in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "https://evil.example",
+            "",
+        ] {
+            assert_eq!(local_path(other_site), None, "{other_site:?}");
+        }
+    }
 }

@@ -185,6 +185,8 @@ async fn show_form(
             gift, organizations, purposes, errors, summary,
             tiers => &settings.vouchers.tiers,
             prefectures => &PREFECTURES[..],
+            // Without a provider the donation could not be paid here: the form says so instead.
+            can_pay => state.payment_provider.is_some(),
             max_quantity => settings.donations.max_quantity,
             minimum_amount => settings.donations.minimum_amount,
             // A fresh key for every form shown: a double tap sends the same one twice.
@@ -211,10 +213,19 @@ async fn donate(
     if !csrf::check(key.as_bytes(), &req, &form.csrf_token) {
         return show_form(&req, &state, form, Some(&csrf::refused())).await;
     }
+    if state.payment_provider.is_none() {
+        return show_form(&req, &state, form, Some(&no_online_payment())).await;
+    }
     match start_donation(&state, &form).await {
         Ok(started) => started.response(&state),
         Err(e) => show_form(&req, &state, form, Some(&e)).await,
     }
+}
+
+fn no_online_payment() -> Error {
+    Error::Unavailable(anyhow::anyhow!(
+        "payment.provider is none: the storefront cannot take payments"
+    ))
 }
 
 /// A donation made in this browser, on its way to payment.
@@ -345,6 +356,7 @@ async fn done(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String
                 paid => donation.status == DonationStatus::Paid,
                 failed => donation.status == DonationStatus::Cancelled,
                 donation, email,
+                retry_key => Uuid::new_v4().to_string(),
             },
         ),
         Err(e) => page.error(e),
@@ -352,18 +364,21 @@ async fn done(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String
 }
 
 #[derive(Deserialize)]
-struct CsrfOnly {
+struct RetryForm {
     csrf_token: String,
+    /// Fresh for every page showing the button: a double tap is one new donation, a later try
+    /// (after a refusal, say) is a new request.
+    retry_key: String,
 }
 
 /// Another try after a failed payment: the same donation details become a new donation (the
-/// failed one stays cancelled, its stock released). Its key is the failed donation's id, so a
-/// double tap here is one new donation too.
+/// failed one stays cancelled, its stock released). Its key is the failed donation's id and the
+/// page's retry key, so a double tap here is one new donation too.
 async fn retry(
     req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    form: web::Form<CsrfOnly>,
+    form: web::Form<RetryForm>,
 ) -> HttpResponse {
     let page = Page::new(&req, &state);
     let id = id.into_inner();
@@ -374,7 +389,7 @@ async fn retry(
     if !donation_of_browser(&req, &state, &id) {
         return page.error(store::donation_not_found());
     }
-    match retry_donation(&state, id.clone()).await {
+    match retry_donation(&state, id.clone(), &form.retry_key).await {
         Ok(Some(started)) => started.response(&state),
         Ok(None) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, storefront_return_path(&id)))
@@ -383,7 +398,7 @@ async fn retry(
     }
 }
 
-async fn retry_donation(state: &AppState, id: String) -> Result<Option<Started>> {
+async fn retry_donation(state: &AppState, id: String, retry_key: &str) -> Result<Option<Started>> {
     let failed = state
         .db
         .run({
@@ -416,7 +431,7 @@ async fn retry_donation(state: &AppState, id: String) -> Result<Option<Started>>
         channel: None,
     };
     let valid = create::check(request, &state.settings)?;
-    let key = IdempotencyKey::parse(&format!("retry-{id}"))?;
+    let key = IdempotencyKey::parse(&format!("retry-{id}-{retry_key}"))?;
     let fingerprint = idempotency::fingerprint(&serde_json::json!({ "retry": id }));
     let once = create::create_once(
         &state.db,

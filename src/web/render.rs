@@ -188,6 +188,9 @@ pub fn secure_headers(response: &mut HttpResponse) {
         (header::REFERRER_POLICY, "same-origin"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
+        // Pages carry a CSRF token and, for donors, personal data: never kept by a cache, nor
+        // shown again by Back after signing out on a shared computer.
+        (header::CACHE_CONTROL, "no-store"),
     ];
     for (name, value) in pairs {
         headers.insert(name, header::HeaderValue::from_static(value));
