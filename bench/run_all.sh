@@ -203,7 +203,7 @@ if want pages; then
   for page in "/gifts?$LIST_QUERY" "/gifts/$GIFT_ID" "/api/v1/gifts?$LIST_QUERY" "/"; do
     curl -sf -o /dev/null -w "transfer $page: %{size_header} header + %{size_download} body bytes\n" "$APP$page" | tee -a "$OUT/env.txt"
   done
-  CSS=$(curl -sf "$APP/gifts" | grep -o '/static/site.css?v=[0-9a-f]*' | head -1)
+  CSS=/static/$(curl -sf "$APP/gifts" | grep -o 'site.css?v=[^"]*' | head -1 || true)
   curl -sf -o /dev/null -w "transfer $CSS: %{size_header} header + %{size_download} body bytes (cached for a year)\n" "$APP$CSS" | tee -a "$OUT/env.txt"
   wrk_run pages-list-html "$CAT_CONNS" "$APP/gifts?$LIST_QUERY" -s "$BENCH/lua/get.lua"
   wrk_run pages-list-json "$CAT_CONNS" "$APP/api/v1/gifts?$LIST_QUERY" -s "$BENCH/lua/get.lua"
