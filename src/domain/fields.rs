@@ -1,4 +1,4 @@
-//! Field rules shared by the catalogue's named entries and staff-made logins.
+//! Field rules shared by the catalogue's named entries, staff-made logins and numbers typed into forms.
 
 use super::FieldError;
 
@@ -52,5 +52,36 @@ mod tests {
         assert!(check_login("staff@city.example.jp", "long-enough-password").is_ok());
         let e = check_login("no-at-sign", "short").map_err(|e| e.len());
         assert_eq!(e, Err(2));
+    }
+}
+
+/// Text that is not a whole number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotANumber;
+
+/// A whole number as a person types it into a form: full-width digits and thousands separators
+/// (`１０，０００`, `10,000`) are fine. `None` when left blank.
+pub fn typed_number<T: std::str::FromStr>(text: &str) -> Result<Option<T>, NotANumber> {
+    let digits: String = super::search::fold(text)
+        .chars()
+        .filter(|c| *c != ',')
+        .collect();
+    match digits.trim() {
+        "" => Ok(None),
+        d => d.parse().map(Some).map_err(|_| NotANumber),
+    }
+}
+
+#[cfg(test)]
+mod typed_number_tests {
+    use super::*;
+
+    #[test]
+    fn typed_numbers_may_be_full_width_and_grouped() {
+        assert_eq!(typed_number::<i64>("１０，０００"), Ok(Some(10_000)));
+        assert_eq!(typed_number::<i64>(" 5,000 "), Ok(Some(5_000)));
+        assert_eq!(typed_number::<i32>(""), Ok(None));
+        assert_eq!(typed_number::<i64>("abc"), Err(NotANumber));
+        assert_eq!(typed_number::<i64>("1.5"), Err(NotANumber));
     }
 }

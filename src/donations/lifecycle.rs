@@ -15,7 +15,7 @@ use crate::domain::money::Yen;
 use crate::domain::receipt::receipt_number;
 use crate::email::{self, RefundNotice, ThankYou, VoucherMail};
 use crate::error::{Error, ErrorCode, Result};
-use crate::vouchers::issue;
+use crate::vouchers::issue::{self, VoucherRow};
 
 /// How and when a donation was paid.
 #[derive(Debug, Clone)]
@@ -70,21 +70,29 @@ pub fn mark_paid(
 /// What payment sets in motion, in the same transaction: the voucher of an on-site donation and
 /// the donor's emails (queued in the outbox, sent later by the worker).
 fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationRow) -> Result<()> {
-    if donation.kind == DonationKind::OnSite {
-        issue::issue_for_donation(conn, settings, &donation.id, Yen(donation.amount))?;
-    }
-    for mail in donor_emails(conn, settings, donation)? {
+    let voucher = if donation.kind == DonationKind::OnSite {
+        Some(issue::issue_for_donation(
+            conn,
+            settings,
+            &donation.id,
+            Yen(donation.amount),
+        )?)
+    } else {
+        None
+    };
+    for mail in donor_emails(conn, settings, donation, voucher.as_ref())? {
         email::enqueue(conn, &mail)?;
     }
     Ok(())
 }
 
 /// The emails a paid donation's donor receives: the thank-you letter with the receipt details
-/// and, for an on-site donation, the voucher. Sent on payment, and again when the donor asks.
+/// and, for an on-site donation, its `voucher`. Sent on payment, and again when the donor asks.
 pub fn donor_emails(
     conn: &mut DbConnection,
     settings: &Settings,
     donation: &DonationRow,
+    voucher: Option<&VoucherRow>,
 ) -> Result<Vec<email::OutgoingEmail>> {
     let gift_name = match &donation.gift_id {
         Some(id) => find_gift(conn, id)?.map(|(g, _)| g.name),
@@ -108,7 +116,7 @@ pub fn donor_emails(
             one_stop: donation.one_stop,
         },
     )?];
-    if let Some(voucher) = issue::for_donation(conn, &donation.id)? {
+    if let Some(voucher) = voucher {
         let code = issue::code_of(settings, &voucher.id).display();
         mails.push(email::voucher_issued(
             settings,

@@ -39,6 +39,11 @@ pub fn receipt_of(settings: &Settings, d: &DonationRow) -> Result<Receipt> {
     })
 }
 
+/// The printable page of a donation's receipt (refused as `receipt_of` refuses).
+pub fn printable(settings: &Settings, d: &DonationRow) -> Result<String> {
+    render_html(&receipt_of(settings, d)?)
+}
+
 /// The printable HTML page (HTML-escaped by the template engine).
 pub fn render_html(receipt: &Receipt) -> Result<String> {
     let mut env = minijinja::Environment::new();

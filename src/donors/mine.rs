@@ -18,6 +18,7 @@ use crate::donations::views;
 use crate::email;
 use crate::error::{Error, ErrorCode, Result};
 use crate::rate_limit::{self, Window};
+use crate::vouchers::issue;
 
 /// One tax year of a donor's donations.
 #[derive(Serialize)]
@@ -108,7 +109,8 @@ pub fn resend_emails(
             retry_after_seconds: wait,
         });
     }
-    let mails = donor_emails(conn, settings, &donation)?;
+    let voucher = issue::for_donation(conn, &donation.id)?;
+    let mails = donor_emails(conn, settings, &donation, voucher.as_ref())?;
     for mail in &mails {
         email::enqueue(conn, mail)?;
     }

@@ -3,7 +3,7 @@
 //! service's signed webhook over HTTP exactly as a real provider would, so the whole flow runs on
 //! one machine without a card network.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use futures_util::future::BoxFuture;
@@ -20,7 +20,7 @@ use crate::donations::store;
 use crate::error::{Error, ErrorCode, Result};
 use crate::state::AppState;
 use crate::web::csrf;
-use crate::web::render::Page;
+use crate::web::render::{see_other, Page};
 
 pub struct TestProvider;
 
@@ -92,8 +92,7 @@ async fn pay(
     form: web::Form<PayForm>,
 ) -> HttpResponse {
     let page = Page::new(&req, &state);
-    let key = state.settings.donations.access_token_secret.expose_secret();
-    if !csrf::check(key.as_bytes(), &req, &form.csrf_token) {
+    if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
         return page.error(csrf::refused());
     }
     let id = id.into_inner();
@@ -108,10 +107,7 @@ async fn pay(
     if let Err(e) = call_webhook(&req, &state, &donation.id, donation.amount, &outcome).await {
         return page.error(e);
     }
-    let back = local_path(&form.return_path).unwrap_or("/").to_owned();
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, back))
-        .finish()
+    see_other(local_path(&form.return_path).unwrap_or("/"))
 }
 
 /// Sends the signed event to this service's own webhook, over HTTP like a real provider.

@@ -62,6 +62,20 @@ pub async fn create_business_route(
     Ok(HttpResponse::Created().json(created))
 }
 
+/// One page of a business list, by name.
+async fn business_page(
+    state: &AppState,
+    query: &PageQuery,
+    list: BusinessList,
+) -> Result<web::Json<Page<Business>>> {
+    let paging = query.paging()?;
+    let (items, total) = state
+        .db
+        .run(move |c| store::list_businesses(c, list, paging.offset(), paging.per_page))
+        .await?;
+    Ok(web::Json(Page::new(items, paging, total)))
+}
+
 /// List businesses.
 #[utoipa::path(
     params(PageQuery),
@@ -76,14 +90,7 @@ pub async fn list_businesses(
     _admin: AdminUser,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<Business>>> {
-    let paging = query.paging()?;
-    let (items, total) = state
-        .db
-        .run(move |c| {
-            store::list_businesses(c, BusinessList::All, paging.offset(), paging.per_page)
-        })
-        .await?;
-    Ok(web::Json(Page::new(items, paging, total)))
+    business_page(&state, &query, BusinessList::All).await
 }
 
 /// Change a business.
@@ -153,14 +160,7 @@ pub async fn list_partners(
     _admin: AdminUser,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<Business>>> {
-    let paging = query.paging()?;
-    let (items, total) = state
-        .db
-        .run(move |c| {
-            store::list_businesses(c, BusinessList::Partners, paging.offset(), paging.per_page)
-        })
-        .await?;
-    Ok(web::Json(Page::new(items, paging, total)))
+    business_page(&state, &query, BusinessList::Partners).await
 }
 
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -49,6 +49,16 @@ pub fn token(key: &[u8], value: &str) -> String {
     hmac_hex(key, &[b"csrf:", value.as_bytes()])
 }
 
+/// The key form tokens are signed with, derived from the service's token secret.
+pub fn key(settings: &crate::config::Settings) -> &[u8] {
+    secrecy::ExposeSecret::expose_secret(&settings.donations.access_token_secret).as_bytes()
+}
+
+/// Whether a submitted form's token matches this browser's cookie, under the service's key.
+pub fn form_ok(req: &HttpRequest, settings: &crate::config::Settings, submitted: &str) -> bool {
+    check(key(settings), req, submitted)
+}
+
 /// The refusal of a form whose token does not match (an old page, or another site's form).
 pub fn refused() -> crate::error::Error {
     crate::error::Error::forbidden(

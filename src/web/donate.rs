@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
-use actix_web::http::{header, StatusCode};
+use actix_web::cookie::time::Duration as CookieAge;
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use minijinja::{context, Value};
 use secrecy::ExposeSecret;
@@ -16,14 +16,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::csrf;
-use super::render::{message, secure_headers, Page};
+use super::render::{message, private_cookie, see_other, Page};
 use crate::catalogue::browse;
 use crate::catalogue::named_items::NamedList;
 use crate::domain::calendar::japan_today;
 use crate::domain::donation::{DonationKind, DonationStatus};
 use crate::domain::donor::{DonorInput, PREFECTURES};
+use crate::domain::fields::typed_number;
 use crate::domain::new_donation::NewDonationRequest;
-use crate::domain::search::fold;
 use crate::domain::FieldError;
 use crate::donations::create::{self, Once};
 use crate::donations::routes::for_donor;
@@ -65,16 +65,9 @@ fn optional(text: &str) -> Option<String> {
     Some(text.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
-/// A number as typed: full-width digits and thousands separators are fine.
+/// A number as typed (see `typed_number`), or the API's field message.
 fn number<T: std::str::FromStr>(field: &str, text: &str) -> Result<Option<T>> {
-    let digits: String = fold(text).chars().filter(|c| *c != ',').collect();
-    match digits.trim() {
-        "" => Ok(None),
-        d => d
-            .parse()
-            .map(Some)
-            .map_err(|_| Error::field(field, "must be a whole number")),
-    }
+    typed_number(text).map_err(|_| Error::field(field, "must be a whole number"))
 }
 
 impl DonateForm {
@@ -209,8 +202,7 @@ async fn donate(
     form: web::Form<DonateForm>,
 ) -> HttpResponse {
     let form = form.into_inner();
-    let key = state.settings.donations.access_token_secret.expose_secret();
-    if !csrf::check(key.as_bytes(), &req, &form.csrf_token) {
+    if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
         return show_form(&req, &state, form, Some(&csrf::refused())).await;
     }
     if state.payment_provider.is_none() {
@@ -239,20 +231,16 @@ struct Started {
 impl Started {
     /// Off to pay, with a cookie that lets this browser (only) see the outcome and receipt.
     fn response(&self, state: &AppState) -> HttpResponse {
-        let cookie = Cookie::build(
+        let cookie = private_cookie(
             DONATION_COOKIE,
             format!("{}.{}", self.id, self.access_token),
-        )
-        .path("/donate")
-        .http_only(true)
-        .secure(state.settings.is_production())
-        .same_site(SameSite::Lax)
-        .max_age(CookieAge::days(1))
-        .finish();
-        HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, self.next.clone()))
-            .cookie(cookie)
-            .finish()
+            "/donate",
+            CookieAge::days(1),
+            state.settings.is_production(),
+        );
+        let mut response = see_other(&self.next);
+        let _ = response.add_cookie(&cookie);
+        response
     }
 }
 
@@ -382,8 +370,7 @@ async fn retry(
 ) -> HttpResponse {
     let page = Page::new(&req, &state);
     let id = id.into_inner();
-    let key = state.settings.donations.access_token_secret.expose_secret();
-    if !csrf::check(key.as_bytes(), &req, &form.csrf_token) {
+    if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
         return page.error(csrf::refused());
     }
     if !donation_of_browser(&req, &state, &id) {
@@ -391,9 +378,7 @@ async fn retry(
     }
     match retry_donation(&state, id.clone(), &form.retry_key).await {
         Ok(Some(started)) => started.response(&state),
-        Ok(None) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, storefront_return_path(&id)))
-            .finish(),
+        Ok(None) => see_other(&storefront_return_path(&id)),
         Err(e) => page.error(e),
     }
 }
@@ -460,18 +445,8 @@ async fn receipt_page(
         .db
         .run(move |c| store::get(c, &id))
         .await
-        .and_then(|row| receipt::receipt_of(&settings, &row))
-        .and_then(|r| receipt::render_html(&r));
-    match html {
-        Ok(body) => {
-            let mut response = HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .body(body);
-            secure_headers(&mut response);
-            response
-        }
-        Err(e) => page.error(e),
-    }
+        .and_then(|row| receipt::printable(&settings, &row));
+    page.printable(html)
 }
 
 pub fn services(cfg: &mut web::ServiceConfig) {

@@ -1,15 +1,14 @@
 //! My page (マイページ) without passwords: a donor asks for a one-time link by email, and the link
 //! opens a short session showing their donations, receipts, vouchers and one-stop requests.
 
-use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
-use actix_web::http::{header, StatusCode};
+use actix_web::cookie::{time::Duration as CookieAge, Cookie};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use minijinja::context;
-use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::csrf;
-use super::render::{message, secure_headers, Page};
+use super::render::{message, private_cookie, see_other, Page};
 use crate::donations::receipt;
 use crate::donors::{mine, sign_in};
 use crate::error::{Error, Result};
@@ -17,11 +16,6 @@ use crate::http::client_address;
 use crate::state::AppState;
 
 const SESSION_COOKIE: &str = "furusato_donor";
-
-fn csrf_ok(req: &HttpRequest, state: &AppState, submitted: &str) -> bool {
-    let key = state.settings.donations.access_token_secret.expose_secret();
-    csrf::check(key.as_bytes(), req, submitted)
-}
 
 /// The signed-in donor's email address, if the browser holds a live session.
 async fn signed_in(req: &HttpRequest, state: &AppState) -> Result<Option<String>> {
@@ -33,12 +27,6 @@ async fn signed_in(req: &HttpRequest, state: &AppState) -> Result<Option<String>
         .db
         .run(move |c| sign_in::session_email(c, &session))
         .await
-}
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_owned()))
-        .finish()
 }
 
 #[derive(Deserialize, Default)]
@@ -110,7 +98,7 @@ async fn ask_for_link(
     form: web::Form<SignInForm>,
 ) -> HttpResponse {
     let page = Page::new(&req, &state);
-    if !csrf_ok(&req, &state, &form.csrf_token) {
+    if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
         return sign_in_form(
             &page,
             StatusCode::FORBIDDEN,
@@ -178,7 +166,7 @@ async fn use_link(
     form: web::Form<CsrfOnly>,
 ) -> HttpResponse {
     let page = Page::new(&req, &state);
-    if !csrf_ok(&req, &state, &form.csrf_token) {
+    if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
         return page.error(csrf::refused());
     }
     let settings = state.settings.clone();
@@ -189,13 +177,13 @@ async fn use_link(
         .await;
     match session {
         Ok(session) => {
-            let cookie = Cookie::build(SESSION_COOKIE, session)
-                .path("/mypage")
-                .http_only(true)
-                .secure(state.settings.is_production())
-                .same_site(SameSite::Lax)
-                .max_age(CookieAge::minutes(state.settings.donors.session_minutes))
-                .finish();
+            let cookie = private_cookie(
+                SESSION_COOKIE,
+                session,
+                "/mypage",
+                CookieAge::minutes(state.settings.donors.session_minutes),
+                state.settings.is_production(),
+            );
             let mut response = see_other("/mypage");
             let _ = response.add_cookie(&cookie);
             response
@@ -210,7 +198,7 @@ async fn sign_out(
     form: web::Form<CsrfOnly>,
 ) -> HttpResponse {
     let page = Page::new(&req, &state);
-    if !csrf_ok(&req, &state, &form.csrf_token) {
+    if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
         return page.error(csrf::refused());
     }
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
@@ -237,7 +225,7 @@ async fn resend(
     form: web::Form<CsrfOnly>,
 ) -> HttpResponse {
     let page = Page::new(&req, &state);
-    if !csrf_ok(&req, &state, &form.csrf_token) {
+    if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
         return page.error(csrf::refused());
     }
     let email = match signed_in(&req, &state).await {
@@ -274,18 +262,8 @@ async fn receipt_page(
         .db
         .run(move |c| mine::donation_of(c, &email, &id))
         .await
-        .and_then(|row| receipt::receipt_of(&settings, &row))
-        .and_then(|r| receipt::render_html(&r));
-    match html {
-        Ok(body) => {
-            let mut response = HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .body(body);
-            secure_headers(&mut response);
-            response
-        }
-        Err(e) => page.error(e),
-    }
+        .and_then(|row| receipt::printable(&settings, &row));
+    page.printable(html)
 }
 
 pub fn services(cfg: &mut web::ServiceConfig) {

@@ -6,7 +6,6 @@ use std::sync::OnceLock;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 use minijinja::{Environment, Value};
-use secrecy::ExposeSecret;
 
 use super::{assets, csrf};
 use crate::domain::money::Yen;
@@ -110,15 +109,9 @@ impl<'a> Page<'a> {
     /// Renders `template` with `context` plus what every page needs (municipality, CSRF token).
     pub fn render(&self, status: StatusCode, template: &str, context: Value) -> HttpResponse {
         let csrf = csrf::value(self.req, self.state.settings.is_production());
-        let key = self
-            .state
-            .settings
-            .donations
-            .access_token_secret
-            .expose_secret();
         let common = minijinja::context! {
             municipality => self.state.settings.municipality.name.clone(),
-            csrf_token => csrf::token(key.as_bytes(), &csrf.value),
+            csrf_token => csrf::token(csrf::key(&self.state.settings), &csrf.value),
             path => self.req.path(),
         };
         let rendered = environment()
@@ -161,6 +154,47 @@ impl<'a> Page<'a> {
             },
         )
     }
+}
+
+/// A printable page rendered elsewhere (the receipt), with the headers of every page; a failure
+/// to produce it is shown as an error page.
+impl Page<'_> {
+    pub fn printable(&self, html: Result<String, Error>) -> HttpResponse {
+        match html {
+            Ok(body) => {
+                let mut response = HttpResponse::Ok()
+                    .content_type("text/html; charset=utf-8")
+                    .body(body);
+                secure_headers(&mut response);
+                response
+            }
+            Err(e) => self.error(e),
+        }
+    }
+}
+
+/// On to another page after a form (303, so the browser GETs it).
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_owned()))
+        .finish()
+}
+
+/// A cookie only this site's pages read: `HttpOnly`, `SameSite=Lax`, `Secure` in production.
+pub fn private_cookie(
+    name: &'static str,
+    value: String,
+    path: &'static str,
+    max_age: actix_web::cookie::time::Duration,
+    production: bool,
+) -> actix_web::cookie::Cookie<'static> {
+    actix_web::cookie::Cookie::build(name, value)
+        .path(path)
+        .http_only(true)
+        .secure(production)
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .max_age(max_age)
+        .finish()
 }
 
 /// What a person reads for a refusal: the API's own words. Failures of the service itself are

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::render::Page;
 use crate::domain::calendar::japan_today;
 use crate::domain::deduction::{estimate, Household};
-use crate::domain::search::fold;
+use crate::domain::fields::typed_number;
 use crate::state::AppState;
 
 /// The form as typed: yen amounts may carry commas or full-width digits.
@@ -26,19 +26,16 @@ struct SimulatorForm {
 
 /// A whole number as typed, or the message shown beside its field.
 fn amount(text: &str, field: &str, errors: &mut Vec<(String, &'static str)>) -> Option<i64> {
-    let digits: String = fold(text).chars().filter(|c| *c != ',').collect();
-    match digits.trim() {
-        "" => None,
-        d => match d.parse::<i64>() {
-            Ok(n) if (0..=1_000_000_000).contains(&n) => Some(n),
-            _ => {
-                errors.push((
-                    field.to_owned(),
-                    "0以上の整数（半角・全角の数字）で入力してください",
-                ));
-                None
-            }
-        },
+    match typed_number::<i64>(text) {
+        Ok(None) => None,
+        Ok(Some(n)) if (0..=1_000_000_000).contains(&n) => Some(n),
+        _ => {
+            errors.push((
+                field.to_owned(),
+                "0以上の整数（半角・全角の数字）で入力してください",
+            ));
+            None
+        }
     }
 }
 
