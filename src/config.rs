@@ -51,6 +51,8 @@ pub struct DatabaseSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct MunicipalitySettings {
     pub name: String,
+    /// The name on the English pages.
+    pub name_en: String,
     pub prefecture: String,
     pub city: String,
     pub code: String,

@@ -71,12 +71,18 @@ pub async fn create_donation(
                 return Ok(idempotency::refusal_response(status, body))
             }
         };
-    let answer = for_donor(&state, created).await?;
+    // API clients come back to the Japanese storefront (a client of its own sets its pages).
+    let answer = for_donor(&state, created, "").await?;
     Ok(HttpResponse::Created().json(answer))
 }
 
-/// The created donation as its donor gets it: with its access token and where to pay.
-pub async fn for_donor(state: &AppState, created: DonationCreated) -> Result<DonationCreated> {
+/// The created donation as its donor gets it: with its access token and where to pay, coming
+/// back afterwards to the storefront at `storefront_root`.
+pub async fn for_donor(
+    state: &AppState,
+    created: DonationCreated,
+    storefront_root: &str,
+) -> Result<DonationCreated> {
     let mut created = with_token(&state.settings, created);
     if let (Some(provider), true) = (
         &state.payment_provider,
@@ -85,7 +91,7 @@ pub async fn for_donor(state: &AppState, created: DonationCreated) -> Result<Don
         let checkout = Checkout {
             donation_id: &created.id,
             amount: created.amount,
-            return_path: storefront_return_path(&created.id),
+            return_path: storefront_return_path(storefront_root, &created.id),
         };
         created.payment = Some(provider.start(checkout).await?);
     }

@@ -45,7 +45,8 @@ pub fn configured(settings: &Settings) -> Option<Arc<dyn PaymentProvider>> {
     }
 }
 
-/// Where the storefront shows a donation's outcome after paying.
-pub fn storefront_return_path(donation_id: &str) -> String {
-    format!("/donate/{donation_id}/done")
+/// Where the storefront (at `root`: the Japanese pages' or the English ones') shows a donation's
+/// outcome after paying.
+pub fn storefront_return_path(root: &str, donation_id: &str) -> String {
+    format!("{root}/donate/{donation_id}/done")
 }

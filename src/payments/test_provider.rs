@@ -20,6 +20,7 @@ use crate::donations::store;
 use crate::error::{Error, ErrorCode, Result};
 use crate::state::AppState;
 use crate::web::csrf;
+use crate::web::lang::Lang;
 use crate::web::render::{see_other, Page};
 
 pub struct TestProvider;
@@ -59,7 +60,8 @@ async fn card_form(
     id: web::Path<String>,
     query: web::Query<ReturnQuery>,
 ) -> HttpResponse {
-    let page = Page::new(&req, &state);
+    // In the language of the storefront page the donor came from.
+    let page = Page::new(&req, &state).in_lang(Lang::of_path(&query.return_path));
     let id = id.into_inner();
     let donation = match state.db.run(move |c| store::get(c, &id)).await {
         Ok(d) => d,
@@ -91,7 +93,7 @@ async fn pay(
     id: web::Path<String>,
     form: web::Form<PayForm>,
 ) -> HttpResponse {
-    let page = Page::new(&req, &state);
+    let page = Page::new(&req, &state).in_lang(Lang::of_path(&form.return_path));
     if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
         return page.error(csrf::refused());
     }

@@ -10,12 +10,13 @@ use std::collections::BTreeMap;
 use actix_web::cookie::time::Duration as CookieAge;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use minijinja::{context, Value};
+use minijinja::context;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::csrf;
+use super::lang::Lang;
 use super::render::{message, private_cookie, see_other, Page};
 use crate::catalogue::browse;
 use crate::catalogue::named_items::NamedList;
@@ -112,13 +113,20 @@ impl DonateForm {
 
 /// A refusal as the form shows it: field messages beside their fields (keyed by the form's
 /// field names), anything else above the form.
-fn form_problem(error: &Error) -> (BTreeMap<String, String>, Option<String>) {
+fn form_problem(
+    error: &Error,
+    lang: Lang,
+    municipality: &str,
+) -> (BTreeMap<String, String>, Option<String>) {
     let mut fields = BTreeMap::new();
     let Error::Validation(errors) = error else {
-        let mut above = message(error);
+        let mut above = message(error, lang);
         if error.code() == ErrorCode::ResidentGiftNotAllowed {
             fields.insert("city".to_owned(), above.clone());
-            above = format!("品川区にお住まいの方は返礼品を受け取れません。{above}");
+            let resident = lang
+                .text("{municipality}にお住まいの方は返礼品を受け取れません。")
+                .replace("{municipality}", municipality);
+            above = format!("{resident} {above}");
         }
         return (fields, Some(above));
     };
@@ -128,11 +136,11 @@ fn form_problem(error: &Error) -> (BTreeMap<String, String>, Option<String>) {
             .entry(name.to_owned())
             .or_insert_with(|| message.clone());
     }
-    let count = fields.len();
-    (
-        fields,
-        Some(format!("入力内容を確認してください（{count}件）。")),
-    )
+    let count = fields.len().to_string();
+    let summary = lang
+        .text("入力内容を確認してください（{count}件）。")
+        .replace("{count}", &count);
+    (fields, Some(summary))
 }
 
 /// The donation form, filled in with `form` and showing `problem` if there is one.
@@ -164,7 +172,13 @@ async fn show_form(
     if form.kind() == Some(DonationKind::Gift) && gift.is_none() {
         return page.error(browse::gift_not_on_offer());
     }
-    let (errors, summary) = problem.map(form_problem).unwrap_or_default();
+    let municipality = match page.lang() {
+        Lang::Ja => &state.settings.municipality.name,
+        Lang::En => &state.settings.municipality.name_en,
+    };
+    let (errors, summary) = problem
+        .map(|p| form_problem(p, page.lang(), municipality))
+        .unwrap_or_default();
     let status = problem
         .map(actix_web::ResponseError::status_code)
         .unwrap_or(StatusCode::OK);
@@ -208,8 +222,9 @@ async fn donate(
     if state.payment_provider.is_none() {
         return show_form(&req, &state, form, Some(&no_online_payment())).await;
     }
-    match start_donation(&state, &form).await {
-        Ok(started) => started.response(&state),
+    let lang = Lang::of_path(req.path());
+    match start_donation(&state, &form, lang).await {
+        Ok(started) => started.response(&state, lang),
         Err(e) => show_form(&req, &state, form, Some(&e)).await,
     }
 }
@@ -229,12 +244,13 @@ struct Started {
 }
 
 impl Started {
-    /// Off to pay, with a cookie that lets this browser (only) see the outcome and receipt.
-    fn response(&self, state: &AppState) -> HttpResponse {
+    /// Off to pay, with a cookie that lets this browser (only) see the outcome and receipt, on
+    /// the donation pages of the language it donated in.
+    fn response(&self, state: &AppState, lang: Lang) -> HttpResponse {
         let cookie = private_cookie(
             DONATION_COOKIE,
             format!("{}.{}", self.id, self.access_token),
-            "/donate",
+            format!("{}/donate", lang.root()),
             CookieAge::days(1),
             state.settings.is_production(),
         );
@@ -245,7 +261,7 @@ impl Started {
 }
 
 /// Creates the donation (once per the form's key) and sends the browser on to pay.
-async fn start_donation(state: &AppState, form: &DonateForm) -> Result<Started> {
+async fn start_donation(state: &AppState, form: &DonateForm, lang: Lang) -> Result<Started> {
     let gift_amount = match (form.kind(), optional(&form.gift_id)) {
         (Some(DonationKind::Gift), Some(id)) => {
             let today = japan_today();
@@ -270,19 +286,19 @@ async fn start_donation(state: &AppState, form: &DonateForm) -> Result<Started> 
         valid,
     )
     .await?;
-    to_payment(state, once).await
+    to_payment(state, once, lang).await
 }
 
 /// Where the browser goes to pay for a created donation.
-async fn to_payment(state: &AppState, once: Once) -> Result<Started> {
+async fn to_payment(state: &AppState, once: Once, lang: Lang) -> Result<Started> {
     let created = match once {
         Once::Created(created) => created,
         Once::Refused(_, body) => return Err(stored_refusal(&body)),
     };
-    let created = for_donor(state, created).await?;
+    let created = for_donor(state, created, lang.root()).await?;
     let next = match &created.payment {
         Some(p) => p.redirect_url.clone(),
-        None => storefront_return_path(&created.id),
+        None => storefront_return_path(lang.root(), &created.id),
     };
     Ok(Started {
         access_token: created.access_token.unwrap_or_default(),
@@ -322,7 +338,7 @@ async fn done(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String
         return page.render(
             StatusCode::OK,
             "done.html",
-            context! { donation => Value::UNDEFINED, known => false },
+            context! { known => false, pending => false },
         );
     }
     let settings = state.settings.clone();
@@ -376,14 +392,20 @@ async fn retry(
     if !donation_of_browser(&req, &state, &id) {
         return page.error(store::donation_not_found());
     }
-    match retry_donation(&state, id.clone(), &form.retry_key).await {
-        Ok(Some(started)) => started.response(&state),
-        Ok(None) => see_other(&storefront_return_path(&id)),
+    let lang = page.lang();
+    match retry_donation(&state, id.clone(), &form.retry_key, lang).await {
+        Ok(Some(started)) => started.response(&state, lang),
+        Ok(None) => see_other(&storefront_return_path(lang.root(), &id)),
         Err(e) => page.error(e),
     }
 }
 
-async fn retry_donation(state: &AppState, id: String, retry_key: &str) -> Result<Option<Started>> {
+async fn retry_donation(
+    state: &AppState,
+    id: String,
+    retry_key: &str,
+    lang: Lang,
+) -> Result<Option<Started>> {
     let failed = state
         .db
         .run({
@@ -426,7 +448,7 @@ async fn retry_donation(state: &AppState, id: String, retry_key: &str) -> Result
         valid,
     )
     .await?;
-    to_payment(state, once).await.map(Some)
+    to_payment(state, once, lang).await.map(Some)
 }
 
 /// The printable receipt (寄附金受領証明書) of the donation this browser made.
@@ -449,10 +471,12 @@ async fn receipt_page(
     page.printable(html)
 }
 
-pub fn services(cfg: &mut web::ServiceConfig) {
-    cfg.route("/donate", web::get().to(donate_form))
-        .route("/donate", web::post().to(donate))
-        .route("/donate/{id}/done", web::get().to(done))
-        .route("/donate/{id}/retry", web::post().to(retry))
-        .route("/donate/{id}/receipt", web::get().to(receipt_page));
+/// The pages at `prefix` (the Japanese root, or the English one).
+pub fn services_at(prefix: &str, cfg: &mut web::ServiceConfig) {
+    let at = |path: &str| format!("{prefix}/donate{path}");
+    cfg.route(&at(""), web::get().to(donate_form))
+        .route(&at(""), web::post().to(donate))
+        .route(&at("/{id}/done"), web::get().to(done))
+        .route(&at("/{id}/retry"), web::post().to(retry))
+        .route(&at("/{id}/receipt"), web::get().to(receipt_page));
 }

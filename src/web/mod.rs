@@ -1,5 +1,6 @@
 //! The HTML front doors: server-rendered pages on the same use cases as the JSON API.
 //!
+//! - `lang`: Japanese pages, and the same pages in English under `/en/` for visitors.
 //! - `render`: the templates (built into the binary), the page answer with its security headers,
 //!   error pages showing the API's own code and message.
 //! - `assets`: CSS and icons built into the binary, served under fingerprinted names.
@@ -14,6 +15,7 @@ pub mod assets;
 pub mod csrf;
 pub mod donate;
 pub mod images;
+pub mod lang;
 pub mod mypage;
 pub mod render;
 pub mod simulator;
@@ -23,8 +25,14 @@ pub mod storefront;
 pub fn services(cfg: &mut actix_web::web::ServiceConfig) {
     cfg.configure(assets::services)
         .configure(images::services)
-        .configure(storefront::services)
-        .configure(donate::services)
+        .configure(|c| storefront::services_at("", c))
+        .configure(|c| storefront::services_at(lang::ENGLISH_ROOT, c))
+        .route(
+            lang::ENGLISH_ROOT,
+            actix_web::web::get().to(|| async { render::see_other("/en/") }),
+        )
+        .configure(|c| donate::services_at("", c))
+        .configure(|c| donate::services_at(lang::ENGLISH_ROOT, c))
         .configure(mypage::services)
         .configure(simulator::services);
 }

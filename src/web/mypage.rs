@@ -8,7 +8,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::csrf;
-use super::render::{message, private_cookie, see_other, Page};
+use super::render::{private_cookie, see_other, Page};
 use crate::donations::receipt;
 use crate::donors::{mine, sign_in};
 use crate::error::{Error, Result};
@@ -78,7 +78,7 @@ fn sign_in_form(
         "mypage_sign_in.html",
         context! {
             email,
-            problem => problem.map(message),
+            problem => problem.map(|p| page.message(p)),
             signed_out,
         },
     )

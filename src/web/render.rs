@@ -7,6 +7,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 use minijinja::{Environment, Value};
 
+use super::lang::Lang;
 use super::{assets, csrf};
 use crate::domain::money::Yen;
 use crate::error::Error;
@@ -74,6 +75,8 @@ fn build_environment() -> Result<Environment<'static>, minijinja::Error> {
         env.add_template(name, source)?;
     }
     env.add_function("asset", |name: String| assets::url(&name));
+    // `_("日本語", name=value)`: the text in the page's language, `{name}` filled in.
+    env.add_function("_", translate);
     env.add_filter("yen", |amount: i64| Yen(amount).to_string());
     // An SVG (a voucher's QR code) as an image URL: `img-src data:` is allowed, and the SVG's
     // markup never becomes part of the page.
@@ -90,6 +93,29 @@ fn build_environment() -> Result<Environment<'static>, minijinja::Error> {
     Ok(env)
 }
 
+/// The templates, for the tests that read them.
+pub fn templates() -> impl Iterator<Item = (&'static str, &'static str)> {
+    TEMPLATES.iter().copied()
+}
+
+fn translate(
+    state: &minijinja::State,
+    japanese: String,
+    values: minijinja::value::Kwargs,
+) -> Result<String, minijinja::Error> {
+    let lang = match state.lookup("lang").as_ref().and_then(Value::as_str) {
+        Some("en") => Lang::En,
+        _ => Lang::Ja,
+    };
+    let mut text = lang.text(&japanese);
+    for name in values.args() {
+        let value: Value = values.get(name)?;
+        text = text.replace(&format!("{{{name}}}"), &value.to_string());
+    }
+    values.assert_all_used()?;
+    Ok(text)
+}
+
 fn environment() -> &'static Result<Environment<'static>, minijinja::Error> {
     static ENV: OnceLock<Result<Environment<'static>, minijinja::Error>> = OnceLock::new();
     ENV.get_or_init(build_environment)
@@ -99,18 +125,43 @@ fn environment() -> &'static Result<Environment<'static>, minijinja::Error> {
 pub struct Page<'a> {
     req: &'a HttpRequest,
     state: &'a AppState,
+    lang: Lang,
 }
 
 impl<'a> Page<'a> {
+    /// A page in the language of its path (`/en/…` is English).
     pub fn new(req: &'a HttpRequest, state: &'a AppState) -> Self {
-        Page { req, state }
+        let lang = Lang::of_path(req.path());
+        Page { req, state, lang }
+    }
+
+    /// A page in `lang` whatever its path (the test provider's page, reached from either).
+    pub fn in_lang(mut self, lang: Lang) -> Self {
+        self.lang = lang;
+        self
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// A refusal in this page's language.
+    pub fn message(&self, error: &Error) -> String {
+        message(error, self.lang)
     }
 
     /// Renders `template` with `context` plus what every page needs (municipality, CSRF token).
     pub fn render(&self, status: StatusCode, template: &str, context: Value) -> HttpResponse {
         let csrf = csrf::value(self.req, self.state.settings.is_production());
+        let municipality = &self.state.settings.municipality;
         let common = minijinja::context! {
-            municipality => self.state.settings.municipality.name.clone(),
+            municipality => match self.lang {
+                Lang::Ja => &municipality.name,
+                Lang::En => &municipality.name_en,
+            },
+            lang => self.lang.code(),
+            root => self.lang.root(),
+            other_version => self.lang.other_version(self.req.path(), self.req.query_string()),
             csrf_token => csrf::token(csrf::key(&self.state.settings), &csrf.value),
             path => self.req.path(),
         };
@@ -143,7 +194,7 @@ impl<'a> Page<'a> {
     /// The page for a refusal or failure: the API's status, code and message.
     pub fn error(&self, error: Error) -> HttpResponse {
         let status = actix_web::ResponseError::status_code(&error);
-        let message = message(&error);
+        let message = self.message(&error);
         self.render(
             status,
             "error.html",
@@ -184,7 +235,7 @@ pub fn see_other(to: &str) -> HttpResponse {
 pub fn private_cookie(
     name: &'static str,
     value: String,
-    path: &'static str,
+    path: impl Into<std::borrow::Cow<'static, str>>,
     max_age: actix_web::cookie::time::Duration,
     production: bool,
 ) -> actix_web::cookie::Cookie<'static> {
@@ -199,7 +250,7 @@ pub fn private_cookie(
 
 /// What a person reads for a refusal: the API's own words. Failures of the service itself are
 /// logged here and shown only as a plain apology.
-pub fn message(error: &Error) -> String {
+pub fn message(error: &Error, lang: Lang) -> String {
     match error {
         Error::Rejected { detail, .. } | Error::Throttled { detail, .. } => detail.clone(),
         Error::Validation(fields) => fields
@@ -209,7 +260,7 @@ pub fn message(error: &Error) -> String {
             .join(" / "),
         Error::Unavailable(cause) | Error::Internal(cause) => {
             tracing::error!(error = ?cause, "page failed");
-            "ただいま表示できません。時間をおいてもう一度お試しください。".to_owned()
+            lang.text("ただいま表示できません。時間をおいてもう一度お試しください。")
         }
     }
 }

@@ -3,11 +3,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use minijinja::context;
+use minijinja::{context, Value};
 use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
 
-use super::render::{message, Page};
+use super::lang::Lang;
+use super::render::Page;
 use crate::catalogue::browse::{self, gift_not_on_offer, Browse};
 use crate::catalogue::named_items::NamedList;
 use crate::catalogue::types::{GiftQuery, GiftSort};
@@ -18,7 +19,6 @@ use crate::state::AppState;
 
 const PER_PAGE: i64 = 12;
 
-#[derive(Serialize)]
 struct Choice {
     key: &'static str,
     title: &'static str,
@@ -72,6 +72,23 @@ const SORTS: [(&str, &str); 4] = [
     ("amount_asc", "寄附金額の安い順"),
     ("amount_desc", "寄附金額の高い順"),
 ];
+
+/// The categories in the page's language.
+fn categories(lang: Lang) -> Vec<Value> {
+    CATEGORIES
+        .iter()
+        .map(|c| context! { key => c.key, title => lang.text(c.title), text => lang.text(c.text) })
+        .collect()
+}
+
+/// The Japanese texts of this module's choices, which pages show translated.
+#[cfg(test)]
+pub fn translated_texts() -> Vec<&'static str> {
+    let categories = CATEGORIES.iter().flat_map(|c| [c.title, c.text]);
+    let bands = BANDS.iter().map(|(_, label, ..)| *label);
+    let sorts = SORTS.iter().map(|(_, label)| *label);
+    categories.chain(bands).chain(sorts).collect()
+}
 
 /// The list's form as the browser sends it: every field text, blank when not chosen.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -139,13 +156,14 @@ impl ListForm {
     }
 
     /// This list's URL at another page.
-    fn url_of_page(&self, page: i64) -> String {
+    fn url_of_page(&self, lang: Lang, page: i64) -> String {
         let form = ListForm {
             page: Some(page.to_string()),
             ..self.clone()
         };
         format!(
-            "/gifts?{}",
+            "{}/gifts?{}",
+            lang.root(),
             serde_urlencoded::to_string(form).unwrap_or_default()
         )
     }
@@ -176,7 +194,7 @@ async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         Ok((popular, organizations, purposes)) => page.render(
             StatusCode::OK,
             "home.html",
-            context! { categories => CATEGORIES, popular, organizations, purposes },
+            context! { categories => categories(page.lang()), popular, organizations, purposes },
         ),
         Err(e) => page.error(e),
     }
@@ -185,13 +203,14 @@ async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
 async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let page = Page::new(&req, &state);
     let form: ListForm = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let lang = page.lang();
     let bands: Vec<_> = BANDS
         .iter()
-        .map(|(key, label, ..)| context! { key, label })
+        .map(|(key, label, ..)| context! { key, label => lang.text(label) })
         .collect();
     let sorts: Vec<_> = SORTS
         .iter()
-        .map(|(key, label)| context! { key, label })
+        .map(|(key, label)| context! { key, label => lang.text(label) })
         .collect();
     let checked = form.to_query().and_then(Browse::check);
     let today = japan_today();
@@ -204,7 +223,7 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
             Ok(p) => (Some(p), None),
             Err(e) => return page.error(e),
         },
-        Err(e) => (None, Some(message(&e))),
+        Err(e) => (None, Some(page.message(&e))),
     };
     let status = if problem.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -221,14 +240,14 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         "gifts.html",
         context! {
             form => &form,
-            categories => CATEGORIES,
+            categories => categories(lang),
             bands, sorts, gifts, total, problem,
             page => number,
             pages,
             first => (number - 1) * per_page + 1,
             last => (number * per_page).min(total),
-            previous => (number > 1).then(|| form.url_of_page(number - 1)),
-            next => (number < pages).then(|| form.url_of_page(number + 1)),
+            previous => (number > 1).then(|| form.url_of_page(lang, number - 1)),
+            next => (number < pages).then(|| form.url_of_page(lang, number + 1)),
         },
     )
 }
@@ -279,9 +298,10 @@ async fn partners(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
     }
 }
 
-pub fn services(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
-        .route("/gifts", web::get().to(list))
-        .route("/gifts/{id}", web::get().to(gift))
-        .route("/partners", web::get().to(partners));
+/// The pages at `prefix` (the Japanese root, or the English one).
+pub fn services_at(prefix: &str, cfg: &mut web::ServiceConfig) {
+    cfg.route(&format!("{prefix}/"), web::get().to(home))
+        .route(&format!("{prefix}/gifts"), web::get().to(list))
+        .route(&format!("{prefix}/gifts/{{id}}"), web::get().to(gift))
+        .route(&format!("{prefix}/partners"), web::get().to(partners));
 }

@@ -11,6 +11,7 @@ mod cli;
 mod donate_pages;
 mod donations;
 mod email;
+mod english_pages;
 mod foundation;
 mod gift_images;
 mod mypage;
