@@ -214,6 +214,18 @@ pub fn refusal_response(status: u16, body: String) -> actix_web::HttpResponse {
     .body(body)
 }
 
+/// A refusal stored under a key (a problem+json body), as the error it was, so that a page
+/// shows it again in its own words.
+pub fn stored_refusal(body: &str) -> Error {
+    let problem: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let code = problem["code"]
+        .as_str()
+        .and_then(ErrorCode::parse)
+        .unwrap_or(ErrorCode::ValidationFailed);
+    let detail = problem["detail"].as_str().unwrap_or_default().to_owned();
+    Error::rejected(code, detail)
+}
+
 /// Forgets keys past retention; run by the background sweeper.
 pub fn purge_expired(conn: &mut DbConnection) -> Result<usize> {
     let cutoff = now() - Duration::hours(RETENTION_HOURS);

@@ -3,6 +3,7 @@
 pub mod extractors;
 pub mod password;
 pub mod routes;
+pub mod sign_in;
 pub mod store;
 pub mod tokens;
 

@@ -3,13 +3,12 @@
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::{normalize_email, password, store, tokens, AuthUser, Role};
-use crate::error::{Error, ErrorCode, Result};
+use super::sign_in::{sign_in, sign_out};
+use super::{AuthUser, Role};
+use crate::error::Result;
 use crate::http::client_address;
-use crate::rate_limit::{self, Window};
 use crate::state::AppState;
 
 // Holds a password: no Debug.
@@ -26,13 +25,6 @@ pub struct LoginResponse {
     pub expires_at: DateTime<Utc>,
     pub role: Role,
     pub partner_id: Option<String>,
-}
-
-fn invalid_credentials() -> Error {
-    Error::rejected(
-        ErrorCode::InvalidCredentials,
-        "The email or password is incorrect.",
-    )
 }
 
 crate::problems!(
@@ -59,90 +51,13 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<LoginResponse>> {
     let body = body.into_inner();
-    let settings = state.settings.clone();
-    let email = normalize_email(&body.email);
-    // Buckets are keyed by a hash of the email so the table holds no personal data.
-    let account_bucket = format!(
-        "login:account:{}",
-        hex::encode(Sha256::digest(email.as_bytes()))
-    );
-    let address_bucket = format!(
-        "login:address:{}",
-        client_address(&req, settings.server.trust_forwarded_for)
-    );
-    let auth = settings.auth.clone();
-    let account_window = Window {
-        limit: auth.max_failures_per_account,
-        seconds: auth.failure_window_seconds,
-    };
-    let address_window = Window {
-        limit: auth.max_failures_per_address,
-        seconds: auth.failure_window_seconds,
-    };
-
-    // 1. Count the attempt before judging it (atomic per bucket), then look the user up.
-    let (buckets, user) = {
-        let (account, address) = (account_bucket.clone(), address_bucket.clone());
-        state
-            .db
-            .run(move |conn| {
-                let blocked = rate_limit::take(conn, &account, account_window)?
-                    .max(rate_limit::take(conn, &address, address_window)?);
-                if let Some(retry_after_seconds) = blocked {
-                    return Err(Error::Throttled {
-                        code: ErrorCode::TooManyAttempts,
-                        detail: "Too many failed sign-in attempts. Try again later.".to_owned(),
-                        retry_after_seconds,
-                    });
-                }
-                Ok((
-                    (account, address),
-                    store::find_active_by_email(conn, &email)?,
-                ))
-            })
-            .await?
-    };
-    // 2. Verify without holding a database connection. Unknown emails verify against a decoy
-    //    so both failures take the same time.
-    let password_text = body.password;
-    let (user, verified) = web::block(move || {
-        let hash = user
-            .as_ref()
-            .map(|u| u.password_hash.as_str())
-            .unwrap_or_else(|| password::decoy_hash(&auth));
-        let verified = password::verify_password(&password_text, hash);
-        (user, verified)
-    })
-    .await?;
-    let user = match user {
-        Some(user) if verified => user,
-        // The attempt was counted in step 1.
-        _ => return Err(invalid_credentials()),
-    };
-    // 3. A success does not count against the account or the address.
-    state
-        .db
-        .run(move |conn| {
-            rate_limit::clear(conn, &buckets.0)?;
-            rate_limit::give_back(conn, &buckets.1)
-        })
-        .await?;
-
-    let role = user.role;
-    let token = tokens::new_token();
-    let hash = tokens::token_hash(&token);
-    let ttl = state.settings.auth.token_ttl_hours;
-    let user_id = user.id.clone();
-    let expires = state
-        .db
-        .write(move |conn| store::create_session(conn, &hash, &user_id, ttl))
-        .await?;
-    tracing::info!(user_id = %user.id, role = role.as_str(), "signed in");
+    let client = client_address(&req, state.settings.server.trust_forwarded_for);
+    let signed_in = sign_in(&state, &body.email, body.password, &client).await?;
     Ok(web::Json(LoginResponse {
-        token,
-        expires_at: expires.and_utc(),
-        role,
-        partner_id: user.partner_id,
+        token: signed_in.token,
+        expires_at: signed_in.expires_at.and_utc(),
+        role: signed_in.user.role,
+        partner_id: signed_in.user.partner_id,
     }))
 }
 
@@ -150,10 +65,7 @@ pub async fn login(
 #[utoipa::path(responses((status = 204, description = "The token no longer works"), LogoutErrors))]
 #[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse> {
-    state
-        .db
-        .write(move |conn| store::revoke_session(conn, &user.token_hash))
-        .await?;
+    sign_out(&state, user.token_hash).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

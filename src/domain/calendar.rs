@@ -202,6 +202,16 @@ impl YearMonth {
     pub fn fiscal_year(self) -> FiscalYear {
         FiscalYear::of(self.first_day())
     }
+
+    /// The month before.
+    pub fn previous(self) -> Self {
+        Self::of(self.first_day().pred_opt().unwrap_or(self.first_day()))
+    }
+
+    /// The month after.
+    pub fn next(self) -> Self {
+        Self::of(self.last_day().succ_opt().unwrap_or(self.last_day()))
+    }
 }
 
 impl fmt::Display for YearMonth {
@@ -380,5 +390,16 @@ mod tests {
     #[test]
     fn one_stop_deadline_is_january_tenth_next_year() {
         assert_eq!(one_stop_deadline(2025), date(2026, 1, 10));
+    }
+
+    #[test]
+    fn months_step_across_the_year() {
+        let january = YearMonth::new(2026, 1).unwrap();
+        assert_eq!(january.previous().to_string(), "2025-12");
+        assert_eq!(january.previous().next(), january);
+        assert_eq!(
+            YearMonth::new(2026, 12).unwrap().next().to_string(),
+            "2027-01"
+        );
     }
 }

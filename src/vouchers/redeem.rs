@@ -5,12 +5,16 @@ use chrono::{DateTime, Utc};
 use super::issue::{self, VoucherRow};
 use super::store;
 use super::types::{Redemption, Reversal};
+use crate::audit;
 use crate::config::Settings;
-use crate::db::DbConnection;
+use crate::db::{Db, DbConnection};
 use crate::domain::money::Yen;
-use crate::domain::voucher::{check_reversal, RedemptionRefusal, ReversalRefusal};
+use crate::domain::voucher::{
+    check_reversal, redemption_refusal, RedemptionRefusal, ReversalRefusal, Standing,
+};
 use crate::domain::voucher_code::{VoucherCode, VoucherCodeError};
 use crate::error::{Error, ErrorCode, Result};
+use crate::idempotency::{self, IdempotencyKey};
 use crate::rate_limit::{self, Window};
 
 /// A checked request to take an amount from a voucher.
@@ -111,6 +115,20 @@ fn refusal_error(refusal: RedemptionRefusal) -> Error {
     }
 }
 
+/// Whether `amount` could be taken from `voucher` at `at`, refused as `redeem` would refuse it
+/// (the till's confirm step asks before it takes; `redeem` decides, under concurrency).
+pub fn check_takeable(voucher: &VoucherRow, amount: Yen, at: DateTime<Utc>) -> Result<()> {
+    let standing = voucher.standing(at);
+    if standing == Standing::Active && voucher.balance >= amount.get() {
+        return Ok(());
+    }
+    Err(refusal_error(redemption_refusal(
+        standing,
+        voucher.balance,
+        amount.get(),
+    )))
+}
+
 /// Takes the amount from a voucher found by `lookup`: never spent twice, whatever runs in
 /// parallel (one conditional UPDATE). Runs in the caller's write transaction.
 pub fn redeem(
@@ -148,14 +166,56 @@ fn reversal_error(refusal: ReversalRefusal) -> Error {
     }
 }
 
-/// Undoes a redemption of this partner's; the amount returns to the voucher. Another partner's
-/// redemption is indistinguishable from a missing one. Runs in the caller's write transaction.
+/// Takes the amount once per key: a till that retries after a lost answer, or a double tap on
+/// the till page, is charged once. The API's `POST /partner/redemptions` and the till page share
+/// it (and its keys, which are per partner: two tills may happen to choose the same key). The
+/// answer is the stored one: `(201, Redemption)` or `(status, problem)`.
+pub async fn redeem_once(
+    db: &Db,
+    settings: &Settings,
+    partner_id: &str,
+    key: Option<IdempotencyKey>,
+    fingerprint: String,
+    order: RedemptionOrder,
+) -> Result<(u16, String)> {
+    // Found outside the write transaction, so that an unknown code counts against the partner.
+    let voucher = {
+        let (settings, partner_id, code) =
+            (settings.clone(), partner_id.to_owned(), order.code.clone());
+        db.run(move |conn| lookup(conn, &settings, &partner_id, &code))
+            .await?
+    };
+    let scope = format!("POST /api/v1/partner/redemptions {partner_id}");
+    let partner_id = partner_id.to_owned();
+    idempotency::answer(db, scope, key, fingerprint, move |conn| {
+        let redemption = redeem(conn, &voucher, &partner_id, &order, Utc::now())?;
+        let body = serde_json::to_string(&redemption).map_err(|e| Error::Internal(e.into()))?;
+        Ok((201, body))
+    })
+    .await
+}
+
+/// Who reverses a redemption, and why (the till asks for a reason; the API has none).
+pub struct ReversalOrder<'a> {
+    pub redemption_id: &'a str,
+    pub partner_id: &'a str,
+    pub actor_id: &'a str,
+    pub reason: Option<&'a str>,
+}
+
+/// Undoes a redemption of this partner's; the amount returns to the voucher and the audit log
+/// keeps who did it and why. Another partner's redemption is indistinguishable from a missing
+/// one. Runs in the caller's write transaction.
 pub fn reverse(
     conn: &mut DbConnection,
-    redemption_id: &str,
-    partner_id: &str,
+    order: &ReversalOrder<'_>,
     at: DateTime<Utc>,
 ) -> Result<Reversal> {
+    let ReversalOrder {
+        redemption_id,
+        partner_id,
+        ..
+    } = *order;
     let row = store::find_redemption(conn, redemption_id)?
         .filter(|r| r.partner_id == partner_id)
         .ok_or_else(|| {
@@ -174,10 +234,24 @@ pub fn reverse(
     .map_err(reversal_error)?;
     let balance = store::reverse(conn, &row, at)?
         .ok_or_else(|| reversal_error(ReversalRefusal::AlreadyReversed))?;
-    Ok(Reversal {
+    let reversal = Reversal {
         id: row.id,
         amount: row.amount,
         balance,
         reversed_at: at,
-    })
+    };
+    audit::record(
+        conn,
+        Some(order.actor_id),
+        "redemption.reversed",
+        "redemption",
+        &reversal.id,
+        None::<&()>,
+        Some(&serde_json::json!({
+            "partner_id": partner_id,
+            "amount": reversal.amount,
+            "reason": order.reason,
+        })),
+    )?;
+    Ok(reversal)
 }

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
-use super::redeem::{lookup, parse_code, RedemptionOrder};
+use super::redeem::{lookup, parse_code, redeem_once, RedemptionOrder, ReversalOrder};
 use super::types::{
     MonthQuery, Redemption, RedemptionRequest, Reversal, Statement, VoucherBalance,
 };
@@ -87,23 +87,14 @@ pub async fn redeem(
     let fingerprint = idempotency::fingerprint(&raw);
     let request: RedemptionRequest = crate::http::from_json(raw)?;
     let order = RedemptionOrder::parse(&request.voucher_code, request.amount)?;
-    let settings = state.settings.clone();
-    let partner_id = partner.partner_id;
-    // Found outside the write transaction, so that an unknown code counts against the partner.
-    let voucher = {
-        let (settings, partner_id, code) = (settings, partner_id.clone(), order.code.clone());
-        state
-            .db
-            .run(move |conn| lookup(conn, &settings, &partner_id, &code))
-            .await?
-    };
-    // Keys are per partner: two tills may happen to choose the same key.
-    let scope = format!("POST /api/v1/partner/redemptions {partner_id}");
-    let (status, body) = idempotency::answer(&state.db, scope, key, fingerprint, move |conn| {
-        let redemption = super::redeem::redeem(conn, &voucher, &partner_id, &order, Utc::now())?;
-        let body = serde_json::to_string(&redemption).map_err(|e| Error::Internal(e.into()))?;
-        Ok((201, body))
-    })
+    let (status, body) = redeem_once(
+        &state.db,
+        &state.settings,
+        &partner.partner_id,
+        key,
+        fingerprint,
+        order,
+    )
     .await?;
     if status >= 400 {
         return Ok(idempotency::refusal_response(status, body));
@@ -133,7 +124,15 @@ pub async fn reverse(
     let id = id.into_inner();
     let reversal = state
         .db
-        .write(move |conn| super::redeem::reverse(conn, &id, &partner.partner_id, Utc::now()))
+        .write(move |conn| {
+            let order = ReversalOrder {
+                redemption_id: &id,
+                partner_id: &partner.partner_id,
+                actor_id: &partner.user.id,
+                reason: None,
+            };
+            super::redeem::reverse(conn, &order, Utc::now())
+        })
         .await?;
     Ok(web::Json(reversal))
 }

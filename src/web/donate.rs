@@ -293,7 +293,7 @@ async fn start_donation(state: &AppState, form: &DonateForm, lang: Lang) -> Resu
 async fn to_payment(state: &AppState, once: Once, lang: Lang) -> Result<Started> {
     let created = match once {
         Once::Created(created) => created,
-        Once::Refused(_, body) => return Err(stored_refusal(&body)),
+        Once::Refused(_, body) => return Err(idempotency::stored_refusal(&body)),
     };
     let created = for_donor(state, created, lang.root()).await?;
     let next = match &created.payment {
@@ -305,17 +305,6 @@ async fn to_payment(state: &AppState, once: Once, lang: Lang) -> Result<Started>
         id: created.id,
         next,
     })
-}
-
-/// A refusal stored under an Idempotency-Key, told again in its own words.
-fn stored_refusal(body: &str) -> Error {
-    let problem: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-    let code = problem["code"]
-        .as_str()
-        .and_then(ErrorCode::parse)
-        .unwrap_or(ErrorCode::ValidationFailed);
-    let detail = problem["detail"].as_str().unwrap_or_default().to_owned();
-    Error::rejected(code, detail)
 }
 
 /// The donation this browser made, if its cookie names `id` with a valid access token.

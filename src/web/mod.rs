@@ -9,6 +9,7 @@
 //! - `storefront`: the donors' pages (特設サイト): browse and find.
 //! - `donate`: the donation form, the page after paying, the printable receipt.
 //! - `mypage`: My page, signed in by a one-time email link.
+//! - `till`: the partner shops' till (`/till/`): scan or type, take an amount, the day and month.
 //! - `simulator`: the deduction-limit estimate (控除上限額シミュレーション).
 
 pub mod assets;
@@ -20,6 +21,7 @@ pub mod mypage;
 pub mod render;
 pub mod simulator;
 pub mod storefront;
+pub mod till;
 
 /// Every page route.
 pub fn services(cfg: &mut actix_web::web::ServiceConfig) {
@@ -34,5 +36,6 @@ pub fn services(cfg: &mut actix_web::web::ServiceConfig) {
         .configure(|c| donate::services_at("", c))
         .configure(|c| donate::services_at(lang::ENGLISH_ROOT, c))
         .configure(mypage::services)
-        .configure(simulator::services);
+        .configure(simulator::services)
+        .configure(till::services);
 }

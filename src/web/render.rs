@@ -62,6 +62,46 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/web/mypage_link.html"),
     ),
     (
+        "till/base.html",
+        include_str!("../../templates/web/till/base.html"),
+    ),
+    (
+        "till/macros.html",
+        include_str!("../../templates/web/till/macros.html"),
+    ),
+    (
+        "till/login.html",
+        include_str!("../../templates/web/till/login.html"),
+    ),
+    (
+        "till/scan.html",
+        include_str!("../../templates/web/till/scan.html"),
+    ),
+    (
+        "till/voucher.html",
+        include_str!("../../templates/web/till/voucher.html"),
+    ),
+    (
+        "till/confirm.html",
+        include_str!("../../templates/web/till/confirm.html"),
+    ),
+    (
+        "till/result.html",
+        include_str!("../../templates/web/till/result.html"),
+    ),
+    (
+        "till/reverse.html",
+        include_str!("../../templates/web/till/reverse.html"),
+    ),
+    (
+        "till/today.html",
+        include_str!("../../templates/web/till/today.html"),
+    ),
+    (
+        "till/statement.html",
+        include_str!("../../templates/web/till/statement.html"),
+    ),
+    (
         "test_payment.html",
         include_str!("../../templates/web/test_payment.html"),
     ),

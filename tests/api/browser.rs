@@ -19,6 +19,8 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// The phone the storefront is built for (iPhone 12-15 size).
 pub const PHONE: (u32, u32) = (390, 844);
+/// The tablet at a till's counter (iPad size).
+pub const TABLET: (u32, u32) = (768, 1024);
 
 struct Driver {
     url: String,
@@ -70,10 +72,14 @@ fn chromium() -> String {
 }
 
 /// How a test's browser is set up.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Default)]
 pub struct Options {
     /// Every host but this machine unreachable: nothing may come from another host.
     pub offline: bool,
+    /// A tablet at a counter (768×1024) instead of a phone.
+    pub tablet: bool,
+    /// A camera that plays this `.y4m` video (permission granted).
+    pub camera: Option<PathBuf>,
 }
 
 /// One browser session; closed when the test ends.
@@ -87,14 +93,23 @@ impl Browser {
     /// A phone-sized headless Chromium for `app`, or None when the browser half is skipped.
     pub async fn open(base: &str, name: &str, options: Options) -> Option<Browser> {
         let driver = driver()?;
+        let (width, height) = if options.tablet { TABLET } else { PHONE };
         let mut args = vec![
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
             "--disable-dev-shm-usage".to_owned(),
             "--disable-gpu".to_owned(),
-            format!("--window-size={},{}", PHONE.0, PHONE.1),
+            format!("--window-size={width},{height}"),
             "--lang=ja".to_owned(),
         ];
+        if let Some(video) = &options.camera {
+            args.push("--use-fake-ui-for-media-stream".to_owned());
+            args.push("--use-fake-device-for-media-stream".to_owned());
+            args.push(format!(
+                "--use-file-for-fake-video-capture={}",
+                video.display()
+            ));
+        }
         if options.offline {
             args.push("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1".to_owned());
         }
@@ -105,7 +120,7 @@ impl Browser {
                 "binary": chromium(),
                 "args": args,
                 "mobileEmulation": {
-                    "deviceMetrics": {"width": PHONE.0, "height": PHONE.1, "pixelRatio": 2.0, "touch": true}
+                    "deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0, "touch": true}
                 },
             }),
         );

@@ -243,6 +243,17 @@ impl TestApp {
 impl TestApp {
     /// Creates a partner business with a till login; returns (partner id, till token).
     pub async fn create_partner(&self, admin: &str, name: &str) -> (String, String) {
+        let (id, email, password) = self.create_partner_login(admin, name).await;
+        let login: Value = self.login(&email, password).await.json().await.unwrap();
+        (id, login["token"].as_str().unwrap().to_owned())
+    }
+
+    /// A partner business with a till login: (partner id, email, password).
+    pub async fn create_partner_login(
+        &self,
+        admin: &str,
+        name: &str,
+    ) -> (String, String, &'static str) {
         let email = format!("till-{}@shop.example", uuid::Uuid::new_v4().simple());
         let password = "till-password-long";
         let id = self
@@ -252,8 +263,7 @@ impl TestApp {
                 &json!({"name": name, "email": email, "password": password}),
             )
             .await;
-        let login: Value = self.login(&email, password).await.json().await.unwrap();
-        (id, login["token"].as_str().unwrap().to_owned())
+        (id, email, password)
     }
 
     /// Donates `amount` on site and pays it; returns (donation id, donor token, voucher code).

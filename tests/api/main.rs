@@ -18,6 +18,7 @@ mod mypage;
 mod reports;
 mod smtp_server;
 mod storefront;
+mod till_pages;
 mod use_cases;
 mod vouchers;
 

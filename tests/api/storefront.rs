@@ -146,7 +146,10 @@ async fn the_list_works_without_javascript(engine: Engine) {
 async fn api_docs_render_with_the_network_off(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let name = format!("api-docs-{}", engine_name(engine));
-    let options = Options { offline: true };
+    let options = Options {
+        offline: true,
+        ..Options::default()
+    };
     let Some(b) = Browser::open(&app.address, &name, options).await else {
         return;
     };

@@ -152,13 +152,15 @@ async fn voucher_and_import_writes(engine: Engine) {
         redeem::redeem(c, &found, &partner_id, &order, Utc::now())
     });
     assert_eq!(redemption.balance_after, voucher.face_value - 1_200);
-    let reversal = write(&app, |c, _| {
-        redeem::reverse(c, &redemption.id, &partner_id, Utc::now())
-    });
+    let reversal_order = redeem::ReversalOrder {
+        redemption_id: &redemption.id,
+        partner_id: &partner_id,
+        actor_id: &actor,
+        reason: Some("金額の入力誤り"),
+    };
+    let reversal = write(&app, |c, _| redeem::reverse(c, &reversal_order, Utc::now()));
     assert_eq!(reversal.balance, voucher.face_value);
-    let twice = refused(&app, |c, _| {
-        redeem::reverse(c, &redemption.id, &partner_id, Utc::now())
-    });
+    let twice = refused(&app, |c, _| redeem::reverse(c, &reversal_order, Utc::now()));
     assert_eq!(twice, ErrorCode::AlreadyReversed);
 
     let today = japan_today();
