@@ -2,7 +2,8 @@
 // 1. The scan screen reads a voucher's QR code from the camera: with the browser's own
 //    BarcodeDetector where it has one, otherwise by sending grey frames to /till/scan, where the
 //    server decodes them. The code then goes through the same form as a typed one.
-// 2. The voucher screen's keypad types into the amount field.
+// 2. A typed code is shown in groups of four as it is typed (the server forgives any form).
+// 3. The voucher screen's keypad types into the amount field.
 "use strict";
 
 (function scan() {
@@ -80,6 +81,25 @@
     .catch(() => {
       status.textContent = "カメラを使えません。コードを入力してください。";
     });
+})();
+
+(function groupedCode() {
+  const input = document.getElementById("code");
+  if (!input) {
+    return;
+  }
+  input.addEventListener("input", () => {
+    // Full-width forms to ASCII, then only letters and digits, in groups of four.
+    const plain = input.value
+      .replace(/[\uFF01-\uFF5E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+      .toUpperCase()
+      .replace(/[^0-9A-Z]/g, "");
+    const grouped = plain.match(/.{1,4}/g);
+    const shown = grouped ? grouped.join("-") : "";
+    if (shown !== input.value) {
+      input.value = shown;
+    }
+  });
 })();
 
 (function keypad() {

@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use diesel::prelude::*;
+use furusato::db::schema::vouchers;
 use furusato::domain::voucher_code::VoucherCode;
 use serde_json::Value;
 
@@ -273,6 +275,19 @@ async fn a_till_types_redeems_reverses_and_closes_the_day(engine: Engine) {
     ))
     .await;
     assert!(b.text("main").await.contains("redemption_not_found"));
+
+    // An expired voucher is shown as such, with nothing to take from it.
+    let (donation, _, expired) = app.on_site_voucher(10_000).await;
+    let yesterday = furusato::domain::calendar::end_of_japan_day(
+        furusato::domain::calendar::japan_today() - chrono::Duration::days(1),
+    );
+    diesel::update(vouchers::table.filter(vouchers::donation_id.eq(&donation)))
+        .set(vouchers::expires_at.eq(yesterday.naive_utc()))
+        .execute(&mut *app.conn())
+        .unwrap();
+    look_up_typed(&b, &expired).await;
+    assert_eq!(b.text(".state").await, "有効期限切れ");
+    assert!(b.texts(".amount-form").await.is_empty());
 
     // Unknown codes are refused, then throttled (the typo above did not count).
     look_up_typed(&b, &VoucherCode::generate().display()).await;
