@@ -16,6 +16,9 @@
   const input = document.getElementById("code");
   const token = document.querySelector('meta[name="csrf-token"]').content;
   const canvas = document.createElement("canvas");
+  // Only a voucher code is submitted: another QR code on the counter (a payment or Wi-Fi sign)
+  // is ignored rather than refused again and again.
+  const looksLikeCode = (text) => text.replace(/[\s-]/g, "").length === 20 && /^[0-9A-Za-z\s-]+$/.test(text);
   const detector = "BarcodeDetector" in window ? new window.BarcodeDetector({ formats: ["qr_code"] }) : null;
   let found = false;
 
@@ -38,12 +41,18 @@
       headers: { "Content-Type": "application/octet-stream", "X-CSRF-Token": token },
       body: grey,
     });
+    if (answer.redirected) {
+      // The session ended: the till asks to sign in again.
+      window.location.assign("/till/login");
+      return null;
+    }
     return answer.ok ? (await answer.json()).code : null;
   }
 
   async function fromBrowser() {
     const codes = await detector.detect(video);
-    return codes.length ? codes[0].rawValue : null;
+    const voucher = codes.find((c) => looksLikeCode(c.rawValue));
+    return voucher ? voucher.rawValue : null;
   }
 
   async function look() {
@@ -88,17 +97,31 @@
   if (!input) {
     return;
   }
-  input.addEventListener("input", () => {
-    // Full-width forms to ASCII, then only letters and digits, in groups of four.
-    const plain = input.value
+  // Full-width forms to ASCII, then only letters and digits.
+  const plain = (text) =>
+    text
       .replace(/[\uFF01-\uFF5E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
       .toUpperCase()
       .replace(/[^0-9A-Z]/g, "");
-    const grouped = plain.match(/.{1,4}/g);
-    const shown = grouped ? grouped.join("-") : "";
-    if (shown !== input.value) {
-      input.value = shown;
+  input.addEventListener("input", (event) => {
+    if (event.isComposing) {
+      return; // an IME is still composing: leave its text alone
     }
+    const before = plain(input.value.slice(0, input.selectionStart || 0)).length;
+    const groups = plain(input.value).match(/.{1,4}/g);
+    const shown = groups ? groups.join("-") : "";
+    if (shown === input.value) {
+      return;
+    }
+    input.value = shown;
+    // The caret stays after the same symbol it followed (a fix in the middle stays there).
+    let caret = 0;
+    for (let seen = 0; caret < shown.length && seen < before; caret += 1) {
+      if (shown[caret] !== "-") {
+        seen += 1;
+      }
+    }
+    input.setSelectionRange(caret, caret);
   });
 })();
 
@@ -122,6 +145,13 @@
     } else if (amount.value.length < 9) {
       amount.value = (amount.value + key).replace(/^0+(?=\d)/, "");
     }
-    amount.focus();
   });
+})();
+
+(function announceProblem() {
+  // A refusal shown with the page is read out first, not missed by a screen reader.
+  const problem = document.getElementById("problem");
+  if (problem) {
+    problem.focus();
+  }
 })();

@@ -224,7 +224,7 @@ async fn donate(
     }
     let lang = Lang::of_path(req.path());
     match start_donation(&state, &form, lang).await {
-        Ok(started) => started.response(&state, lang),
+        Ok(started) => started.response(&state),
         Err(e) => show_form(&req, &state, form, Some(&e)).await,
     }
 }
@@ -244,13 +244,13 @@ struct Started {
 }
 
 impl Started {
-    /// Off to pay, with a cookie that lets this browser (only) see the outcome and receipt, on
-    /// the donation pages of the language it donated in.
-    fn response(&self, state: &AppState, lang: Lang) -> HttpResponse {
+    /// Off to pay, with a cookie that lets this browser (only) see the outcome and receipt, in
+    /// either language (the switch on the done page keeps the donation in view).
+    fn response(&self, state: &AppState) -> HttpResponse {
         let cookie = private_cookie(
             DONATION_COOKIE,
             format!("{}.{}", self.id, self.access_token),
-            format!("{}/donate", lang.root()),
+            "/",
             CookieAge::days(1),
             state.settings.is_production(),
         );
@@ -383,7 +383,7 @@ async fn retry(
     }
     let lang = page.lang();
     match retry_donation(&state, id.clone(), &form.retry_key, lang).await {
-        Ok(Some(started)) => started.response(&state, lang),
+        Ok(Some(started)) => started.response(&state),
         Ok(None) => see_other(&storefront_return_path(lang.root(), &id)),
         Err(e) => page.error(e),
     }

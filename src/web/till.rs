@@ -48,6 +48,9 @@ fn cookie_name(production: bool) -> &'static str {
 /// The largest camera frame the till sends to be decoded (grey, one byte a pixel).
 const MAX_FRAME_PIXELS: usize = 1280 * 960;
 
+/// The longest reason for a reversal kept in the audit log.
+const MAX_REASON_CHARS: usize = 200;
+
 /// Months of settlement shown on the statement page.
 const PAST_MONTHS: usize = 6;
 
@@ -167,6 +170,12 @@ fn counter_words(code: ErrorCode) -> Option<&'static str> {
         ErrorCode::InvalidCredentials => "メールアドレスまたはパスワードが違います。",
         ErrorCode::TooManyAttempts => "ログインの失敗が続いたため、しばらくログインできません。",
         ErrorCode::ValidationFailed => "入力内容を確認してください。",
+        ErrorCode::RequestInProgress => {
+            "同じ操作を処理中です。本日の利用で結果を確かめてください。"
+        }
+        ErrorCode::IdempotencyKeyReused | ErrorCode::InvalidIdempotencyKey => {
+            "この画面はもう使えません。商品券を読み取り直してください。"
+        }
         _ => return None,
     })
 }
@@ -249,12 +258,24 @@ async fn login(
         Ok(s) => s,
         Err(e) => return again(e),
     };
-    if signed_in.user.role != Role::Partner {
-        // Staff sign in at the console; the session just opened is closed again.
-        let _ = sign_out(&state, tokens::token_hash(&signed_in.token)).await;
-        return again(Error::forbidden(
-            "加盟店用のレジです。加盟店のログインでお入りください（区の職員は管理画面へ）。",
-        ));
+    // The session must open this till as every page will check it: a partner login of an
+    // active partner business. Otherwise (staff, a dropped partner) it is closed again at once.
+    let hash = tokens::token_hash(&signed_in.token);
+    let usable = {
+        let hash = hash.clone();
+        state
+            .db
+            .run(move |conn| auth_store::session_user(conn, &hash))
+            .await
+            .map(|user| user.is_some_and(|u| u.role == Role::Partner && u.partner_id.is_some()))
+    };
+    if !matches!(usable, Ok(true)) {
+        let _ = sign_out(&state, hash).await;
+        return again(usable.err().unwrap_or_else(|| {
+            Error::forbidden(
+                "加盟店用のレジです。利用中の加盟店のログインでお入りください（区の職員は管理画面へ）。",
+            )
+        }));
     }
     let hours = state.settings.auth.token_ttl_hours;
     let production = state.settings.is_production();
@@ -339,7 +360,8 @@ async fn scan_frame(
         return actix_web::ResponseError::error_response(&csrf::refused());
     }
     let FrameSize { width, height } = size.into_inner();
-    if width == 0 || width * height > MAX_FRAME_PIXELS || frame.len() != width * height {
+    let pixels = width.saturating_mul(height);
+    if width == 0 || pixels > MAX_FRAME_PIXELS || frame.len() != pixels {
         return actix_web::ResponseError::error_response(&Error::field(
             "frame",
             "must be width × height grey bytes, at most 1280 × 960",
@@ -689,8 +711,11 @@ async fn reverse(
     let reason = form.reason.trim().to_owned();
     let done = if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
         Err(csrf::refused())
-    } else if reason.is_empty() {
-        Err(Error::field("reason", "取り消す理由を入力してください。"))
+    } else if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+        Err(Error::field(
+            "reason",
+            "取り消す理由を200文字以内で入力してください。",
+        ))
     } else {
         let (partner_id, user_id, id) = (till.partner_id.clone(), till.user_id.clone(), id.clone());
         let reason = reason.clone();
@@ -709,6 +734,10 @@ async fn reverse(
     };
     match done {
         Ok(reversal) => see_other(&format!("/till/today?reversed={}", reversal.id)),
+        // A double tap: the first tap reversed it, the second lands where the first did.
+        Err(e) if e.code() == ErrorCode::AlreadyReversed => {
+            see_other(&format!("/till/today?reversed={id}"))
+        }
         Err(e) => match slip_of(&state, &till, id).await {
             Ok(slip) => render(
                 &req,

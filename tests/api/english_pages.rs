@@ -154,6 +154,11 @@ async fn a_visitor_donates_for_an_on_site_voucher_in_english(engine: Engine) {
     assert_eq!(b.text(".voucher-balance").await, "¥3,000");
     assert!(b.text(".email-note").await.contains("john@example.com"));
     b.assert_accessible("en-done-on-site").await;
+    // The switch to Japanese keeps the donation in view.
+    let code = b.text(".voucher-code").await;
+    b.click_to_navigate("a[hreflang=ja]").await;
+    assert_eq!(b.text("h1").await, "ご寄附ありがとうございました");
+    assert_eq!(b.text(".voucher-code").await, code);
 
     // The voucher is the one staff see on the paid donation.
     let list = app.get_json("/api/v1/admin/donations", Some(&admin)).await;

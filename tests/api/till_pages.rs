@@ -231,6 +231,19 @@ async fn a_till_types_redeems_reverses_and_closes_the_day(engine: Engine) {
     b.click_to_navigate("#reverse").await;
     assert!(b.text("#problem").await.contains("validation_failed"));
     b.fill("#reason", "金額の入力誤り").await;
+    // A double tap on 取り消す: both land on today's list; the amount comes back once.
+    let statuses = b
+        .run(
+            "const form = document.querySelector('form.till-form');
+             const send = () => fetch(form.action, {method: 'POST', redirect: 'manual',
+                 body: new URLSearchParams(new FormData(form))}).then(r => r.type);
+             return Promise.all([send(), send()]);",
+        )
+        .await;
+    assert_eq!(
+        statuses,
+        serde_json::json!(["opaqueredirect", "opaqueredirect"])
+    );
     b.click_to_navigate("#reverse").await;
     assert!(b.current_path().await.starts_with("/till/today"));
     assert!(b.text("[role=status]").await.contains(&undone));
