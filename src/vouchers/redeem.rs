@@ -195,6 +195,22 @@ pub async fn redeem_once(
     .await
 }
 
+/// A redemption of this partner's. Another partner's is indistinguishable from a missing one.
+pub fn redemption_of(
+    conn: &mut DbConnection,
+    redemption_id: &str,
+    partner_id: &str,
+) -> Result<store::RedemptionRow> {
+    store::find_redemption(conn, redemption_id)?
+        .filter(|r| r.partner_id == partner_id)
+        .ok_or_else(|| {
+            Error::rejected(
+                ErrorCode::RedemptionNotFound,
+                "No such redemption of yours.",
+            )
+        })
+}
+
 /// Who reverses a redemption, and why (the till asks for a reason; the API has none).
 pub struct ReversalOrder<'a> {
     pub redemption_id: &'a str,
@@ -216,14 +232,7 @@ pub fn reverse(
         partner_id,
         ..
     } = *order;
-    let row = store::find_redemption(conn, redemption_id)?
-        .filter(|r| r.partner_id == partner_id)
-        .ok_or_else(|| {
-            Error::rejected(
-                ErrorCode::RedemptionNotFound,
-                "No such redemption of yours.",
-            )
-        })?;
+    let row = redemption_of(conn, redemption_id, partner_id)?;
     let settled = store::is_settled(conn, partner_id, &row.redeemed_month)?;
     check_reversal(
         row.reversed_at.is_some(),

@@ -15,6 +15,13 @@ use crate::domain::keyed::hmac_hex;
 pub const COOKIE: &str = "furusato_csrf";
 pub const FIELD: &str = "csrf_token";
 
+/// A form that carries nothing but its token (a sign-out button, say).
+#[derive(serde::Deserialize)]
+pub struct TokenOnly {
+    #[serde(default)]
+    pub csrf_token: String,
+}
+
 /// The browser's CSRF value, and the cookie to set when it had none yet.
 pub struct CsrfValue {
     pub value: String,

@@ -275,9 +275,20 @@ async fn start_donation(state: &AppState, form: &DonateForm, lang: Lang) -> Resu
         _ => None,
     };
     let request = form.to_request(gift_amount)?;
-    let valid = create::check(request, &state.settings)?;
-    let key = IdempotencyKey::parse(&form.idempotency_key)?;
     let fingerprint = idempotency::fingerprint(&serde_json::to_value(form).unwrap_or_default());
+    create_and_pay(state, request, &form.idempotency_key, fingerprint, lang).await
+}
+
+/// Creates the donation (once per `key`, as the API does) and sends the browser on to pay.
+async fn create_and_pay(
+    state: &AppState,
+    request: NewDonationRequest,
+    key: &str,
+    fingerprint: String,
+    lang: Lang,
+) -> Result<Started> {
+    let valid = create::check(request, &state.settings)?;
+    let key = IdempotencyKey::parse(key)?;
     let once = create::create_once(
         &state.db,
         state.settings.clone(),
@@ -426,18 +437,11 @@ async fn retry_donation(
         one_stop: failed.one_stop,
         channel: None,
     };
-    let valid = create::check(request, &state.settings)?;
-    let key = IdempotencyKey::parse(&format!("retry-{id}-{retry_key}"))?;
+    let key = format!("retry-{id}-{retry_key}");
     let fingerprint = idempotency::fingerprint(&serde_json::json!({ "retry": id }));
-    let once = create::create_once(
-        &state.db,
-        state.settings.clone(),
-        Some(key),
-        fingerprint,
-        valid,
-    )
-    .await?;
-    to_payment(state, once, lang).await.map(Some)
+    create_and_pay(state, request, &key, fingerprint, lang)
+        .await
+        .map(Some)
 }
 
 /// The printable receipt (寄附金受領証明書) of the donation this browser made.

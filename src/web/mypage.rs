@@ -153,17 +153,11 @@ async fn link_page(
     )
 }
 
-#[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf_token: String,
-}
-
 async fn use_link(
     req: HttpRequest,
     state: web::Data<AppState>,
     token: web::Path<String>,
-    form: web::Form<CsrfOnly>,
+    form: web::Form<csrf::TokenOnly>,
 ) -> HttpResponse {
     let page = Page::new(&req, &state);
     if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
@@ -195,7 +189,7 @@ async fn use_link(
 async fn sign_out(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<CsrfOnly>,
+    form: web::Form<csrf::TokenOnly>,
 ) -> HttpResponse {
     let page = Page::new(&req, &state);
     if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
@@ -222,7 +216,7 @@ async fn resend(
     req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    form: web::Form<CsrfOnly>,
+    form: web::Form<csrf::TokenOnly>,
 ) -> HttpResponse {
     let page = Page::new(&req, &state);
     if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {

@@ -24,17 +24,17 @@ use crate::auth::sign_in::{sign_in, sign_out};
 use crate::auth::{store as auth_store, tokens, Role};
 use crate::domain::calendar::{japan_date, japan_offset, japan_today, YearMonth};
 use crate::domain::fields::typed_number;
-use crate::domain::voucher::Standing;
+use crate::domain::voucher::{check_reversal, Standing};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::client_address;
 use crate::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
 use crate::vouchers::issue::VoucherRow;
 use crate::vouchers::redeem::{
-    check_takeable, lookup, parse_code, redeem_once, RedemptionOrder, ReversalOrder,
+    check_takeable, lookup, parse_code, redeem_once, redemption_of, RedemptionOrder, ReversalOrder,
 };
+use crate::vouchers::settle;
 use crate::vouchers::types::{Redemption, Statement};
-use crate::vouchers::{settle, store as voucher_store};
 
 /// Over TLS the cookie is `__Host-` (this host only, path `/`, `Secure`).
 fn cookie_name(production: bool) -> &'static str {
@@ -70,7 +70,13 @@ async fn till_of(req: HttpRequest) -> Result<Option<Till>> {
     let Some(cookie) = req.cookie(cookie_name(state.settings.is_production())) else {
         return Ok(None);
     };
-    let token_hash = tokens::token_hash(cookie.value());
+    till_session(&state, tokens::token_hash(cookie.value())).await
+}
+
+/// The till a session opens: a live session (`session_user`: an active account of an active
+/// partner business) of a partner login, or none. Sign-in asks it too, so a login that could not
+/// use the till is refused there rather than sent round in a loop.
+async fn till_session(state: &AppState, token_hash: String) -> Result<Option<Till>> {
     let lookup_hash = token_hash.clone();
     let found = state
         .db
@@ -261,17 +267,10 @@ async fn login(
     // The session must open this till as every page will check it: a partner login of an
     // active partner business. Otherwise (staff, a dropped partner) it is closed again at once.
     let hash = tokens::token_hash(&signed_in.token);
-    let usable = {
-        let hash = hash.clone();
-        state
-            .db
-            .run(move |conn| auth_store::session_user(conn, &hash))
-            .await
-            .map(|user| user.is_some_and(|u| u.role == Role::Partner && u.partner_id.is_some()))
-    };
-    if !matches!(usable, Ok(true)) {
+    let till = till_session(&state, hash.clone()).await;
+    if !matches!(till, Ok(Some(_))) {
         let _ = sign_out(&state, hash).await;
-        return again(usable.err().unwrap_or_else(|| {
+        return again(till.err().unwrap_or_else(|| {
             Error::forbidden(
                 "加盟店用のレジです。利用中の加盟店のログインでお入りください（区の職員は管理画面へ）。",
             )
@@ -291,17 +290,11 @@ async fn login(
     response
 }
 
-#[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf_token: String,
-}
-
 async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
     till: Till,
-    form: web::Form<CsrfOnly>,
+    form: web::Form<csrf::TokenOnly>,
 ) -> HttpResponse {
     if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
         return Page::new(&req, &state).error(csrf::refused());
@@ -625,33 +618,68 @@ struct Slip {
     reversible: bool,
 }
 
+impl Slip {
+    /// A redemption as the counter reads it; whether it can still be undone here is the domain's
+    /// reversal rule (`check_reversal`; a month still running cannot have been settled).
+    fn new(
+        id: &str,
+        voucher_hint: String,
+        amount: i64,
+        balance_after: i64,
+        redeemed_at: DateTime<Utc>,
+        reversed: bool,
+    ) -> Slip {
+        Slip {
+            id: id.to_owned(),
+            number: slip_number(id),
+            voucher_hint,
+            amount,
+            balance_after,
+            at: japan_time(redeemed_at),
+            reversed,
+            reversible: check_reversal(reversed, redeemed_at, Utc::now(), false).is_ok(),
+        }
+    }
+}
+
 async fn slip_of(state: &AppState, till: &Till, id: String) -> Result<Slip> {
     let partner_id = till.partner_id.clone();
-    let settings = state.settings.clone();
     let row = state
         .db
-        .run(move |conn| voucher_store::find_redemption(conn, &id))
-        .await?
-        .filter(|r| r.partner_id == partner_id)
-        .ok_or_else(|| {
-            Error::rejected(
-                ErrorCode::RedemptionNotFound,
-                "No such redemption of yours.",
-            )
-        })?;
-    let today = japan_today();
-    Ok(Slip {
-        number: slip_number(&row.id),
-        voucher_hint: crate::vouchers::issue::code_of(&settings, &row.voucher_id)
-            .last4()
-            .to_owned(),
-        amount: row.amount,
-        balance_after: row.balance_after,
-        at: japan_time(row.redeemed_at.and_utc()),
-        reversed: row.reversed_at.is_some(),
-        reversible: row.reversed_at.is_none() && row.redeemed_on == today,
-        id: row.id,
-    })
+        .run(move |conn| redemption_of(conn, &id, &partner_id))
+        .await?;
+    let hint = crate::vouchers::issue::code_of(&state.settings, &row.voucher_id)
+        .last4()
+        .to_owned();
+    Ok(Slip::new(
+        &row.id,
+        hint,
+        row.amount,
+        row.balance_after,
+        row.redeemed_at.and_utc(),
+        row.reversed_at.is_some(),
+    ))
+}
+
+/// One redemption of this till's on `template` (its result, or the form to undo it).
+async fn slip_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    till: Till,
+    id: web::Path<String>,
+    template: &str,
+) -> HttpResponse {
+    match slip_of(&state, &till, id.into_inner()).await {
+        Ok(slip) => render(
+            &req,
+            &state,
+            &till,
+            StatusCode::OK,
+            template,
+            context! { slip, reason => "" },
+        ),
+        Err(e) => Page::new(&req, &state).error(e),
+    }
 }
 
 async fn result_page(
@@ -660,17 +688,7 @@ async fn result_page(
     till: Till,
     id: web::Path<String>,
 ) -> HttpResponse {
-    match slip_of(&state, &till, id.into_inner()).await {
-        Ok(slip) => render(
-            &req,
-            &state,
-            &till,
-            StatusCode::OK,
-            "till/result.html",
-            context! { slip },
-        ),
-        Err(e) => Page::new(&req, &state).error(e),
-    }
+    slip_page(req, state, till, id, "till/result.html").await
 }
 
 async fn reverse_page(
@@ -679,17 +697,7 @@ async fn reverse_page(
     till: Till,
     id: web::Path<String>,
 ) -> HttpResponse {
-    match slip_of(&state, &till, id.into_inner()).await {
-        Ok(slip) => render(
-            &req,
-            &state,
-            &till,
-            StatusCode::OK,
-            "till/reverse.html",
-            context! { slip, reason => "" },
-        ),
-        Err(e) => Page::new(&req, &state).error(e),
-    }
+    slip_page(req, state, till, id, "till/reverse.html").await
 }
 
 #[derive(Deserialize)]
@@ -765,19 +773,19 @@ async fn statement_of(state: &AppState, till: &Till, month: YearMonth) -> Result
 
 /// A statement's lines as the counter reads them.
 fn slips(statement: &Statement) -> Vec<Slip> {
-    let today = japan_today();
     statement
         .redemptions
         .iter()
-        .map(|line| Slip {
-            id: line.id.clone(),
-            number: slip_number(&line.id),
-            voucher_hint: line.voucher_hint.clone(),
-            amount: line.amount,
-            balance_after: 0,
-            at: japan_time(line.redeemed_at),
-            reversed: line.reversed_at.is_some(),
-            reversible: line.reversed_at.is_none() && line.redeemed_on == today,
+        .map(|line| {
+            // (A statement line does not carry the balance after it; the lists do not show it.)
+            Slip::new(
+                &line.id,
+                line.voucher_hint.clone(),
+                line.amount,
+                0,
+                line.redeemed_at,
+                line.reversed_at.is_some(),
+            )
         })
         .collect()
 }

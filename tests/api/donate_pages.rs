@@ -134,14 +134,7 @@ async fn an_on_site_donation_shows_the_voucher_and_a_double_tap_is_one_donation(
     fill_donor(&b, "大阪府", "大阪市北区").await;
 
     // A double tap: the same form sent twice at once.
-    let statuses = b
-        .run(
-            "const form = document.querySelector('form.donate');
-             const send = () => fetch('/donate', {method: 'POST', redirect: 'manual',
-                 body: new URLSearchParams(new FormData(form))}).then(r => r.type);
-             return Promise.all([send(), send()]);",
-        )
-        .await;
+    let statuses = b.submit_twice_at_once("form.donate").await;
     assert_eq!(
         statuses,
         serde_json::json!(["opaqueredirect", "opaqueredirect"])

@@ -197,12 +197,7 @@ async fn a_till_types_redeems_reverses_and_closes_the_day(engine: Engine) {
     b.assert_accessible("confirm").await;
     // A double tap on the confirm: the same form sent twice at once takes the money once.
     let statuses = b
-        .run(
-            "const form = document.querySelector('form[action=\"/till/redeem\"]');
-             const send = () => fetch('/till/redeem', {method: 'POST', redirect: 'manual',
-                 body: new URLSearchParams(new FormData(form))}).then(r => r.type);
-             return Promise.all([send(), send()]);",
-        )
+        .submit_twice_at_once("form[action=\"/till/redeem\"]")
         .await;
     assert_eq!(
         statuses,
@@ -232,14 +227,7 @@ async fn a_till_types_redeems_reverses_and_closes_the_day(engine: Engine) {
     assert!(b.text("#problem").await.contains("validation_failed"));
     b.fill("#reason", "金額の入力誤り").await;
     // A double tap on 取り消す: both land on today's list; the amount comes back once.
-    let statuses = b
-        .run(
-            "const form = document.querySelector('form.till-form');
-             const send = () => fetch(form.action, {method: 'POST', redirect: 'manual',
-                 body: new URLSearchParams(new FormData(form))}).then(r => r.type);
-             return Promise.all([send(), send()]);",
-        )
-        .await;
+    let statuses = b.submit_twice_at_once("form.till-form").await;
     assert_eq!(
         statuses,
         serde_json::json!(["opaqueredirect", "opaqueredirect"])
