@@ -520,6 +520,8 @@ pub fn load_if_empty(conn: &mut DbConnection, settings: &Settings) -> Result<boo
                 image_url: None,
                 created_at: at,
                 updated_at: at,
+                // Parcels may be given a time slot; bookings have none.
+                accepts_delivery_window: row_category_is_parcel(category),
             };
             // The demo set obeys the same rules as everything else.
             row.terms()
@@ -543,4 +545,9 @@ pub fn load_if_empty(conn: &mut DbConnection, settings: &Settings) -> Result<boo
         }
         Ok(true)
     })
+}
+
+fn row_category_is_parcel(category: &str) -> bool {
+    Category::parse(category).and_then(Category::fulfilment)
+        == Some(crate::domain::order::Fulfilment::Parcel)
 }

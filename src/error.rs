@@ -69,6 +69,8 @@ crate::named_enum! {
         MethodNotAllowed = "method_not_allowed",
         MonthNotClosed = "month_not_closed",
         NotRefundable = "not_refundable",
+        OrderNotFound = "order_not_found",
+        OrderStateConflict = "order_state_conflict",
         OrganizationNotFound = "organization_not_found",
         OrganizationNameTaken = "organization_name_taken",
         OutOfStock = "out_of_stock",
@@ -115,7 +117,7 @@ impl ErrorCode {
             | RequestFailed => StatusCode::BAD_REQUEST,
             InvalidCredentials | InvalidSignature | Unauthorized => StatusCode::UNAUTHORIZED,
             Forbidden => StatusCode::FORBIDDEN,
-            BusinessNotFound | DonationNotFound | EmailNotFound | GiftNotFound
+            BusinessNotFound | DonationNotFound | EmailNotFound | GiftNotFound | OrderNotFound
             | OrganizationNotFound | PartnerNotFound | PurposeNotFound | ReceiptNotFound
             | RedemptionNotFound | RouteNotFound | VoucherNotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -132,6 +134,7 @@ impl ErrorCode {
             | InsufficientBalance
             | MonthNotClosed
             | NotRefundable
+            | OrderStateConflict
             | OrganizationNameTaken
             | OutOfStock
             | PurposeNameTaken

@@ -163,6 +163,82 @@ where
         .map_err(|e| Error::Internal(anyhow::anyhow!("csv: {e}")))
 }
 
+/// The character set of a CSV download: UTF-8 with a BOM (the default, loses nothing) or
+/// Shift_JIS (CP932) for older Excel and shipping-label software.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CsvCharset {
+    #[default]
+    Utf8,
+    ShiftJis,
+}
+
+impl CsvCharset {
+    /// The charset a request asks for: `?charset=` first, else `Accept: text/csv; charset=…`.
+    pub fn of(req: &HttpRequest, asked: Option<CsvCharset>) -> CsvCharset {
+        if let Some(c) = asked {
+            return c;
+        }
+        let accept = req
+            .headers()
+            .get(actix_web::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let sjis = ["shift_jis", "shift-jis", "sjis", "windows-31j", "cp932"];
+        if accept.contains("text/csv") && sjis.iter().any(|c| accept.contains(&format!("charset={c}"))) {
+            CsvCharset::ShiftJis
+        } else {
+            CsvCharset::Utf8
+        }
+    }
+
+    /// The CSV from `excel_csv` in this charset. A character Shift_JIS cannot hold becomes
+    /// `〓` (the customary mark), never an HTML entity on a shipping label.
+    pub fn encode(self, utf8_with_bom: Vec<u8>) -> Vec<u8> {
+        match self {
+            CsvCharset::Utf8 => utf8_with_bom,
+            CsvCharset::ShiftJis => {
+                let text = String::from_utf8_lossy(&utf8_with_bom[3.min(utf8_with_bom.len())..])
+                    .into_owned();
+                let mut out = Vec::with_capacity(text.len());
+                let mut buf = [0u8; 8];
+                for c in text.chars() {
+                    let s = c.encode_utf8(&mut buf);
+                    let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(s);
+                    if unmappable {
+                        out.extend_from_slice(&encoding_rs::SHIFT_JIS.encode("〓").0);
+                    } else {
+                        out.extend_from_slice(&bytes);
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            CsvCharset::Utf8 => "text/csv; charset=utf-8",
+            CsvCharset::ShiftJis => "text/csv; charset=Shift_JIS",
+        }
+    }
+}
+
+/// A CSV download in the charset asked for.
+pub fn csv_download(
+    utf8_with_bom: Vec<u8>,
+    charset: CsvCharset,
+    file_name: &str,
+) -> actix_web::HttpResponse {
+    let mut response = csv_response(charset.encode(utf8_with_bom), file_name);
+    response.headers_mut().insert(
+        actix_web::http::header::CONTENT_TYPE,
+        actix_web::http::header::HeaderValue::from_static(charset.content_type()),
+    );
+    response
+}
+
 /// A CSV download.
 pub fn csv_response(body: Vec<u8>, file_name: &str) -> actix_web::HttpResponse {
     actix_web::HttpResponse::Ok()
@@ -177,6 +253,15 @@ pub fn csv_response(body: Vec<u8>, file_name: &str) -> actix_web::HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shift_jis_csv_is_cp932_and_marks_what_it_cannot_hold() {
+        let body = excel_csv(&["お届け先氏名", "数量"], vec![vec!["髙橋 🍣", "1"]]).unwrap();
+        let sjis = CsvCharset::ShiftJis.encode(body);
+        let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(&sjis);
+        assert!(!bad);
+        assert_eq!(text, "お届け先氏名,数量\n髙橋 〓,1\n");
+    }
 
     #[test]
     fn csv_for_excel_has_a_bom_and_no_formulas() {

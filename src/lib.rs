@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod named_enum;
 pub mod openapi;
+pub mod orders;
 pub mod payments;
 pub mod rate_limit;
 pub mod reports;

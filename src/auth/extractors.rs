@@ -32,6 +32,13 @@ pub struct PartnerUser {
     pub partner_id: String,
 }
 
+/// A signed-in gift vendor.
+#[derive(Debug, Clone)]
+pub struct VendorUser {
+    pub user: AuthUser,
+    pub vendor_id: String,
+}
+
 /// The bearer token of the request, if it has one.
 pub fn bearer_token(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -92,7 +99,7 @@ impl FromRequest for AdminUser {
             let user = authenticate(req).await?;
             match user.role {
                 Role::Admin => Ok(AdminUser(user)),
-                Role::Partner => Err(Error::forbidden("This needs a tax-division staff login.")),
+                Role::Partner | Role::Vendor => Err(forbidden_for(Role::Admin)),
             }
         })
     }
@@ -108,10 +115,35 @@ impl FromRequest for PartnerUser {
             let user = authenticate(req).await?;
             match (user.role, user.partner_id.clone()) {
                 (Role::Partner, Some(partner_id)) => Ok(PartnerUser { user, partner_id }),
-                _ => Err(Error::forbidden("This needs a partner business login.")),
+                _ => Err(forbidden_for(Role::Partner)),
             }
         })
     }
+}
+
+impl FromRequest for VendorUser {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let user = authenticate(req).await?;
+            match (user.role, user.partner_id.clone()) {
+                (Role::Vendor, Some(vendor_id)) => Ok(VendorUser { user, vendor_id }),
+                _ => Err(forbidden_for(Role::Vendor)),
+            }
+        })
+    }
+}
+
+/// The refusal of a login without the role a route needs.
+fn forbidden_for(role: Role) -> Error {
+    Error::forbidden(match role {
+        Role::Admin => "This needs a tax-division staff login.",
+        Role::Partner => "This needs a partner business login.",
+        Role::Vendor => "This needs a gift vendor login.",
+    })
 }
 
 /// Checks the role required by a path prefix before anything reads the body, so an unauthorised
@@ -125,17 +157,15 @@ pub async fn role_gate(
         Some(Role::Admin)
     } else if path.starts_with("/api/v1/partner/") {
         Some(Role::Partner)
+    } else if path.starts_with("/api/v1/vendor/") {
+        Some(Role::Vendor)
     } else {
         None
     };
     if let Some(role) = required {
         let user = authenticate(req.request().clone()).await?;
         if user.role != role {
-            return Err(match role {
-                Role::Admin => Error::forbidden("This needs a tax-division staff login."),
-                Role::Partner => Error::forbidden("This needs a partner business login."),
-            }
-            .into());
+            return Err(forbidden_for(role).into());
         }
         req.extensions_mut().insert(user);
     }

@@ -7,12 +7,14 @@ pub mod sign_in;
 pub mod store;
 pub mod tokens;
 
-pub use extractors::{AdminUser, AuthUser, PartnerUser};
+pub use extractors::{AdminUser, AuthUser, PartnerUser, VendorUser};
 
 crate::named_enum! {
     pub stored enum Role {
         Admin = "admin",
         Partner = "partner",
+        /// A gift vendor: sees and fulfils its own orders.
+        Vendor = "vendor",
     }
 }
 

@@ -24,7 +24,11 @@ pub struct LoginResponse {
     pub token: String,
     pub expires_at: DateTime<Utc>,
     pub role: Role,
+    /// The partner business of a `partner` login.
     pub partner_id: Option<String>,
+    /// The vendor business of a `vendor` login.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor_id: Option<String>,
 }
 
 crate::problems!(
@@ -57,7 +61,15 @@ pub async fn login(
         token: signed_in.token,
         expires_at: signed_in.expires_at.and_utc(),
         role: signed_in.user.role,
-        partner_id: signed_in.user.partner_id,
+        partner_id: signed_in
+            .user
+            .partner_id
+            .clone()
+            .filter(|_| signed_in.user.role == Role::Partner),
+        vendor_id: signed_in
+            .user
+            .partner_id
+            .filter(|_| signed_in.user.role == Role::Vendor),
     }))
 }
 

@@ -49,6 +49,7 @@ pub fn create(
         image_url: b.image_url,
         created_at: at,
         updated_at: at,
+        accepts_delivery_window: b.accepts_delivery_window,
     };
     check_rules(settings, &row)?;
     let vendor = store::require_vendor(conn, &row.vendor_id)?;
@@ -84,6 +85,9 @@ fn apply_patch(row: GiftRow, p: GiftPatch) -> GiftRow {
         status: p.status.unwrap_or(row.status),
         local_basis: p.local_basis.unwrap_or(row.local_basis),
         image_url: p.image_url.unwrap_or(row.image_url),
+        accepts_delivery_window: p
+            .accepts_delivery_window
+            .unwrap_or(row.accepts_delivery_window),
         updated_at: now(),
         ..row
     }

@@ -38,6 +38,8 @@ pub struct GiftRow {
     #[diesel(skip_update)]
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// A donor may ask for a delivery time slot (時間帯指定).
+    pub accepts_delivery_window: bool,
 }
 
 impl GiftRow {
@@ -83,6 +85,8 @@ impl GiftRow {
             available_until: self.available_until,
             image_url: self.image_url.clone(),
             images: Vec::new(),
+            fulfilment: self.category.fulfilment(),
+            accepts_delivery_window: self.accepts_delivery_window,
         }
     }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::gift::{Category, GiftStatus};
+use crate::domain::order::Fulfilment;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct VendorRef {
@@ -31,6 +32,10 @@ pub struct PublicGift {
     pub image_url: Option<String>,
     /// The gift's pictures, main picture first (empty where a list does not carry them).
     pub images: Vec<GiftImage>,
+    /// How the gift reaches the donor: `parcel` or `booking`; null for an on-site e-voucher.
+    pub fulfilment: Option<Fulfilment>,
+    /// A delivery time slot (`delivery.window`) may be asked for.
+    pub accepts_delivery_window: bool,
 }
 
 /// A gift as staff see it, with costs and state.
@@ -109,6 +114,9 @@ pub struct NewGiftRequest {
     pub status: Option<GiftStatus>,
     pub local_basis: Option<String>,
     pub image_url: Option<String>,
+    /// A donor may ask for a delivery time slot (default false).
+    #[serde(default)]
+    pub accepts_delivery_window: bool,
 }
 
 /// Only the fields present change; `null` clears a nullable field.
@@ -139,6 +147,7 @@ pub struct GiftPatch {
     #[serde(default, deserialize_with = "crate::http::patch_field")]
     #[schema(value_type = Option<String>)]
     pub image_url: Option<Option<String>>,
+    pub accepts_delivery_window: Option<bool>,
 }
 
 /// An organisation (support-donation recipient) or a usage purpose.

@@ -81,6 +81,7 @@ diesel::table! {
         image_url -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        accepts_delivery_window -> Bool,
     }
 }
 
@@ -153,6 +154,7 @@ diesel::table! {
         attention -> Nullable<Text>,
         import_id -> Nullable<Text>,
         import_flags -> Nullable<Text>,
+        gift_unit_cost -> Nullable<BigInt>,
     }
 }
 
@@ -298,6 +300,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_outbox,
     targets,
     donation_imports,
+    deliveries,
+    gift_orders,
 );
 
 diesel::table! {
@@ -332,3 +336,47 @@ diesel::table! {
 }
 
 diesel::joinable!(gift_images -> gifts (gift_id));
+
+diesel::table! {
+    deliveries (donation_id) {
+        donation_id -> Text,
+        recipient_name -> Nullable<Text>,
+        recipient_name_kana -> Nullable<Text>,
+        recipient_phone -> Nullable<Text>,
+        recipient_postal_code -> Nullable<Text>,
+        recipient_prefecture -> Nullable<Text>,
+        recipient_city -> Nullable<Text>,
+        recipient_address_line -> Nullable<Text>,
+        noshi_type -> Nullable<Text>,
+        noshi_name -> Nullable<Text>,
+        delivery_window -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    gift_orders (id) {
+        id -> Text,
+        donation_id -> Text,
+        gift_id -> Text,
+        vendor_id -> Text,
+        quantity -> Integer,
+        unit_cost -> BigInt,
+        fulfilment -> Text,
+        status -> Text,
+        accepted_at -> Nullable<Timestamp>,
+        carrier -> Nullable<Text>,
+        tracking_number -> Nullable<Text>,
+        booking_reference -> Nullable<Text>,
+        shipped_on -> Nullable<Date>,
+        delivered_on -> Nullable<Date>,
+        held_reason -> Nullable<Text>,
+        cancelled_at -> Nullable<Timestamp>,
+        attention -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(deliveries -> donations (donation_id));
+diesel::joinable!(gift_orders -> donations (donation_id));
+diesel::joinable!(gift_orders -> gifts (gift_id));

@@ -53,9 +53,9 @@ pub const PREFECTURES: [&str; 47] = [
     "沖縄県",
 ];
 
-const NAME_MAX: usize = 100;
-const CITY_MAX: usize = 50;
-const ADDRESS_LINE_MAX: usize = 200;
+pub(super) const NAME_MAX: usize = 100;
+pub(super) const CITY_MAX: usize = 50;
+pub(super) const ADDRESS_LINE_MAX: usize = 200;
 const EMAIL_MAX: usize = 254;
 const EMAIL_LOCAL_MAX: usize = 64;
 
@@ -121,46 +121,71 @@ impl Donor {
     /// Validates every field and reports all problems at once; `prefix` (e.g. "donor") is
     /// prepended to the field names as `"{prefix}.name"`.
     pub fn parse(input: DonorInput, prefix: &str) -> Result<Donor, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let mut check =
-            |field: &str, value: Option<String>, rule: fn(&str) -> Result<String, String>| {
-                let path = if prefix.is_empty() {
-                    field.to_owned()
-                } else {
-                    format!("{prefix}.{field}")
-                };
-                let trimmed = value.as_deref().map(str::trim).unwrap_or("");
-                if trimmed.is_empty() {
-                    errors.push(FieldError::new(path, "is required"));
-                    return String::new();
-                }
-                rule(trimmed).unwrap_or_else(|message| {
-                    errors.push(FieldError::new(path, message));
-                    String::new()
-                })
-            };
-
+        let mut f = RequiredFields::new(prefix);
         let donor = Donor {
-            name: check("name", input.name, |s| max_chars(s, NAME_MAX)),
-            name_kana: check("name_kana", input.name_kana, parse_name_kana),
-            email: check("email", input.email, parse_email),
-            phone: check("phone", input.phone, parse_phone),
-            postal_code: check("postal_code", input.postal_code, parse_postal_code),
-            prefecture: check("prefecture", input.prefecture, parse_prefecture),
-            city: check("city", input.city, |s| max_chars(s, CITY_MAX)),
-            address_line: check("address_line", input.address_line, |s| {
+            name: f.check("name", input.name, |s| max_chars(s, NAME_MAX)),
+            name_kana: f.check("name_kana", input.name_kana, parse_name_kana),
+            email: f.check("email", input.email, parse_email),
+            phone: f.check("phone", input.phone, parse_phone),
+            postal_code: f.check("postal_code", input.postal_code, parse_postal_code),
+            prefecture: f.check("prefecture", input.prefecture, parse_prefecture),
+            city: f.check("city", input.city, |s| max_chars(s, CITY_MAX)),
+            address_line: f.check("address_line", input.address_line, |s| {
                 max_chars(s, ADDRESS_LINE_MAX)
             }),
         };
-        if errors.is_empty() {
-            Ok(donor)
+        f.finish(donor)
+    }
+}
+
+/// Required text fields checked one by one, every problem kept, under a dotted `prefix`.
+pub(super) struct RequiredFields<'a> {
+    prefix: &'a str,
+    errors: Vec<FieldError>,
+}
+
+impl<'a> RequiredFields<'a> {
+    pub(super) fn new(prefix: &'a str) -> Self {
+        RequiredFields {
+            prefix,
+            errors: Vec::new(),
+        }
+    }
+
+    /// The trimmed value after `rule`; empty (with the problem noted) when missing or refused.
+    pub(super) fn check(
+        &mut self,
+        field: &str,
+        value: Option<String>,
+        rule: fn(&str) -> Result<String, String>,
+    ) -> String {
+        let path = if self.prefix.is_empty() {
+            field.to_owned()
         } else {
-            Err(errors)
+            format!("{}.{field}", self.prefix)
+        };
+        let trimmed = value.as_deref().map(str::trim).unwrap_or("");
+        if trimmed.is_empty() {
+            self.errors.push(FieldError::new(path, "is required"));
+            return String::new();
+        }
+        rule(trimmed).unwrap_or_else(|message| {
+            self.errors.push(FieldError::new(path, message));
+            String::new()
+        })
+    }
+
+    /// `value` when every field passed.
+    pub(super) fn finish<T>(self, value: T) -> Result<T, Vec<FieldError>> {
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.errors)
         }
     }
 }
 
-fn max_chars(s: &str, max: usize) -> Result<String, String> {
+pub(super) fn max_chars(s: &str, max: usize) -> Result<String, String> {
     if s.chars().count() > max {
         Err(format!("must be at most {max} characters"))
     } else {
@@ -168,7 +193,7 @@ fn max_chars(s: &str, max: usize) -> Result<String, String> {
     }
 }
 
-fn parse_name_kana(s: &str) -> Result<String, String> {
+pub(super) fn parse_name_kana(s: &str) -> Result<String, String> {
     let kana = half_width_katakana_to_full(s);
     let ok = kana
         .chars()
@@ -207,7 +232,7 @@ pub fn parse_email(s: &str) -> Result<String, String> {
     Ok(format!("{local}@{}", domain.to_lowercase()))
 }
 
-fn parse_phone(s: &str) -> Result<String, String> {
+pub(super) fn parse_phone(s: &str) -> Result<String, String> {
     const SHAPE: &str = "must be 10 or 11 digits starting with 0, e.g. 03-3777-1111";
     let ascii: String = s.chars().map(fold_digit_or_hyphen).collect();
     if !ascii.chars().all(|c| c.is_ascii_digit() || c == '-') {
@@ -223,7 +248,7 @@ fn parse_phone(s: &str) -> Result<String, String> {
     Ok(ascii)
 }
 
-fn parse_postal_code(s: &str) -> Result<String, String> {
+pub(super) fn parse_postal_code(s: &str) -> Result<String, String> {
     const SHAPE: &str = "must be a postal code like 140-8715";
     // Donors often paste the postal mark with the code.
     let s = s.strip_prefix('〒').unwrap_or(s).trim_start();
@@ -239,7 +264,7 @@ fn parse_postal_code(s: &str) -> Result<String, String> {
     Ok(format!("{}-{}", &digits[..3], &digits[3..]))
 }
 
-fn parse_prefecture(s: &str) -> Result<String, String> {
+pub(super) fn parse_prefecture(s: &str) -> Result<String, String> {
     if PREFECTURES.contains(&s) {
         Ok(s.to_owned())
     } else {

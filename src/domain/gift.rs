@@ -17,6 +17,17 @@ crate::named_enum! {
 }
 
 impl Category {
+    /// How a gift of this category reaches the donor: products are shipped, experiences and
+    /// travel coupons are booked; an on-site gift is an e-voucher and needs no order.
+    pub fn fulfilment(self) -> Option<super::order::Fulfilment> {
+        use super::order::Fulfilment;
+        match self {
+            Category::Product => Some(Fulfilment::Parcel),
+            Category::Experience | Category::Travel => Some(Fulfilment::Booking),
+            Category::OnSite => None,
+        }
+    }
+
     /// The name donors read on the storefront.
     pub fn donor_label(self) -> &'static str {
         match self {

@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod deduction;
+pub mod delivery;
 pub mod donation;
 pub mod donor;
 pub mod fields;
@@ -11,6 +12,7 @@ pub mod image;
 pub mod keyed;
 pub mod money;
 pub mod new_donation;
+pub mod order;
 pub mod portal_import;
 pub mod projection;
 pub mod receipt;

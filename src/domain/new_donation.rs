@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use super::donation::{
     check_amount, check_residency, valid_channel, DonationKind, DonationLimits, DonationRuleError,
 };
+use super::delivery::{Delivery, DeliveryInput};
 use super::donor::{Donor, DonorInput};
 use super::FieldError;
 
@@ -37,6 +38,8 @@ pub struct NewDonationRequest {
     /// donations come through imports.
     #[schema(pattern = "^official_site$")]
     pub channel: Option<String>,
+    /// Gift donations only: another recipient, のし, a delivery time slot.
+    pub delivery: Option<DeliveryInput>,
 }
 
 /// A donation request that passed every check that needs no database. The gift's amount is only
@@ -52,6 +55,8 @@ pub struct NewDonation {
     pub donor: Donor,
     pub one_stop: bool,
     pub channel: String,
+    /// Empty unless asked for (gift donations only).
+    pub delivery: Delivery,
 }
 
 /// Which reference a kind requires, and that the others are absent.
@@ -101,6 +106,17 @@ impl NewDonation {
                 "must be official_site: portal donations come through imports",
             ));
         }
+        let delivery = match req.delivery {
+            Some(_) if req.kind != DonationKind::Gift => {
+                let message = "applies to gift donations only";
+                errors.push(FieldError::new("delivery", message));
+                None
+            }
+            Some(d) => Delivery::parse(d, "delivery")
+                .map_err(|e| errors.extend(e))
+                .ok(),
+            None => Some(Delivery::default()),
+        };
         let gift = req.gift_id.is_some();
         check_reference(&mut errors, "gift_id", req.kind, DonationKind::Gift, gift);
         let organization = req.organization_id.is_some();
@@ -112,7 +128,7 @@ impl NewDonation {
             support,
             organization,
         );
-        let (Some(donor), true) = (donor, errors.is_empty()) else {
+        let (Some(donor), Some(delivery), true) = (donor, delivery, errors.is_empty()) else {
             return Err(DonationRuleError::Invalid(errors));
         };
         check_residency(req.kind, &donor, limits)?;
@@ -130,6 +146,7 @@ impl NewDonation {
             donor,
             one_stop: req.one_stop,
             channel,
+            delivery,
         })
     }
 }
@@ -182,6 +199,7 @@ mod tests {
             donor: donor("大阪市北区"),
             one_stop: false,
             channel: None,
+            delivery: None,
         }
     }
 

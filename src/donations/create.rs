@@ -12,6 +12,7 @@ use crate::domain::calendar::japan_today;
 use crate::domain::donation::{check_amount, DonationLimits, DonationRuleError, DonationStatus};
 use crate::domain::new_donation::{NewDonation, NewDonationRequest};
 use crate::error::{Error, ErrorCode, Result};
+use crate::orders;
 
 /// The municipality's limits for new donations, from the settings.
 pub fn limits(settings: &Settings) -> DonationLimits<'_> {
@@ -61,8 +62,9 @@ fn gift_not_available(detail: &str) -> Error {
 pub fn create(
     conn: &mut DbConnection,
     settings: &Settings,
-    v: NewDonation,
+    mut v: NewDonation,
 ) -> Result<DonationCreated> {
+    let mut unit_cost = None;
     if let Some(gift_id) = &v.gift_id {
         let (gift, _) = find_gift(conn, gift_id)?
             .ok_or_else(|| gift_not_available("No such gift is on offer."))?;
@@ -74,6 +76,11 @@ pub fn create(
         let limits = limits(settings);
         check_amount(v.kind, v.amount, v.quantity, Some(gift.amount), &limits)
             .map_err(|e| rule_error(e, settings))?;
+        let fulfilment = gift.category.fulfilment();
+        v.delivery
+            .check_for_gift("delivery", fulfilment, gift.accepts_delivery_window)
+            .map_err(Error::Validation)?;
+        unit_cost = Some(gift.procurement_cost);
         store::reserve_stock(conn, gift_id, v.quantity)?;
     }
     if let Some(id) = &v.organization_id {
@@ -92,8 +99,15 @@ pub fn create(
     }
     let at = now();
     let hold_until = at + Duration::minutes(settings.payment.hold_minutes);
-    let row = DonationRow::pending(Uuid::new_v4().to_string(), v, at, hold_until);
+    let delivery = std::mem::take(&mut v.delivery);
+    let row = DonationRow {
+        gift_unit_cost: unit_cost,
+        ..DonationRow::pending(Uuid::new_v4().to_string(), v, at, hold_until)
+    };
     store::insert(conn, &row)?;
+    if !delivery.is_empty() {
+        orders::store::insert_delivery(conn, &orders::store::DeliveryRow::new(&row.id, &delivery))?;
+    }
     Ok(DonationCreated {
         id: row.id,
         kind: row.kind,

@@ -15,6 +15,7 @@ use crate::domain::money::Yen;
 use crate::domain::receipt::receipt_number;
 use crate::email::{self, RefundNotice, ThankYou, VoucherMail};
 use crate::error::{Error, ErrorCode, Result};
+use crate::orders::place::{on_donation_refunded, place_all, GiftLine};
 use crate::vouchers::issue::{self, VoucherRow};
 
 /// How and when a donation was paid.
@@ -67,8 +68,8 @@ pub fn mark_paid(
     Ok(Some(donation))
 }
 
-/// What payment sets in motion, in the same transaction: the voucher of an on-site donation and
-/// the donor's emails (queued in the outbox, sent later by the worker).
+/// What payment sets in motion, in the same transaction: the voucher of an on-site donation, the
+/// order of a gift for its vendor, and the donor's emails (queued in the outbox, sent later by the worker).
 fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationRow) -> Result<()> {
     let voucher = if donation.kind == DonationKind::OnSite {
         Some(issue::issue_for_donation(
@@ -80,6 +81,9 @@ fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationR
     } else {
         None
     };
+    if let Some(line) = GiftLine::of(donation) {
+        place_all(conn, &[line])?;
+    }
     for mail in donor_emails(conn, settings, donation, voucher.as_ref())? {
         email::enqueue(conn, &mail)?;
     }
@@ -157,7 +161,8 @@ pub fn cancel(conn: &mut DbConnection, donation: &DonationRow, reason: &str) -> 
 }
 
 /// Refunds a paid donation: the record stays, marked refunded with the reason; the receipt is
-/// voided, stock comes back, and an unspent voucher is voided (a partly spent one blocks it).
+/// voided, an order not yet sent is cancelled and its stock comes back (a sent one is flagged),
+/// and an unspent voucher is voided (a partly spent one blocks it).
 pub fn refund(
     conn: &mut DbConnection,
     settings: &Settings,
@@ -194,7 +199,9 @@ pub fn refund(
             "The donation changed meanwhile; reload it and try again.",
         ));
     }
-    if let Some(gift_id) = &donation.gift_id {
+    // Stock comes back unless the gift has already left its vendor.
+    let order_cancelled = on_donation_refunded(conn, &donation.id)?;
+    if let (Some(gift_id), true) = (&donation.gift_id, order_cancelled) {
         store::release_stock(conn, gift_id, donation.quantity)?;
     }
     let notice = email::refund_notice(

@@ -49,6 +49,8 @@ pub struct DonationRow {
     pub attention: Option<String>,
     pub import_id: Option<String>,
     pub import_flags: Option<String>,
+    /// The gift's procurement cost per unit when the donor gave (what the vendor is owed).
+    pub gift_unit_cost: Option<i64>,
 }
 
 // Holds the donor's personal data: `Debug` shows only what identifies the row.
@@ -108,6 +110,7 @@ impl DonationRow {
             attention: None,
             import_id: None,
             import_flags: None,
+            gift_unit_cost: None,
         }
     }
 }

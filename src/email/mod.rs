@@ -12,8 +12,9 @@ pub mod worker;
 
 pub use outbox::enqueue;
 pub use templates::{
-    partner_welcome, qr_svg, refund_notice, sign_in_link, thank_you, voucher_issued,
-    PartnerWelcome, RefundNotice, ThankYou, VoucherMail,
+    partner_welcome, qr_svg, refund_notice, shipping_notice, sign_in_link, thank_you,
+    vendor_welcome, voucher_issued, PartnerWelcome, RefundNotice, ShippingNotice, ThankYou,
+    VoucherMail,
 };
 
 crate::named_enum! {
@@ -29,6 +30,10 @@ crate::named_enum! {
         PartnerWelcome = "partner_welcome",
         /// A donor's one-time link to My page (15 minutes, single use).
         SignInLink = "sign_in_link",
+        /// A gift left its vendor: carrier and tracking number, or the booking reference.
+        GiftShipped = "gift_shipped",
+        /// A vendor's login was created (never with the password).
+        VendorWelcome = "vendor_welcome",
     }
 }
 

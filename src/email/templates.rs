@@ -84,6 +84,30 @@ const TEMPLATES: &[(&str, &str)] = &[
         "sign_in_link.html",
         include_str!("../../templates/email/sign_in_link.html"),
     ),
+    (
+        "gift_shipped.subject.txt",
+        include_str!("../../templates/email/gift_shipped.subject.txt"),
+    ),
+    (
+        "gift_shipped.txt",
+        include_str!("../../templates/email/gift_shipped.txt"),
+    ),
+    (
+        "gift_shipped.html",
+        include_str!("../../templates/email/gift_shipped.html"),
+    ),
+    (
+        "vendor_welcome.subject.txt",
+        include_str!("../../templates/email/vendor_welcome.subject.txt"),
+    ),
+    (
+        "vendor_welcome.txt",
+        include_str!("../../templates/email/vendor_welcome.txt"),
+    ),
+    (
+        "vendor_welcome.html",
+        include_str!("../../templates/email/vendor_welcome.html"),
+    ),
 ];
 
 fn build_environment() -> std::result::Result<Environment<'static>, String> {
@@ -294,6 +318,56 @@ pub fn partner_welcome(settings: &Settings, mail: PartnerWelcome) -> Result<Outg
     compose(
         settings,
         EmailKind::PartnerWelcome,
+        &mail.email,
+        Some(mail.partner_id),
+        fields,
+    )
+}
+
+/// A gift left its vendor: the carrier and tracking number, or the booking reference.
+#[derive(Debug, Clone)]
+pub struct ShippingNotice {
+    pub order_id: String,
+    pub donor_name: String,
+    pub email: String,
+    pub gift_name: String,
+    pub quantity: i32,
+    pub shipped_on: NaiveDate,
+    /// The carrier's Japanese name (parcels).
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    /// Experiences and tickets.
+    pub booking_reference: Option<String>,
+    /// Set when the gift goes to someone other than the donor.
+    pub recipient_name: Option<String>,
+}
+
+pub fn shipping_notice(settings: &Settings, mail: ShippingNotice) -> Result<OutgoingEmail> {
+    let fields = context! {
+        donor_name => mail.donor_name,
+        gift_name => mail.gift_name,
+        quantity => mail.quantity,
+        shipped_on => japanese_date(mail.shipped_on),
+        carrier => mail.carrier,
+        tracking_number => mail.tracking_number,
+        booking_reference => mail.booking_reference,
+        recipient_name => mail.recipient_name,
+    };
+    compose(
+        settings,
+        EmailKind::GiftShipped,
+        &mail.email,
+        Some(mail.order_id),
+        fields,
+    )
+}
+
+/// A vendor's login was created: what the vendor pages are for (never the password).
+pub fn vendor_welcome(settings: &Settings, mail: PartnerWelcome) -> Result<OutgoingEmail> {
+    let fields = context! { vendor_name => mail.partner_name };
+    compose(
+        settings,
+        EmailKind::VendorWelcome,
         &mail.email,
         Some(mail.partner_id),
         fields,

@@ -27,7 +27,7 @@ pub struct LineError {
 }
 
 impl LineError {
-    fn new(line: u64, field: &str, message: impl Into<String>) -> LineError {
+    pub fn new(line: u64, field: &str, message: impl Into<String>) -> LineError {
         LineError {
             line,
             field: field.to_owned(),

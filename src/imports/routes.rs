@@ -71,7 +71,7 @@ pub struct ImportProblem {
     pub errors: Vec<LineError>,
 }
 
-fn rejected(mut errors: Vec<LineError>) -> HttpResponse {
+pub fn rejected(mut errors: Vec<LineError>) -> HttpResponse {
     let total = errors.len();
     errors.truncate(MAX_LISTED_ERRORS);
     let detail = if total > MAX_LISTED_ERRORS {
@@ -93,7 +93,7 @@ fn rejected(mut errors: Vec<LineError>) -> HttpResponse {
 }
 
 /// The body must be the CSV file itself; multipart uploads are refused with a clear message.
-fn check_content_type(req: &HttpRequest) -> Result<()> {
+pub fn check_content_type(req: &HttpRequest) -> Result<()> {
     let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
         return Ok(());
     };

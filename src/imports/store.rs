@@ -291,6 +291,19 @@ pub fn import(
             .values(chunk)
             .execute(c))?;
     }
+    // The ward fulfils the gifts of portal donations too: each gift row becomes an order.
+    let gift_lines: Vec<crate::orders::place::GiftLine<'_>> = new_rows
+        .iter()
+        .filter_map(|r| {
+            Some(crate::orders::place::GiftLine {
+                donation_id: &r.id,
+                gift_id: r.gift_id.as_deref()?,
+                quantity: r.quantity,
+                unit_cost: None,
+            })
+        })
+        .collect();
+    crate::orders::place::place_all(conn, &gift_lines)?;
 
     let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
     let imported = i64::try_from(new_rows.len()).unwrap_or(i64::MAX);

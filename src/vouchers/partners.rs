@@ -171,3 +171,34 @@ pub fn update_business(
     )?;
     Ok(after)
 }
+
+/// Adds a login to a vendor business: it sees and fulfils only that vendor's orders. The
+/// welcome email (never the password) and the audit entry go in the same transaction.
+pub fn create_vendor_login(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    actor_id: &str,
+    vendor_id: &str,
+    login: NewLogin,
+) -> Result<PartnerCreated> {
+    let business = store::find_business(conn, vendor_id)?
+        .filter(|b| b.is_vendor)
+        .ok_or_else(|| Error::rejected(ErrorCode::BusinessNotFound, "No vendor with this id."))?;
+    let id = Some(business.id.as_str());
+    let user_id = auth::store::insert_user(conn, &login.email, &login.password_hash, Role::Vendor, id)?;
+    let welcome = email::vendor_welcome(
+        settings,
+        email::PartnerWelcome {
+            partner_id: business.id.clone(),
+            partner_name: business.name.clone(),
+            email: login.email.clone(),
+        },
+    )?;
+    email::enqueue(conn, &welcome)?;
+    let after = serde_json::json!({ "role": Role::Vendor, "business_id": business.id });
+    audit::record(conn, Some(actor_id), "create", "user", &user_id, None::<&()>, Some(&after))?;
+    Ok(PartnerCreated {
+        business,
+        login_email: login.email,
+    })
+}

@@ -22,6 +22,7 @@ use crate::catalogue::browse;
 use crate::catalogue::named_items::NamedList;
 use crate::domain::calendar::japan_today;
 use crate::domain::donation::{DonationKind, DonationStatus};
+use crate::domain::delivery::{DeliveryInput, DeliveryWindow, Noshi, NoshiType, RecipientInput};
 use crate::domain::donor::{DonorInput, PREFECTURES};
 use crate::domain::fields::typed_number;
 use crate::domain::new_donation::NewDonationRequest;
@@ -56,6 +57,18 @@ struct DonateForm {
     city: String,
     address_line: String,
     one_stop: Option<String>,
+    /// The gift goes to someone else: the `to_` fields below name them.
+    ship_to_other: Option<String>,
+    to_name: String,
+    to_name_kana: String,
+    to_phone: String,
+    to_postal_code: String,
+    to_prefecture: String,
+    to_city: String,
+    to_address_line: String,
+    noshi_type: String,
+    noshi_name: String,
+    window: String,
     #[serde(skip_serializing)]
     csrf_token: String,
     #[serde(skip_serializing)]
@@ -107,8 +120,66 @@ impl DonateForm {
             },
             one_stop: self.one_stop.is_some(),
             channel: None,
+            delivery: self.delivery(kind)?,
         })
     }
+
+    /// The delivery details of a gift form; none when nothing beyond the donor's own address
+    /// was asked for.
+    fn delivery(&self, kind: DonationKind) -> Result<Option<DeliveryInput>> {
+        if kind != DonationKind::Gift {
+            return Ok(None);
+        }
+        let recipient = self.ship_to_other.as_ref().map(|_| RecipientInput {
+            name: optional(&self.to_name),
+            name_kana: optional(&self.to_name_kana),
+            phone: optional(&self.to_phone),
+            postal_code: optional(&self.to_postal_code),
+            prefecture: optional(&self.to_prefecture),
+            city: optional(&self.to_city),
+            address_line: optional(&self.to_address_line),
+        });
+        let noshi = match optional(&self.noshi_type) {
+            None => None,
+            Some(t) => Some(Noshi {
+                kind: NoshiType::parse(&t)
+                    .ok_or_else(|| Error::field("delivery.noshi", "choose a kind of のし"))?,
+                name: optional(&self.noshi_name),
+            }),
+        };
+        let window = match optional(&self.window) {
+            None => None,
+            Some(w) => Some(DeliveryWindow::parse(&w).ok_or_else(|| {
+                Error::field("delivery.window", "choose a delivery time slot")
+            })?),
+        };
+        let d = DeliveryInput {
+            recipient,
+            noshi,
+            window,
+        };
+        let asked = d.recipient.is_some() || d.noshi.is_some() || d.window.is_some();
+        Ok(asked.then_some(d))
+    }
+}
+
+/// The form's name for an API field: the donor's fields are the form's plain ones, the
+/// recipient's carry `to_`.
+fn form_field(api_field: &str) -> String {
+    if let Some(f) = api_field.strip_prefix("donor.") {
+        return f.to_owned();
+    }
+    if let Some(f) = api_field.strip_prefix("delivery.recipient.") {
+        return format!("to_{f}");
+    }
+    match api_field {
+        "delivery.recipient" => "ship_to_other",
+        "delivery.noshi" => "noshi_type",
+        "delivery.noshi.name" => "noshi_name",
+        "delivery.window" => "window",
+        other => other,
+    }
+    .to_owned()
 }
 
 /// A refusal as the form shows it: field messages beside their fields (keyed by the form's
@@ -131,9 +202,8 @@ fn form_problem(
         return (fields, Some(above));
     };
     for FieldError { field, message } in errors {
-        let name = field.strip_prefix("donor.").unwrap_or(field);
         fields
-            .entry(name.to_owned())
+            .entry(form_field(field))
             .or_insert_with(|| message.clone());
     }
     let count = fields.len().to_string();
@@ -191,6 +261,8 @@ async fn show_form(
             form => &form,
             gift, organizations, purposes, errors, summary,
             tiers => &settings.vouchers.tiers,
+            noshi_types => NoshiType::ALL.iter().map(|n| (n.as_str(), n.label())).collect::<Vec<_>>(),
+            windows => DeliveryWindow::ALL.iter().map(|w| (w.as_str(), w.label())).collect::<Vec<_>>(),
             prefectures => &PREFECTURES[..],
             // Without a provider the donation could not be paid here: the form says so instead.
             can_pay => state.payment_provider.is_some(),
@@ -417,6 +489,14 @@ async fn retry_donation(
         // Paid or still waiting: nothing to try again; its page tells which.
         return Ok(None);
     }
+    let delivery = state
+        .db
+        .run({
+            let id = id.clone();
+            move |c| crate::orders::store::delivery_of(c, &id)
+        })
+        .await?
+        .map(|d| d.input());
     let request = NewDonationRequest {
         kind: failed.kind,
         gift_id: failed.gift_id,
@@ -436,6 +516,7 @@ async fn retry_donation(
         },
         one_stop: failed.one_stop,
         channel: None,
+        delivery,
     };
     let key = format!("retry-{id}-{retry_key}");
     let fingerprint = idempotency::fingerprint(&serde_json::json!({ "retry": id }));

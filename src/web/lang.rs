@@ -149,6 +149,12 @@ mod tests {
             assert!(english().contains_key(text), "no English for {text:?}");
             used.insert(text.to_owned());
         }
+        let noshi = crate::domain::delivery::NoshiType::ALL.map(|n| n.label());
+        let windows = crate::domain::delivery::DeliveryWindow::ALL.map(|w| w.label());
+        for text in noshi.into_iter().chain(windows) {
+            assert!(english().contains_key(text), "no English for {text:?}");
+            used.insert(text.to_owned());
+        }
         let stale: Vec<_> = english().keys().filter(|k| !used.contains(*k)).collect();
         assert!(
             stale.is_empty(),
