@@ -157,7 +157,7 @@ async fn roles_are_enforced(engine: Engine) {
         // Staff routes refuse partners; partner routes refuse staff; both refuse anonymous calls.
         let wrong_role = if path.starts_with("/api/v1/admin/") {
             &partner
-        } else if path.starts_with("/api/v1/partner/") {
+        } else if path.starts_with("/api/v1/partner/") || path.starts_with("/api/v1/vendor/") {
             &admin
         } else {
             continue;

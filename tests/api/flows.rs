@@ -325,3 +325,30 @@ impl TestApp {
         .await
     }
 }
+
+/// Gift vendors and their orders.
+impl TestApp {
+    /// Adds a login to vendor `vendor_id`; returns its bearer token.
+    pub async fn vendor_token(&self, admin: &str, vendor_id: &str) -> String {
+        let email = format!("vendor-{}@shop.example", uuid::Uuid::new_v4().simple());
+        let password = "vendor-password-long";
+        let res = self
+            .post(
+                &format!("/api/v1/admin/vendors/{vendor_id}/logins"),
+                Some(admin),
+                &json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{:?}", res.text().await);
+        let login: Value = self.login(&email, password).await.json().await.unwrap();
+        assert_eq!(login["role"], "vendor");
+        assert_eq!(login["vendor_id"], vendor_id);
+        login["token"].as_str().unwrap().to_owned()
+    }
+
+    /// The orders a vendor (or staff, with `/api/v1/admin/orders`) sees at `path`.
+    pub async fn orders(&self, path: &str, token: &str) -> Vec<Value> {
+        let page = self.get_json(path, Some(token)).await;
+        page["items"].as_array().cloned().unwrap_or_default()
+    }
+}

@@ -15,6 +15,7 @@ mod english_pages;
 mod foundation;
 mod gift_images;
 mod mypage;
+mod orders;
 mod reports;
 mod smtp_server;
 mod storefront;
@@ -84,5 +85,26 @@ pub fn contract_routes() -> &'static [(&'static str, &'static str)] {
         ("get", "/api/v1/admin/reports/organizations"),
         ("post", "/api/v1/admin/imports/donations"),
         ("get", "/api/v1/admin/imports"),
+        ("get", "/api/v1/admin/orders"),
+        ("get", "/api/v1/admin/orders/export"),
+        ("post", "/api/v1/admin/orders/tracking"),
+        ("get", "/api/v1/admin/orders/{id}"),
+        ("post", "/api/v1/admin/orders/{id}/accept"),
+        ("post", "/api/v1/admin/orders/{id}/shipment"),
+        ("post", "/api/v1/admin/orders/{id}/delivery"),
+        ("post", "/api/v1/admin/orders/{id}/return"),
+        ("post", "/api/v1/admin/orders/{id}/hold"),
+        ("post", "/api/v1/admin/orders/{id}/release"),
+        ("get", "/api/v1/admin/vendors/{id}/statement"),
+        ("post", "/api/v1/admin/vendors/{id}/logins"),
+        ("get", "/api/v1/vendor/orders"),
+        ("get", "/api/v1/vendor/orders/export"),
+        ("post", "/api/v1/vendor/orders/tracking"),
+        ("get", "/api/v1/vendor/orders/{id}"),
+        ("post", "/api/v1/vendor/orders/{id}/accept"),
+        ("post", "/api/v1/vendor/orders/{id}/shipment"),
+        ("post", "/api/v1/vendor/orders/{id}/delivery"),
+        ("post", "/api/v1/vendor/orders/{id}/return"),
+        ("get", "/api/v1/vendor/statement"),
     ]
 }
