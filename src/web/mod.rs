@@ -5,15 +5,18 @@
 //!   error pages showing the API's own code and message.
 //! - `assets`: CSS and icons built into the binary, served under fingerprinted names.
 //! - `csrf`: the token every state-changing form carries.
+//! - `desk`: the back-office doors' sign-in and session cookie (till, vendor).
 //! - `images`: gift pictures, served from the database with a year's cache.
 //! - `storefront`: the donors' pages (特設サイト): browse and find.
 //! - `donate`: the donation form, the page after paying, the printable receipt.
 //! - `mypage`: My page, signed in by a one-time email link.
 //! - `till`: the partner shops' till (`/till/`): scan or type, take an amount, the day and month.
+//! - `vendor`: the gift vendors' desk (`/vendor/`): new orders, shipments, packing slips, CSV.
 //! - `simulator`: the deduction-limit estimate (控除上限額シミュレーション).
 
 pub mod assets;
 pub mod csrf;
+pub mod desk;
 pub mod donate;
 pub mod images;
 pub mod lang;
@@ -22,6 +25,7 @@ pub mod render;
 pub mod simulator;
 pub mod storefront;
 pub mod till;
+pub mod vendor;
 
 /// Every page route.
 pub fn services(cfg: &mut actix_web::web::ServiceConfig) {
@@ -37,5 +41,6 @@ pub fn services(cfg: &mut actix_web::web::ServiceConfig) {
         .configure(|c| donate::services_at(lang::ENGLISH_ROOT, c))
         .configure(mypage::services)
         .configure(simulator::services)
-        .configure(till::services);
+        .configure(till::services)
+        .configure(vendor::services);
 }

@@ -62,6 +62,26 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/web/mypage_link.html"),
     ),
     (
+        "vendor/base.html",
+        include_str!("../../templates/web/vendor/base.html"),
+    ),
+    (
+        "vendor/login.html",
+        include_str!("../../templates/web/vendor/login.html"),
+    ),
+    (
+        "vendor/orders.html",
+        include_str!("../../templates/web/vendor/orders.html"),
+    ),
+    (
+        "vendor/order.html",
+        include_str!("../../templates/web/vendor/order.html"),
+    ),
+    (
+        "vendor/packing.html",
+        include_str!("../../templates/web/vendor/packing.html"),
+    ),
+    (
         "till/base.html",
         include_str!("../../templates/web/till/base.html"),
     ),

@@ -10,7 +10,6 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::cookie::time::Duration as CookieAge;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -19,14 +18,13 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::csrf;
-use super::render::{private_cookie, secure_headers, see_other, Page};
-use crate::auth::sign_in::{sign_in, sign_out};
-use crate::auth::{store as auth_store, tokens, Role};
+use super::desk::{self, Desk, Door};
+use super::render::{secure_headers, see_other, Page};
+use crate::auth::Role;
 use crate::domain::calendar::{japan_date, japan_offset, japan_today, YearMonth};
 use crate::domain::fields::typed_number;
 use crate::domain::voucher::{check_reversal, Standing};
 use crate::error::{Error, ErrorCode, Result};
-use crate::http::client_address;
 use crate::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
 use crate::vouchers::issue::VoucherRow;
@@ -36,14 +34,15 @@ use crate::vouchers::redeem::{
 use crate::vouchers::settle;
 use crate::vouchers::types::{Redemption, Statement};
 
-/// Over TLS the cookie is `__Host-` (this host only, path `/`, `Secure`).
-fn cookie_name(production: bool) -> &'static str {
-    if production {
-        "__Host-furusato_till"
-    } else {
-        "furusato_till"
-    }
-}
+/// The till's door: partner logins, signed in at `/till/login`.
+pub static DOOR: Door = Door {
+    role: Role::Partner,
+    cookie: "furusato_till",
+    host_cookie: "__Host-furusato_till",
+    home: "/till/",
+    login: "/till/login",
+    wrong_login: "加盟店用のレジです。利用中の加盟店のログインでお入りください（区の職員は管理画面へ）。",
+};
 
 /// The largest camera frame the till sends to be decoded (grey, one byte a pixel).
 const MAX_FRAME_PIXELS: usize = 1280 * 960;
@@ -62,43 +61,15 @@ pub struct Till {
     token_hash: String,
 }
 
-async fn till_of(req: HttpRequest) -> Result<Option<Till>> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| Error::internal("application state missing"))?
-        .clone();
-    let Some(cookie) = req.cookie(cookie_name(state.settings.is_production())) else {
-        return Ok(None);
-    };
-    till_session(&state, tokens::token_hash(cookie.value())).await
-}
-
-/// The till a session opens: a live session (`session_user`: an active account of an active
-/// partner business) of a partner login, or none. Sign-in asks it too, so a login that could not
-/// use the till is refused there rather than sent round in a loop.
-async fn till_session(state: &AppState, token_hash: String) -> Result<Option<Till>> {
-    let lookup_hash = token_hash.clone();
-    let found = state
-        .db
-        .run(move |conn| {
-            let Some(user) = auth_store::session_user(conn, &lookup_hash)? else {
-                return Ok(None);
-            };
-            let (Role::Partner, Some(partner_id)) = (user.role, user.partner_id.clone()) else {
-                return Ok(None);
-            };
-            let name = crate::catalogue::store::find_business(conn, &partner_id)?
-                .map(|b| b.name)
-                .unwrap_or_default();
-            Ok(Some((user.id, partner_id, name)))
-        })
-        .await?;
-    Ok(found.map(|(user_id, partner_id, partner_name)| Till {
-        user_id,
-        partner_id,
-        partner_name,
-        token_hash,
-    }))
+impl From<Desk> for Till {
+    fn from(d: Desk) -> Till {
+        Till {
+            user_id: d.user_id,
+            partner_id: d.business_id,
+            partner_name: d.business_name,
+            token_hash: d.token_hash,
+        }
+    }
 }
 
 /// Without a live partner session, every till page leads to the sign-in page.
@@ -107,25 +78,8 @@ impl FromRequest for Till {
     type Future = Pin<Box<dyn Future<Output = std::result::Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            match till_of(req.clone()).await {
-                Ok(Some(till)) => Ok(till),
-                Ok(None) => Err(actix_web::error::InternalError::from_response(
-                    "sign in first",
-                    see_other("/till/login"),
-                )
-                .into()),
-                Err(e) => {
-                    let state = req.app_data::<web::Data<AppState>>().cloned();
-                    let response = match &state {
-                        Some(state) => Page::new(&req, state).error(e),
-                        None => HttpResponse::ServiceUnavailable().finish(),
-                    };
-                    Err(actix_web::error::InternalError::from_response("till", response).into())
-                }
-            }
-        })
+        let desk = desk::extract(req, &DOOR);
+        Box::pin(async move { desk.await.map(Till::from) })
     }
 }
 
@@ -147,7 +101,7 @@ fn render(
 
 /// A refusal on the screen where it happened: what the counter says to the guest, with the
 /// API's code and message beneath.
-fn refused(error: &Error) -> minijinja::Value {
+pub(super) fn refused(error: &Error) -> minijinja::Value {
     let code = error.code();
     context! {
         code => code.as_str(),
@@ -259,35 +213,9 @@ async fn login(
     if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
         return again(csrf::refused());
     }
-    let client = client_address(&req, state.settings.server.trust_forwarded_for);
-    let signed_in = match sign_in(&state, &form.email, form.password.clone(), &client).await {
-        Ok(s) => s,
-        Err(e) => return again(e),
-    };
-    // The session must open this till as every page will check it: a partner login of an
-    // active partner business. Otherwise (staff, a dropped partner) it is closed again at once.
-    let hash = tokens::token_hash(&signed_in.token);
-    let till = till_session(&state, hash.clone()).await;
-    if !matches!(till, Ok(Some(_))) {
-        let _ = sign_out(&state, hash).await;
-        return again(till.err().unwrap_or_else(|| {
-            Error::forbidden(
-                "加盟店用のレジです。利用中の加盟店のログインでお入りください（区の職員は管理画面へ）。",
-            )
-        }));
-    }
-    let hours = state.settings.auth.token_ttl_hours;
-    let production = state.settings.is_production();
-    let cookie = private_cookie(
-        cookie_name(production),
-        signed_in.token,
-        "/",
-        CookieAge::hours(hours),
-        production,
-    );
-    let mut response = see_other("/till/");
-    let _ = response.add_cookie(&cookie);
-    response
+    desk::sign_in_at(&req, &state, &DOOR, &form.email, form.password.clone())
+        .await
+        .unwrap_or_else(again)
 }
 
 async fn logout(
@@ -299,21 +227,15 @@ async fn logout(
     if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
         return Page::new(&req, &state).error(csrf::refused());
     }
-    if let Err(e) = sign_out(&state, till.token_hash).await {
-        return Page::new(&req, &state).error(e);
-    }
-    let production = state.settings.is_production();
-    let mut gone = private_cookie(
-        cookie_name(production),
-        String::new(),
-        "/",
-        CookieAge::ZERO,
-        production,
-    );
-    gone.make_removal();
-    let mut response = see_other("/till/login?signed_out=1");
-    let _ = response.add_cookie(&gone);
-    response
+    let desk = Desk {
+        user_id: till.user_id,
+        business_id: till.partner_id,
+        business_name: till.partner_name,
+        token_hash: till.token_hash,
+    };
+    desk::sign_out_at(&state, &DOOR, desk)
+        .await
+        .unwrap_or_else(|e| Page::new(&req, &state).error(e))
 }
 
 // ---- scan or type --------------------------------------------------------------------------

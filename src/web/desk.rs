@@ -1,0 +1,163 @@
+//! The back-office doors' sessions: a partner's till and a vendor's order desk sign in the same
+//! way (`auth::sign_in`, throttled as the API), keep an opaque HttpOnly cookie whose hash is an
+//! ordinary session row (so logout revokes it and any instance knows it), and open only for a
+//! live login of their own role whose business is active.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::time::Duration as CookieAge;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::render::{private_cookie, see_other, Page};
+use crate::auth::sign_in::{sign_in, sign_out};
+use crate::auth::{store as auth_store, tokens, Role};
+use crate::error::{Error, Result};
+use crate::http::client_address;
+use crate::state::AppState;
+
+/// A back-office door: who may enter, its cookie, and where it starts.
+pub struct Door {
+    pub role: Role,
+    /// The cookie's name, and its name over TLS (`__Host-`: this host only, `Secure`).
+    pub cookie: &'static str,
+    pub host_cookie: &'static str,
+    pub home: &'static str,
+    pub login: &'static str,
+    /// Why another login is refused here, in the door's words.
+    pub wrong_login: &'static str,
+}
+
+/// Someone signed in at a door, for the business they work for.
+pub struct Desk {
+    pub user_id: String,
+    pub business_id: String,
+    pub business_name: String,
+    pub token_hash: String,
+}
+
+fn cookie_name(door: &Door, production: bool) -> &'static str {
+    if production {
+        door.host_cookie
+    } else {
+        door.cookie
+    }
+}
+
+/// The desk a session opens at `door`: a live session (`session_user`: an active account of an
+/// active business of the right kind) with the door's role, or none. Sign-in asks it too, so a
+/// login that could not use the door is refused there rather than sent round in a loop.
+pub async fn session(state: &AppState, door: &Door, token_hash: String) -> Result<Option<Desk>> {
+    let lookup_hash = token_hash.clone();
+    let role = door.role;
+    let found = state
+        .db
+        .run(move |conn| {
+            let Some(user) = auth_store::session_user(conn, &lookup_hash)? else {
+                return Ok(None);
+            };
+            let Some(business_id) = user.partner_id.clone().filter(|_| user.role == role) else {
+                return Ok(None);
+            };
+            let name = crate::catalogue::store::find_business(conn, &business_id)?
+                .map(|b| b.name)
+                .unwrap_or_default();
+            Ok(Some((user.id, business_id, name)))
+        })
+        .await?;
+    Ok(found.map(|(user_id, business_id, business_name)| Desk {
+        user_id,
+        business_id,
+        business_name,
+        token_hash,
+    }))
+}
+
+/// The desk of this request's cookie, if any.
+pub async fn of_request(req: &HttpRequest, door: &Door) -> Result<Option<Desk>> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| Error::internal("application state missing"))?
+        .clone();
+    let Some(cookie) = req.cookie(cookie_name(door, state.settings.is_production())) else {
+        return Ok(None);
+    };
+    session(&state, door, tokens::token_hash(cookie.value())).await
+}
+
+/// For a door's `FromRequest`: the desk, or the answer that sends the visitor to sign in (or
+/// shows the error page when the lookup itself failed).
+pub fn extract(
+    req: &HttpRequest,
+    door: &'static Door,
+) -> Pin<Box<dyn Future<Output = std::result::Result<Desk, actix_web::Error>>>> {
+    let req = req.clone();
+    Box::pin(async move {
+        match of_request(&req, door).await {
+            Ok(Some(desk)) => Ok(desk),
+            Ok(None) => Err(actix_web::error::InternalError::from_response(
+                "sign in first",
+                see_other(door.login),
+            )
+            .into()),
+            Err(e) => {
+                let state = req.app_data::<web::Data<AppState>>().cloned();
+                let response = match &state {
+                    Some(state) => Page::new(&req, state).error(e),
+                    None => HttpResponse::ServiceUnavailable().finish(),
+                };
+                Err(actix_web::error::InternalError::from_response("desk", response).into())
+            }
+        }
+    })
+}
+
+/// Signs in at `door`: on success the answer sends the browser home with its session cookie.
+/// A login of another role (or of a business that cannot use this door) is closed again at once.
+pub async fn sign_in_at(
+    req: &HttpRequest,
+    state: &AppState,
+    door: &Door,
+    email: &str,
+    password: String,
+) -> Result<HttpResponse> {
+    let client = client_address(req, state.settings.server.trust_forwarded_for);
+    let signed_in = sign_in(state, email, password, &client).await?;
+    let hash = tokens::token_hash(&signed_in.token);
+    let desk = session(state, door, hash.clone()).await;
+    if !matches!(desk, Ok(Some(_))) {
+        let _ = sign_out(state, hash).await;
+        return Err(desk
+            .err()
+            .unwrap_or_else(|| Error::forbidden(door.wrong_login)));
+    }
+    let hours = state.settings.auth.token_ttl_hours;
+    let production = state.settings.is_production();
+    let cookie = private_cookie(
+        cookie_name(door, production),
+        signed_in.token,
+        "/",
+        CookieAge::hours(hours),
+        production,
+    );
+    let mut response = see_other(door.home);
+    let _ = response.add_cookie(&cookie);
+    Ok(response)
+}
+
+/// Revokes the desk's session and removes its cookie; the answer leads to the sign-in page.
+pub async fn sign_out_at(state: &AppState, door: &Door, desk: Desk) -> Result<HttpResponse> {
+    sign_out(state, desk.token_hash).await?;
+    let production = state.settings.is_production();
+    let mut gone = private_cookie(
+        cookie_name(door, production),
+        String::new(),
+        "/",
+        CookieAge::ZERO,
+        production,
+    );
+    gone.make_removal();
+    let mut response = see_other(&format!("{}?signed_out=1", door.login));
+    let _ = response.add_cookie(&gone);
+    Ok(response)
+}
