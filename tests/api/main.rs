@@ -21,6 +21,7 @@ mod smtp_server;
 mod storefront;
 mod till_pages;
 mod use_cases;
+mod vendor_pages;
 mod vouchers;
 
 /// The routes of the API contract (`api.md`) implemented so far: (method, OpenAPI path).
