@@ -186,7 +186,11 @@ impl CsvCharset {
             .unwrap_or("")
             .to_ascii_lowercase();
         let sjis = ["shift_jis", "shift-jis", "sjis", "windows-31j", "cp932"];
-        if accept.contains("text/csv") && sjis.iter().any(|c| accept.contains(&format!("charset={c}"))) {
+        if accept.contains("text/csv")
+            && sjis
+                .iter()
+                .any(|c| accept.contains(&format!("charset={c}")))
+        {
             CsvCharset::ShiftJis
         } else {
             CsvCharset::Utf8

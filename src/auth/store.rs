@@ -26,10 +26,16 @@ pub fn find_active_by_email(conn: &mut DbConnection, email: &str) -> Result<Opti
         .filter(users::email.eq(email))
         .filter(users::active.eq(true))
         .filter(
-            users::role.eq(Role::Admin).or(businesses::active.eq(true).and(
-                (users::role.eq(Role::Partner).and(businesses::is_partner.eq(true)))
-                    .or(users::role.eq(Role::Vendor).and(businesses::is_vendor.eq(true))),
-            )),
+            users::role
+                .eq(Role::Admin)
+                .or(businesses::active.eq(true).and(
+                    (users::role
+                        .eq(Role::Partner)
+                        .and(businesses::is_partner.eq(true)))
+                    .or(users::role
+                        .eq(Role::Vendor)
+                        .and(businesses::is_vendor.eq(true))),
+                )),
         )
         .select(UserRow::as_select())
         .first(conn)
@@ -106,10 +112,16 @@ pub fn session_user(conn: &mut DbConnection, token_hash: &str) -> Result<Option<
         .filter(sessions::expires_at.gt(now()))
         .filter(users::active.eq(true))
         .filter(
-            users::role.eq(Role::Admin).or(businesses::active.eq(true).and(
-                (users::role.eq(Role::Partner).and(businesses::is_partner.eq(true)))
-                    .or(users::role.eq(Role::Vendor).and(businesses::is_vendor.eq(true))),
-            )),
+            users::role
+                .eq(Role::Admin)
+                .or(businesses::active.eq(true).and(
+                    (users::role
+                        .eq(Role::Partner)
+                        .and(businesses::is_partner.eq(true)))
+                    .or(users::role
+                        .eq(Role::Vendor)
+                        .and(businesses::is_vendor.eq(true))),
+                )),
         )
         .select(UserRow::as_select())
         .first(conn)

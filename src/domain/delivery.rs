@@ -167,7 +167,10 @@ impl Delivery {
             None => None,
         };
         let noshi = input.noshi.map(|n| {
-            let name = n.name.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+            let name = n
+                .name
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty());
             if let Some(name) = &name {
                 if name.chars().count() > NOSHI_NAME_MAX || name.chars().any(char::is_control) {
                     errors.push(FieldError::new(
@@ -206,9 +209,10 @@ impl Delivery {
             errors.push(FieldError::new(format!("{prefix}.{field}"), message));
         };
         match fulfilment {
-            None if !self.is_empty() => {
-                refuse("recipient", "this gift is not delivered: it takes no delivery details")
-            }
+            None if !self.is_empty() => refuse(
+                "recipient",
+                "this gift is not delivered: it takes no delivery details",
+            ),
             Some(Fulfilment::Booking) => {
                 if self.noshi.is_some() {
                     refuse("noshi", "applies to gifts delivered as parcels only");
@@ -217,9 +221,10 @@ impl Delivery {
                     refuse("window", "applies to gifts delivered as parcels only");
                 }
             }
-            Some(Fulfilment::Parcel) if self.window.is_some() && !accepts_window => {
-                refuse("window", "this gift cannot be delivered in a chosen time slot")
-            }
+            Some(Fulfilment::Parcel) if self.window.is_some() && !accepts_window => refuse(
+                "window",
+                "this gift cannot be delivered in a chosen time slot",
+            ),
             _ => {}
         }
         if errors.is_empty() {
@@ -293,7 +298,9 @@ mod tests {
             window: Some(DeliveryWindow::Morning),
             ..Delivery::default()
         };
-        assert!(window.check_for_gift("d", Some(Fulfilment::Parcel), true).is_ok());
+        assert!(window
+            .check_for_gift("d", Some(Fulfilment::Parcel), true)
+            .is_ok());
         let no_slot = window.check_for_gift("d", Some(Fulfilment::Parcel), false);
         assert_eq!(no_slot.err().map(fields), Some(vec!["d.window".to_owned()]));
         let noshi = Delivery {

@@ -3,10 +3,10 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::delivery::{Delivery, DeliveryInput};
 use super::donation::{
     check_amount, check_residency, valid_channel, DonationKind, DonationLimits, DonationRuleError,
 };
-use super::delivery::{Delivery, DeliveryInput};
 use super::donor::{Donor, DonorInput};
 use super::FieldError;
 

@@ -3,9 +3,9 @@
 
 use chrono::NaiveDate;
 
-use unicode_normalization::UnicodeNormalization;
 use super::money::Yen;
 use super::FieldError;
+use unicode_normalization::UnicodeNormalization;
 
 crate::named_enum! {
     /// How a gift reaches the donor.
@@ -42,6 +42,19 @@ impl OrderStatus {
             OrderStatus::Delivered => "配達完了",
             OrderStatus::Cancelled => "キャンセル",
             OrderStatus::Returned => "返送",
+        }
+    }
+}
+
+impl OrderStatus {
+    /// The state in the donor's words: the ward's holds and returns are "being prepared".
+    pub fn donor_label(self) -> &'static str {
+        match self {
+            OrderStatus::New | OrderStatus::Accepted | OrderStatus::Held => "発送準備中",
+            OrderStatus::Shipped => "発送済み",
+            OrderStatus::Delivered => "お届け済み",
+            OrderStatus::Cancelled => "キャンセル",
+            OrderStatus::Returned => "返送されました（区からご連絡します）",
         }
     }
 }
@@ -102,9 +115,7 @@ pub enum RefundEffect {
 pub fn on_refund(status: OrderStatus) -> RefundEffect {
     match status {
         OrderStatus::New | OrderStatus::Accepted | OrderStatus::Held => RefundEffect::Cancel,
-        OrderStatus::Shipped | OrderStatus::Delivered | OrderStatus::Returned => {
-            RefundEffect::Flag
-        }
+        OrderStatus::Shipped | OrderStatus::Delivered | OrderStatus::Returned => RefundEffect::Flag,
         OrderStatus::Cancelled => RefundEffect::Nothing,
     }
 }
@@ -146,7 +157,9 @@ const REFERENCE_MAX: usize = 40;
 pub fn parse_tracking_number(text: &str) -> Result<String, String> {
     let folded: String = text.trim().nfkc().collect::<String>().to_uppercase();
     let ok = (6..=30).contains(&folded.chars().count())
-        && folded.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        && folded
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
     if ok {
         Ok(folded)
     } else {
@@ -249,7 +262,9 @@ pub fn parse_shipment(
                 ));
             }
             match given(&input.booking_reference) {
-                Some(r) if r.chars().count() <= REFERENCE_MAX && !r.chars().any(char::is_control) => {
+                Some(r)
+                    if r.chars().count() <= REFERENCE_MAX && !r.chars().any(char::is_control) =>
+                {
                     Some(Shipment::Booking {
                         reference: r.to_owned(),
                         shipped_on,
@@ -329,13 +344,19 @@ mod tests {
         assert_eq!(next_status(S::New, A::Accept, false), Some(S::Accepted));
         assert_eq!(next_status(S::Accepted, A::Ship, true), Some(S::Shipped));
         assert_eq!(next_status(S::New, A::Ship, false), Some(S::Shipped));
-        assert_eq!(next_status(S::Shipped, A::Deliver, true), Some(S::Delivered));
+        assert_eq!(
+            next_status(S::Shipped, A::Deliver, true),
+            Some(S::Delivered)
+        );
         assert_eq!(next_status(S::Held, A::Release, true), Some(S::Accepted));
         assert_eq!(next_status(S::Held, A::Release, false), Some(S::New));
         assert_eq!(next_status(S::Held, A::Ship, false), None);
         assert_eq!(next_status(S::Cancelled, A::Accept, false), None);
         assert_eq!(next_status(S::Cancelled, A::Ship, false), None);
-        assert_eq!(next_status(S::Delivered, A::Return, true), Some(S::Returned));
+        assert_eq!(
+            next_status(S::Delivered, A::Return, true),
+            Some(S::Returned)
+        );
         assert_eq!(next_status(S::Accepted, A::Accept, true), None);
     }
 
@@ -421,6 +442,9 @@ mod tests {
         assert_eq!(typed_date("2026/11/24"), Ok(Some(day(24))));
         assert_eq!(typed_date(""), Ok(None));
         assert!(typed_date("24.11.2026").is_err());
-        assert_eq!(order_number("3f2a9c1e-77aa-4b2c-9d1e-0123456789ab"), "3F2A9C1E77AA");
+        assert_eq!(
+            order_number("3f2a9c1e-77aa-4b2c-9d1e-0123456789ab"),
+            "3F2A9C1E77AA"
+        );
     }
 }

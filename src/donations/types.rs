@@ -50,6 +50,8 @@ pub struct DonorDonationView {
     pub gift: Option<PublicGift>,
     pub organization: Option<OrganizationRef>,
     pub voucher: Option<VoucherView>,
+    /// The gift's order: how far it has got on its way to the donor.
+    pub gift_order: Option<crate::orders::views::DonorOrderView>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -38,6 +38,8 @@ pub fn donor_view(
         gift,
         organization,
         voucher,
+        gift_order: crate::orders::store::of_donation(conn, &d.id)?
+            .map(|o| crate::orders::views::DonorOrderView::of(&o)),
         created_at: d.created_at.and_utc(),
     })
 }

@@ -52,9 +52,17 @@ fn row(r: &OrderRecord) -> Vec<String> {
         t.city.clone(),
         t.address_line.clone(),
         t.phone.clone(),
-        o.noshi.as_ref().map(|n| n.kind.label().to_owned()).unwrap_or_default(),
-        o.noshi.as_ref().and_then(|n| n.name.clone()).unwrap_or_default(),
-        o.delivery_window.map(|w| w.label().to_owned()).unwrap_or_default(),
+        o.noshi
+            .as_ref()
+            .map(|n| n.kind.label().to_owned())
+            .unwrap_or_default(),
+        o.noshi
+            .as_ref()
+            .and_then(|n| n.name.clone())
+            .unwrap_or_default(),
+        o.delivery_window
+            .map(|w| w.label().to_owned())
+            .unwrap_or_default(),
         o.carrier
             .as_deref()
             .and_then(crate::domain::order::Carrier::parse)

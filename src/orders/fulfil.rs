@@ -89,7 +89,11 @@ pub fn act(
             conn,
             order_id,
             status,
-            (o::status.eq(to), o::accepted_at.eq(Some(at)), o::updated_at.eq(at)),
+            (
+                o::status.eq(to),
+                o::accepted_at.eq(Some(at)),
+                o::updated_at.eq(at),
+            ),
         )?,
         OrderCommand::Ship(input) => {
             let ordered_on = japan_date(order.created_at.and_utc());

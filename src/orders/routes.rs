@@ -57,7 +57,8 @@ pub mod serve {
     }
 
     pub fn filter_of(scope: &OrderScope, q: &OrderQuery) -> Result<OrderFilter> {
-        if matches!(scope, OrderScope::Vendor(_)) && (q.vendor_id.is_some() || q.attention.is_some())
+        if matches!(scope, OrderScope::Vendor(_))
+            && (q.vendor_id.is_some() || q.attention.is_some())
         {
             return Err(Error::field("vendor_id", "is for staff only"));
         }
@@ -104,7 +105,10 @@ pub mod serve {
         if matches!(scope, OrderScope::Vendor(_)) && q.vendor_id.is_some() {
             return Err(Error::field("vendor_id", "is for staff only"));
         }
-        let records = state.db.run(move |c| store::all(c, &scope, &filter)).await?;
+        let records = state
+            .db
+            .run(move |c| store::all(c, &scope, &filter))
+            .await?;
         let body = export::orders_csv(&records)?;
         let charset = CsvCharset::of(req, q.charset);
         Ok(csv_download(body, charset, "orders.csv"))
@@ -231,7 +235,14 @@ pub async fn accept_order(
     id: web::Path<String>,
 ) -> Result<web::Json<Order>> {
     let actor = vendor.user.id.clone();
-    serve::command(&state, actor, mine(&vendor), id.into_inner(), OrderCommand::Accept).await
+    serve::command(
+        &state,
+        actor,
+        mine(&vendor),
+        id.into_inner(),
+        OrderCommand::Accept,
+    )
+    .await
 }
 
 /// Record the shipment (carrier and tracking number, or booking reference); the donor is told.
@@ -281,7 +292,14 @@ pub async fn return_order(
     id: web::Path<String>,
 ) -> Result<web::Json<Order>> {
     let actor = vendor.user.id.clone();
-    serve::command(&state, actor, mine(&vendor), id.into_inner(), OrderCommand::Return).await
+    serve::command(
+        &state,
+        actor,
+        mine(&vendor),
+        id.into_inner(),
+        OrderCommand::Return,
+    )
+    .await
 }
 
 /// Tracking numbers from a CSV (`注文ID`/`order_id`, `配送業者`/`carrier`, `伝票番号`/

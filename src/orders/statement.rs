@@ -67,7 +67,15 @@ pub fn statement(
 /// The statement for Excel: one line per order and a total line.
 pub fn statement_csv(s: &VendorStatement) -> Result<Vec<u8>> {
     let headers = [
-        "発送日", "注文ID", "注文番号", "返礼品コード", "返礼品名", "数量", "単価（調達費）", "金額", "状態",
+        "発送日",
+        "注文ID",
+        "注文番号",
+        "返礼品コード",
+        "返礼品名",
+        "数量",
+        "単価（調達費）",
+        "金額",
+        "状態",
     ];
     let mut rows: Vec<Vec<String>> = s
         .lines

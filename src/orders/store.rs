@@ -193,7 +193,9 @@ type RecordTuple = (
     Option<DeliveryRow>,
 );
 
-fn record((order, (gift_code, gift_name), vendor_name, donor, delivery): RecordTuple) -> OrderRecord {
+fn record(
+    (order, (gift_code, gift_name), vendor_name, donor, delivery): RecordTuple,
+) -> OrderRecord {
     OrderRecord {
         order,
         gift_code,
@@ -320,7 +322,12 @@ pub fn shipped_between(
 }
 
 /// Changes an order only if it is still in `from` (another request may have moved it).
-pub fn transition<V>(conn: &mut DbConnection, id: &str, from: OrderStatus, changes: V) -> Result<bool>
+pub fn transition<V>(
+    conn: &mut DbConnection,
+    id: &str,
+    from: OrderStatus,
+    changes: V,
+) -> Result<bool>
 where
     V: diesel::AsChangeset<Target = gift_orders::table>,
     V::Changeset: diesel::query_builder::QueryFragment<crate::db::MultiBackend>,

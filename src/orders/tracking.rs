@@ -57,7 +57,11 @@ pub fn read_lines(text: &str) -> std::result::Result<Vec<TrackingLine>, Vec<Line
         _ => return Err(vec![LineError::new(1, "file", "has no header row")]),
     };
     let Some(id_col) = column(&header, ORDER_ID) else {
-        return Err(vec![LineError::new(1, "注文ID", "column is missing from the header")]);
+        return Err(vec![LineError::new(
+            1,
+            "注文ID",
+            "column is missing from the header",
+        )]);
     };
     let (carrier, tracking) = (column(&header, CARRIER), column(&header, TRACKING));
     let (reference, shipped) = (column(&header, REFERENCE), column(&header, SHIPPED_ON));
@@ -145,7 +149,11 @@ pub fn ship_all(
         let order = match store::find(conn, scope, &l.order_id) {
             Ok(r) => r.order,
             Err(e) if e.code() == crate::error::ErrorCode::OrderNotFound => {
-                errors.push(LineError::new(l.line, "注文ID", "is not one of your orders"));
+                errors.push(LineError::new(
+                    l.line,
+                    "注文ID",
+                    "is not one of your orders",
+                ));
                 continue;
             }
             Err(e) => return Err(TrackingError::Failed(e)),
@@ -153,7 +161,10 @@ pub fn ship_all(
         let action = crate::domain::order::OrderAction::Ship;
         let allowed = crate::domain::order::next_status(order.status, action, true).is_some();
         if !allowed {
-            let message = format!("the order is {} and cannot be shipped", order.status.as_str());
+            let message = format!(
+                "the order is {} and cannot be shipped",
+                order.status.as_str()
+            );
             errors.push(LineError::new(l.line, "注文ID", message));
             continue;
         }
@@ -171,8 +182,15 @@ pub fn ship_all(
     let total = i64::try_from(lines.len()).unwrap_or(i64::MAX);
     for l in lines {
         let before = store::find(conn, scope, &l.order_id).map_err(TrackingError::Failed)?;
-        let after = act(conn, settings, actor_id, scope, &l.order_id, OrderCommand::Ship(l.input))
-            .map_err(TrackingError::Failed)?;
+        let after = act(
+            conn,
+            settings,
+            actor_id,
+            scope,
+            &l.order_id,
+            OrderCommand::Ship(l.input),
+        )
+        .map_err(TrackingError::Failed)?;
         if after.order.updated_at != before.order.updated_at {
             shipped += 1;
         }

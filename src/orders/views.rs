@@ -96,6 +96,41 @@ impl Order {
     }
 }
 
+/// A gift's order as its donor sees it: where it is, and what to track it by.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DonorOrderView {
+    pub status: OrderStatus,
+    /// The status in the donor's words (発送済み, ...).
+    pub status_label: String,
+    pub fulfilment: Fulfilment,
+    /// The carrier's name, e.g. ヤマト運輸.
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    pub booking_reference: Option<String>,
+    pub shipped_on: Option<NaiveDate>,
+    pub delivered_on: Option<NaiveDate>,
+}
+
+impl DonorOrderView {
+    pub fn of(o: &super::store::OrderRow) -> DonorOrderView {
+        use crate::domain::order::Carrier;
+        DonorOrderView {
+            status: o.status,
+            status_label: o.status.donor_label().to_owned(),
+            fulfilment: o.fulfilment,
+            carrier: o
+                .carrier
+                .as_deref()
+                .and_then(Carrier::parse)
+                .map(|c| c.label().to_owned()),
+            tracking_number: o.tracking_number.clone(),
+            booking_reference: o.booking_reference.clone(),
+            shipped_on: o.shipped_on,
+            delivered_on: o.delivered_on,
+        }
+    }
+}
+
 /// Order list filters. Unknown parameters are refused.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -185,7 +185,8 @@ pub fn create_vendor_login(
         .filter(|b| b.is_vendor)
         .ok_or_else(|| Error::rejected(ErrorCode::BusinessNotFound, "No vendor with this id."))?;
     let id = Some(business.id.as_str());
-    let user_id = auth::store::insert_user(conn, &login.email, &login.password_hash, Role::Vendor, id)?;
+    let user_id =
+        auth::store::insert_user(conn, &login.email, &login.password_hash, Role::Vendor, id)?;
     let welcome = email::vendor_welcome(
         settings,
         email::PartnerWelcome {
@@ -196,7 +197,15 @@ pub fn create_vendor_login(
     )?;
     email::enqueue(conn, &welcome)?;
     let after = serde_json::json!({ "role": Role::Vendor, "business_id": business.id });
-    audit::record(conn, Some(actor_id), "create", "user", &user_id, None::<&()>, Some(&after))?;
+    audit::record(
+        conn,
+        Some(actor_id),
+        "create",
+        "user",
+        &user_id,
+        None::<&()>,
+        Some(&after),
+    )?;
     Ok(PartnerCreated {
         business,
         login_email: login.email,

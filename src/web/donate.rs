@@ -21,8 +21,8 @@ use super::render::{message, private_cookie, see_other, Page};
 use crate::catalogue::browse;
 use crate::catalogue::named_items::NamedList;
 use crate::domain::calendar::japan_today;
-use crate::domain::donation::{DonationKind, DonationStatus};
 use crate::domain::delivery::{DeliveryInput, DeliveryWindow, Noshi, NoshiType, RecipientInput};
+use crate::domain::donation::{DonationKind, DonationStatus};
 use crate::domain::donor::{DonorInput, PREFECTURES};
 use crate::domain::fields::typed_number;
 use crate::domain::new_donation::NewDonationRequest;
@@ -147,12 +147,13 @@ impl DonateForm {
                 name: optional(&self.noshi_name),
             }),
         };
-        let window = match optional(&self.window) {
-            None => None,
-            Some(w) => Some(DeliveryWindow::parse(&w).ok_or_else(|| {
-                Error::field("delivery.window", "choose a delivery time slot")
-            })?),
-        };
+        let window =
+            match optional(&self.window) {
+                None => None,
+                Some(w) => Some(DeliveryWindow::parse(&w).ok_or_else(|| {
+                    Error::field("delivery.window", "choose a delivery time slot")
+                })?),
+            };
         let d = DeliveryInput {
             recipient,
             noshi,

@@ -41,7 +41,8 @@ pub static DOOR: Door = Door {
     host_cookie: "__Host-furusato_till",
     home: "/till/",
     login: "/till/login",
-    wrong_login: "加盟店用のレジです。利用中の加盟店のログインでお入りください（区の職員は管理画面へ）。",
+    wrong_login:
+        "加盟店用のレジです。利用中の加盟店のログインでお入りください（区の職員は管理画面へ）。",
 };
 
 /// The largest camera frame the till sends to be decoded (grey, one byte a pixel).

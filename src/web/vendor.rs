@@ -21,10 +21,10 @@ use crate::domain::calendar::japan_date;
 use crate::domain::order::{typed_date, Carrier, OrderStatus, ShipmentInput};
 use crate::error::{Error, Result};
 use crate::http::{csv_download, CsvCharset};
+use crate::orders::export;
 use crate::orders::fulfil::{act, OrderCommand};
 use crate::orders::store::{self, OrderFilter, OrderRecord, OrderScope};
 use crate::orders::views::Order;
-use crate::orders::export;
 use crate::state::AppState;
 
 /// The vendor desk's door: vendor logins, signed in at `/vendor/login`.
@@ -34,7 +34,8 @@ pub static DOOR: Door = Door {
     host_cookie: "__Host-furusato_vendor",
     home: "/vendor/",
     login: "/vendor/login",
-    wrong_login: "返礼品事業者用のページです。事業者のログインでお入りください（区の職員は管理画面へ）。",
+    wrong_login:
+        "返礼品事業者用のページです。事業者のログインでお入りください（区の職員は管理画面へ）。",
 };
 
 /// Orders listed on one page; the CSV holds every one.
@@ -79,7 +80,11 @@ impl OrderLine {
             status_label: order.status.label(),
             noshi_label: order.noshi.as_ref().map(|n| n.kind.label()),
             window_label: order.delivery_window.map(|w| w.label()),
-            carrier_label: order.carrier.as_deref().and_then(Carrier::parse).map(Carrier::label),
+            carrier_label: order
+                .carrier
+                .as_deref()
+                .and_then(Carrier::parse)
+                .map(Carrier::label),
             order,
         }
     }
@@ -297,11 +302,25 @@ async fn order_page(
         _ => "受け付けました。",
     });
     let done = done.map(str::to_owned);
-    show_order(&req, &state, &vendor, id.into_inner(), ShipForm::default(), None, done).await
+    show_order(
+        &req,
+        &state,
+        &vendor,
+        id.into_inner(),
+        ShipForm::default(),
+        None,
+        done,
+    )
+    .await
 }
 
 /// Runs one of the API's order writes as this vendor.
-async fn command(state: &AppState, vendor: &Vendor, id: String, command: OrderCommand) -> Result<OrderRecord> {
+async fn command(
+    state: &AppState,
+    vendor: &Vendor,
+    id: String,
+    command: OrderCommand,
+) -> Result<OrderRecord> {
     let settings = state.settings.clone();
     let (actor, scope) = (vendor.0.user_id.clone(), vendor.scope());
     state
@@ -326,7 +345,18 @@ async fn accept(
             "/vendor/?accepted={}",
             crate::domain::order::order_number(&r.order.id)
         )),
-        Err(e) => show_order(&req, &state, &vendor, id, ShipForm::default(), Some(e), None).await,
+        Err(e) => {
+            show_order(
+                &req,
+                &state,
+                &vendor,
+                id,
+                ShipForm::default(),
+                Some(e),
+                None,
+            )
+            .await
+        }
     }
 }
 
@@ -386,7 +416,18 @@ async fn deliver(
     }
     match command(&state, &vendor, id.clone(), OrderCommand::Deliver(None)).await {
         Ok(_) => see_other(&format!("/vendor/orders/{id}?done=delivered")),
-        Err(e) => show_order(&req, &state, &vendor, id, ShipForm::default(), Some(e), None).await,
+        Err(e) => {
+            show_order(
+                &req,
+                &state,
+                &vendor,
+                id,
+                ShipForm::default(),
+                Some(e),
+                None,
+            )
+            .await
+        }
     }
 }
 

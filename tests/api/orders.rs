@@ -65,7 +65,9 @@ async fn paying_a_gift_donation_places_one_order_for_its_vendor(engine: Engine) 
         "noshi": {"type": "oseibo", "name": "品川"}, "window": "18-20"}});
     let id = paid_gift(&app, &shop, delivery).await;
 
-    let orders = app.orders("/api/v1/vendor/orders", &shop.vendor_token).await;
+    let orders = app
+        .orders("/api/v1/vendor/orders", &shop.vendor_token)
+        .await;
     assert_eq!(orders.len(), 1);
     let order = &orders[0];
     assert_eq!(order["donation_id"], id.as_str());
@@ -78,7 +80,10 @@ async fn paying_a_gift_donation_places_one_order_for_its_vendor(engine: Engine) 
     assert_eq!(order["ship_to_is_donor"], false);
     assert_eq!(order["noshi"], json!({"type": "oseibo", "name": "品川"}));
     assert_eq!(order["delivery_window"], "18-20");
-    assert!(order.get("attention").is_none(), "staff notes stay with staff");
+    assert!(
+        order.get("attention").is_none(),
+        "staff notes stay with staff"
+    );
 
     // The same event again, and another event for the same payment: still one order.
     let replay = succeeded(&format!("evt_{id}"), &id, 10_000, PAID_AT);
@@ -105,11 +110,16 @@ async fn delivery_details_are_checked_like_the_donors(engine: Engine) {
     bad["postal_code"] = json!("1530");
     bad["name"] = json!("");
     let mut body = gift_donation(&shop.gift, 10_000);
-    body["delivery"] = json!({"recipient": bad, "noshi": {"type": "oseibo", "name": "長".repeat(21)}});
+    body["delivery"] =
+        json!({"recipient": bad, "noshi": {"type": "oseibo", "name": "長".repeat(21)}});
     let problem = assert_problem(app.donate(&body).await, 422, "validation_failed").await;
     assert_eq!(
         error_fields(&problem),
-        vec!["delivery.recipient.name", "delivery.recipient.postal_code", "delivery.noshi.name"]
+        vec![
+            "delivery.recipient.name",
+            "delivery.recipient.postal_code",
+            "delivery.noshi.name"
+        ]
     );
     // Delivery details belong to gift donations only.
     let mut general = crate::flows::general(5_000);
@@ -119,7 +129,10 @@ async fn delivery_details_are_checked_like_the_donors(engine: Engine) {
     // A time slot only where the gift takes one.
     let patch = json!({"accepts_delivery_window": false});
     let path = format!("/api/v1/admin/gifts/{}", shop.gift);
-    assert_eq!(app.patch(&path, Some(&shop.admin), &patch).await.status(), 200);
+    assert_eq!(
+        app.patch(&path, Some(&shop.admin), &patch).await.status(),
+        200
+    );
     let mut slot = gift_donation(&shop.gift, 10_000);
     slot["delivery"] = json!({"window": "morning"});
     let problem = assert_problem(app.donate(&slot).await, 422, "validation_failed").await;
@@ -173,7 +186,9 @@ async fn a_vendor_sees_and_changes_only_its_own_orders(engine: Engine) {
 
     // Every vendor route, aimed at another vendor's order: not found, and nothing changes.
     let token = Some(a.vendor_token.as_str());
-    let read = app.get(&format!("/api/v1/vendor/orders/{other}"), token).await;
+    let read = app
+        .get(&format!("/api/v1/vendor/orders/{other}"), token)
+        .await;
     assert_problem(read, 404, "order_not_found").await;
     let ship = json!({"carrier": "yamato", "tracking_number": "1234-5678-9012"});
     for (action, body) in [
@@ -183,7 +198,11 @@ async fn a_vendor_sees_and_changes_only_its_own_orders(engine: Engine) {
         ("return", json!({})),
     ] {
         let res = app
-            .post(&format!("/api/v1/vendor/orders/{other}/{action}"), token, &body)
+            .post(
+                &format!("/api/v1/vendor/orders/{other}/{action}"),
+                token,
+                &body,
+            )
             .await;
         assert_problem(res, 404, "order_not_found").await;
     }
@@ -196,19 +215,32 @@ async fn a_vendor_sees_and_changes_only_its_own_orders(engine: Engine) {
     let export = app
         .get_csv("/api/v1/vendor/orders/export", &a.vendor_token)
         .await;
-    assert!(!export.contains(other), "another vendor's order in the export");
+    assert!(
+        !export.contains(other),
+        "another vendor's order in the export"
+    );
     assert!(export.contains(mine[0]["id"].as_str().unwrap()));
     // Staff-only filters and actions are refused to vendors; staff routes too.
     let filter = app
-        .get(&format!("/api/v1/vendor/orders?vendor_id={}", b.vendor), token)
+        .get(
+            &format!("/api/v1/vendor/orders?vendor_id={}", b.vendor),
+            token,
+        )
         .await;
     assert_problem(filter, 422, "validation_failed").await;
     let hold = app
-        .post(&format!("/api/v1/admin/orders/{other}/hold"), token, &json!({"reason": "x"}))
+        .post(
+            &format!("/api/v1/admin/orders/{other}/hold"),
+            token,
+            &json!({"reason": "x"}),
+        )
         .await;
     assert_problem(hold, 403, "forbidden").await;
     let statement = app
-        .get(&format!("/api/v1/admin/vendors/{}/statement?month=2026-11", b.vendor), token)
+        .get(
+            &format!("/api/v1/admin/vendors/{}/statement?month=2026-11", b.vendor),
+            token,
+        )
         .await;
     assert_problem(statement, 403, "forbidden").await;
     // Staff are not vendors.
@@ -235,7 +267,10 @@ async fn a_tracking_file_is_all_or_nothing(engine: Engine) {
 
     // The export, in Shift_JIS as label software reads it.
     let res = app
-        .get("/api/v1/vendor/orders/export?charset=shift_jis", Some(&shop.vendor_token))
+        .get(
+            "/api/v1/vendor/orders/export?charset=shift_jis",
+            Some(&shop.vendor_token),
+        )
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/csv; charset=Shift_JIS");
@@ -264,7 +299,12 @@ async fn a_tracking_file_is_all_or_nothing(engine: Engine) {
     };
     let token = Some(shop.vendor_token.as_str());
     let res = app
-        .post_raw("/api/v1/vendor/orders/tracking", token, "text/csv", file(&lines))
+        .post_raw(
+            "/api/v1/vendor/orders/tracking",
+            token,
+            "text/csv",
+            file(&lines),
+        )
         .await;
     let problem = assert_problem(res, 422, "import_rejected").await;
     let bad: Vec<(i64, &str)> = problem["errors"]
@@ -274,19 +314,31 @@ async fn a_tracking_file_is_all_or_nothing(engine: Engine) {
         .map(|e| (e["line"].as_i64().unwrap(), e["field"].as_str().unwrap()))
         .collect();
     assert_eq!(bad, vec![(3, "carrier"), (3, "tracking_number")]);
-    let orders = app.orders("/api/v1/vendor/orders", &shop.vendor_token).await;
-    assert!(orders.iter().all(|o| o["status"] == "new"), "nothing changed");
+    let orders = app
+        .orders("/api/v1/vendor/orders", &shop.vendor_token)
+        .await;
+    assert!(
+        orders.iter().all(|o| o["status"] == "new"),
+        "nothing changed"
+    );
     assert!(outbox_kinds(&app, "gift_shipped").is_empty());
 
     lines[2][carrier] = "sagawa".into();
     lines[2][tracking] = "987654321098".into();
     let res = app
-        .post_raw("/api/v1/vendor/orders/tracking", token, "text/csv", file(&lines))
+        .post_raw(
+            "/api/v1/vendor/orders/tracking",
+            token,
+            "text/csv",
+            file(&lines),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let outcome: Value = res.json().await.unwrap();
     assert_eq!(outcome, json!({"lines": 2, "shipped": 2, "unchanged": 0}));
-    let orders = app.orders("/api/v1/vendor/orders", &shop.vendor_token).await;
+    let orders = app
+        .orders("/api/v1/vendor/orders", &shop.vendor_token)
+        .await;
     assert!(orders.iter().all(|o| o["status"] == "shipped"));
     assert_eq!(orders[0]["carrier"], "yamato");
     assert_eq!(orders[0]["shipped_on"], japan_today().to_string());
@@ -298,7 +350,12 @@ async fn a_tracking_file_is_all_or_nothing(engine: Engine) {
 
     // The same file again changes and tells nothing.
     let res = app
-        .post_raw("/api/v1/vendor/orders/tracking", token, "text/csv", file(&lines))
+        .post_raw(
+            "/api/v1/vendor/orders/tracking",
+            token,
+            "text/csv",
+            file(&lines),
+        )
         .await;
     let outcome: Value = res.json().await.unwrap();
     assert_eq!(outcome["unchanged"], 2);
@@ -307,11 +364,19 @@ async fn a_tracking_file_is_all_or_nothing(engine: Engine) {
     // Delivered; an order cannot go back to accepted.
     let id = orders[0]["id"].as_str().unwrap();
     let res = app
-        .post(&format!("/api/v1/vendor/orders/{id}/delivery"), token, &json!({}))
+        .post(
+            &format!("/api/v1/vendor/orders/{id}/delivery"),
+            token,
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let res = app
-        .post(&format!("/api/v1/vendor/orders/{id}/accept"), token, &json!({}))
+        .post(
+            &format!("/api/v1/vendor/orders/{id}/accept"),
+            token,
+            &json!({}),
+        )
         .await;
     assert_problem(res, 409, "order_state_conflict").await;
 }
@@ -321,23 +386,34 @@ async fn an_experience_is_fulfilled_by_a_booking_reference(engine: Engine) {
     let shop = shop(&app, "ORD-X", 3_000, None).await;
     let path = format!("/api/v1/admin/gifts/{}", shop.gift);
     let patch = json!({"category": "experience", "accepts_delivery_window": false});
-    assert_eq!(app.patch(&path, Some(&shop.admin), &patch).await.status(), 200);
+    assert_eq!(
+        app.patch(&path, Some(&shop.admin), &patch).await.status(),
+        200
+    );
     // のし is for parcels.
     let mut body = gift_donation(&shop.gift, 10_000);
     body["delivery"] = json!({"noshi": {"type": "orei"}});
     let problem = assert_problem(app.donate(&body).await, 422, "validation_failed").await;
     assert_eq!(error_fields(&problem), vec!["delivery.noshi"]);
 
-    paid_gift(&app, &shop, json!({})).await;
-    let order = &app.orders("/api/v1/vendor/orders", &shop.vendor_token).await[0];
+    let (donation, donor_token) = app.donate_ok(&gift_donation(&shop.gift, 10_000)).await;
+    app.pay(&donation, 10_000).await;
+    let order = &app
+        .orders("/api/v1/vendor/orders", &shop.vendor_token)
+        .await[0];
     assert_eq!(order["fulfilment"], "booking");
+    let seen = app.view_donation(&donation, &donor_token).await;
+    assert_eq!(seen["gift_order"]["status_label"], "発送準備中");
     let id = order["id"].as_str().unwrap();
     let token = Some(shop.vendor_token.as_str());
     let path = format!("/api/v1/vendor/orders/{id}/shipment");
     let parcel = json!({"carrier": "yamato", "tracking_number": "123456789"});
     let parcel = app.post(&path, token, &parcel).await;
     let problem = assert_problem(parcel, 422, "validation_failed").await;
-    assert_eq!(error_fields(&problem), vec!["tracking_number", "booking_reference"]);
+    assert_eq!(
+        error_fields(&problem),
+        vec!["tracking_number", "booking_reference"]
+    );
     let booked = app
         .post(&path, token, &json!({"booking_reference": "CRUISE-0042"}))
         .await;
@@ -346,7 +422,15 @@ async fn an_experience_is_fulfilled_by_a_booking_reference(engine: Engine) {
     assert_eq!(order["status"], "shipped");
     assert_eq!(order["booking_reference"], "CRUISE-0042");
     let mails = outbox_kinds(&app, "gift_shipped");
-    assert!(mails[0].1.contains("予約番号: CRUISE-0042"), "{}", mails[0].1);
+    assert!(
+        mails[0].1.contains("予約番号: CRUISE-0042"),
+        "{}",
+        mails[0].1
+    );
+    // The donor sees it on their donation (and My page) too.
+    let seen = app.view_donation(&donation, &donor_token).await;
+    assert_eq!(seen["gift_order"]["status"], "shipped");
+    assert_eq!(seen["gift_order"]["booking_reference"], "CRUISE-0042");
 }
 
 async fn a_refund_cancels_an_unsent_order_and_flags_a_sent_one(engine: Engine) {
@@ -369,12 +453,20 @@ async fn a_refund_cancels_an_unsent_order_and_flags_a_sent_one(engine: Engine) {
     // Staff accept and hold one (the vendor sees it held, not why), then release it.
     let admin = Some(shop.admin.as_str());
     let accept = app
-        .post(&format!("/api/v1/admin/orders/{unsent_order}/accept"), admin, &json!({}))
+        .post(
+            &format!("/api/v1/admin/orders/{unsent_order}/accept"),
+            admin,
+            &json!({}),
+        )
         .await;
     assert_eq!(accept.status(), 200);
     let hold = json!({"reason": "住所の確認中"});
     let held: Value = app
-        .post(&format!("/api/v1/admin/orders/{unsent_order}/hold"), admin, &hold)
+        .post(
+            &format!("/api/v1/admin/orders/{unsent_order}/hold"),
+            admin,
+            &hold,
+        )
         .await
         .json()
         .await
@@ -382,7 +474,10 @@ async fn a_refund_cancels_an_unsent_order_and_flags_a_sent_one(engine: Engine) {
     assert_eq!(held["status"], "held");
     assert_eq!(held["held_reason"], "住所の確認中");
     let seen = app
-        .get_json(&format!("/api/v1/vendor/orders/{unsent_order}"), Some(&shop.vendor_token))
+        .get_json(
+            &format!("/api/v1/vendor/orders/{unsent_order}"),
+            Some(&shop.vendor_token),
+        )
         .await;
     assert_eq!(seen["status"], "held");
     assert!(seen.get("held_reason").is_none());
@@ -391,7 +486,11 @@ async fn a_refund_cancels_an_unsent_order_and_flags_a_sent_one(engine: Engine) {
     let res = app.post(&path, Some(&shop.vendor_token), &ship).await;
     assert_problem(res, 409, "order_state_conflict").await;
     let released: Value = app
-        .post(&format!("/api/v1/admin/orders/{unsent_order}/release"), admin, &json!({}))
+        .post(
+            &format!("/api/v1/admin/orders/{unsent_order}/release"),
+            admin,
+            &json!({}),
+        )
         .await
         .json()
         .await
@@ -399,22 +498,48 @@ async fn a_refund_cancels_an_unsent_order_and_flags_a_sent_one(engine: Engine) {
     assert_eq!(released["status"], "accepted");
 
     let path = format!("/api/v1/vendor/orders/{sent_order}/shipment");
-    assert_eq!(app.post(&path, Some(&shop.vendor_token), &ship).await.status(), 200);
+    assert_eq!(
+        app.post(&path, Some(&shop.vendor_token), &ship)
+            .await
+            .status(),
+        200
+    );
 
-    assert_eq!(app.refund(&shop.admin, &unsent, "寄附者の申し出").await.status(), 200);
+    assert_eq!(
+        app.refund(&shop.admin, &unsent, "寄附者の申し出")
+            .await
+            .status(),
+        200
+    );
     let cancelled = app
         .get_json(&format!("/api/v1/admin/orders/{unsent_order}"), admin)
         .await;
     assert_eq!(cancelled["status"], "cancelled");
-    assert_eq!(app.gift_stock(&shop.admin, &shop.gift).await, 4, "its unit is back");
+    assert_eq!(
+        app.gift_stock(&shop.admin, &shop.gift).await,
+        4,
+        "its unit is back"
+    );
 
-    assert_eq!(app.refund(&shop.admin, &sent, "寄附者の申し出").await.status(), 200);
+    assert_eq!(
+        app.refund(&shop.admin, &sent, "寄附者の申し出")
+            .await
+            .status(),
+        200
+    );
     let flagged = app
         .get_json(&format!("/api/v1/admin/orders/{sent_order}"), admin)
         .await;
     assert_eq!(flagged["status"], "shipped");
-    assert!(flagged["attention"].as_str().unwrap().contains("refunded after"));
-    assert_eq!(app.gift_stock(&shop.admin, &shop.gift).await, 4, "a sent gift is gone");
+    assert!(flagged["attention"]
+        .as_str()
+        .unwrap()
+        .contains("refunded after"));
+    assert_eq!(
+        app.gift_stock(&shop.admin, &shop.gift).await,
+        4,
+        "a sent gift is gone"
+    );
     let attention = app
         .orders("/api/v1/admin/orders?attention=true", &shop.admin)
         .await;
@@ -438,7 +563,9 @@ async fn the_vendor_statement_equals_a_hand_computation(engine: Engine) {
     let third = paid_gift(&app, &shop, json!({})).await;
     let fourth = paid_gift(&app, &shop, json!({})).await;
 
-    let orders = app.orders("/api/v1/vendor/orders", &shop.vendor_token).await;
+    let orders = app
+        .orders("/api/v1/vendor/orders", &shop.vendor_token)
+        .await;
     let order_of = |donation: &str| {
         orders
             .iter()
@@ -454,14 +581,17 @@ async fn the_vendor_statement_equals_a_hand_computation(engine: Engine) {
     let last_month = month_start - chrono::Duration::days(1);
     {
         use furusato::db::schema::gift_orders as o;
-        let long_ago = (month_start - chrono::Duration::days(40)).and_hms_opt(3, 0, 0).unwrap();
+        let long_ago = (month_start - chrono::Duration::days(40))
+            .and_hms_opt(3, 0, 0)
+            .unwrap();
         diesel::update(o::table.filter(o::id.eq(order_of(&third))))
             .set(o::created_at.eq(long_ago))
             .execute(&mut *app.conn())
             .unwrap();
     }
     for (donation, on) in [(&first, today), (&second, today), (&third, last_month)] {
-        let ship = json!({"carrier": "yamato", "tracking_number": "123456789012", "shipped_on": on});
+        let ship =
+            json!({"carrier": "yamato", "tracking_number": "123456789012", "shipped_on": on});
         let path = format!("/api/v1/vendor/orders/{}/shipment", order_of(donation));
         let res = app.post(&path, token, &ship).await;
         assert_eq!(res.status(), 200, "{:?}", res.text().await);
@@ -476,7 +606,13 @@ async fn the_vendor_statement_equals_a_hand_computation(engine: Engine) {
     assert_eq!(statement["quantity"], 3);
     assert_eq!(statement["amount_owed"], 2 * 3_000 + 2_500);
     let staff = app
-        .get_json(&format!("/api/v1/admin/vendors/{}/statement?month={month}", shop.vendor), admin)
+        .get_json(
+            &format!(
+                "/api/v1/admin/vendors/{}/statement?month={month}",
+                shop.vendor
+            ),
+            admin,
+        )
         .await;
     assert_eq!(staff["amount_owed"], statement["amount_owed"]);
     let previous = format!("{}", last_month.format("%Y-%m"));
@@ -486,14 +622,22 @@ async fn the_vendor_statement_equals_a_hand_computation(engine: Engine) {
     assert_eq!(earlier["amount_owed"], 2_500);
     // The same as CSV in Shift_JIS, with its total line.
     let res = app
-        .get_accepting(&format!("/api/v1/vendor/statement?month={month}"), &shop.vendor_token, "text/csv; charset=Shift_JIS")
+        .get_accepting(
+            &format!("/api/v1/vendor/statement?month={month}"),
+            &shop.vendor_token,
+            "text/csv; charset=Shift_JIS",
+        )
         .await;
     assert_eq!(res.status(), 200);
     let bytes = res.bytes().await.unwrap();
     let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(&bytes);
     assert!(!bad);
     assert!(text.starts_with("発送日,注文ID"), "{text}");
-    assert!(text.trim_end().ends_with(&format!(",{},", 2 * 3_000 + 2_500)), "{text}");
+    assert!(
+        text.trim_end()
+            .ends_with(&format!(",{},", 2 * 3_000 + 2_500)),
+        "{text}"
+    );
 }
 
 use chrono::Datelike;

@@ -39,8 +39,9 @@ async fn a_vendor_accepts_and_ships_an_order_from_the_storefront(engine: Engine)
     let (_, other_gift) = vendor_with_gift(&app, &admin, "大井町青果", "SHOP-2").await;
     let (other, _) = app.donate_ok(&gift_donation(&other_gift, 20_000)).await;
     app.pay(&other, 20_000).await;
-    let other_order = app.get_json("/api/v1/admin/orders?per_page=1", Some(&admin)).await["items"]
-        [0]["id"]
+    let other_order = app
+        .get_json("/api/v1/admin/orders?per_page=1", Some(&admin))
+        .await["items"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -84,7 +85,8 @@ async fn a_vendor_accepts_and_ships_an_order_from_the_storefront(engine: Engine)
     b.assert_accessible("vendor-login").await;
     b.fill("#email", &email).await;
     b.fill("#password", PASSWORD).await;
-    b.click_to_navigate("form.till-form button[type=submit]").await;
+    b.click_to_navigate("form.till-form button[type=submit]")
+        .await;
     assert_eq!(b.current_path().await, "/vendor/");
     assert_eq!(b.text("#order-count").await, "1");
     let row = b.text("tbody tr").await;
@@ -94,23 +96,31 @@ async fn a_vendor_accepts_and_ships_an_order_from_the_storefront(engine: Engine)
     assert!(b.text(".notice").await.contains("受け付けました"));
 
     let orders = app.orders("/api/v1/admin/orders", &admin).await;
-    let mine: Vec<&Value> = orders.iter().filter(|o| o["id"] != other_order.as_str()).collect();
+    let mine: Vec<&Value> = orders
+        .iter()
+        .filter(|o| o["id"] != other_order.as_str())
+        .collect();
     let id = mine[0]["id"].as_str().unwrap();
     assert_eq!(mine[0]["status"], "accepted");
     b.goto("/vendor/packing-list").await;
     let slip = b.text(".packing-slip").await;
-    assert!(slip.contains("153-0063") && slip.contains("18時〜20時"), "{slip}");
+    assert!(
+        slip.contains("153-0063") && slip.contains("18時〜20時"),
+        "{slip}"
+    );
     b.assert_accessible("vendor-packing").await;
 
     b.goto(&format!("/vendor/orders/{id}")).await;
     b.assert_accessible("vendor-order").await;
     b.choose("#f-carrier", "佐川急便").await;
     b.fill("#f-tracking_number", "12").await;
-    b.click_to_navigate("form[action$='/shipment'] button").await;
+    b.click_to_navigate("form[action$='/shipment'] button")
+        .await;
     assert!(!b.text("#f-tracking_number-error").await.is_empty());
     b.assert_accessible("vendor-order-errors").await;
     b.fill("#f-tracking_number", "4000-1234-5678").await;
-    b.click_to_navigate("form[action$='/shipment'] button").await;
+    b.click_to_navigate("form[action$='/shipment'] button")
+        .await;
     assert_eq!(b.text("#order-status").await, "発送済み");
     let order = app
         .get_json(&format!("/api/v1/admin/orders/{id}"), Some(&admin))
