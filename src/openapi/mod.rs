@@ -22,6 +22,8 @@ pub mod routes;
         crate::domain::gift::GiftStatus,
         crate::domain::donation::DonationStatus,
         crate::domain::donation::DonationKind,
+        crate::domain::order::OrderStatus,
+        crate::http::CsvCharset,
     )),
     modifiers(&BearerAuth)
 )]
@@ -30,6 +32,7 @@ pub struct ApiDoc;
 /// The three kinds of bearer token, each from its own place.
 const STAFF: &str = "staff_token";
 const PARTNER: &str = "partner_token";
+const VENDOR: &str = "vendor_token";
 const DONATION: &str = "donation_access_token";
 
 struct BearerAuth;
@@ -40,6 +43,7 @@ impl Modify for BearerAuth {
         let schemes = [
             (STAFF, "A staff login's token from `POST /api/v1/auth/login`."),
             (PARTNER, "A partner business's till token from `POST /api/v1/auth/login`."),
+            (VENDOR, "A gift vendor's token from `POST /api/v1/auth/login`."),
             (DONATION, "The `access_token` answered by `POST /api/v1/donations`: it opens that donation only."),
         ];
         for (name, description) in schemes {
@@ -63,7 +67,8 @@ fn tag_and_security(path: &str) -> (&'static str, &'static [&'static str]) {
     match rest.split('/').next().unwrap_or_default() {
         "admin" => ("admin", &[STAFF]),
         "partner" => ("partner", &[PARTNER]),
-        "auth" if rest == "auth/logout" => ("auth", &[STAFF, PARTNER]),
+        "vendor" => ("vendor", &[VENDOR]),
+        "auth" if rest == "auth/logout" => ("auth", &[STAFF, PARTNER, VENDOR]),
         "auth" => ("auth", &[]),
         "donations" if rest == "donations" => ("donations", &[]),
         "donations" => ("donations", &[DONATION]),

@@ -24,7 +24,9 @@ crate::problems!(
 );
 
 /// Every vendor's orders, oldest first; `attention=true` for those staff must look at.
-#[utoipa::path(params(OrderQuery), responses((status = 200, body = Page<Order>), OrderReadErrors))]
+#[utoipa::path(
+    operation_id = "admin_list_orders",
+    params(OrderQuery), responses((status = 200, body = Page<Order>), OrderReadErrors))]
 #[get("/admin/orders")]
 pub async fn list_orders(
     state: web::Data<AppState>,
@@ -36,6 +38,7 @@ pub async fn list_orders(
 
 /// Orders as CSV (new orders of every vendor unless `status`/`vendor_id` say).
 #[utoipa::path(
+    operation_id = "admin_export_orders",
     params(ExportQuery),
     responses((status = 200, description = "CSV (UTF-8 with BOM, or Shift_JIS)", content_type = "text/csv", body = String), OrderReadErrors)
 )]
@@ -51,6 +54,7 @@ pub async fn export_orders(
 
 /// Tracking numbers from a CSV for any vendor's orders (as the vendor route).
 #[utoipa::path(
+    operation_id = "admin_upload_tracking",
     request_body(content = String, content_type = "text/csv", description = "The CSV file"),
     responses(
         (status = 200, body = TrackingOutcome),
@@ -70,7 +74,9 @@ pub async fn upload_tracking(
 }
 
 /// One order, with why it is held or flagged.
-#[utoipa::path(params(("id" = String, Path)), responses((status = 200, body = Order), OrderReadErrors))]
+#[utoipa::path(
+    operation_id = "admin_get_order",
+    params(("id" = String, Path)), responses((status = 200, body = Order), OrderReadErrors))]
 #[get("/admin/orders/{id}")]
 pub async fn get_order(
     state: web::Data<AppState>,
@@ -90,7 +96,9 @@ async fn staff_command(
 }
 
 /// Accept an order for its vendor (e.g. one that orders by phone).
-#[utoipa::path(params(("id" = String, Path)), responses((status = 200, body = Order), OrderWriteErrors))]
+#[utoipa::path(
+    operation_id = "admin_accept_order",
+    params(("id" = String, Path)), responses((status = 200, body = Order), OrderWriteErrors))]
 #[post("/admin/orders/{id}/accept")]
 pub async fn accept_order(
     state: web::Data<AppState>,
@@ -101,7 +109,9 @@ pub async fn accept_order(
 }
 
 /// Record a shipment for its vendor.
-#[utoipa::path(params(("id" = String, Path)), request_body = ShipRequest, responses((status = 200, body = Order), OrderWriteErrors))]
+#[utoipa::path(
+    operation_id = "admin_ship_order",
+    params(("id" = String, Path)), request_body = ShipRequest, responses((status = 200, body = Order), OrderWriteErrors))]
 #[post("/admin/orders/{id}/shipment")]
 pub async fn ship_order(
     state: web::Data<AppState>,
@@ -114,7 +124,9 @@ pub async fn ship_order(
 }
 
 /// Mark an order delivered.
-#[utoipa::path(params(("id" = String, Path)), request_body = DeliverRequest, responses((status = 200, body = Order), OrderWriteErrors))]
+#[utoipa::path(
+    operation_id = "admin_deliver_order",
+    params(("id" = String, Path)), request_body = DeliverRequest, responses((status = 200, body = Order), OrderWriteErrors))]
 #[post("/admin/orders/{id}/delivery")]
 pub async fn deliver_order(
     state: web::Data<AppState>,
@@ -127,7 +139,9 @@ pub async fn deliver_order(
 }
 
 /// Mark an order returned.
-#[utoipa::path(params(("id" = String, Path)), responses((status = 200, body = Order), OrderWriteErrors))]
+#[utoipa::path(
+    operation_id = "admin_return_order",
+    params(("id" = String, Path)), responses((status = 200, body = Order), OrderWriteErrors))]
 #[post("/admin/orders/{id}/return")]
 pub async fn return_order(
     state: web::Data<AppState>,
@@ -138,7 +152,9 @@ pub async fn return_order(
 }
 
 /// Hold an order not yet sent, with the reason (the vendor sees it held, not why).
-#[utoipa::path(params(("id" = String, Path)), request_body = HoldRequest, responses((status = 200, body = Order), OrderWriteErrors))]
+#[utoipa::path(
+    operation_id = "admin_hold_order",
+    params(("id" = String, Path)), request_body = HoldRequest, responses((status = 200, body = Order), OrderWriteErrors))]
 #[post("/admin/orders/{id}/hold")]
 pub async fn hold_order(
     state: web::Data<AppState>,
@@ -151,7 +167,9 @@ pub async fn hold_order(
 }
 
 /// Release a held order to where it was.
-#[utoipa::path(params(("id" = String, Path)), responses((status = 200, body = Order), OrderWriteErrors))]
+#[utoipa::path(
+    operation_id = "admin_release_order",
+    params(("id" = String, Path)), responses((status = 200, body = Order), OrderWriteErrors))]
 #[post("/admin/orders/{id}/release")]
 pub async fn release_order(
     state: web::Data<AppState>,
@@ -162,7 +180,9 @@ pub async fn release_order(
 }
 
 /// A vendor's statement of a month (JSON, or CSV on `Accept: text/csv` or `charset=`).
-#[utoipa::path(params(("id" = String, Path), StatementQuery), responses((status = 200, body = VendorStatement), StatementErrors))]
+#[utoipa::path(
+    operation_id = "admin_vendor_statement",
+    params(("id" = String, Path), StatementQuery), responses((status = 200, body = VendorStatement), StatementErrors))]
 #[get("/admin/vendors/{id}/statement")]
 pub async fn vendor_statement(
     state: web::Data<AppState>,
@@ -177,6 +197,7 @@ pub async fn vendor_statement(
 /// Add a login to a vendor business: it sees and fulfils only that vendor's orders. The
 /// welcome email never carries the password.
 #[utoipa::path(
+    operation_id = "admin_create_vendor_login",
     params(("id" = String, Path)),
     request_body = LoginRequest,
     responses((status = 201, body = PartnerCreated), VendorLoginErrors)

@@ -14,6 +14,7 @@ use super::{export, statement};
 use crate::auth::VendorUser;
 use crate::db::write_transaction;
 use crate::domain::order::{OrderStatus, ShipmentInput};
+use crate::domain::FieldError;
 use crate::error::{Error, Result};
 use crate::http::{csv_download, CsvCharset, Page, Paging};
 use crate::state::AppState;
@@ -57,10 +58,19 @@ pub mod serve {
     }
 
     pub fn filter_of(scope: &OrderScope, q: &OrderQuery) -> Result<OrderFilter> {
-        if matches!(scope, OrderScope::Vendor(_))
-            && (q.vendor_id.is_some() || q.attention.is_some())
-        {
-            return Err(Error::field("vendor_id", "is for staff only"));
+        if matches!(scope, OrderScope::Vendor(_)) {
+            let staff_only = [
+                ("vendor_id", q.vendor_id.is_some()),
+                ("attention", q.attention.is_some()),
+            ];
+            let fields: Vec<FieldError> = staff_only
+                .into_iter()
+                .filter(|(_, given)| *given)
+                .map(|(name, _)| FieldError::new(name, "is for staff only"))
+                .collect();
+            if !fields.is_empty() {
+                return Err(Error::Validation(fields));
+            }
         }
         Ok(OrderFilter {
             status: q.status,
@@ -190,7 +200,9 @@ fn mine(vendor: &VendorUser) -> OrderScope {
 }
 
 /// This vendor's orders, oldest first.
-#[utoipa::path(params(OrderQuery), responses((status = 200, body = Page<Order>), OrderReadErrors))]
+#[utoipa::path(
+    operation_id = "vendor_list_orders",
+    params(OrderQuery), responses((status = 200, body = Page<Order>), OrderReadErrors))]
 #[get("/vendor/orders")]
 pub async fn list_orders(
     state: web::Data<AppState>,
@@ -202,6 +214,7 @@ pub async fn list_orders(
 
 /// The vendor's orders as CSV for Excel or label software (new orders unless `status` says).
 #[utoipa::path(
+    operation_id = "vendor_export_orders",
     params(ExportQuery),
     responses((status = 200, description = "CSV (UTF-8 with BOM, or Shift_JIS)", content_type = "text/csv", body = String), OrderReadErrors)
 )]
@@ -216,7 +229,9 @@ pub async fn export_orders(
 }
 
 /// One of this vendor's orders; another vendor's is `404 order_not_found`.
-#[utoipa::path(params(("id" = String, Path)), responses((status = 200, body = Order), OrderReadErrors))]
+#[utoipa::path(
+    operation_id = "vendor_get_order",
+    params(("id" = String, Path)), responses((status = 200, body = Order), OrderReadErrors))]
 #[get("/vendor/orders/{id}")]
 pub async fn get_order(
     state: web::Data<AppState>,
@@ -227,7 +242,9 @@ pub async fn get_order(
 }
 
 /// Accept a new order.
-#[utoipa::path(params(("id" = String, Path)), responses((status = 200, body = Order), OrderWriteErrors))]
+#[utoipa::path(
+    operation_id = "vendor_accept_order",
+    params(("id" = String, Path)), responses((status = 200, body = Order), OrderWriteErrors))]
 #[post("/vendor/orders/{id}/accept")]
 pub async fn accept_order(
     state: web::Data<AppState>,
@@ -247,7 +264,9 @@ pub async fn accept_order(
 
 /// Record the shipment (carrier and tracking number, or booking reference); the donor is told.
 /// The same shipment again changes nothing; a different one corrects it.
-#[utoipa::path(params(("id" = String, Path)), request_body = ShipRequest, responses((status = 200, body = Order), OrderWriteErrors))]
+#[utoipa::path(
+    operation_id = "vendor_ship_order",
+    params(("id" = String, Path)), request_body = ShipRequest, responses((status = 200, body = Order), OrderWriteErrors))]
 #[post("/vendor/orders/{id}/shipment")]
 pub async fn ship_order(
     state: web::Data<AppState>,
@@ -270,7 +289,9 @@ pub fn shipment_of(b: ShipRequest) -> ShipmentInput {
 }
 
 /// Mark a shipped order delivered.
-#[utoipa::path(params(("id" = String, Path)), request_body = DeliverRequest, responses((status = 200, body = Order), OrderWriteErrors))]
+#[utoipa::path(
+    operation_id = "vendor_deliver_order",
+    params(("id" = String, Path)), request_body = DeliverRequest, responses((status = 200, body = Order), OrderWriteErrors))]
 #[post("/vendor/orders/{id}/delivery")]
 pub async fn deliver_order(
     state: web::Data<AppState>,
@@ -284,7 +305,9 @@ pub async fn deliver_order(
 }
 
 /// Mark a sent order returned (refused, undeliverable); it may be shipped again.
-#[utoipa::path(params(("id" = String, Path)), responses((status = 200, body = Order), OrderWriteErrors))]
+#[utoipa::path(
+    operation_id = "vendor_return_order",
+    params(("id" = String, Path)), responses((status = 200, body = Order), OrderWriteErrors))]
 #[post("/vendor/orders/{id}/return")]
 pub async fn return_order(
     state: web::Data<AppState>,
@@ -307,6 +330,7 @@ pub async fn return_order(
 /// export with those columns filled in will do). UTF-8 or Shift_JIS. All or nothing: any bad
 /// line answers `422 import_rejected` listing every bad line, and no order changes.
 #[utoipa::path(
+    operation_id = "vendor_upload_tracking",
     request_body(content = String, content_type = "text/csv", description = "The CSV file"),
     responses(
         (status = 200, body = TrackingOutcome),
@@ -328,7 +352,9 @@ pub async fn upload_tracking(
 
 /// This vendor's statement of a month: orders sent and what the ward owes; CSV on
 /// `Accept: text/csv` or `charset=`.
-#[utoipa::path(params(StatementQuery), responses((status = 200, body = VendorStatement), StatementErrors))]
+#[utoipa::path(
+    operation_id = "vendor_statement",
+    params(StatementQuery), responses((status = 200, body = VendorStatement), StatementErrors))]
 #[get("/vendor/statement")]
 pub async fn vendor_statement(
     state: web::Data<AppState>,

@@ -67,6 +67,16 @@ async fn openapi_documents_every_route(engine: Engine) {
             "{method} {path} missing from OpenAPI"
         );
     }
+    // Client generators name a method after its operationId: each must be unique.
+    let mut ids: Vec<&str> = paths
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op.get("operationId").and_then(Value::as_str))
+        .collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "operationIds repeat");
     // Staff and partner routes document their 401 and 403 answers.
     for (path, item) in paths {
         if ["/api/v1/admin/", "/api/v1/partner/", "/api/v1/vendor/"]

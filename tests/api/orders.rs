@@ -227,7 +227,11 @@ async fn a_vendor_sees_and_changes_only_its_own_orders(engine: Engine) {
             token,
         )
         .await;
-    assert_problem(filter, 422, "validation_failed").await;
+    let problem = assert_problem(filter, 422, "validation_failed").await;
+    assert_eq!(error_fields(&problem), vec!["vendor_id"]);
+    let flagged = app.get("/api/v1/vendor/orders?attention=true", token).await;
+    let problem = assert_problem(flagged, 422, "validation_failed").await;
+    assert_eq!(error_fields(&problem), vec!["attention"]);
     let hold = app
         .post(
             &format!("/api/v1/admin/orders/{other}/hold"),
