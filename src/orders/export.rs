@@ -63,11 +63,7 @@ fn row(r: &OrderRecord) -> Vec<String> {
         o.delivery_window
             .map(|w| w.label().to_owned())
             .unwrap_or_default(),
-        o.carrier
-            .as_deref()
-            .and_then(crate::domain::order::Carrier::parse)
-            .map(|c| c.label().to_owned())
-            .unwrap_or_default(),
+        o.carrier.map(|c| c.label().to_owned()).unwrap_or_default(),
         o.tracking_number.clone().unwrap_or_default(),
         o.booking_reference.clone().unwrap_or_default(),
         o.shipped_on.map(|d| d.to_string()).unwrap_or_default(),

@@ -62,6 +62,13 @@ fn changed_meanwhile() -> Error {
     )
 }
 
+/// An order after a command, and whether the command changed it (the same shipment sent
+/// again does not).
+pub struct Acted {
+    pub order: OrderRecord,
+    pub changed: bool,
+}
+
 /// Applies `command` to the order as `actor_id` within `scope`; returns the order as it is now.
 pub fn act(
     conn: &mut DbConnection,
@@ -70,7 +77,7 @@ pub fn act(
     scope: &OrderScope,
     order_id: &str,
     command: OrderCommand,
-) -> Result<OrderRecord> {
+) -> Result<Acted> {
     let before = store::find(conn, scope, order_id)?;
     let action = command.action();
     if action.is_staff_only() && !matches!(scope, OrderScope::Staff) {
@@ -104,17 +111,20 @@ pub fn act(
                     carrier,
                     tracking_number,
                     ..
-                } => (Some(carrier.as_str()), Some(tracking_number.as_str()), None),
+                } => (Some(*carrier), Some(tracking_number.as_str()), None),
                 Shipment::Booking { reference, .. } => (None, None, Some(reference.as_str())),
             };
             let unchanged = status == OrderStatus::Shipped
-                && order.carrier.as_deref() == carrier
+                && order.carrier == carrier
                 && order.tracking_number.as_deref() == tracking
                 && order.booking_reference.as_deref() == reference
                 && order.shipped_on == Some(shipment.shipped_on());
             if unchanged {
                 // The same shipment again (a re-sent tracking file): nothing to change or tell.
-                return Ok(before);
+                return Ok(Acted {
+                    order: before,
+                    changed: false,
+                });
             }
             let moved = store::transition(
                 conn,
@@ -200,14 +210,17 @@ pub fn act(
         Some(&AuditState::of(&before)),
         Some(&AuditState::of(&after)),
     )?;
-    Ok(after)
+    Ok(Acted {
+        order: after,
+        changed: true,
+    })
 }
 
 /// What the audit log keeps of an order: its state, never the recipient.
 #[derive(serde::Serialize)]
 struct AuditState<'a> {
     status: OrderStatus,
-    carrier: Option<&'a str>,
+    carrier: Option<Carrier>,
     tracking_number: Option<&'a str>,
     booking_reference: Option<&'a str>,
     shipped_on: Option<NaiveDate>,
@@ -220,7 +233,7 @@ impl<'a> AuditState<'a> {
         let o = &r.order;
         AuditState {
             status: o.status,
-            carrier: o.carrier.as_deref(),
+            carrier: o.carrier,
             tracking_number: o.tracking_number.as_deref(),
             booking_reference: o.booking_reference.as_deref(),
             shipped_on: o.shipped_on,

@@ -94,11 +94,11 @@ pub mod serve {
     ) -> Result<web::Json<Order>> {
         let settings = state.settings.clone();
         let shown = scope.clone();
-        let record = state
+        let acted = state
             .db
             .write(move |c| act(c, &settings, &actor_id, &scope, &id, command))
             .await?;
-        Ok(web::Json(Order::of(&record, &shown)))
+        Ok(web::Json(Order::of(&acted.order, &shown)))
     }
 
     pub async fn export(

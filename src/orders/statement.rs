@@ -7,6 +7,7 @@ use crate::catalogue::store::find_business;
 use crate::catalogue::types::VendorRef;
 use crate::db::DbConnection;
 use crate::domain::calendar::YearMonth;
+use crate::domain::money::Yen;
 use crate::domain::order::{amount_owed, order_number, CostLine, OrderStatus};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::excel_csv;
@@ -22,15 +23,22 @@ pub fn statement(
         .filter(|b| b.is_vendor)
         .ok_or_else(|| Error::rejected(ErrorCode::BusinessNotFound, "No vendor with this id."))?;
     let records = store::shipped_between(conn, vendor_id, month.first_day(), month.last_day())?;
-    let lines: Vec<StatementLine> = records
+    let sent: Vec<_> = records
         .iter()
         .filter(|r| r.order.status != OrderStatus::Cancelled)
-        .filter_map(|r| {
+        .collect();
+    let costs: Vec<CostLine> = sent
+        .iter()
+        .map(|r| CostLine {
+            quantity: r.order.quantity,
+            unit_cost: Yen(r.order.unit_cost),
+        })
+        .collect();
+    let lines: Vec<StatementLine> = sent
+        .iter()
+        .zip(&costs)
+        .filter_map(|(r, cost)| {
             let o = &r.order;
-            let cost = CostLine {
-                quantity: o.quantity,
-                unit_cost: crate::domain::money::Yen(o.unit_cost),
-            };
             Some(StatementLine {
                 order_id: o.id.clone(),
                 number: order_number(&o.id),
@@ -42,13 +50,6 @@ pub fn statement(
                 amount: cost.amount().0,
                 status: o.status,
             })
-        })
-        .collect();
-    let costs: Vec<CostLine> = lines
-        .iter()
-        .map(|l| CostLine {
-            quantity: l.quantity,
-            unit_cost: crate::domain::money::Yen(l.unit_cost),
         })
         .collect();
     Ok(VendorStatement {

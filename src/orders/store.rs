@@ -9,7 +9,7 @@ use crate::db::DbConnection;
 use crate::domain::delivery::{
     Delivery, DeliveryInput, DeliveryWindow, Noshi, NoshiType, Recipient, RecipientInput,
 };
-use crate::domain::order::{Fulfilment, OrderStatus};
+use crate::domain::order::{Carrier, Fulfilment, OrderStatus};
 use crate::error::{Error, ErrorCode, Result};
 
 /// An order as stored.
@@ -25,7 +25,7 @@ pub struct OrderRow {
     pub fulfilment: Fulfilment,
     pub status: OrderStatus,
     pub accepted_at: Option<NaiveDateTime>,
-    pub carrier: Option<String>,
+    pub carrier: Option<Carrier>,
     pub tracking_number: Option<String>,
     pub booking_reference: Option<String>,
     pub shipped_on: Option<NaiveDate>,
@@ -161,6 +161,16 @@ pub struct OrderFilter {
     pub vendor_id: Option<String>,
     /// Only orders staff must look at.
     pub attention: bool,
+}
+
+impl OrderFilter {
+    /// Orders in one state.
+    pub fn with_status(status: OrderStatus) -> OrderFilter {
+        OrderFilter {
+            status: Some(status),
+            ..OrderFilter::default()
+        }
+    }
 }
 
 pub fn order_not_found() -> Error {

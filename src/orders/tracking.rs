@@ -1,14 +1,14 @@
-//! Tracking numbers from a vendor's CSV: every line is checked first and any problem rejects
-//! the whole file with its line numbers; only then is every line shipped, in one transaction.
+//! Tracking numbers from a vendor's CSV: every line is shipped by the one order write, in one
+//! transaction; any line refused rejects the whole file with its line numbers and changes nothing.
 
-use chrono::NaiveDate;
+use std::collections::HashMap;
 
 use super::fulfil::{act, OrderCommand};
-use super::store::{self, OrderScope};
+use super::store::OrderScope;
 use crate::config::Settings;
 use crate::db::DbConnection;
-use crate::domain::calendar::{japan_date, japan_today};
-use crate::domain::order::{parse_shipment, typed_date, ShipmentInput};
+use crate::domain::order::{typed_date, ShipmentInput};
+use crate::error::{Error, ErrorCode};
 use crate::imports::csv::LineError;
 
 /// The columns read, each by its Japanese (as exported) or English name.
@@ -128,8 +128,9 @@ pub fn read_lines(text: &str) -> std::result::Result<Vec<TrackingLine>, Vec<Line
     Ok(lines)
 }
 
-/// Checks every line against its order (the scope's own, shippable now) before shipping any.
-/// Runs in the caller's write transaction: an error on any line leaves every order as it was.
+/// Ships every line through `fulfil::act`, the same write as one order's shipment, inside the
+/// caller's write transaction. A line `act` refuses becomes a line error and the file is refused
+/// whole: the transaction is rolled back, so no order changes and no notice is queued.
 pub fn ship_all(
     conn: &mut DbConnection,
     settings: &Settings,
@@ -137,63 +138,24 @@ pub fn ship_all(
     scope: &OrderScope,
     lines: Vec<TrackingLine>,
 ) -> std::result::Result<TrackingOutcome, TrackingError> {
-    let today = japan_today();
+    let total = i64::try_from(lines.len()).unwrap_or(i64::MAX);
     let mut errors = Vec::new();
-    let mut seen = std::collections::HashMap::new();
-    for l in &lines {
+    let mut seen = HashMap::new();
+    let mut shipped = 0;
+    for l in lines {
         if let Some(first) = seen.insert(l.order_id.clone(), l.line) {
             let message = format!("repeats the order of line {first}");
             errors.push(LineError::new(l.line, "注文ID", message));
             continue;
         }
-        let order = match store::find(conn, scope, &l.order_id) {
-            Ok(r) => r.order,
-            Err(e) if e.code() == crate::error::ErrorCode::OrderNotFound => {
-                errors.push(LineError::new(
-                    l.line,
-                    "注文ID",
-                    "is not one of your orders",
-                ));
-                continue;
-            }
-            Err(e) => return Err(TrackingError::Failed(e)),
-        };
-        let action = crate::domain::order::OrderAction::Ship;
-        let allowed = crate::domain::order::next_status(order.status, action, true).is_some();
-        if !allowed {
-            let message = format!(
-                "the order is {} and cannot be shipped",
-                order.status.as_str()
-            );
-            errors.push(LineError::new(l.line, "注文ID", message));
-            continue;
-        }
-        let ordered_on: NaiveDate = japan_date(order.created_at.and_utc());
-        if let Err(fields) = parse_shipment(l.input.clone(), order.fulfilment, ordered_on, today) {
-            for f in fields {
-                errors.push(LineError::new(l.line, &f.field, f.message));
-            }
+        let command = OrderCommand::Ship(l.input);
+        match act(conn, settings, actor_id, scope, &l.order_id, command) {
+            Ok(acted) => shipped += i64::from(acted.changed),
+            Err(e) => errors.extend(line_errors(l.line, e)?),
         }
     }
     if !errors.is_empty() {
         return Err(TrackingError::Lines(errors));
-    }
-    let mut shipped = 0;
-    let total = i64::try_from(lines.len()).unwrap_or(i64::MAX);
-    for l in lines {
-        let before = store::find(conn, scope, &l.order_id).map_err(TrackingError::Failed)?;
-        let after = act(
-            conn,
-            settings,
-            actor_id,
-            scope,
-            &l.order_id,
-            OrderCommand::Ship(l.input),
-        )
-        .map_err(TrackingError::Failed)?;
-        if after.order.updated_at != before.order.updated_at {
-            shipped += 1;
-        }
     }
     Ok(TrackingOutcome {
         lines: total,
@@ -202,16 +164,31 @@ pub fn ship_all(
     })
 }
 
+/// A refusal of one line in the vendor's words; anything else fails the whole request.
+fn line_errors(line: u64, e: Error) -> std::result::Result<Vec<LineError>, TrackingError> {
+    Ok(match e {
+        Error::Validation(fields) => fields
+            .into_iter()
+            .map(|f| LineError::new(line, &f.field, f.message))
+            .collect(),
+        e if e.code() == ErrorCode::OrderNotFound => {
+            vec![LineError::new(line, "注文ID", "is not one of your orders")]
+        }
+        Error::Rejected { detail, .. } => vec![LineError::new(line, "注文ID", detail)],
+        e => return Err(TrackingError::Failed(e)),
+    })
+}
+
 /// Why a tracking file changed nothing.
 #[derive(Debug)]
 pub enum TrackingError {
     /// Lines that are wrong, with their numbers.
     Lines(Vec<LineError>),
-    Failed(crate::error::Error),
+    Failed(Error),
 }
 
-impl From<crate::error::Error> for TrackingError {
-    fn from(e: crate::error::Error) -> Self {
+impl From<Error> for TrackingError {
+    fn from(e: Error) -> Self {
         TrackingError::Failed(e)
     }
 }

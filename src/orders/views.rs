@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::store::{OrderRecord, OrderScope};
 use crate::catalogue::types::VendorRef;
 use crate::domain::delivery::{DeliveryWindow, Noshi, Recipient};
-use crate::domain::order::{order_number, Fulfilment, OrderStatus};
+use crate::domain::order::{order_number, Carrier, Fulfilment, OrderStatus};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OrderGift {
@@ -37,7 +37,7 @@ pub struct Order {
     pub ship_to_is_donor: bool,
     pub noshi: Option<Noshi>,
     pub delivery_window: Option<DeliveryWindow>,
-    pub carrier: Option<String>,
+    pub carrier: Option<Carrier>,
     pub tracking_number: Option<String>,
     pub booking_reference: Option<String>,
     pub shipped_on: Option<NaiveDate>,
@@ -83,7 +83,7 @@ impl Order {
                 })
             }),
             delivery_window: r.delivery.as_ref().and_then(|d| d.delivery_window),
-            carrier: o.carrier.clone(),
+            carrier: o.carrier,
             tracking_number: o.tracking_number.clone(),
             booking_reference: o.booking_reference.clone(),
             shipped_on: o.shipped_on,
@@ -113,16 +113,11 @@ pub struct DonorOrderView {
 
 impl DonorOrderView {
     pub fn of(o: &super::store::OrderRow) -> DonorOrderView {
-        use crate::domain::order::Carrier;
         DonorOrderView {
             status: o.status,
             status_label: o.status.donor_label().to_owned(),
             fulfilment: o.fulfilment,
-            carrier: o
-                .carrier
-                .as_deref()
-                .and_then(Carrier::parse)
-                .map(|c| c.label().to_owned()),
+            carrier: o.carrier.map(|c| c.label().to_owned()),
             tracking_number: o.tracking_number.clone(),
             booking_reference: o.booking_reference.clone(),
             shipped_on: o.shipped_on,
