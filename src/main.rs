@@ -37,10 +37,14 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AdminCommand {
-    /// Create an admin login and print its generated password once.
+    /// Create a staff login and print its generated password once.
     Create {
         #[arg(long)]
         email: String,
+        /// A read-only staff login (role `viewer`): sees the console and staff reads, changes
+        /// nothing, exports no personal data.
+        #[arg(long)]
+        read_only: bool,
     },
 }
 
@@ -84,7 +88,7 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin {
-            command: AdminCommand::Create { email },
+            command: AdminCommand::Create { email, read_only },
         } => {
             let db = startup::database(&settings)?;
             let email = auth::normalize_email(&email);
@@ -93,12 +97,16 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             }
             let generated = password::generate_password();
             let hash = password::hash_password(&generated, &settings.auth)?;
+            let role = if read_only { Role::Viewer } else { Role::Admin };
             let mut conn = db.get()?;
             write_transaction(&mut conn, |c| {
-                auth::store::insert_user(c, &email, &hash, Role::Admin, None)
+                auth::store::insert_user(c, &email, &hash, role, None)
             })
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("admin {email} created; password (shown once): {generated}");
+            println!(
+                "{} {email} created; password (shown once): {generated}",
+                role.as_str()
+            );
             Ok(())
         }
     }

@@ -3,7 +3,7 @@
 use actix_web::{get, web};
 
 use super::store;
-use crate::auth::AdminUser;
+use crate::auth::StaffUser;
 use crate::catalogue::types::{AuditEntry, AuditQuery};
 use crate::error::Result;
 use crate::http::{Page, Paging};
@@ -26,7 +26,7 @@ crate::problems!(
 #[get("/admin/audit-log")]
 pub async fn audit_log_route(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _staff: StaffUser,
     query: web::Query<AuditQuery>,
 ) -> Result<web::Json<Page<AuditEntry>>> {
     let q = query.into_inner();

@@ -5,8 +5,9 @@ use std::pin::Pin;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
-use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use super::{store, tokens, Role};
 use crate::error::{Error, ErrorCode};
@@ -21,9 +22,26 @@ pub struct AuthUser {
     pub token_hash: String,
 }
 
-/// A signed-in tax-division staff member.
+/// A signed-in tax-division staff member who may change things (role `admin`).
 #[derive(Debug, Clone)]
 pub struct AdminUser(pub AuthUser);
+
+/// A signed-in tax-division staff member, read-only (`viewer`) or not: for staff reads.
+#[derive(Debug, Clone)]
+pub struct StaffUser(pub AuthUser);
+
+impl StaffUser {
+    /// Exports of donors' personal data (CSV lists, addresses, one-stop lists) are for staff who
+    /// may act on them; a read-only login sees the screens but takes no file away.
+    pub fn may_export_personal_data(&self) -> Result<(), Error> {
+        match self.0.role {
+            Role::Admin => Ok(()),
+            _ => Err(Error::forbidden(
+                "A read-only staff login cannot export personal data.",
+            )),
+        }
+    }
+}
 
 /// A signed-in partner business (till staff).
 #[derive(Debug, Clone)]
@@ -99,9 +117,41 @@ impl FromRequest for AdminUser {
             let user = authenticate(req).await?;
             match user.role {
                 Role::Admin => Ok(AdminUser(user)),
+                Role::Viewer => Err(read_only()),
                 Role::Partner | Role::Vendor => Err(forbidden_for(Role::Admin)),
             }
         })
+    }
+}
+
+impl FromRequest for StaffUser {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let user = authenticate(req).await?;
+            if user.role.is_staff() {
+                Ok(StaffUser(user))
+            } else {
+                Err(forbidden_for(Role::Admin))
+            }
+        })
+    }
+}
+
+/// The refusal of a change asked by a read-only staff login.
+pub fn read_only() -> Error {
+    Error::forbidden("This staff login is read-only: it can see, not change.")
+}
+
+/// A signed-in login of `role` with the business it works for, or `403`.
+async fn business_login(req: HttpRequest, role: Role) -> Result<(AuthUser, String), Error> {
+    let user = authenticate(req).await?;
+    match user.partner_id.clone() {
+        Some(business_id) if user.role == role => Ok((user, business_id)),
+        _ => Err(forbidden_for(role)),
     }
 }
 
@@ -110,13 +160,10 @@ impl FromRequest for PartnerUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
+        let login = business_login(req.clone(), Role::Partner);
         Box::pin(async move {
-            let user = authenticate(req).await?;
-            match (user.role, user.partner_id.clone()) {
-                (Role::Partner, Some(partner_id)) => Ok(PartnerUser { user, partner_id }),
-                _ => Err(forbidden_for(Role::Partner)),
-            }
+            let (user, partner_id) = login.await?;
+            Ok(PartnerUser { user, partner_id })
         })
     }
 }
@@ -126,13 +173,10 @@ impl FromRequest for VendorUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
+        let login = business_login(req.clone(), Role::Vendor);
         Box::pin(async move {
-            let user = authenticate(req).await?;
-            match (user.role, user.partner_id.clone()) {
-                (Role::Vendor, Some(vendor_id)) => Ok(VendorUser { user, vendor_id }),
-                _ => Err(forbidden_for(Role::Vendor)),
-            }
+            let (user, vendor_id) = login.await?;
+            Ok(VendorUser { user, vendor_id })
         })
     }
 }
@@ -140,7 +184,7 @@ impl FromRequest for VendorUser {
 /// The refusal of a login without the role a route needs.
 fn forbidden_for(role: Role) -> Error {
     Error::forbidden(match role {
-        Role::Admin => "This needs a tax-division staff login.",
+        Role::Admin | Role::Viewer => "This needs a tax-division staff login.",
         Role::Partner => "This needs a partner business login.",
         Role::Vendor => "This needs a gift vendor login.",
     })
@@ -164,7 +208,14 @@ pub async fn role_gate(
     };
     if let Some(role) = required {
         let user = authenticate(req.request().clone()).await?;
-        if user.role != role {
+        // Read-only staff pass the staff gate for reads only; the handler's extractor (AdminUser
+        // for writes, StaffUser for reads) checks again.
+        let reads = matches!(*req.method(), Method::GET | Method::HEAD);
+        if role == Role::Admin && user.role == Role::Viewer && !reads {
+            return Err(read_only().into());
+        }
+        let admitted = user.role == role || (role == Role::Admin && user.role == Role::Viewer);
+        if !admitted {
             return Err(forbidden_for(role).into());
         }
         req.extensions_mut().insert(user);

@@ -7,14 +7,25 @@ pub mod sign_in;
 pub mod store;
 pub mod tokens;
 
-pub use extractors::{AdminUser, AuthUser, PartnerUser, VendorUser};
+pub use extractors::{AdminUser, AuthUser, PartnerUser, StaffUser, VendorUser};
 
 crate::named_enum! {
     pub stored enum Role {
+        /// Tax-division staff: every staff read and write.
         Admin = "admin",
+        /// Read-only tax-division staff: every staff page and read except exports of personal
+        /// data; changes nothing.
+        Viewer = "viewer",
         Partner = "partner",
         /// A gift vendor: sees and fulfils its own orders.
         Vendor = "vendor",
+    }
+}
+
+impl Role {
+    /// A tax-division login (the console and `/api/v1/admin/`), read-only or not.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Admin | Role::Viewer)
     }
 }
 

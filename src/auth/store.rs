@@ -28,6 +28,7 @@ pub fn find_active_by_email(conn: &mut DbConnection, email: &str) -> Result<Opti
         .filter(
             users::role
                 .eq(Role::Admin)
+                .or(users::role.eq(Role::Viewer))
                 .or(businesses::active.eq(true).and(
                     (users::role
                         .eq(Role::Partner)
@@ -114,6 +115,7 @@ pub fn session_user(conn: &mut DbConnection, token_hash: &str) -> Result<Option<
         .filter(
             users::role
                 .eq(Role::Admin)
+                .or(users::role.eq(Role::Viewer))
                 .or(businesses::active.eq(true).and(
                     (users::role
                         .eq(Role::Partner)

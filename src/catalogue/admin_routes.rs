@@ -7,7 +7,7 @@ use super::gifts::{self, gift_not_found};
 use super::images::{self, GiftImage};
 use super::store::{self};
 use super::types::{AdminGift, AdminGiftQuery, GiftPatch, NewGiftRequest};
-use crate::auth::AdminUser;
+use crate::auth::{AdminUser, StaffUser};
 use crate::domain::image::ImageFormat;
 use crate::error::Result;
 use crate::http::{Page, Paging};
@@ -127,7 +127,7 @@ pub async fn create_gift(
 #[get("/admin/gifts")]
 pub async fn list_gifts(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _staff: StaffUser,
     query: web::Query<AdminGiftQuery>,
 ) -> Result<web::Json<Page<AdminGift>>> {
     let q = query.into_inner();
@@ -161,7 +161,7 @@ pub async fn list_gifts(
 #[get("/admin/gifts/{id}")]
 pub async fn get_gift(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _staff: StaffUser,
     id: web::Path<String>,
 ) -> Result<web::Json<AdminGift>> {
     let id = id.into_inner();

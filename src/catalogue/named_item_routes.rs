@@ -5,7 +5,7 @@ use actix_web::{delete, get, patch, post, web, HttpResponse};
 
 use super::named_items::{self, NamedList};
 use super::types::{NamedItem, NamedItemPatch, NamedItemRequest};
-use crate::auth::AdminUser;
+use crate::auth::{AdminUser, StaffUser};
 use crate::error::Result;
 use crate::http::{Page, PageQuery};
 use crate::state::AppState;
@@ -62,7 +62,7 @@ macro_rules! named_item_routes {
             #[get($base)]
             pub async fn list(
                 state: web::Data<AppState>,
-                _admin: AdminUser,
+                _staff: StaffUser,
                 query: web::Query<PageQuery>,
             ) -> Result<web::Json<Page<NamedItem>>> {
                 let paging = query.paging()?;

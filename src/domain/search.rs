@@ -25,6 +25,23 @@ fn katakana_to_hiragana(c: char) -> char {
     }
 }
 
+/// How a staff search for one donor is compared with what is stored (names as typed, kana in
+/// full-width katakana, emails lower-case): the text in NFKC (full-width digits and letters to
+/// ASCII, half-width kana to full-width), and the same with hiragana turned to katakana, so
+/// `ｼﾅｶﾞﾜ`, `しながわ` and `シナガワ` find the same donor.
+pub fn donor_lookup(query: &str) -> (String, String) {
+    let text: String = query.nfkc().collect::<String>().trim().to_owned();
+    let kana = text.chars().map(hiragana_to_katakana).collect();
+    (text, kana)
+}
+
+fn hiragana_to_katakana(c: char) -> char {
+    match c {
+        '\u{3041}'..='\u{3096}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+        _ => c,
+    }
+}
+
 /// A search as typed: its words, folded. Empty when nothing but spaces was typed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SearchTerms(Vec<String>);
@@ -53,6 +70,14 @@ impl SearchTerms {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_donor_lookup_matches_kana_in_any_script_and_width() {
+        for typed in ["ｼﾅｶﾞﾜ", "しながわ", "シナガワ"] {
+            assert_eq!(donor_lookup(typed).1, "シナガワ", "{typed}");
+        }
+        assert_eq!(donor_lookup(" ０３－１２３４ ").0, "03-1234");
+    }
 
     const PAN: &[&str] = &[
         "品川の職人が打つフライパン",

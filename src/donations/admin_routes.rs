@@ -10,14 +10,15 @@ use super::types::{
     RefundRequest,
 };
 use super::views;
-use crate::auth::AdminUser;
+use crate::auth::{AdminUser, StaffUser};
 use crate::domain::calendar::japan_today;
 use crate::error::Result;
 use crate::http::{csv_response, excel_csv, wants_csv, Page, Paging};
 use crate::payments::offline::{self, OfflinePayment};
 use crate::state::AppState;
 
-fn donations_csv(items: &[AdminDonation]) -> Result<Vec<u8>> {
+/// The staff donation list for Excel (the API's `Accept: text/csv` and the console's download).
+pub fn donations_csv(items: &[AdminDonation]) -> Result<Vec<u8>> {
     let headers = [
         "寄附ID",
         "種別",
@@ -123,19 +124,23 @@ crate::problems!(
 #[get("/admin/donations")]
 pub async fn list_donations(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    staff: StaffUser,
     req: HttpRequest,
     query: web::Query<AdminDonationQuery>,
 ) -> Result<HttpResponse> {
     let q = query.into_inner();
     let paging = Paging::from_query(q.page, q.per_page)?;
     let csv = wants_csv(&req);
+    if csv {
+        staff.may_export_personal_data()?;
+    }
     let filter = DonationFilter {
         status: q.status,
         kind: q.kind,
         channel: q.channel,
         from: q.from,
         to: q.to,
+        q: None,
     };
     let (offset, limit) = if csv {
         (0, i64::MAX)
@@ -165,7 +170,7 @@ pub async fn list_donations(
 #[get("/admin/donations/{id}")]
 pub async fn get_donation(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _staff: StaffUser,
     id: web::Path<String>,
 ) -> Result<web::Json<AdminDonation>> {
     let id = id.into_inner();
@@ -275,9 +280,11 @@ pub async fn reissue_receipt(
 #[get("/admin/one-stop")]
 pub async fn one_stop(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    staff: StaffUser,
     query: web::Query<OneStopQuery>,
 ) -> Result<web::Json<OneStopReport>> {
+    // The list that goes to other municipalities: names and addresses of every applicant.
+    staff.may_export_personal_data()?;
     let tax_year =
         super::one_stop::check_tax_year(query.tax_year.unwrap_or_else(|| japan_today().year()))?;
     let report = state

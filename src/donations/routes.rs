@@ -8,7 +8,7 @@ use super::store::{self, DonationRow};
 use super::types::{DonationCreated, DonorDonationView, Receipt};
 use super::{access, create, receipt, views};
 use crate::auth::extractors::bearer_token;
-use crate::auth::{store as auth_store, tokens, Role};
+use crate::auth::{store as auth_store, tokens};
 use crate::config::Settings;
 use crate::domain::donation::DonationStatus;
 use crate::domain::new_donation::NewDonationRequest;
@@ -140,7 +140,7 @@ pub async fn get_donation(
     Ok(web::Json(view))
 }
 
-/// Whether the request carries a live admin session.
+/// Whether the request carries a live staff session (read-only staff may read receipts).
 async fn is_admin(state: &AppState, req: &HttpRequest) -> Result<bool> {
     let Some(token) = bearer_token(req) else {
         return Ok(false);
@@ -150,7 +150,7 @@ async fn is_admin(state: &AppState, req: &HttpRequest) -> Result<bool> {
         .db
         .run(move |c| auth_store::session_user(c, &hash))
         .await?;
-    Ok(user.is_some_and(|u| u.role == Role::Admin))
+    Ok(user.is_some_and(|u| u.role.is_staff()))
 }
 
 /// The receipt (寄附金受領証明書): JSON, or a printable page with `Accept: text/html`.

@@ -234,6 +234,18 @@ pub struct DonationFilter {
     pub channel: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// A staff search for one donor (`domain::search::donor_lookup`): part of the name, kana,
+    /// email or phone, or a whole receipt number, portal order id or donation id.
+    pub q: Option<String>,
+}
+
+/// `%text%` for LIKE, with LIKE's own characters taken literally (escape `\`).
+fn containing(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 pub fn list(
@@ -258,6 +270,22 @@ pub fn list(
         }
         if let Some(to) = filter.to {
             q = q.filter(donations::received_on.le(to));
+        }
+        if let Some(typed) = filter.q.as_deref().filter(|t| !t.trim().is_empty()) {
+            let (text, kana) = crate::domain::search::donor_lookup(typed);
+            let (text_like, kana_like) = (containing(&text), containing(&kana));
+            let email_like = containing(&text.to_lowercase());
+            q = q.filter(
+                donations::donor_name
+                    .like(text_like.clone())
+                    .escape('\\')
+                    .or(donations::donor_name_kana.like(kana_like).escape('\\'))
+                    .or(donations::donor_email.like(email_like).escape('\\'))
+                    .or(donations::donor_phone.like(text_like).escape('\\'))
+                    .or(donations::receipt_number.eq(text.clone()))
+                    .or(donations::external_id.eq(text.clone()))
+                    .or(donations::id.eq(text)),
+            );
         }
         q
     };

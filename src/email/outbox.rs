@@ -275,3 +275,21 @@ pub fn retry(conn: &mut DbConnection, id: &str) -> Result<(OutboxRow, OutboxRow)
     let after = find(conn, id)?.ok_or_else(|| Error::internal("outbox row vanished"))?;
     Ok((before, after))
 }
+
+/// A staff member puts an email back in the queue (`retry`), with the audit entry: the delivery
+/// state only, never the recipient or the content. Runs in the caller's write transaction.
+pub fn retry_by_staff(conn: &mut DbConnection, actor_id: &str, id: &str) -> Result<OutboxRow> {
+    let (before, after) = retry(conn, id)?;
+    let state_of =
+        |r: &OutboxRow| serde_json::json!({ "status": r.status, "attempts": r.attempts });
+    crate::audit::record(
+        conn,
+        Some(actor_id),
+        "email.retry",
+        "email_outbox",
+        id,
+        Some(&state_of(&before)),
+        Some(&state_of(&after)),
+    )?;
+    Ok(after)
+}

@@ -7,8 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::outbox::{self, OutboxRow};
 use super::EmailStatus;
-use crate::audit;
-use crate::auth::AdminUser;
+use crate::auth::{AdminUser, StaffUser};
 use crate::error::{Error, Result};
 use crate::http::{Page, Paging};
 use crate::state::AppState;
@@ -97,7 +96,7 @@ crate::problems!(
 #[get("/admin/emails")]
 pub async fn list_emails(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _staff: StaffUser,
     query: web::Query<EmailListQuery>,
 ) -> Result<web::Json<Page<EmailView>>> {
     let query = query.into_inner();
@@ -138,22 +137,7 @@ pub async fn retry_email(
     let actor = admin.0.id;
     let after = state
         .db
-        .write(move |conn| {
-            let (before, after) = outbox::retry(conn, &id)?;
-            // The audit keeps the delivery state only, not the recipient or the content.
-            let state_of =
-                |r: &OutboxRow| serde_json::json!({ "status": r.status, "attempts": r.attempts });
-            audit::record(
-                conn,
-                Some(&actor),
-                "email.retry",
-                "email_outbox",
-                &id,
-                Some(&state_of(&before)),
-                Some(&state_of(&after)),
-            )?;
-            Ok(after)
-        })
+        .write(move |conn| outbox::retry_by_staff(conn, &actor, &id))
         .await?;
     tracing::info!(outbox_id = %after.id, "email put back in the queue by an admin");
     Ok(web::Json(EmailView::try_from(after)?))

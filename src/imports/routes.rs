@@ -8,16 +8,14 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::csv::LineError;
 use super::import;
-use super::store::{self, ImportFailure, ImportRequest};
-use crate::auth::AdminUser;
-use crate::domain::calendar::japan_today;
-use crate::domain::portal_import::valid_channel;
+use super::store;
+use crate::auth::{AdminUser, StaffUser};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{Page, PageQuery};
 use crate::state::AppState;
 
 /// At most this many line problems are listed in one rejection.
-const MAX_LISTED_ERRORS: usize = 1000;
+pub const MAX_LISTED_ERRORS: usize = 1000;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -169,40 +167,9 @@ pub async fn import_donations(
     body: web::Bytes,
 ) -> Result<HttpResponse> {
     let ImportQuery { channel, file_name } = query.into_inner();
-    if !valid_channel(&channel) {
-        return Err(Error::field(
-            "channel",
-            "must be 1-40 characters of a-z, 0-9, _ and -",
-        ));
-    }
-    let file_name = file_name
-        .map(|f| f.trim().to_owned())
-        .filter(|f| !f.is_empty());
-    if file_name.as_ref().is_some_and(|f| f.chars().count() > 200) {
-        return Err(Error::field("file_name", "must be at most 200 characters"));
-    }
+    import::check_upload(&channel, file_name.clone())?;
     check_content_type(&req)?;
-
-    // Decoding and validating a large file is CPU work: keep it off the async workers.
-    let today = japan_today();
-    let parsed = web::block(move || import::parse_file(&body, today)).await?;
-    let rows = match parsed {
-        Ok(rows) => rows,
-        Err(errors) => return Ok(rejected(errors)),
-    };
-
-    let request = ImportRequest {
-        channel,
-        file_name,
-        actor_id: admin.0.id,
-        home_prefecture: state.settings.municipality.prefecture.clone(),
-        home_city: state.settings.municipality.city.clone(),
-    };
-    let outcome = state
-        .db
-        .run(move |conn| Ok(import::import_file(conn, &request, &rows)))
-        .await?;
-    match outcome {
+    match import::upload(&state, admin.0.id, channel, file_name, body).await? {
         Ok(o) => Ok(HttpResponse::Created().json(ImportResult {
             import_id: o.import_id,
             channel: o.channel,
@@ -211,30 +178,17 @@ pub async fn import_donations(
             skipped: o.skipped,
             flagged: o.flagged,
         })),
-        Err(ImportFailure::Rejected(errors)) => Ok(rejected(errors)),
-        Err(ImportFailure::Failed(e)) => Err(e),
+        Err(errors) => Ok(rejected(errors)),
     }
 }
 
-/// Recorded imports, newest first.
-#[utoipa::path(
-    params(PageQuery),
-    responses(
-        (status = 200, body = Page<ImportSummary>),
-        ImportListErrors,
-    )
-)]
-#[get("/admin/imports")]
-pub async fn list_imports(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    query: web::Query<PageQuery>,
-) -> Result<web::Json<Page<ImportSummary>>> {
-    let paging = query.paging()?;
-    let (rows, total) = state
-        .db
-        .run(move |conn| store::list(conn, paging.offset(), paging.per_page))
-        .await?;
+/// Recorded imports, newest first, with the total count.
+pub fn history(
+    conn: &mut crate::db::DbConnection,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<ImportSummary>, i64)> {
+    let (rows, total) = store::list(conn, offset, limit)?;
     let items = rows
         .into_iter()
         .map(
@@ -253,6 +207,28 @@ pub async fn list_imports(
             },
         )
         .collect();
+    Ok((items, total))
+}
+
+/// Recorded imports, newest first.
+#[utoipa::path(
+    params(PageQuery),
+    responses(
+        (status = 200, body = Page<ImportSummary>),
+        ImportListErrors,
+    )
+)]
+#[get("/admin/imports")]
+pub async fn list_imports(
+    state: web::Data<AppState>,
+    _staff: StaffUser,
+    query: web::Query<PageQuery>,
+) -> Result<web::Json<Page<ImportSummary>>> {
+    let paging = query.paging()?;
+    let (items, total) = state
+        .db
+        .run(move |conn| history(conn, paging.offset(), paging.per_page))
+        .await?;
     Ok(web::Json(Page::new(items, paging, total)))
 }
 

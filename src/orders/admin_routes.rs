@@ -11,7 +11,7 @@ use super::routes::{
 use super::store::OrderScope;
 use super::tracking::TrackingOutcome;
 use super::views::{DeliverRequest, HoldRequest, Order, OrderQuery, ShipRequest, VendorStatement};
-use crate::auth::AdminUser;
+use crate::auth::{AdminUser, StaffUser};
 use crate::catalogue::types::{LoginRequest, PartnerCreated};
 use crate::error::Result;
 use crate::http::Page;
@@ -30,7 +30,7 @@ crate::problems!(
 #[get("/admin/orders")]
 pub async fn list_orders(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _staff: StaffUser,
     q: web::Query<OrderQuery>,
 ) -> Result<web::Json<Page<Order>>> {
     serve::list(&state, OrderScope::Staff, q.into_inner()).await
@@ -46,9 +46,10 @@ pub async fn list_orders(
 pub async fn export_orders(
     state: web::Data<AppState>,
     req: HttpRequest,
-    _admin: AdminUser,
+    staff: StaffUser,
     q: web::Query<ExportQuery>,
 ) -> Result<HttpResponse> {
+    staff.may_export_personal_data()?;
     serve::export(&state, &req, OrderScope::Staff, q.into_inner()).await
 }
 
@@ -80,7 +81,7 @@ pub async fn upload_tracking(
 #[get("/admin/orders/{id}")]
 pub async fn get_order(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _staff: StaffUser,
     id: web::Path<String>,
 ) -> Result<web::Json<Order>> {
     serve::one(&state, OrderScope::Staff, id.into_inner()).await
@@ -187,7 +188,7 @@ pub async fn release_order(
 pub async fn vendor_statement(
     state: web::Data<AppState>,
     req: HttpRequest,
-    _admin: AdminUser,
+    _staff: StaffUser,
     id: web::Path<String>,
     q: web::Query<StatementQuery>,
 ) -> Result<HttpResponse> {

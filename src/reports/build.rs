@@ -18,7 +18,6 @@ use crate::domain::gift::Category;
 use crate::domain::money::{BasisPoints, Yen};
 use crate::domain::report::{monthly_table, project, MonthlyTable, ReportCategory, Tally};
 use crate::error::{Error, Result};
-use crate::http::excel_csv;
 
 pub fn target_view(
     fiscal_year: FiscalYear,
@@ -107,35 +106,6 @@ pub fn monthly(
         .map(|r| r.1)
         .or(default_target);
     Ok(monthly_report(&monthly_table(fy, &days), target, today))
-}
-
-/// The monthly table for Excel: Japanese headers and a 合計 line.
-pub fn monthly_csv(report: &MonthlyReport) -> Result<Vec<u8>> {
-    let rows = report
-        .months
-        .iter()
-        .map(|m| {
-            vec![
-                m.month.clone(),
-                m.count.to_string(),
-                m.amount.to_string(),
-                m.cumulative_amount.to_string(),
-                m.previous_year.count.to_string(),
-                m.previous_year.amount.to_string(),
-            ]
-        })
-        .chain(std::iter::once(vec![
-            "合計".to_owned(),
-            report.total.count.to_string(),
-            report.total.amount.to_string(),
-            report.total.amount.to_string(),
-            report.previous_year_total.count.to_string(),
-            report.previous_year_total.amount.to_string(),
-        ]));
-    excel_csv(
-        &["月", "件数", "金額", "累計", "前年度件数", "前年度金額"],
-        rows,
-    )
 }
 
 fn by_amount<T>(items: &mut [T], key: impl Fn(&T) -> (i64, i64, String)) {

@@ -7,22 +7,22 @@ use super::types::{
     ChannelReport, DateRangeQuery, FiscalYearQuery, GiftReport, MonthlyReport, OrganizationReport,
     PurposeReport, Target, TargetList, TargetRequest,
 };
-use super::{build, targets};
-use crate::auth::AdminUser;
+use super::{build, csv, targets};
+use crate::auth::{AdminUser, StaffUser};
 use crate::domain::calendar::{japan_today, FiscalYear};
 use crate::domain::money::BasisPoints;
 use crate::error::{Error, Result};
-use crate::http::{csv_response, wants_csv};
+use crate::http::{csv_download, wants_csv, CsvCharset};
 use crate::openapi::problems::StaffErrors;
 use crate::state::AppState;
 
-fn fiscal_year(year: i32) -> Result<FiscalYear> {
+pub(crate) fn fiscal_year(year: i32) -> Result<FiscalYear> {
     FiscalYear::new(year)
         .ok_or_else(|| Error::field("fiscal_year", "must be a year between 2000 and 2200"))
 }
 
 /// Checks a report's date range: from ≤ to, at most ten years.
-fn date_range(q: &DateRangeQuery) -> Result<(NaiveDate, NaiveDate)> {
+pub(crate) fn date_range(q: &DateRangeQuery) -> Result<(NaiveDate, NaiveDate)> {
     if q.from > q.to {
         return Err(Error::field("to", "must not be before from"));
     }
@@ -46,7 +46,7 @@ crate::problems!(
 #[get("/admin/targets")]
 pub async fn list_targets(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _staff: StaffUser,
 ) -> Result<web::Json<TargetList>> {
     let settings = state.settings.clone();
     let list = state
@@ -83,6 +83,23 @@ pub async fn set_target(
     Ok(web::Json(target))
 }
 
+/// JSON, or with `Accept: text/csv` the same table for Excel (`; charset=Shift_JIS` for CP932).
+fn answer<T: serde::Serialize>(
+    req: &HttpRequest,
+    report: T,
+    to_csv: fn(&T) -> Result<Vec<u8>>,
+    file: &str,
+) -> Result<HttpResponse> {
+    if wants_csv(req) {
+        return Ok(csv_download(
+            to_csv(&report)?,
+            CsvCharset::of(req, None),
+            file,
+        ));
+    }
+    Ok(HttpResponse::Ok().json(report))
+}
+
 /// Paid donations of a fiscal year by month (receipt date in Japan), against its target.
 ///
 /// Counts and amounts are of paid donations of every channel, imports included; pending,
@@ -90,7 +107,8 @@ pub async fn set_target(
 /// fiscal year before. `progress` = total amount ÷ target. `projection` projects the year-end
 /// total from the complete months and the previous year's monthly shape (straight line when the
 /// previous year has no donations in those months). With `Accept: text/csv` the same table comes
-/// as CSV for Excel (UTF-8 with BOM; 月,件数,金額,累計,前年度件数,前年度金額 and a 合計 line).
+/// as CSV for Excel (UTF-8 with BOM, or Shift_JIS with `Accept: text/csv; charset=Shift_JIS`;
+/// 月,件数,金額,累計,前年度件数,前年度金額 and a 合計 line).
 #[utoipa::path(
     operation_id = "monthly_report",
     params(FiscalYearQuery),
@@ -105,7 +123,7 @@ pub async fn set_target(
 #[get("/admin/reports/monthly")]
 pub async fn monthly(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _staff: StaffUser,
     req: HttpRequest,
     query: web::Query<FiscalYearQuery>,
 ) -> Result<HttpResponse> {
@@ -116,14 +134,8 @@ pub async fn monthly(
         .db
         .run(move |conn| build::monthly(conn, fy, default, today))
         .await?;
-    if wants_csv(&req) {
-        let body = build::monthly_csv(&report)?;
-        return Ok(csv_response(
-            body,
-            &format!("monthly-report-FY{}.csv", fy.year()),
-        ));
-    }
-    Ok(HttpResponse::Ok().json(report))
+    let file = format!("monthly-report-FY{}.csv", fy.year());
+    answer(&req, report, csv::monthly, &file)
 }
 
 /// Paid donations of a date range (receipt dates, inclusive) by category and gift.
@@ -131,19 +143,30 @@ pub async fn monthly(
 /// Categories: 体験型, 商品型, 旅行クーポン, 現地決済型 by the gift's category (on-site voucher
 /// donations count as 現地決済型), 応援型 for support donations, 寄附のみ for donations without a
 /// gift. Within each, gifts by amount, largest first: the top-gifts table.
-#[utoipa::path(operation_id = "gift_report", params(DateRangeQuery), responses((status = 200, body = GiftReport), ReportErrors))]
+#[utoipa::path(
+    operation_id = "gift_report",
+    params(DateRangeQuery),
+    responses(
+        (status = 200, body = GiftReport, content(
+            (GiftReport = "application/json"),
+            (String = "text/csv"),
+        )),
+        ReportErrors,
+    )
+)]
 #[get("/admin/reports/gifts")]
 pub async fn gifts(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _staff: StaffUser,
+    req: HttpRequest,
     query: web::Query<DateRangeQuery>,
-) -> Result<web::Json<GiftReport>> {
+) -> Result<HttpResponse> {
     let (from, to) = date_range(&query)?;
     let report = state
         .db
         .run(move |conn| build::gifts(conn, from, to))
         .await?;
-    Ok(web::Json(report))
+    answer(&req, report, csv::gifts, "gift-report.csv")
 }
 
 /// Paid donations of a date range (receipt dates, inclusive) by channel (the ward's site, each portal).
@@ -151,22 +174,26 @@ pub async fn gifts(
     operation_id = "channel_report",
     params(DateRangeQuery),
     responses(
-        (status = 200, body = ChannelReport),
+        (status = 200, body = ChannelReport, content(
+            (ChannelReport = "application/json"),
+            (String = "text/csv"),
+        )),
         ReportErrors,
     )
 )]
 #[get("/admin/reports/channels")]
 pub async fn channels(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _staff: StaffUser,
+    req: HttpRequest,
     query: web::Query<DateRangeQuery>,
-) -> Result<web::Json<ChannelReport>> {
+) -> Result<HttpResponse> {
     let (from, to) = date_range(&query)?;
     let report = state
         .db
         .run(move |conn| build::channels(conn, from, to))
         .await?;
-    Ok(web::Json(report))
+    answer(&req, report, csv::channels, "channel-report.csv")
 }
 
 /// Paid donations of a date range (receipt dates, inclusive) by usage purpose (使い道).
@@ -174,22 +201,26 @@ pub async fn channels(
     operation_id = "purpose_report",
     params(DateRangeQuery),
     responses(
-        (status = 200, body = PurposeReport),
+        (status = 200, body = PurposeReport, content(
+            (PurposeReport = "application/json"),
+            (String = "text/csv"),
+        )),
         ReportErrors,
     )
 )]
 #[get("/admin/reports/purposes")]
 pub async fn purposes(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _staff: StaffUser,
+    req: HttpRequest,
     query: web::Query<DateRangeQuery>,
-) -> Result<web::Json<PurposeReport>> {
+) -> Result<HttpResponse> {
     let (from, to) = date_range(&query)?;
     let report = state
         .db
         .run(move |conn| build::purposes(conn, from, to))
         .await?;
-    Ok(web::Json(report))
+    answer(&req, report, csv::purposes, "purpose-report.csv")
 }
 
 /// Support donations (団体応援寄附) of a fiscal year per organisation, with each one's allocated
@@ -198,23 +229,28 @@ pub async fn purposes(
     operation_id = "organization_report",
     params(FiscalYearQuery),
     responses(
-        (status = 200, body = OrganizationReport),
+        (status = 200, body = OrganizationReport, content(
+            (OrganizationReport = "application/json"),
+            (String = "text/csv"),
+        )),
         ReportErrors,
     )
 )]
 #[get("/admin/reports/organizations")]
 pub async fn organizations(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _staff: StaffUser,
+    req: HttpRequest,
     query: web::Query<FiscalYearQuery>,
-) -> Result<web::Json<OrganizationReport>> {
+) -> Result<HttpResponse> {
     let fy = fiscal_year(query.fiscal_year)?;
     let share = BasisPoints(state.settings.donations.organization_share_basis_points);
     let report = state
         .db
         .run(move |conn| build::organizations(conn, fy, share))
         .await?;
-    Ok(web::Json(report))
+    let file = format!("organization-report-FY{}.csv", fy.year());
+    answer(&req, report, csv::organizations, &file)
 }
 
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

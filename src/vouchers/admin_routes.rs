@@ -6,10 +6,10 @@ use chrono::Utc;
 use super::routes::parse_month;
 use super::store;
 use super::types::{MonthQuery, SettleRequest, SettlementLine, Settlements, VoucherReport};
-use crate::auth::AdminUser;
+use crate::auth::{AdminUser, StaffUser};
 use crate::domain::calendar::japan_today;
 use crate::error::Result;
-use crate::http::{csv_response, excel_csv, wants_csv};
+use crate::http::{csv_download, wants_csv, CsvCharset};
 use crate::state::AppState;
 
 crate::problems!(
@@ -33,7 +33,7 @@ crate::problems!(
 #[get("/admin/settlements")]
 pub async fn settlements(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _staff: StaffUser,
     req: HttpRequest,
     query: web::Query<MonthQuery>,
 ) -> Result<HttpResponse> {
@@ -43,25 +43,9 @@ pub async fn settlements(
         .run(move |conn| super::settle::settlements(conn, month))
         .await?;
     if wants_csv(&req) {
-        let rows: Vec<Vec<String>> = s
-            .partners
-            .iter()
-            .map(|p| {
-                vec![
-                    s.month.clone(),
-                    p.partner_id.clone(),
-                    p.partner_name.clone(),
-                    p.count.to_string(),
-                    p.net_amount.to_string(),
-                    if p.paid { "支払済" } else { "未払" }.to_owned(),
-                ]
-            })
-            .collect();
-        let body = excel_csv(
-            &["対象月", "事業者ID", "事業者名", "件数", "精算額", "状態"],
-            rows,
-        )?;
-        return Ok(csv_response(body, &format!("settlements-{}.csv", s.month)));
+        let body = super::settle::settlements_csv(&s)?;
+        let file = format!("settlements-{}.csv", s.month);
+        return Ok(csv_download(body, CsvCharset::of(&req, None), &file));
     }
     Ok(HttpResponse::Ok().json(s))
 }
@@ -98,22 +82,31 @@ pub async fn settle(
 #[utoipa::path(
     params(MonthQuery),
     responses(
-        (status = 200, body = VoucherReport),
+        (status = 200, body = VoucherReport, content(
+            (VoucherReport = "application/json"),
+            (String = "text/csv"),
+        )),
         SettlementListErrors,
     )
 )]
 #[get("/admin/reports/vouchers")]
 pub async fn voucher_report(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _staff: StaffUser,
+    req: HttpRequest,
     query: web::Query<MonthQuery>,
-) -> Result<web::Json<VoucherReport>> {
+) -> Result<HttpResponse> {
     let month = parse_month(&query.month)?;
     let report = state
         .db
         .run(move |conn| store::month_report(conn, month, Utc::now()))
         .await?;
-    Ok(web::Json(report))
+    if wants_csv(&req) {
+        let body = super::settle::voucher_report_csv(&report)?;
+        let file = format!("voucher-report-{}.csv", report.month);
+        return Ok(csv_download(body, CsvCharset::of(&req, None), &file));
+    }
+    Ok(HttpResponse::Ok().json(report))
 }
 
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

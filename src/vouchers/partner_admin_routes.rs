@@ -4,7 +4,7 @@
 use actix_web::{get, patch, post, web, HttpResponse};
 
 use super::partners::{self, NewLogin};
-use crate::auth::AdminUser;
+use crate::auth::{AdminUser, StaffUser};
 use crate::catalogue::store::{self, BusinessList};
 use crate::catalogue::types::{
     Business, BusinessPatch, NewBusinessRequest, NewPartnerRequest, PartnerCreated,
@@ -87,7 +87,7 @@ async fn business_page(
 #[get("/admin/businesses")]
 pub async fn list_businesses(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _staff: StaffUser,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<Business>>> {
     business_page(&state, &query, BusinessList::All).await
@@ -157,7 +157,7 @@ pub async fn create_partner(
 #[get("/admin/partners")]
 pub async fn list_partners(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _staff: StaffUser,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<Business>>> {
     business_page(&state, &query, BusinessList::Partners).await

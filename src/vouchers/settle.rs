@@ -5,13 +5,14 @@ use chrono::NaiveDate;
 
 use super::issue;
 use super::store;
-use super::types::{SettlementLine, Settlements, Statement, StatementLine};
+use super::types::{SettlementLine, Settlements, Statement, StatementLine, VoucherReport};
 use crate::audit;
 use crate::config::Settings;
 use crate::db::{now, DbConnection};
 use crate::domain::calendar::YearMonth;
 use crate::domain::voucher::{month_closed, tally};
 use crate::error::{Error, ErrorCode, Result};
+use crate::http::excel_csv;
 
 /// Each partner's redemptions of a month, net of reversals, with whether it was paid.
 pub fn settlements(conn: &mut DbConnection, month: YearMonth) -> Result<Settlements> {
@@ -122,4 +123,51 @@ pub fn statement(
         net_amount: totals.net_amount,
         settled,
     })
+}
+
+/// The month's settlement for accounting: one line per partner.
+pub fn settlements_csv(s: &Settlements) -> Result<Vec<u8>> {
+    let rows = s.partners.iter().map(|p| {
+        vec![
+            s.month.clone(),
+            p.partner_id.clone(),
+            p.partner_name.clone(),
+            p.count.to_string(),
+            p.net_amount.to_string(),
+            if p.paid { "支払済" } else { "未払" }.to_owned(),
+        ]
+    });
+    excel_csv(
+        &["対象月", "事業者ID", "事業者名", "件数", "精算額", "状態"],
+        rows,
+    )
+}
+
+/// The voucher report as one line for Excel.
+pub fn voucher_report_csv(r: &VoucherReport) -> Result<Vec<u8>> {
+    let row = vec![
+        r.month.clone(),
+        r.issued_count.to_string(),
+        r.issued_face_value.to_string(),
+        r.redeemed_count.to_string(),
+        r.redeemed_amount.to_string(),
+        r.reversed_count.to_string(),
+        r.reversed_amount.to_string(),
+        r.outstanding_balance.to_string(),
+        r.expired_unspent.to_string(),
+    ];
+    excel_csv(
+        &[
+            "対象月",
+            "発行件数",
+            "発行額",
+            "利用件数",
+            "利用額",
+            "取消件数",
+            "取消額",
+            "未使用残高",
+            "期限切れ未使用額",
+        ],
+        [row],
+    )
 }

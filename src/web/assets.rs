@@ -25,6 +25,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../static/till.js"),
     },
     Asset {
+        name: "console.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/console.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../../static/favicon.svg"),

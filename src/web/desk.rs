@@ -1,24 +1,31 @@
-//! The back-office doors' sessions: a partner's till and a vendor's order desk sign in the same
-//! way (`auth::sign_in`, throttled as the API), keep an opaque HttpOnly cookie whose hash is an
-//! ordinary session row (so logout revokes it and any instance knows it), and open only for a
-//! live login of their own role whose business is active.
+//! The back-office doors' sessions: a partner's till, a vendor's order desk and the staff console
+//! sign in the same way (`auth::sign_in`, throttled as the API), keep an opaque HttpOnly cookie
+//! whose hash is an ordinary session row (so logout revokes it and any instance knows it), and
+//! open only for a live login of one of the door's roles (for a business door, of an active
+//! business of the right kind).
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::cookie::time::Duration as CookieAge;
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use minijinja::context;
+use serde::Deserialize;
 
+use super::csrf;
+use super::lang::Lang;
 use super::render::{private_cookie, see_other, Page};
 use crate::auth::sign_in::{sign_in, sign_out};
 use crate::auth::{store as auth_store, tokens, Role};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::http::client_address;
 use crate::state::AppState;
 
 /// A back-office door: who may enter, its cookie, and where it starts.
 pub struct Door {
-    pub role: Role,
+    /// The roles it opens for: a business's (partner, vendor) or the staff's (admin, viewer).
+    pub roles: &'static [Role],
     /// The cookie's name, and its name over TLS (`__Host-`: this host only, `Secure`).
     pub cookie: &'static str,
     pub host_cookie: &'static str,
@@ -26,14 +33,28 @@ pub struct Door {
     pub login: &'static str,
     /// Why another login is refused here, in the door's words.
     pub wrong_login: &'static str,
+    pub login_template: &'static str,
+    /// The door's own words for a refusal, beside the API's message.
+    pub words: fn(ErrorCode) -> Option<&'static str>,
 }
 
-/// Someone signed in at a door, for the business they work for.
+/// Someone signed in at a door, and the business they work for at a business door.
 pub struct Desk {
     pub user_id: String,
-    pub business_id: String,
-    pub business_name: String,
+    pub role: Role,
+    business: Option<(String, String)>,
     pub token_hash: String,
+}
+
+impl Desk {
+    /// The business of a till or vendor desk (a business door opens only with one; staff have none).
+    pub fn business_id(&self) -> &str {
+        self.business.as_ref().map_or("", |b| b.0.as_str())
+    }
+
+    pub fn business_name(&self) -> &str {
+        self.business.as_ref().map_or("", |b| b.1.as_str())
+    }
 }
 
 fn cookie_name(door: &Door, production: bool) -> &'static str {
@@ -49,26 +70,34 @@ fn cookie_name(door: &Door, production: bool) -> &'static str {
 /// login that could not use the door is refused there rather than sent round in a loop.
 pub async fn session(state: &AppState, door: &Door, token_hash: String) -> Result<Option<Desk>> {
     let lookup_hash = token_hash.clone();
-    let role = door.role;
+    let roles = door.roles;
     let found = state
         .db
         .run(move |conn| {
             let Some(user) = auth_store::session_user(conn, &lookup_hash)? else {
                 return Ok(None);
             };
-            let Some(business_id) = user.partner_id.clone().filter(|_| user.role == role) else {
+            if !roles.contains(&user.role) {
                 return Ok(None);
+            }
+            // `session_user` has already checked the business is active and of the right kind.
+            let business = match &user.partner_id {
+                Some(id) => {
+                    let name = crate::catalogue::store::find_business(conn, id)?
+                        .map(|b| b.name)
+                        .unwrap_or_default();
+                    Some((id.clone(), name))
+                }
+                None if user.role.is_staff() => None,
+                None => return Ok(None),
             };
-            let name = crate::catalogue::store::find_business(conn, &business_id)?
-                .map(|b| b.name)
-                .unwrap_or_default();
-            Ok(Some((user.id, business_id, name)))
+            Ok(Some((user.id, user.role, business)))
         })
         .await?;
-    Ok(found.map(|(user_id, business_id, business_name)| Desk {
+    Ok(found.map(|(user_id, role, business)| Desk {
         user_id,
-        business_id,
-        business_name,
+        role,
+        business,
         token_hash,
     }))
 }
@@ -160,4 +189,92 @@ pub async fn sign_out_at(state: &AppState, door: &Door, desk: Desk) -> Result<Ht
     let mut response = see_other(&format!("{}?signed_out=1", door.login));
     let _ = response.add_cookie(&gone);
     Ok(response)
+}
+
+/// Sign-in refusals, in the same words at every door.
+fn sign_in_words(code: ErrorCode) -> Option<&'static str> {
+    Some(match code {
+        ErrorCode::InvalidCredentials => "メールアドレスまたはパスワードが違います。",
+        ErrorCode::TooManyAttempts => "ログインの失敗が続いたため、しばらくログインできません。",
+        ErrorCode::ValidationFailed => "入力内容を確認してください。",
+        _ => return None,
+    })
+}
+
+/// A refusal as a desk shows it: the door's words, then the API's code and message.
+pub fn refused(error: &Error, door: &Door) -> minijinja::Value {
+    let code = error.code();
+    context! {
+        code => code.as_str(),
+        words => (door.words)(code).or_else(|| sign_in_words(code)),
+        message => super::render::message(error, Lang::Ja),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    signed_out: Option<String>,
+}
+
+/// The door's sign-in page.
+pub fn login_page(
+    req: &HttpRequest,
+    state: &AppState,
+    door: &Door,
+    q: &LoginQuery,
+) -> HttpResponse {
+    Page::new(req, state).render(
+        StatusCode::OK,
+        door.login_template,
+        context! { email => "", signed_out => q.signed_out.is_some() },
+    )
+}
+
+/// Signing in from the door's page; a refusal is shown on it again.
+pub async fn login(
+    req: &HttpRequest,
+    state: &AppState,
+    door: &Door,
+    form: LoginForm,
+) -> HttpResponse {
+    let page = Page::new(req, state);
+    let again = |error: Error| {
+        page.render(
+            actix_web::ResponseError::status_code(&error),
+            door.login_template,
+            context! { email => &form.email, signed_out => false, problem => refused(&error, door) },
+        )
+    };
+    if !csrf::form_ok(req, &state.settings, &form.csrf_token) {
+        return again(csrf::refused());
+    }
+    sign_in_at(req, state, door, &form.email, form.password.clone())
+        .await
+        .unwrap_or_else(again)
+}
+
+/// Signing out from the door's menu.
+pub async fn logout(
+    req: &HttpRequest,
+    state: &AppState,
+    door: &Door,
+    desk: Desk,
+    form: &csrf::TokenOnly,
+) -> HttpResponse {
+    if !csrf::form_ok(req, &state.settings, &form.csrf_token) {
+        return Page::new(req, state).error(csrf::refused());
+    }
+    sign_out_at(state, door, desk)
+        .await
+        .unwrap_or_else(|e| Page::new(req, state).error(e))
 }

@@ -5,7 +5,9 @@
 //!   error pages showing the API's own code and message.
 //! - `assets`: CSS and icons built into the binary, served under fingerprinted names.
 //! - `csrf`: the token every state-changing form carries.
-//! - `desk`: the back-office doors' sign-in and session cookie (till, vendor).
+//! - `desk`: the back-office doors' sign-in and session cookie (till, vendor, console).
+//! - `console`: the staff console (`/console/`): dashboard, catalogue, donations, imports,
+//!   vouchers, operations; every table as CSV.
 //! - `images`: gift pictures, served from the database with a year's cache.
 //! - `storefront`: the donors' pages (特設サイト): browse and find.
 //! - `donate`: the donation form, the page after paying, the printable receipt.
@@ -15,6 +17,7 @@
 //! - `simulator`: the deduction-limit estimate (控除上限額シミュレーション).
 
 pub mod assets;
+pub mod console;
 pub mod csrf;
 pub mod desk;
 pub mod donate;
@@ -42,5 +45,6 @@ pub fn services(cfg: &mut actix_web::web::ServiceConfig) {
         .configure(mypage::services)
         .configure(simulator::services)
         .configure(till::services)
-        .configure(vendor::services);
+        .configure(vendor::services)
+        .configure(console::services);
 }

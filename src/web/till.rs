@@ -36,13 +36,15 @@ use crate::vouchers::types::{Redemption, Statement};
 
 /// The till's door: partner logins, signed in at `/till/login`.
 pub static DOOR: Door = Door {
-    role: Role::Partner,
+    roles: &[Role::Partner],
     cookie: "furusato_till",
     host_cookie: "__Host-furusato_till",
     home: "/till/",
     login: "/till/login",
     wrong_login:
         "加盟店用のレジです。利用中の加盟店のログインでお入りください（区の職員は管理画面へ）。",
+    login_template: "till/login.html",
+    words: counter_words,
 };
 
 /// The largest camera frame the till sends to be decoded (grey, one byte a pixel).
@@ -54,24 +56,8 @@ const MAX_REASON_CHARS: usize = 200;
 /// Months of settlement shown on the statement page.
 const PAST_MONTHS: usize = 6;
 
-/// A partner's staff member signed in at this till.
-pub struct Till {
-    user_id: String,
-    partner_id: String,
-    partner_name: String,
-    token_hash: String,
-}
-
-impl From<Desk> for Till {
-    fn from(d: Desk) -> Till {
-        Till {
-            user_id: d.user_id,
-            partner_id: d.business_id,
-            partner_name: d.business_name,
-            token_hash: d.token_hash,
-        }
-    }
-}
+/// A partner's staff member signed in at this till (the desk's business is the partner).
+pub struct Till(Desk);
 
 /// Without a live partner session, every till page leads to the sign-in page.
 impl FromRequest for Till {
@@ -80,7 +66,7 @@ impl FromRequest for Till {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let desk = desk::extract(req, &DOOR);
-        Box::pin(async move { desk.await.map(Till::from) })
+        Box::pin(async move { desk.await.map(Till) })
     }
 }
 
@@ -96,19 +82,14 @@ fn render(
     Page::new(req, state).render(
         status,
         template,
-        context! { partner_name => &till.partner_name, ..context },
+        context! { partner_name => till.0.business_name(), ..context },
     )
 }
 
 /// A refusal on the screen where it happened: what the counter says to the guest, with the
 /// API's code and message beneath.
-pub(super) fn refused(error: &Error) -> minijinja::Value {
-    let code = error.code();
-    context! {
-        code => code.as_str(),
-        words => counter_words(code),
-        message => super::render::message(error, super::lang::Lang::Ja),
-    }
+fn refused(error: &Error) -> minijinja::Value {
+    desk::refused(error, &DOOR)
 }
 
 /// The refusals a till meets, in the words of the counter.
@@ -128,9 +109,6 @@ fn counter_words(code: ErrorCode) -> Option<&'static str> {
         ErrorCode::AlreadyReversed => "この利用はすでに取り消されています。",
         ErrorCode::ReversalWindowClosed => "取り消せるのは利用した当日だけです。",
         ErrorCode::AlreadySettled => "この月は精算済みのため取り消せません。",
-        ErrorCode::InvalidCredentials => "メールアドレスまたはパスワードが違います。",
-        ErrorCode::TooManyAttempts => "ログインの失敗が続いたため、しばらくログインできません。",
-        ErrorCode::ValidationFailed => "入力内容を確認してください。",
         ErrorCode::RequestInProgress => {
             "同じ操作を処理中です。本日の利用で結果を確かめてください。"
         }
@@ -169,54 +147,20 @@ fn slip_number(redemption_id: &str) -> String {
 
 // ---- sign-in -------------------------------------------------------------------------------
 
-#[derive(Deserialize)]
-struct LoginForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    csrf_token: String,
-}
-
-#[derive(Deserialize)]
-struct LoginQuery {
-    #[serde(default)]
-    signed_out: Option<String>,
-}
-
 async fn login_page(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<LoginQuery>,
+    query: web::Query<desk::LoginQuery>,
 ) -> HttpResponse {
-    Page::new(&req, &state).render(
-        StatusCode::OK,
-        "till/login.html",
-        context! { email => "", signed_out => query.signed_out.is_some() },
-    )
+    desk::login_page(&req, &state, &DOOR, &query)
 }
 
 async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<LoginForm>,
+    form: web::Form<desk::LoginForm>,
 ) -> HttpResponse {
-    let page = Page::new(&req, &state);
-    let form = form.into_inner();
-    let again = |error: Error| {
-        page.render(
-            status_of(&error),
-            "till/login.html",
-            context! { email => &form.email, signed_out => false, problem => refused(&error) },
-        )
-    };
-    if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
-        return again(csrf::refused());
-    }
-    desk::sign_in_at(&req, &state, &DOOR, &form.email, form.password.clone())
-        .await
-        .unwrap_or_else(again)
+    desk::login(&req, &state, &DOOR, form.into_inner()).await
 }
 
 async fn logout(
@@ -225,18 +169,7 @@ async fn logout(
     till: Till,
     form: web::Form<csrf::TokenOnly>,
 ) -> HttpResponse {
-    if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
-        return Page::new(&req, &state).error(csrf::refused());
-    }
-    let desk = Desk {
-        user_id: till.user_id,
-        business_id: till.partner_id,
-        business_name: till.partner_name,
-        token_hash: till.token_hash,
-    };
-    desk::sign_out_at(&state, &DOOR, desk)
-        .await
-        .unwrap_or_else(|e| Page::new(&req, &state).error(e))
+    desk::logout(&req, &state, &DOOR, till.0, &form).await
 }
 
 // ---- scan or type --------------------------------------------------------------------------
@@ -369,7 +302,7 @@ struct VoucherScreen {
 async fn find_voucher(state: &AppState, till: &Till, typed: &str) -> Result<(String, VoucherRow)> {
     let code = parse_code(typed)?;
     let settings = state.settings.clone();
-    let partner_id = till.partner_id.clone();
+    let partner_id = till.0.business_id().to_owned();
     let display = code.display();
     let voucher = state
         .db
@@ -513,7 +446,7 @@ async fn take(
     let (status, body) = redeem_once(
         &state.db,
         &state.settings,
-        &till.partner_id,
+        till.0.business_id(),
         Some(key),
         fingerprint,
         order,
@@ -566,7 +499,7 @@ impl Slip {
 }
 
 async fn slip_of(state: &AppState, till: &Till, id: String) -> Result<Slip> {
-    let partner_id = till.partner_id.clone();
+    let partner_id = till.0.business_id().to_owned();
     let row = state
         .db
         .run(move |conn| redemption_of(conn, &id, &partner_id))
@@ -648,7 +581,11 @@ async fn reverse(
             "取り消す理由を200文字以内で入力してください。",
         ))
     } else {
-        let (partner_id, user_id, id) = (till.partner_id.clone(), till.user_id.clone(), id.clone());
+        let (partner_id, user_id, id) = (
+            till.0.business_id().to_owned(),
+            till.0.user_id.clone(),
+            id.clone(),
+        );
         let reason = reason.clone();
         state
             .db
@@ -687,7 +624,7 @@ async fn reverse(
 
 async fn statement_of(state: &AppState, till: &Till, month: YearMonth) -> Result<Statement> {
     let settings = state.settings.clone();
-    let partner_id = till.partner_id.clone();
+    let partner_id = till.0.business_id().to_owned();
     state
         .db
         .run(move |conn| settle::statement(conn, &settings, &partner_id, month))

@@ -15,11 +15,10 @@ use serde::{Deserialize, Serialize};
 use super::csrf;
 use super::desk::{self, Desk, Door};
 use super::render::{see_other, Page};
-use super::till::refused;
 use crate::auth::Role;
 use crate::domain::calendar::japan_date;
 use crate::domain::order::{typed_date, Carrier, OrderStatus, ShipmentInput};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::http::{csv_download, CsvCharset};
 use crate::orders::export;
 use crate::orders::fulfil::{act, OrderCommand};
@@ -29,14 +28,29 @@ use crate::state::AppState;
 
 /// The vendor desk's door: vendor logins, signed in at `/vendor/login`.
 pub static DOOR: Door = Door {
-    role: Role::Vendor,
+    roles: &[Role::Vendor],
     cookie: "furusato_vendor",
     host_cookie: "__Host-furusato_vendor",
     home: "/vendor/",
     login: "/vendor/login",
     wrong_login:
         "返礼品事業者用のページです。事業者のログインでお入りください（区の職員は管理画面へ）。",
+    login_template: "vendor/login.html",
+    words: desk_words,
 };
+
+/// Refusals the vendor desk meets, in its words.
+fn desk_words(code: ErrorCode) -> Option<&'static str> {
+    Some(match code {
+        ErrorCode::OrderNotFound => {
+            "この注文は見つかりません（他の事業者の注文は表示できません）。"
+        }
+        ErrorCode::OrderStateConflict => {
+            "この注文は今の状態ではその操作ができません。画面を読み込み直してください。"
+        }
+        _ => return None,
+    })
+}
 
 /// Orders listed on one page; the CSV holds every one.
 const LISTED: i64 = 100;
@@ -56,7 +70,7 @@ impl FromRequest for Vendor {
 
 impl Vendor {
     fn scope(&self) -> OrderScope {
-        OrderScope::Vendor(self.0.business_id.clone())
+        OrderScope::Vendor(self.0.business_id().to_owned())
     }
 }
 
@@ -80,11 +94,7 @@ impl OrderLine {
             status_label: order.status.label(),
             noshi_label: order.noshi.as_ref().map(|n| n.kind.label()),
             window_label: order.delivery_window.map(|w| w.label()),
-            carrier_label: order
-                .carrier
-                .as_deref()
-                .and_then(Carrier::parse)
-                .map(Carrier::label),
+            carrier_label: order.carrier.map(Carrier::label),
             order,
         }
     }
@@ -101,7 +111,7 @@ fn render(
     Page::new(req, state).render(
         status,
         template,
-        context! { vendor_name => &vendor.0.business_name, ..context },
+        context! { vendor_name => vendor.0.business_name(), ..context },
     )
 }
 
@@ -111,53 +121,20 @@ fn status_of(error: &Error) -> StatusCode {
 
 // ---- sign-in -------------------------------------------------------------------------------
 
-#[derive(Deserialize)]
-struct LoginForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    csrf_token: String,
-}
-
-#[derive(Deserialize)]
-struct LoginQuery {
-    signed_out: Option<String>,
-}
-
 async fn login_page(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<LoginQuery>,
+    query: web::Query<desk::LoginQuery>,
 ) -> HttpResponse {
-    Page::new(&req, &state).render(
-        StatusCode::OK,
-        "vendor/login.html",
-        context! { email => "", signed_out => query.signed_out.is_some() },
-    )
+    desk::login_page(&req, &state, &DOOR, &query)
 }
 
 async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<LoginForm>,
+    form: web::Form<desk::LoginForm>,
 ) -> HttpResponse {
-    let page = Page::new(&req, &state);
-    let form = form.into_inner();
-    let again = |error: Error| {
-        page.render(
-            status_of(&error),
-            "vendor/login.html",
-            context! { email => &form.email, signed_out => false, problem => refused(&error) },
-        )
-    };
-    if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
-        return again(csrf::refused());
-    }
-    desk::sign_in_at(&req, &state, &DOOR, &form.email, form.password.clone())
-        .await
-        .unwrap_or_else(again)
+    desk::login(&req, &state, &DOOR, form.into_inner()).await
 }
 
 async fn logout(
@@ -166,12 +143,7 @@ async fn logout(
     vendor: Vendor,
     form: web::Form<csrf::TokenOnly>,
 ) -> HttpResponse {
-    if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
-        return Page::new(&req, &state).error(csrf::refused());
-    }
-    desk::sign_out_at(&state, &DOOR, vendor.0)
-        .await
-        .unwrap_or_else(|e| Page::new(&req, &state).error(e))
+    desk::logout(&req, &state, &DOOR, vendor.0, &form).await
 }
 
 // ---- orders --------------------------------------------------------------------------------
@@ -205,10 +177,7 @@ async fn orders_page(
 ) -> HttpResponse {
     let status = tab(query.status.as_deref());
     let scope = vendor.scope();
-    let filter = OrderFilter {
-        status: Some(status),
-        ..OrderFilter::default()
-    };
+    let filter = OrderFilter::with_status(status);
     let listing = {
         let scope = scope.clone();
         state
@@ -278,7 +247,7 @@ async fn show_order(
         context! {
             o => OrderLine::of(&record, &scope),
             form, errors, done,
-            problem => problem.as_ref().map(refused),
+            problem => problem.as_ref().map(|e| desk::refused(e, &DOOR)),
             carriers => Carrier::ALL.iter().map(|c| (c.as_str(), c.label())).collect::<Vec<_>>(),
         },
     )
@@ -327,6 +296,7 @@ async fn command(
         .db
         .write(move |c| act(c, &settings, &actor, &scope, &id, command))
         .await
+        .map(|acted| acted.order)
 }
 
 async fn accept(
@@ -449,10 +419,7 @@ async fn packing_list(
         .and_then(OrderStatus::parse)
         .unwrap_or(OrderStatus::Accepted);
     let scope = vendor.scope();
-    let filter = OrderFilter {
-        status: Some(status),
-        ..OrderFilter::default()
-    };
+    let filter = OrderFilter::with_status(status);
     let found = {
         let scope = scope.clone();
         state.db.run(move |c| store::all(c, &scope, &filter)).await
@@ -485,10 +452,7 @@ async fn orders_csv(
     vendor: Vendor,
     query: web::Query<CsvQuery>,
 ) -> HttpResponse {
-    let filter = OrderFilter {
-        status: Some(tab(query.status.as_deref())),
-        ..OrderFilter::default()
-    };
+    let filter = OrderFilter::with_status(tab(query.status.as_deref()));
     let scope = vendor.scope();
     let body = state
         .db

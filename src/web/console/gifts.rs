@@ -1,0 +1,536 @@
+//! The catalogue at the console: gifts with filters, a form to create or change one with the 30%
+//! ratio and the wording rule checked as staff type (`/console/gifts/check`, the server's own
+//! rule and message) and again on save (`catalogue::gifts::create`/`update`), suspension.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDate;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use super::{field_errors, given, refused, see_other_done, status_of, Console, Download};
+use crate::catalogue::gifts;
+use crate::catalogue::rule_error;
+use crate::catalogue::store::{self, BusinessList};
+use crate::catalogue::types::{AdminGift, Business, GiftPatch, NewGiftRequest};
+use crate::domain::gift::{Category, GiftStatus, GiftTerms};
+use crate::domain::FieldError;
+use crate::error::{Error, Result};
+use crate::http::excel_csv;
+
+const PER_PAGE: i64 = 100;
+
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+struct ListQuery {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    vendor_id: Option<String>,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+fn status_label(s: GiftStatus) -> &'static str {
+    match s {
+        GiftStatus::Draft => "下書き",
+        GiftStatus::Published => "公開中",
+        GiftStatus::Suspended => "停止中",
+    }
+}
+
+/// A gift row with its ratio as staff read it.
+#[derive(Serialize)]
+struct Line {
+    #[serde(flatten)]
+    g: AdminGift,
+    status_label: &'static str,
+    category_label: &'static str,
+    ratio: String,
+}
+
+fn line(g: AdminGift) -> Line {
+    let ratio = if g.public.amount > 0 {
+        format!(
+            "{:.1}%",
+            g.procurement_cost as f64 * 100.0 / g.public.amount as f64
+        )
+    } else {
+        "-".to_owned()
+    };
+    Line {
+        status_label: status_label(g.status),
+        category_label: g.public.category.label(),
+        ratio,
+        g,
+    }
+}
+
+async fn vendors(console: &Console) -> Result<Vec<Business>> {
+    let (all, _) = console
+        .read(|c| store::list_businesses(c, BusinessList::All, 0, 1000))
+        .await?;
+    Ok(all.into_iter().filter(|b| b.is_vendor).collect())
+}
+
+fn choices() -> minijinja::Value {
+    context! {
+        categories => Category::ALL.iter().map(|c| (c.as_str(), c.label())).collect::<Vec<_>>(),
+        statuses => GiftStatus::ALL.iter().map(|s| (s.as_str(), status_label(*s))).collect::<Vec<_>>(),
+    }
+}
+
+async fn list(
+    console: Console,
+    query: web::Query<ListQuery>,
+    download: web::Query<Download>,
+) -> HttpResponse {
+    let q = query.into_inner();
+    let outcome = async {
+        let status = given(&q.status)
+            .map(|s| GiftStatus::parse(s).ok_or_else(|| Error::field("status", "unknown status")))
+            .transpose()?;
+        let category = given(&q.category)
+            .map(|s| Category::parse(s).ok_or_else(|| Error::field("category", "unknown category")))
+            .transpose()?;
+        let vendor = given(&q.vendor_id).map(str::to_owned);
+        let limit = if download.wants_csv() {
+            i64::MAX
+        } else {
+            PER_PAGE
+        };
+        let (rows, total) = console
+            .read(move |c| store::admin_gifts(c, status, category, vendor.as_deref(), 0, limit))
+            .await?;
+        let lines: Vec<Line> = rows.iter().map(|(g, v)| line(g.admin(v))).collect();
+        if download.wants_csv() {
+            let body = excel_csv(
+                &[
+                    "返礼品コード",
+                    "名称",
+                    "区分",
+                    "寄附額",
+                    "調達費",
+                    "送料",
+                    "返礼率",
+                    "在庫",
+                    "提供開始",
+                    "提供終了",
+                    "状態",
+                    "事業者",
+                ],
+                lines.iter().map(|l| {
+                    vec![
+                        l.g.public.code.clone(),
+                        l.g.public.name.clone(),
+                        l.category_label.to_owned(),
+                        l.g.public.amount.to_string(),
+                        l.g.procurement_cost.to_string(),
+                        l.g.shipping_cost.to_string(),
+                        l.ratio.clone(),
+                        l.g.stock.map(|s| s.to_string()).unwrap_or_default(),
+                        l.g.public
+                            .available_from
+                            .map(|d| d.to_string())
+                            .unwrap_or_default(),
+                        l.g.public
+                            .available_until
+                            .map(|d| d.to_string())
+                            .unwrap_or_default(),
+                        l.status_label.to_owned(),
+                        l.g.public.vendor.name.clone(),
+                    ]
+                }),
+            )?;
+            return Ok(console.csv(body, download.charset, "gifts.csv"));
+        }
+        let link = serde_urlencoded::to_string(ListQuery {
+            done: None,
+            ..q.clone()
+        })
+        .unwrap_or_default();
+        let done = given(&q.done).map(|d| match d {
+            "suspended" => "返礼品を停止しました。",
+            _ => "保存しました。",
+        });
+        Ok(console.ok(
+            "console/gifts.html",
+            context! {
+                lines, total, done, link,
+                query => &q,
+                vendors => vendors(&console).await?,
+                ..choices()
+            },
+        ))
+    }
+    .await;
+    console.answer(outcome)
+}
+
+/// The gift form as typed: text, so that a wrong number is named beside its field.
+#[derive(Debug, Default, Deserialize, Serialize)]
+struct GiftForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    procurement_cost: String,
+    #[serde(default)]
+    shipping_cost: String,
+    #[serde(default)]
+    vendor_id: String,
+    #[serde(default)]
+    stock: String,
+    #[serde(default)]
+    available_from: String,
+    #[serde(default)]
+    available_until: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    local_basis: String,
+    #[serde(default)]
+    accepts_delivery_window: Option<String>,
+}
+
+/// The form's values, typed; every field that does not parse is reported at once.
+struct Typed {
+    category: Category,
+    amount: i64,
+    procurement_cost: i64,
+    shipping_cost: i64,
+    stock: Option<i64>,
+    available_from: Option<NaiveDate>,
+    available_until: Option<NaiveDate>,
+    status: GiftStatus,
+}
+
+impl GiftForm {
+    fn of(g: &AdminGift) -> GiftForm {
+        GiftForm {
+            csrf_token: String::new(),
+            code: g.public.code.clone(),
+            name: g.public.name.clone(),
+            description: g.public.description.clone(),
+            category: g.public.category.as_str().to_owned(),
+            amount: g.public.amount.to_string(),
+            procurement_cost: g.procurement_cost.to_string(),
+            shipping_cost: g.shipping_cost.to_string(),
+            vendor_id: g.public.vendor.id.clone(),
+            stock: g.stock.map(|s| s.to_string()).unwrap_or_default(),
+            available_from: g
+                .public
+                .available_from
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            available_until: g
+                .public
+                .available_until
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            status: g.status.as_str().to_owned(),
+            local_basis: g.local_basis.clone().unwrap_or_default(),
+            accepts_delivery_window: g.public.accepts_delivery_window.then(|| "on".to_owned()),
+        }
+    }
+
+    fn typed(&self) -> Result<Typed> {
+        let mut errors = Vec::new();
+        let mut yen = |field: &str, text: &str, required: bool| -> Option<i64> {
+            let t = text.trim().replace(',', "");
+            if t.is_empty() && !required {
+                return None;
+            }
+            match t.parse::<i64>() {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    errors.push(FieldError::new(field, "must be a whole number of yen"));
+                    None
+                }
+            }
+        };
+        let amount = yen("amount", &self.amount, true);
+        let procurement_cost = yen("procurement_cost", &self.procurement_cost, true);
+        let shipping_cost = yen("shipping_cost", &self.shipping_cost, false);
+        let stock = yen("stock", &self.stock, false);
+        let mut day = |field: &str, text: &str| -> Option<NaiveDate> {
+            let t = text.trim();
+            if t.is_empty() {
+                return None;
+            }
+            NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .map_err(|_| errors.push(FieldError::new(field, "must be a date like 2025-04-01")))
+                .ok()
+        };
+        let available_from = day("available_from", &self.available_from);
+        let available_until = day("available_until", &self.available_until);
+        let category = Category::parse(&self.category);
+        if category.is_none() {
+            errors.push(FieldError::new("category", "choose a category"));
+        }
+        let status = if self.status.is_empty() {
+            Some(GiftStatus::Draft)
+        } else {
+            GiftStatus::parse(&self.status)
+        };
+        if status.is_none() {
+            errors.push(FieldError::new("status", "choose a state"));
+        }
+        match (category, amount, procurement_cost, status) {
+            (Some(category), Some(amount), Some(procurement_cost), Some(status))
+                if errors.is_empty() =>
+            {
+                Ok(Typed {
+                    category,
+                    amount,
+                    procurement_cost,
+                    shipping_cost: shipping_cost.unwrap_or(0),
+                    stock,
+                    available_from,
+                    available_until,
+                    status,
+                })
+            }
+            _ => Err(Error::Validation(errors)),
+        }
+    }
+
+    fn optional(text: &str) -> Option<String> {
+        Some(text.trim())
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    }
+
+    fn new_gift(&self) -> Result<NewGiftRequest> {
+        let t = self.typed()?;
+        Ok(NewGiftRequest {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            category: t.category,
+            amount: t.amount,
+            procurement_cost: t.procurement_cost,
+            shipping_cost: t.shipping_cost,
+            vendor_id: self.vendor_id.clone(),
+            stock: t.stock,
+            available_from: t.available_from,
+            available_until: t.available_until,
+            status: Some(t.status),
+            local_basis: Self::optional(&self.local_basis),
+            image_url: None,
+            accepts_delivery_window: self.accepts_delivery_window.is_some(),
+        })
+    }
+
+    /// Every field the form shows replaces the gift's (an empty optional field clears it).
+    fn patch(&self) -> Result<GiftPatch> {
+        let n = self.new_gift()?;
+        Ok(GiftPatch {
+            code: Some(n.code),
+            name: Some(n.name),
+            description: Some(n.description),
+            category: Some(n.category),
+            amount: Some(n.amount),
+            procurement_cost: Some(n.procurement_cost),
+            shipping_cost: Some(n.shipping_cost),
+            vendor_id: Some(n.vendor_id),
+            stock: Some(n.stock),
+            available_from: Some(n.available_from),
+            available_until: Some(n.available_until),
+            status: n.status,
+            local_basis: Some(n.local_basis),
+            image_url: None,
+            accepts_delivery_window: Some(n.accepts_delivery_window),
+        })
+    }
+}
+
+async fn form_page(
+    console: &Console,
+    gift: Option<AdminGift>,
+    form: &GiftForm,
+    problem: Option<&Error>,
+    done: bool,
+) -> Result<HttpResponse> {
+    let status = problem.map(status_of).unwrap_or(StatusCode::OK);
+    Ok(console.render(
+        status,
+        "console/gift.html",
+        context! {
+            gift => gift.map(line),
+            form, done,
+            errors => field_errors(problem),
+            problem => problem.map(refused),
+            vendors => vendors(console).await?,
+            ..choices()
+        },
+    ))
+}
+
+async fn new_gift(console: Console) -> HttpResponse {
+    let form = GiftForm {
+        status: "draft".to_owned(),
+        category: "product".to_owned(),
+        ..GiftForm::default()
+    };
+    let outcome = form_page(&console, None, &form, None, false).await;
+    console.answer(outcome)
+}
+
+async fn find(console: &Console, id: String) -> Result<AdminGift> {
+    let (g, v) = console
+        .read(move |c| store::find_gift(c, &id))
+        .await?
+        .ok_or_else(gifts::gift_not_found)?;
+    Ok(g.admin(&v))
+}
+
+#[derive(Deserialize)]
+struct DoneQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+async fn edit(console: Console, id: web::Path<String>, q: web::Query<DoneQuery>) -> HttpResponse {
+    let outcome = async {
+        let gift = find(&console, id.into_inner()).await?;
+        let form = GiftForm::of(&gift);
+        form_page(&console, Some(gift), &form, None, q.done.is_some()).await
+    }
+    .await;
+    console.answer(outcome)
+}
+
+async fn create(console: Console, form: web::Form<GiftForm>) -> HttpResponse {
+    let form = form.into_inner();
+    let outcome = async {
+        let actor = console.change(&form.csrf_token)?;
+        let request = form.new_gift()?;
+        let settings = console.state().settings.clone();
+        let gift = console
+            .state()
+            .db
+            .write(move |c| gifts::create(c, &settings, &actor, request))
+            .await?;
+        console.state().catalogue_cache.invalidate();
+        Ok(gift)
+    }
+    .await;
+    match outcome {
+        Ok(g) => see_other_done(&format!("/console/gifts/{}", g.public.id), "saved"),
+        Err(e) => {
+            let page = form_page(&console, None, &form, Some(&e), false).await;
+            console.answer(page)
+        }
+    }
+}
+
+async fn update(
+    console: Console,
+    id: web::Path<String>,
+    form: web::Form<GiftForm>,
+) -> HttpResponse {
+    let (id, form) = (id.into_inner(), form.into_inner());
+    let outcome = async {
+        let actor = console.change(&form.csrf_token)?;
+        let patch = form.patch()?;
+        let settings = console.state().settings.clone();
+        let gift_id = id.clone();
+        let gift = console
+            .state()
+            .db
+            .write(move |c| gifts::update(c, &settings, &actor, &gift_id, patch))
+            .await?;
+        console.state().catalogue_cache.invalidate();
+        Ok(gift)
+    }
+    .await;
+    match outcome {
+        Ok(g) => see_other_done(&format!("/console/gifts/{}", g.public.id), "saved"),
+        Err(e) => {
+            let page = async {
+                let gift = find(&console, id).await?;
+                form_page(&console, Some(gift), &form, Some(&e), false).await
+            }
+            .await;
+            console.answer(page)
+        }
+    }
+}
+
+async fn suspend(
+    console: Console,
+    id: web::Path<String>,
+    form: web::Form<crate::web::csrf::TokenOnly>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let outcome = async {
+        let actor = console.change(&form.csrf_token)?;
+        console
+            .state()
+            .db
+            .write(move |c| gifts::suspend(c, &actor, &id))
+            .await?;
+        console.state().catalogue_cache.invalidate();
+        Ok(see_other_done("/console/gifts", "suspended"))
+    }
+    .await;
+    console.answer(outcome)
+}
+
+/// The rules as staff type: the same check and message as saving (and the API) would give,
+/// without saving. Answers `{ok, code, message, fields}`.
+async fn check(console: Console, form: web::Form<GiftForm>) -> HttpResponse {
+    let form = form.into_inner();
+    let settings = &console.state().settings;
+    let outcome = form.typed().and_then(|t| {
+        let terms = GiftTerms {
+            code: form.code.trim().to_owned(),
+            name: form.name.trim().to_owned(),
+            description: form.description.clone(),
+            amount: t.amount,
+            procurement_cost: t.procurement_cost,
+            shipping_cost: t.shipping_cost,
+            stock: t.stock,
+            available_from: t.available_from,
+            available_until: t.available_until,
+            image_url: None,
+        };
+        terms
+            .check(&settings.catalogue.prohibited_words)
+            .map_err(|e| rule_error(e, t.amount))
+    });
+    let body = match outcome {
+        Ok(()) => serde_json::json!({
+            "ok": true,
+            "message": "返礼割合（3割以下）と表現のルールを満たしています。",
+        }),
+        Err(e) => serde_json::json!({
+            "ok": false,
+            "code": e.code().as_str(),
+            "message": crate::web::render::message(&e, crate::web::lang::Lang::Ja),
+            "fields": field_errors(Some(&e)),
+        }),
+    };
+    HttpResponse::Ok().json(body)
+}
+
+pub fn services(cfg: &mut web::ServiceConfig) {
+    cfg.route("/console/gifts", web::get().to(list))
+        .route("/console/gifts", web::post().to(create))
+        .route("/console/gifts/new", web::get().to(new_gift))
+        .route("/console/gifts/check", web::post().to(check))
+        .route("/console/gifts/{id}", web::get().to(edit))
+        .route("/console/gifts/{id}", web::post().to(update))
+        .route("/console/gifts/{id}/suspend", web::post().to(suspend));
+}

@@ -1,0 +1,274 @@
+//! The staff console (`/console/`): tax-division staff at a desk PC. Every page reads through the
+//! same store and report functions as the staff API, every form calls the API's own write, and
+//! every table downloads as CSV for Excel. Sign-in is the back-office door's (`desk`).
+//!
+//! - `dashboard`: this fiscal year against the target (SVG from `chart`), the breakdowns.
+//! - `gifts`: the catalogue, with the 30% and wording rules checked as staff type.
+//! - `registers`: businesses, organisations, usage purposes, targets.
+//! - `donations`: search, detail with history, offline payment, refund, receipt.
+//! - `imports`: portal files and their history.
+//! - `vouchers`: partners and logins, monthly settlement, the voucher report.
+//! - `operations`: the email outbox, the audit log.
+//!
+//! Two roles open the door: `admin` changes things; `viewer` (read-only staff) sees every page
+//! but every form is refused on the server (`Console::change`) and personal-data downloads too.
+
+mod chart;
+mod dashboard;
+mod donations;
+mod gifts;
+mod imports;
+mod operations;
+mod registers;
+mod vouchers;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::csrf;
+use super::desk::{self, Desk, Door};
+use super::render::{see_other, Page};
+use crate::auth::extractors::read_only;
+use crate::auth::Role;
+use crate::error::{Error, ErrorCode, Result};
+use crate::http::{csv_download, CsvCharset};
+use crate::state::AppState;
+
+/// The console's door: staff logins (admin and read-only), signed in at `/console/login`.
+pub static DOOR: Door = Door {
+    roles: &[Role::Admin, Role::Viewer],
+    cookie: "furusato_console",
+    host_cookie: "__Host-furusato_console",
+    home: "/console/",
+    login: "/console/login",
+    wrong_login: "区の職員用の管理画面です。職員のログインでお入りください（加盟店はレジ、返礼品事業者は受注管理へ）。",
+    login_template: "console/login.html",
+    words: console_words,
+};
+
+/// Refusals staff meet, in the console's words (the API's message is shown beneath).
+fn console_words(code: ErrorCode) -> Option<&'static str> {
+    Some(match code {
+        ErrorCode::Forbidden => {
+            "この操作はできません（閲覧専用のログイン、または権限がありません）。"
+        }
+        ErrorCode::ReturnRatioExceeded => "調達費が寄附額の3割を超えています。",
+        ErrorCode::ProhibitedWording => "使えない表現が含まれています。",
+        ErrorCode::GiftCodeTaken => "この返礼品コードはすでに使われています。",
+        ErrorCode::AlreadyPaid => "この寄附は入金済みです。",
+        ErrorCode::NotRefundable => "この寄附は返金できる状態ではありません。",
+        ErrorCode::VoucherPartlySpent => "商品券が一部使われているため返金できません。",
+        ErrorCode::MonthNotClosed => "終わっていない月は精算できません。",
+        ErrorCode::AlreadySettled => "この月は精算済みです。",
+        ErrorCode::EmailTaken => "このメールアドレスはすでに登録されています。",
+        _ => return None,
+    })
+}
+
+/// A staff member at the console, with what a page needs to answer.
+pub struct Console {
+    desk: Desk,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+}
+
+/// Without a live staff session, every console page leads to the sign-in page.
+impl FromRequest for Console {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = std::result::Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let desk = desk::extract(req, &DOOR);
+        let req = req.clone();
+        Box::pin(async move {
+            let desk = desk.await?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| actix_web::error::ErrorInternalServerError("state"))?;
+            Ok(Console { desk, req, state })
+        })
+    }
+}
+
+impl Console {
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn req(&self) -> &HttpRequest {
+        &self.req
+    }
+
+    /// Whether this login may change things (admin), as every page shows its forms.
+    pub fn may_change(&self) -> bool {
+        self.desk.role == Role::Admin
+    }
+
+    /// The check before every write: the form's CSRF token, then the role, on the server.
+    /// Answers the acting staff member's id.
+    pub fn change(&self, csrf_token: &str) -> Result<String> {
+        if !csrf::form_ok(&self.req, &self.state.settings, csrf_token) {
+            return Err(csrf::refused());
+        }
+        if !self.may_change() {
+            return Err(read_only());
+        }
+        Ok(self.desk.user_id.clone())
+    }
+
+    /// Downloads of donors' personal data are for staff who may act on them.
+    pub fn may_export_personal_data(&self) -> Result<()> {
+        if self.may_change() {
+            Ok(())
+        } else {
+            Err(Error::forbidden(
+                "A read-only staff login cannot export personal data.",
+            ))
+        }
+    }
+
+    /// Reads through the store on the blocking pool.
+    pub async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut crate::db::DbConnection) -> Result<T> + Send + 'static,
+    {
+        self.state.db.run(f).await
+    }
+
+    /// A console page, with the role and the navigation.
+    pub fn render(
+        &self,
+        status: StatusCode,
+        template: &str,
+        ctx: minijinja::Value,
+    ) -> HttpResponse {
+        Page::new(&self.req, &self.state).render(
+            status,
+            template,
+            context! {
+                staff => true,
+                may_change => self.may_change(),
+                role_label => if self.may_change() { "管理者" } else { "閲覧専用" },
+                ..ctx
+            },
+        )
+    }
+
+    pub fn ok(&self, template: &str, ctx: minijinja::Value) -> HttpResponse {
+        self.render(StatusCode::OK, template, ctx)
+    }
+
+    /// The error page, with the API's status, code and message.
+    pub fn error(&self, e: Error) -> HttpResponse {
+        Page::new(&self.req, &self.state).error(e)
+    }
+
+    /// A page's outcome: the page, or the error page.
+    pub fn answer(&self, outcome: Result<HttpResponse>) -> HttpResponse {
+        outcome.unwrap_or_else(|e| self.error(e))
+    }
+
+    /// A table as CSV for Excel in the charset asked for (`?charset=shift_jis`).
+    pub fn csv(
+        &self,
+        utf8_with_bom: Vec<u8>,
+        charset: Option<CsvCharset>,
+        file: &str,
+    ) -> HttpResponse {
+        let charset = CsvCharset::of(&self.req, charset);
+        csv_download(utf8_with_bom, charset, file)
+    }
+}
+
+/// After a form: on to `path`, which says what was done (`?done=`).
+pub fn see_other_done(path: &str, done: &str) -> HttpResponse {
+    see_other(&format!("{path}?done={done}"))
+}
+
+/// A refusal as the console shows it: its words, the API's message and code.
+pub fn refused(error: &Error) -> minijinja::Value {
+    desk::refused(error, &DOOR)
+}
+
+/// A refused form's field messages by field name, to show beside each field.
+pub fn field_errors(error: Option<&Error>) -> BTreeMap<String, String> {
+    match error {
+        Some(Error::Validation(fields)) => fields
+            .iter()
+            .map(|f| (f.field.clone(), f.message.clone()))
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+pub fn status_of(error: &Error) -> StatusCode {
+    actix_web::ResponseError::status_code(error)
+}
+
+/// The CSV side of a table page: `?format=csv` (and `charset=shift_jis` for CP932).
+#[derive(Debug, Default, Deserialize)]
+pub struct Download {
+    #[serde(default)]
+    pub format: Option<String>,
+    #[serde(default)]
+    pub charset: Option<CsvCharset>,
+}
+
+impl Download {
+    pub fn wants_csv(&self) -> bool {
+        self.format.as_deref() == Some("csv")
+    }
+}
+
+/// An optional form or query value: an empty field is no value.
+pub fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+// ---- sign-in -------------------------------------------------------------------------------
+
+async fn login_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<desk::LoginQuery>,
+) -> HttpResponse {
+    desk::login_page(&req, &state, &DOOR, &query)
+}
+
+async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<desk::LoginForm>,
+) -> HttpResponse {
+    desk::login(&req, &state, &DOOR, form.into_inner()).await
+}
+
+async fn logout(console: Console, form: web::Form<csrf::TokenOnly>) -> HttpResponse {
+    let Console { desk, req, state } = console;
+    desk::logout(&req, &state, &DOOR, desk, &form).await
+}
+
+pub fn services(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/console",
+        web::get().to(|| async { see_other("/console/") }),
+    )
+    .route("/console/login", web::get().to(login_page))
+    .route("/console/login", web::post().to(login))
+    .route("/console/logout", web::post().to(logout))
+    .configure(dashboard::services)
+    .configure(gifts::services)
+    .configure(registers::services)
+    .configure(donations::services)
+    .configure(imports::services)
+    .configure(vouchers::services)
+    .configure(operations::services);
+}
