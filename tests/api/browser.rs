@@ -21,6 +21,8 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub const PHONE: (u32, u32) = (390, 844);
 /// The tablet at a till's counter (iPad size).
 pub const TABLET: (u32, u32) = (768, 1024);
+/// The tax division's desk PC.
+pub const DESKTOP: (u32, u32) = (1366, 900);
 
 struct Driver {
     url: String,
@@ -78,6 +80,8 @@ pub struct Options {
     pub offline: bool,
     /// A tablet at a counter (768×1024) instead of a phone.
     pub tablet: bool,
+    /// A desk PC (1366×900, mouse) instead of a phone.
+    pub desktop: bool,
     /// A camera that plays this `.y4m` video (permission granted).
     pub camera: Option<PathBuf>,
 }
@@ -93,7 +97,13 @@ impl Browser {
     /// A phone-sized headless Chromium for `app`, or None when the browser half is skipped.
     pub async fn open(base: &str, name: &str, options: Options) -> Option<Browser> {
         let driver = driver()?;
-        let (width, height) = if options.tablet { TABLET } else { PHONE };
+        let (width, height) = if options.desktop {
+            DESKTOP
+        } else if options.tablet {
+            TABLET
+        } else {
+            PHONE
+        };
         let mut args = vec![
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
@@ -114,16 +124,13 @@ impl Browser {
             args.push("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1".to_owned());
         }
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": chromium(),
-                "args": args,
-                "mobileEmulation": {
-                    "deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0, "touch": true}
-                },
-            }),
-        );
+        let mut chrome = json!({ "binary": chromium(), "args": args });
+        if !options.desktop {
+            chrome["mobileEmulation"] = json!({
+                "deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0, "touch": true}
+            });
+        }
+        caps.insert("goog:chromeOptions".into(), chrome);
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let client = ClientBuilder::new(connector)
             .capabilities(caps)
@@ -221,6 +228,14 @@ impl Browser {
             Err(e) => self.fail(&format!("no select {css}: {e}")).await,
         };
         select.select_by_label(label).await.expect("select");
+    }
+
+    /// Runs a script that ends by calling its last argument (a promise's answer), and answers it.
+    pub async fn run_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute_async(script, args)
+            .await
+            .expect("script runs")
     }
 
     /// Runs a script in the page and answers its value.

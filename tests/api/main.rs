@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod catalogue;
 mod cli;
+mod console_pages;
 mod donate_pages;
 mod donations;
 mod email;
