@@ -41,6 +41,20 @@ async fn admin_create_prints_a_password_that_works(engine: Engine) {
         &["admin", "create", "--email", "staff@city.shinagawa.example"],
     );
     assert!(!again.status.success());
+    let viewer = furusato(
+        &url,
+        &[
+            "admin",
+            "create",
+            "--read-only",
+            "--email",
+            "reader@city.shinagawa.example",
+        ],
+    );
+    assert!(viewer.status.success());
+    let stdout = String::from_utf8(viewer.stdout).unwrap();
+    assert!(stdout.starts_with("viewer reader@"), "{stdout}");
+    let viewer_password = stdout.trim().rsplit(' ').next().unwrap().to_owned();
 
     let settings = test_settings(&url);
     let app = furusato::startup::Application::build(settings)
@@ -55,6 +69,14 @@ async fn admin_create_prints_a_password_that_works(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "reader@city.shinagawa.example", "password": viewer_password}))
+        .send()
+        .await
+        .unwrap();
+    let login: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(login["role"], "viewer");
     drop(database);
 }
 
