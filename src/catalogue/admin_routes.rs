@@ -3,7 +3,7 @@
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 
-use super::gifts::{self, gift_not_found};
+use super::gifts;
 use super::images::{self, GiftImage};
 use super::store::{self};
 use super::types::{AdminGift, AdminGiftQuery, GiftPatch, NewGiftRequest};
@@ -149,7 +149,7 @@ pub async fn list_gifts(
     Ok(web::Json(Page::new(items, paging, total)))
 }
 
-/// One gift with its costs and state.
+/// One gift with its costs, state and pictures.
 #[utoipa::path(
     operation_id = "admin_get_gift",
     params(("id" = String, Path)),
@@ -165,12 +165,11 @@ pub async fn get_gift(
     id: web::Path<String>,
 ) -> Result<web::Json<AdminGift>> {
     let id = id.into_inner();
-    let (gift, vendor) = state
+    let gift = state
         .db
-        .run(move |conn| store::find_gift(conn, &id))
-        .await?
-        .ok_or_else(gift_not_found)?;
-    Ok(web::Json(gift.admin(&vendor)))
+        .run(move |conn| gifts::admin_view(conn, &id))
+        .await?;
+    Ok(web::Json(gift))
 }
 
 /// Change a gift; the rules are checked on the gift as it would be after the change.

@@ -17,6 +17,16 @@ pub fn gift_not_found() -> Error {
     Error::rejected(ErrorCode::GiftNotFound, "No gift with this id.")
 }
 
+/// One gift as staff see it, with its pictures.
+pub fn admin_view(conn: &mut DbConnection, id: &str) -> Result<AdminGift> {
+    let (gift, vendor) = store::find_gift(conn, id)?.ok_or_else(gift_not_found)?;
+    let mut view = gift.admin(&vendor);
+    view.public.images = super::images::of_gifts(conn, &[id])?
+        .remove(id)
+        .unwrap_or_default();
+    Ok(view)
+}
+
 fn check_rules(settings: &Settings, row: &GiftRow) -> Result<()> {
     row.terms()
         .check(&settings.catalogue.prohibited_words)

@@ -294,6 +294,33 @@ async fn gifts_and_donation_writes_through_the_pages_match_the_api(engine: Engin
     assert_eq!(gifts["items"][0]["amount"], 10000);
     b.assert_accessible("gift-saved").await;
 
+    // Pictures: a text file is refused with the API's reason; a PNG is added, then removed.
+    let gift_id = gifts["items"][0]["id"].as_str().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_picture = dir.path().join("notes.png");
+    std::fs::write(&not_a_picture, "not a picture").unwrap();
+    b.fill("#f-image", not_a_picture.to_str().unwrap()).await;
+    b.click_to_navigate("#image-form button[type=submit]").await;
+    assert!(b.text("main").await.contains("unsupported_media_type"));
+    b.goto(&format!("/console/gifts/{gift_id}")).await;
+    let picture = dir.path().join("pan.png");
+    std::fs::write(&picture, include_bytes!("../../demo/images/product.png")).unwrap();
+    b.fill("#f-image", picture.to_str().unwrap()).await;
+    b.click_to_navigate("#image-form button[type=submit]").await;
+    assert!(b.text("#done").await.contains("写真"));
+    let images = |g: &Value| g["images"].as_array().unwrap().len();
+    let g = app
+        .get_json(&format!("/api/v1/admin/gifts/{gift_id}"), Some(&admin))
+        .await;
+    assert_eq!(images(&g), 1);
+    b.assert_accessible("gift-with-picture").await;
+    b.click_to_navigate("#gift-images button[type=submit]")
+        .await;
+    let g = app
+        .get_json(&format!("/api/v1/admin/gifts/{gift_id}"), Some(&admin))
+        .await;
+    assert_eq!(images(&g), 0);
+
     // An offline payment found by the donor's kana typed in hiragana.
     let (id, _) = app.donate_ok(&general(10_000)).await;
     b.goto("/console/donations?q=しながわ").await;
@@ -543,6 +570,7 @@ async fn a_read_only_login_sees_everything_and_changes_nothing(engine: Engine) {
             let path = route
                 .replace("{kind:organizations|purposes}", kind)
                 .replace("/console/gifts/{id}", &format!("/console/gifts/{gift}"))
+                .replace("{image_id}", "x")
                 .replace(
                     "/console/donations/{id}",
                     &format!("/console/donations/{donation}"),
@@ -568,7 +596,7 @@ async fn a_read_only_login_sees_everything_and_changes_nothing(engine: Engine) {
                          ['fiscal_year', '2025'], ['month', '2025-04'], ['partner_id', 'x'],
                          ['email', 'x@example.jp'], ['password', 'a-long-password-1'],
                          ['channel', 'rakuten']]) body.append(k, v);
-                     const multipart = arguments[0] === '/console/imports';
+                     const multipart = arguments[0] === '/console/imports' || arguments[0].endsWith('/images');
                      fetch(arguments[0], {method: 'POST', credentials: 'same-origin', redirect: 'manual',
                          body: multipart ? body : new URLSearchParams(body)})
                        .then(r => done(r.status));",

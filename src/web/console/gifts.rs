@@ -8,12 +8,15 @@ use chrono::NaiveDate;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{field_errors, given, refused, see_other_done, status_of, Console, Download};
-use crate::catalogue::gifts;
+use actix_multipart::Multipart;
+
+use super::{field_errors, given, refused, see_other_done, status_of, Console, Download, Upload};
 use crate::catalogue::rule_error;
 use crate::catalogue::store::{self, BusinessList};
 use crate::catalogue::types::{AdminGift, Business, GiftPatch, NewGiftRequest};
+use crate::catalogue::{gifts, images};
 use crate::domain::gift::{Category, GiftStatus, GiftTerms};
+use crate::domain::image::ImageFormat;
 use crate::domain::FieldError;
 use crate::error::{Error, Result};
 use crate::http::excel_csv;
@@ -360,7 +363,7 @@ async fn form_page(
     gift: Option<AdminGift>,
     form: &GiftForm,
     problem: Option<&Error>,
-    done: bool,
+    done: Option<String>,
 ) -> Result<HttpResponse> {
     let status = problem.map(status_of).unwrap_or(StatusCode::OK);
     Ok(console.render(
@@ -383,16 +386,12 @@ async fn new_gift(console: Console) -> HttpResponse {
         category: "product".to_owned(),
         ..GiftForm::default()
     };
-    let outcome = form_page(&console, None, &form, None, false).await;
+    let outcome = form_page(&console, None, &form, None, None).await;
     console.answer(outcome)
 }
 
 async fn find(console: &Console, id: String) -> Result<AdminGift> {
-    let (g, v) = console
-        .read(move |c| store::find_gift(c, &id))
-        .await?
-        .ok_or_else(gifts::gift_not_found)?;
-    Ok(g.admin(&v))
+    console.read(move |c| gifts::admin_view(c, &id)).await
 }
 
 #[derive(Deserialize)]
@@ -405,7 +404,7 @@ async fn edit(console: Console, id: web::Path<String>, q: web::Query<DoneQuery>)
     let outcome = async {
         let gift = find(&console, id.into_inner()).await?;
         let form = GiftForm::of(&gift);
-        form_page(&console, Some(gift), &form, None, q.done.is_some()).await
+        form_page(&console, Some(gift), &form, None, q.done.clone()).await
     }
     .await;
     console.answer(outcome)
@@ -429,7 +428,7 @@ async fn create(console: Console, form: web::Form<GiftForm>) -> HttpResponse {
     match outcome {
         Ok(g) => see_other_done(&format!("/console/gifts/{}", g.public.id), "saved"),
         Err(e) => {
-            let page = form_page(&console, None, &form, Some(&e), false).await;
+            let page = form_page(&console, None, &form, Some(&e), None).await;
             console.answer(page)
         }
     }
@@ -460,7 +459,7 @@ async fn update(
         Err(e) => {
             let page = async {
                 let gift = find(&console, id).await?;
-                form_page(&console, Some(gift), &form, Some(&e), false).await
+                form_page(&console, Some(gift), &form, Some(&e), None).await
             }
             .await;
             console.answer(page)
@@ -483,6 +482,56 @@ async fn suspend(
             .await?;
         console.state().catalogue_cache.invalidate();
         Ok(see_other_done("/console/gifts", "suspended"))
+    }
+    .await;
+    console.answer(outcome)
+}
+
+/// A picture added to the gift (the API's `images::add`: PNG, JPEG or WebP by content).
+async fn add_image(console: Console, id: web::Path<String>, parts: Multipart) -> HttpResponse {
+    let gift_id = id.into_inner();
+    let limit = console.state().settings.catalogue.image_max_bytes;
+    let outcome = async {
+        // Read a little past the limit, so that the domain's own check names the limit.
+        let upload = Upload::read(parts, limit.saturating_add(1)).await?;
+        let actor = console.change(upload.text("csrf_token"))?;
+        let body = upload.file.unwrap_or_default();
+        let format = ImageFormat::check(&body, limit).map_err(images::image_error)?;
+        let gift = gift_id.clone();
+        console
+            .state()
+            .db
+            .write(move |c| images::add(c, &actor, &gift, format, &body))
+            .await?;
+        console.state().catalogue_cache.invalidate();
+        Ok(see_other_done(
+            &format!("/console/gifts/{gift_id}"),
+            "image",
+        ))
+    }
+    .await;
+    console.answer(outcome)
+}
+
+async fn remove_image(
+    console: Console,
+    path: web::Path<(String, String)>,
+    form: web::Form<crate::web::csrf::TokenOnly>,
+) -> HttpResponse {
+    let (gift_id, image_id) = path.into_inner();
+    let outcome = async {
+        let actor = console.change(&form.csrf_token)?;
+        let gift = gift_id.clone();
+        console
+            .state()
+            .db
+            .write(move |c| images::remove(c, &actor, &gift, &image_id))
+            .await?;
+        console.state().catalogue_cache.invalidate();
+        Ok(see_other_done(
+            &format!("/console/gifts/{gift_id}"),
+            "image",
+        ))
     }
     .await;
     console.answer(outcome)
@@ -532,5 +581,10 @@ pub fn services(cfg: &mut web::ServiceConfig) {
         .route("/console/gifts/check", web::post().to(check))
         .route("/console/gifts/{id}", web::get().to(edit))
         .route("/console/gifts/{id}", web::post().to(update))
-        .route("/console/gifts/{id}/suspend", web::post().to(suspend));
+        .route("/console/gifts/{id}/suspend", web::post().to(suspend))
+        .route("/console/gifts/{id}/images", web::post().to(add_image))
+        .route(
+            "/console/gifts/{id}/images/{image_id}/remove",
+            web::post().to(remove_image),
+        );
 }

@@ -5,55 +5,16 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use futures_util::StreamExt;
 use minijinja::context;
 use serde::Deserialize;
 
-use super::{given, refused, status_of, Console, Download};
+use super::{given, refused, status_of, Console, Download, Upload};
 use crate::domain::calendar::japan_offset;
 use crate::error::{Error, Result};
 use crate::http::excel_csv;
 use crate::imports::csv::LineError;
 use crate::imports::import;
 use crate::imports::routes::{history, ImportSummary, MAX_LISTED_ERRORS};
-
-/// An upload as the form sent it.
-#[derive(Default)]
-struct Upload {
-    csrf_token: String,
-    channel: String,
-    file_name: Option<String>,
-    file: Option<web::Bytes>,
-}
-
-async fn read_upload(mut parts: Multipart, limit: usize) -> Result<Upload> {
-    let mut upload = Upload::default();
-    let too_large = || Error::field("file", format!("the file may be at most {limit} bytes"));
-    while let Some(part) = parts.next().await {
-        let mut field = part.map_err(|_| Error::field("file", "the upload could not be read"))?;
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .map(str::to_owned);
-        let bytes = field
-            .bytes(limit)
-            .await
-            .map_err(|_| too_large())?
-            .map_err(|_| Error::field("file", "the upload could not be read"))?;
-        let text = || String::from_utf8_lossy(&bytes).trim().to_owned();
-        match name.as_str() {
-            "csrf_token" => upload.csrf_token = text(),
-            "channel" => upload.channel = text(),
-            "file" => {
-                upload.file_name = file_name;
-                upload.file = Some(bytes);
-            }
-            _ => {}
-        }
-    }
-    Ok(upload)
-}
 
 fn summary_rows(items: &[ImportSummary]) -> Vec<minijinja::Value> {
     items
@@ -139,8 +100,9 @@ async fn imports_page(
 async fn upload(console: Console, parts: Multipart) -> HttpResponse {
     let limit = console.state().settings.server.upload_limit_bytes;
     let outcome = async {
-        let upload = read_upload(parts, limit).await?;
-        let actor = console.change(&upload.csrf_token)?;
+        let upload = Upload::read(parts, limit).await?;
+        let actor = console.change(upload.text("csrf_token"))?;
+        let channel = upload.text("channel").to_owned();
         let file = upload
             .file
             .filter(|f| !f.is_empty())
@@ -148,12 +110,12 @@ async fn upload(console: Console, parts: Multipart) -> HttpResponse {
         let done = import::upload(
             console.state(),
             actor,
-            upload.channel.clone(),
-            upload.file_name.clone(),
+            channel.clone(),
+            upload.file_name,
             file,
         )
         .await?;
-        Ok((upload.channel, done))
+        Ok((channel, done))
     }
     .await;
     let shown = match outcome {

@@ -193,6 +193,53 @@ pub fn see_other_done(path: &str, done: &str) -> HttpResponse {
     see_other(&format!("{path}?done={done}"))
 }
 
+/// A form sent as `multipart/form-data` (a file upload): its text fields and its one file.
+#[derive(Default)]
+pub struct Upload {
+    fields: BTreeMap<String, String>,
+    pub file_name: Option<String>,
+    pub file: Option<web::Bytes>,
+}
+
+impl Upload {
+    /// Reads the parts; the file (the part named `file`) may be at most `limit` bytes.
+    pub async fn read(mut parts: actix_multipart::Multipart, limit: usize) -> Result<Upload> {
+        use futures_util::StreamExt;
+        let unreadable = || Error::field("file", "the upload could not be read");
+        let mut upload = Upload::default();
+        while let Some(part) = parts.next().await {
+            let mut field = part.map_err(|_| unreadable())?;
+            let name = field.name().unwrap_or_default().to_owned();
+            let file_name = field
+                .content_disposition()
+                .and_then(|d| d.get_filename())
+                .map(str::to_owned);
+            let bytes = field
+                .bytes(limit)
+                .await
+                .map_err(|_| {
+                    Error::rejected(
+                        ErrorCode::PayloadTooLarge,
+                        format!("The file may be at most {limit} bytes."),
+                    )
+                })?
+                .map_err(|_| unreadable())?;
+            if name == "file" {
+                upload.file_name = file_name;
+                upload.file = Some(bytes);
+            } else {
+                let text = String::from_utf8_lossy(&bytes).trim().to_owned();
+                upload.fields.insert(name, text);
+            }
+        }
+        Ok(upload)
+    }
+
+    pub fn text(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
+}
+
 /// A refusal as the console shows it: its words, the API's message and code.
 pub fn refused(error: &Error) -> minijinja::Value {
     desk::refused(error, &DOOR)
