@@ -321,6 +321,43 @@ async fn gifts_and_donation_writes_through_the_pages_match_the_api(engine: Engin
         .await;
     assert_eq!(images(&g), 0);
 
+    // A new vendor and a login for its order desk.
+    b.goto("/console/businesses").await;
+    b.fill("#f-name", "大井町青果").await;
+    b.click_to_navigate("#business-form button[type=submit]")
+        .await;
+    assert!(b.text("#done").await.contains("追加しました"));
+    let businesses = app
+        .get_json("/api/v1/admin/businesses?per_page=100", Some(&admin))
+        .await;
+    let created = businesses["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "大井町青果")
+        .expect("the business is listed by the API");
+    assert_eq!(created["is_vendor"], true);
+    let form = format!("#vendor-login-{}", created["id"].as_str().unwrap());
+    b.fill(
+        &format!("{form} input[name=email]"),
+        "shop@ooimachi.example",
+    )
+    .await;
+    b.fill(
+        &format!("{form} input[name=password]"),
+        "a-long-vendor-password",
+    )
+    .await;
+    b.click_to_navigate(&format!("{form} button")).await;
+    assert!(b.text("#done").await.contains("ログインを登録しました"));
+    b.assert_accessible("businesses").await;
+    let res = app
+        .login("shop@ooimachi.example", "a-long-vendor-password")
+        .await;
+    assert_eq!(res.status(), 200);
+    let login: Value = res.json().await.unwrap();
+    assert_eq!(login["role"], "vendor");
+
     // An offline payment found by the donor's kana typed in hiragana.
     let (id, _) = app.donate_ok(&general(10_000)).await;
     b.goto("/console/donations?q=しながわ").await;

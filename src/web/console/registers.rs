@@ -9,10 +9,11 @@ use serde::Deserialize;
 use super::{given, see_other_done, Console, Download};
 use crate::catalogue::named_items::{self, NamedList};
 use crate::catalogue::store::{self, BusinessList};
-use crate::catalogue::types::NamedItemRequest;
+use crate::catalogue::types::{NamedItemRequest, NewBusinessRequest};
 use crate::error::{Error, Result};
 use crate::http::excel_csv;
 use crate::reports::{build, routes as report_rules, targets};
+use crate::vouchers::partners::{self, NewLogin};
 
 #[derive(Deserialize)]
 struct DoneQuery {
@@ -25,6 +26,7 @@ fn done_words(done: &Option<String>) -> Option<&'static str> {
         "added" => "追加しました。",
         "deactivated" => "受付を終了しました。",
         "target" => "目標額を設定しました。",
+        "login" => "ログインを登録しました。ようこそメールを送ります。",
         _ => "保存しました。",
     })
 }
@@ -73,6 +75,86 @@ async fn businesses(
             "console/businesses.html",
             context! { items, total, done => done_words(&q.done) },
         ))
+    }
+    .await;
+    console.answer(outcome)
+}
+
+#[derive(Deserialize)]
+struct BusinessForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    is_vendor: Option<String>,
+    #[serde(default)]
+    is_partner: Option<String>,
+    #[serde(default)]
+    contact_email: String,
+    #[serde(default)]
+    contact_phone: String,
+    #[serde(default)]
+    address: String,
+}
+
+/// A business (vendor, partner or both) without a login (the API's `create_business`).
+async fn add_business(console: Console, form: web::Form<BusinessForm>) -> HttpResponse {
+    let f = form.into_inner();
+    let outcome = async {
+        let actor = console.change(&f.csrf_token)?;
+        let optional = |t: &str| Some(t.trim().to_owned()).filter(|t| !t.is_empty());
+        let request = NewBusinessRequest {
+            name: f.name.clone(),
+            is_vendor: f.is_vendor.is_some(),
+            is_partner: f.is_partner.is_some(),
+            contact_email: optional(&f.contact_email),
+            contact_phone: optional(&f.contact_phone),
+            address: optional(&f.address),
+            login: None,
+        };
+        let settings = console.state().settings.clone();
+        console
+            .state()
+            .db
+            .write(move |c| partners::create_business(c, &settings, &actor, request, None))
+            .await?;
+        console.state().catalogue_cache.invalidate();
+        Ok(see_other_done("/console/businesses", "added"))
+    }
+    .await;
+    console.answer(outcome)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// A login for a vendor's order desk (the API's `create_vendor_login`, welcome email queued).
+async fn add_vendor_login(
+    console: Console,
+    id: web::Path<String>,
+    form: web::Form<LoginForm>,
+) -> HttpResponse {
+    let (vendor_id, f) = (id.into_inner(), form.into_inner());
+    let outcome = async {
+        let actor = console.change(&f.csrf_token)?;
+        let settings = console.state().settings.clone();
+        let s = settings.clone();
+        // argon2 is CPU work: on the blocking pool.
+        let login = web::block(move || NewLogin::prepare(&s, &f.email, &f.password)).await??;
+        console
+            .state()
+            .db
+            .write(move |c| partners::create_vendor_login(c, &settings, &actor, &vendor_id, login))
+            .await?;
+        Ok(see_other_done("/console/businesses", "login"))
     }
     .await;
     console.answer(outcome)
@@ -242,6 +324,11 @@ async fn set_target(console: Console, form: web::Form<TargetForm>) -> HttpRespon
 
 pub fn services(cfg: &mut web::ServiceConfig) {
     cfg.route("/console/businesses", web::get().to(businesses))
+        .route("/console/businesses", web::post().to(add_business))
+        .route(
+            "/console/businesses/{id}/vendor-logins",
+            web::post().to(add_vendor_login),
+        )
         .route("/console/targets", web::get().to(target_list))
         .route("/console/targets", web::post().to(set_target))
         .route(
