@@ -34,12 +34,19 @@ impl StaffUser {
     /// Exports of donors' personal data (CSV lists, addresses, one-stop lists) are for staff who
     /// may act on them; a read-only login sees the screens but takes no file away.
     pub fn may_export_personal_data(&self) -> Result<(), Error> {
-        match self.0.role {
-            Role::Admin => Ok(()),
-            _ => Err(Error::forbidden(
-                "A read-only staff login cannot export personal data.",
-            )),
-        }
+        personal_data_export(self.0.role)
+    }
+}
+
+/// Whether a staff login may take personal data away (the API's exports, the console's
+/// downloads): admins only.
+pub fn personal_data_export(role: Role) -> Result<(), Error> {
+    if role.is_admin() {
+        Ok(())
+    } else {
+        Err(Error::forbidden(
+            "A read-only staff login cannot export personal data.",
+        ))
     }
 }
 

@@ -27,6 +27,12 @@ impl Role {
     pub fn is_staff(self) -> bool {
         matches!(self, Role::Admin | Role::Viewer)
     }
+
+    /// The staff role that changes things and takes personal data away (exports); read-only
+    /// staff (`viewer`) see the screens and the reads only.
+    pub fn is_admin(self) -> bool {
+        self == Role::Admin
+    }
 }
 
 /// Emails are compared case-insensitively.

@@ -19,6 +19,18 @@ crate::named_enum! {
     }
 }
 
+impl DonationStatus {
+    /// The staff's Japanese name (console lists and detail).
+    pub fn label(self) -> &'static str {
+        match self {
+            DonationStatus::PendingPayment => "入金待ち",
+            DonationStatus::Paid => "入金済み",
+            DonationStatus::Cancelled => "取消",
+            DonationStatus::Refunded => "返金済み",
+        }
+    }
+}
+
 impl DonationKind {
     /// The Japanese name used in exports (also accepted by portal imports).
     pub fn label(self) -> &'static str {

@@ -57,6 +57,17 @@ crate::named_enum! {
     }
 }
 
+impl GiftStatus {
+    /// The staff's Japanese name.
+    pub fn label(self) -> &'static str {
+        match self {
+            GiftStatus::Draft => "下書き",
+            GiftStatus::Published => "公開中",
+            GiftStatus::Suspended => "停止中",
+        }
+    }
+}
+
 /// Whether a gift is on offer on a Japan date: published and inside its availability window
 /// (either end may be open).
 pub fn is_offered_on(

@@ -51,6 +51,18 @@ crate::named_enum! {
     }
 }
 
+impl EmailStatus {
+    /// The staff's Japanese name.
+    pub fn label(self) -> &'static str {
+        match self {
+            EmailStatus::Pending => "送信待ち",
+            EmailStatus::Sending => "送信中",
+            EmailStatus::Sent => "送信済み",
+            EmailStatus::Failed => "失敗",
+        }
+    }
+}
+
 /// A rendered email ready for the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingEmail {

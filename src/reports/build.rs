@@ -108,7 +108,8 @@ pub fn monthly(
     Ok(monthly_report(&monthly_table(fy, &days), target, today))
 }
 
-fn by_amount<T>(items: &mut [T], key: impl Fn(&T) -> (i64, i64, String)) {
+/// Largest amount first, then most donations, then by name: the order of every breakdown.
+pub fn by_amount<T>(items: &mut [T], key: impl Fn(&T) -> (i64, i64, String)) {
     items.sort_by(|a, b| {
         let (aa, ac, an) = key(a);
         let (ba, bc, bn) = key(b);

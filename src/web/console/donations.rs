@@ -8,7 +8,9 @@ use chrono::NaiveDate;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{field_errors, given, refused, see_other_done, status_of, Console, Download};
+use super::{
+    date_field, field_errors, given, refused, see_other_done, status_of, Console, Download,
+};
 use crate::catalogue::types::AuditQuery;
 use crate::domain::calendar::{japan_offset, japan_today};
 use crate::domain::donation::{DonationKind, DonationStatus, PaymentMethod};
@@ -42,12 +44,7 @@ struct SearchQuery {
 }
 
 fn date(field: &str, value: Option<&str>) -> Result<Option<NaiveDate>> {
-    value
-        .map(|v| {
-            NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map_err(|_| Error::field(field, "must be a date like 2025-04-01"))
-        })
-        .transpose()
+    value.map(|v| date_field(field, v)).transpose()
 }
 
 impl SearchQuery {
@@ -90,7 +87,7 @@ struct Row {
 
 fn row(d: AdminDonation) -> Row {
     Row {
-        status_label: status_label(d.status),
+        status_label: d.status.label(),
         kind_label: d.kind.label(),
         created: d
             .created_at
@@ -98,15 +95,6 @@ fn row(d: AdminDonation) -> Row {
             .format("%Y-%m-%d %H:%M")
             .to_string(),
         d,
-    }
-}
-
-fn status_label(s: DonationStatus) -> &'static str {
-    match s {
-        DonationStatus::PendingPayment => "入金待ち",
-        DonationStatus::Paid => "入金済み",
-        DonationStatus::Cancelled => "取消",
-        DonationStatus::Refunded => "返金済み",
     }
 }
 
@@ -140,7 +128,7 @@ async fn search(
                 page => paging.page,
                 query => &q,
                 link => q.link(),
-                statuses => DonationStatus::ALL.iter().map(|s| (s.as_str(), status_label(*s))).collect::<Vec<_>>(),
+                statuses => DonationStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect::<Vec<_>>(),
                 kinds => DonationKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect::<Vec<_>>(),
             },
         ))

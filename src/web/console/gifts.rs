@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use actix_multipart::Multipart;
 
-use super::{field_errors, given, refused, see_other_done, status_of, Console, Download, Upload};
+use super::{
+    date_field, field_errors, given, refused, see_other_done, status_of, Console, Download, Upload,
+};
 use crate::catalogue::rule_error;
 use crate::catalogue::store::{self, BusinessList};
 use crate::catalogue::types::{AdminGift, Business, GiftPatch, NewGiftRequest};
@@ -35,14 +37,6 @@ struct ListQuery {
     done: Option<String>,
 }
 
-fn status_label(s: GiftStatus) -> &'static str {
-    match s {
-        GiftStatus::Draft => "下書き",
-        GiftStatus::Published => "公開中",
-        GiftStatus::Suspended => "停止中",
-    }
-}
-
 /// A gift row with its ratio as staff read it.
 #[derive(Serialize)]
 struct Line {
@@ -63,7 +57,7 @@ fn line(g: AdminGift) -> Line {
         "-".to_owned()
     };
     Line {
-        status_label: status_label(g.status),
+        status_label: g.status.label(),
         category_label: g.public.category.label(),
         ratio,
         g,
@@ -80,7 +74,7 @@ async fn vendors(console: &Console) -> Result<Vec<Business>> {
 fn choices() -> minijinja::Value {
     context! {
         categories => Category::ALL.iter().map(|c| (c.as_str(), c.label())).collect::<Vec<_>>(),
-        statuses => GiftStatus::ALL.iter().map(|s| (s.as_str(), status_label(*s))).collect::<Vec<_>>(),
+        statuses => GiftStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect::<Vec<_>>(),
     }
 }
 
@@ -271,9 +265,14 @@ impl GiftForm {
             if t.is_empty() {
                 return None;
             }
-            NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                .map_err(|_| errors.push(FieldError::new(field, "must be a date like 2025-04-01")))
-                .ok()
+            match date_field(field, t) {
+                Ok(d) => Some(d),
+                Err(Error::Validation(fields)) => {
+                    errors.extend(fields);
+                    None
+                }
+                Err(_) => None,
+            }
         };
         let available_from = day("available_from", &self.available_from);
         let available_until = day("available_until", &self.available_until);

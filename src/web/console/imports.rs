@@ -12,7 +12,6 @@ use super::{given, refused, status_of, Console, Download, Upload};
 use crate::domain::calendar::japan_offset;
 use crate::error::{Error, Result};
 use crate::http::excel_csv;
-use crate::imports::csv::LineError;
 use crate::imports::import;
 use crate::imports::routes::{history, ImportSummary, MAX_LISTED_ERRORS};
 
@@ -128,7 +127,6 @@ async fn upload(console: Console, parts: Multipart) -> HttpResponse {
         Ok((channel, Err(mut lines))) => {
             let count = lines.len();
             lines.truncate(MAX_LISTED_ERRORS);
-            let lines: Vec<LineError> = lines;
             page(
                 &console,
                 StatusCode::UNPROCESSABLE_ENTITY,

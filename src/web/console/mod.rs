@@ -34,7 +34,7 @@ use serde::Deserialize;
 use super::csrf;
 use super::desk::{self, Desk, Door};
 use super::render::{see_other, Page};
-use crate::auth::extractors::read_only;
+use crate::auth::extractors::{personal_data_export, read_only};
 use crate::auth::Role;
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{csv_download, CsvCharset};
@@ -108,7 +108,7 @@ impl Console {
 
     /// Whether this login may change things (admin), as every page shows its forms.
     pub fn may_change(&self) -> bool {
-        self.desk.role == Role::Admin
+        self.desk.role.is_admin()
     }
 
     /// The check before every write: the form's CSRF token, then the role, on the server.
@@ -125,13 +125,7 @@ impl Console {
 
     /// Downloads of donors' personal data are for staff who may act on them.
     pub fn may_export_personal_data(&self) -> Result<()> {
-        if self.may_change() {
-            Ok(())
-        } else {
-            Err(Error::forbidden(
-                "A read-only staff login cannot export personal data.",
-            ))
-        }
+        personal_data_export(self.desk.role)
     }
 
     /// Reads through the store on the blocking pool.
@@ -273,6 +267,12 @@ impl Download {
     pub fn wants_csv(&self) -> bool {
         self.format.as_deref() == Some("csv")
     }
+}
+
+/// A date typed in a form or query (`YYYY-MM-DD`, as `<input type="date">` sends it).
+pub fn date_field(field: &str, value: &str) -> Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::field(field, "must be a date like 2025-04-01"))
 }
 
 /// An optional form or query value: an empty field is no value.

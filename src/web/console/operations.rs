@@ -23,15 +23,6 @@ fn japan(at: DateTime<Utc>) -> String {
         .to_string()
 }
 
-fn status_label(s: EmailStatus) -> &'static str {
-    match s {
-        EmailStatus::Pending => "送信待ち",
-        EmailStatus::Sending => "送信中",
-        EmailStatus::Sent => "送信済み",
-        EmailStatus::Failed => "失敗",
-    }
-}
-
 #[derive(Debug, Default, Deserialize, Serialize)]
 struct EmailQuery {
     #[serde(default)]
@@ -67,7 +58,7 @@ async fn emails(
                         e.kind.clone(),
                         e.recipient.clone(),
                         e.subject.clone(),
-                        status_label(e.status).to_owned(),
+                        e.status.label().to_owned(),
                         e.attempts.to_string(),
                         e.last_error.clone().unwrap_or_default(),
                         japan(e.created_at),
@@ -82,7 +73,7 @@ async fn emails(
             .map(|e| {
                 context! {
                     e => e,
-                    status_label => status_label(e.status),
+                    status_label => e.status.label(),
                     created => japan(e.created_at),
                     retryable => matches!(e.status, EmailStatus::Failed | EmailStatus::Pending),
                 }
@@ -94,7 +85,7 @@ async fn emails(
                 items, total,
                 query => &*q,
                 done => given(&q.done).map(|_| "送信待ちに戻しました。"),
-                statuses => EmailStatus::ALL.iter().map(|s| (s.as_str(), status_label(*s))).collect::<Vec<_>>(),
+                statuses => EmailStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect::<Vec<_>>(),
             },
         ))
     }
