@@ -21,6 +21,7 @@ pub struct Settings {
     pub donations: DonationSettings,
     pub vouchers: VoucherSettings,
     pub catalogue: CatalogueSettings,
+    pub costs: CostSettings,
     pub targets: TargetSettings,
     pub email: EmailSettings,
     pub log: LogSettings,
@@ -125,6 +126,38 @@ pub struct CatalogueSettings {
     pub cache_max_age_seconds: u64,
     /// Largest gift picture accepted, in bytes.
     pub image_max_bytes: usize,
+    /// Four eyes: a gift's basis is approved by someone other than the one who submitted it.
+    pub approver_must_differ: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CostSettings {
+    /// The payment provider's fee on card payments, in basis points.
+    pub card_fee_basis_points: u32,
+    /// Each portal's fee on the donations imported from it.
+    pub portal_fees: Vec<PortalFee>,
+    /// The fee of a portal not listed in `portal_fees`.
+    pub default_portal_fee_basis_points: u32,
+    /// The cost report warns from this share of the year's donations (the limit is 5000).
+    pub warning_basis_points: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PortalFee {
+    pub channel: String,
+    pub basis_points: u32,
+}
+
+impl CostSettings {
+    /// The fee rate of an import channel.
+    pub fn portal_fee(&self, channel: &str) -> crate::domain::money::BasisPoints {
+        let bp = self
+            .portal_fees
+            .iter()
+            .find(|f| f.channel == channel)
+            .map_or(self.default_portal_fee_basis_points, |f| f.basis_points);
+        crate::domain::money::BasisPoints(bp)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -377,6 +410,19 @@ impl Settings {
                     "the development secret cannot be used in production",
                 ));
             }
+        }
+        let c = &self.costs;
+        if c.card_fee_basis_points > 10_000
+            || c.default_portal_fee_basis_points > 10_000
+            || c.portal_fees.iter().any(|f| f.basis_points > 10_000)
+        {
+            return Err(bad("costs", "fee rates must be between 0 and 10000 basis points"));
+        }
+        if !(1..=5000).contains(&c.warning_basis_points) {
+            return Err(bad(
+                "costs.warning_basis_points",
+                "must be between 1 and 5000 (the 50% limit)",
+            ));
         }
         for t in &self.targets.defaults {
             if t.amount <= 0 {

@@ -496,6 +496,7 @@ pub fn load_if_empty(conn: &mut DbConnection, settings: &Settings) -> Result<boo
             until,
         ) in GIFTS
         {
+            let basis = demo_basis(category);
             let row = GiftRow {
                 id: Uuid::new_v4().to_string(),
                 code: (*code).to_owned(),
@@ -514,14 +515,18 @@ pub fn load_if_empty(conn: &mut DbConnection, settings: &Settings) -> Result<boo
                 available_from: date(*from),
                 available_until: date(*until),
                 status: GiftStatus::Published,
-                local_basis: Some(
-                    "区内事業者が区内で提供する役務・製品（地場産品基準 第3号・第7号）".to_owned(),
-                ),
                 image_url: None,
                 created_at: at,
                 updated_at: at,
                 // Parcels may be given a time slot; bookings have none.
                 accepts_delivery_window: row_category_is_parcel(category),
+                basis_submitted_by: None,
+                basis_approved_by: None,
+                // Seeded as published, so seeded with an approved basis.
+                basis_approved_at: Some(at),
+                basis_criterion: Some(basis.0),
+                basis_justification: Some(basis.1.to_owned()),
+                basis_evidence: Some(basis.2.to_owned()),
             };
             // The demo set obeys the same rules as everything else.
             row.terms()
@@ -545,6 +550,24 @@ pub fn load_if_empty(conn: &mut DbConnection, settings: &Settings) -> Result<boo
         }
         Ok(true)
     })
+}
+
+/// A plausible 地場産品 basis for a demo gift of `category`: products are made in the ward
+/// (第3号), experiences, travel and on-site vouchers are services given in the ward (第7号).
+fn demo_basis(category: &str) -> (i32, &'static str, &'static str) {
+    if row_category_is_parcel(category) {
+        (
+            3,
+            "区内の事業所で製造・加工の主要な工程を行い、付加価値の大部分が区内で生じている。",
+            "事業所の所在地（品川区内）と製造工程表、原材料の仕入記録を確認。",
+        )
+    } else {
+        (
+            7,
+            "区内の施設・店舗で提供される役務で、その主要な部分が区内で行われる。",
+            "提供施設の所在地（品川区内）と提供内容の確認書。",
+        )
+    }
 }
 
 fn row_category_is_parcel(category: &str) -> bool {

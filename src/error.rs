@@ -39,9 +39,12 @@ crate::named_enum! {
         AlreadyReversed = "already_reversed",
         AlreadySettled = "already_settled",
         AmountMismatch = "amount_mismatch",
+        ApprovalBySubmitter = "approval_by_submitter",
         BadRequest = "bad_request",
+        BasisNotApproved = "basis_not_approved",
         BusinessNotFound = "business_not_found",
         CardPaymentOnly = "card_payment_only",
+        CostEntryNotFound = "cost_entry_not_found",
         DonationNotFound = "donation_not_found",
         EmailAlreadySent = "email_already_sent",
         EmailInFlight = "email_in_flight",
@@ -51,6 +54,7 @@ crate::named_enum! {
         GiftCodeTaken = "gift_code_taken",
         GiftNotAvailable = "gift_not_available",
         GiftNotFound = "gift_not_found",
+        GiftStateConflict = "gift_state_conflict",
         IdempotencyKeyReused = "idempotency_key_reused",
         ImageNotFound = "image_not_found",
         ImportInProgress = "import_in_progress",
@@ -65,6 +69,7 @@ crate::named_enum! {
         InvalidQuery = "invalid_query",
         InvalidSignature = "invalid_signature",
         InvalidVoucherCode = "invalid_voucher_code",
+        KindMismatch = "kind_mismatch",
         MalformedJson = "malformed_json",
         MethodNotAllowed = "method_not_allowed",
         MonthNotClosed = "month_not_closed",
@@ -116,8 +121,8 @@ impl ErrorCode {
             | MalformedJson
             | RequestFailed => StatusCode::BAD_REQUEST,
             InvalidCredentials | InvalidSignature | Unauthorized => StatusCode::UNAUTHORIZED,
-            Forbidden => StatusCode::FORBIDDEN,
-            BusinessNotFound | DonationNotFound | EmailNotFound | GiftNotFound | OrderNotFound
+            ApprovalBySubmitter | Forbidden => StatusCode::FORBIDDEN,
+            BusinessNotFound | CostEntryNotFound | DonationNotFound | EmailNotFound | GiftNotFound | OrderNotFound
             | OrganizationNotFound | PartnerNotFound | PurposeNotFound | ReceiptNotFound
             | RedemptionNotFound | RouteNotFound | VoucherNotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -130,6 +135,7 @@ impl ErrorCode {
             | EmailInFlight
             | EmailTaken
             | GiftCodeTaken
+            | GiftStateConflict
             | ImportInProgress
             | InsufficientBalance
             | MonthNotClosed
@@ -147,11 +153,13 @@ impl ErrorCode {
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AmountMismatch
+            | BasisNotApproved
             | GiftNotAvailable
             | IdempotencyKeyReused
             | ImportRejected
             | InvalidAmount
             | InvalidVoucherCode
+            | KindMismatch
             | ProhibitedWording
             | ResidentGiftNotAllowed
             | ReturnRatioExceeded

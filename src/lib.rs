@@ -6,6 +6,7 @@ pub mod background;
 pub mod bootstrap;
 pub mod catalogue;
 pub mod config;
+pub mod costs;
 pub mod db;
 pub mod demo;
 pub mod domain;

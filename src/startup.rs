@@ -248,6 +248,7 @@ where
                 .configure(crate::audit::routes::services)
                 .configure(crate::email::routes::services)
                 .configure(crate::reports::routes::services)
+                .configure(crate::costs::routes::services)
                 .configure(crate::imports::routes::services)
                 .configure(crate::orders::routes::services)
                 .configure(crate::orders::admin_routes::services),

@@ -3,10 +3,10 @@
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 
-use super::gifts;
+use super::{approval, gifts};
 use super::images::{self, GiftImage};
 use super::store::{self};
-use super::types::{AdminGift, AdminGiftQuery, GiftPatch, NewGiftRequest};
+use super::types::{AdminGift, AdminGiftQuery, GiftActionRequest, GiftPatch, NewGiftRequest};
 use crate::auth::{AdminUser, StaffUser};
 use crate::domain::image::ImageFormat;
 use crate::error::Result;
@@ -15,7 +15,7 @@ use crate::state::AppState;
 
 crate::problems!(
     /// Creating a gift: the 30% rule, the wording rule, a unique code.
-    GiftWriteErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, GiftCodeTaken, ReturnRatioExceeded, ProhibitedWording
+    GiftWriteErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, GiftCodeTaken, ReturnRatioExceeded, ProhibitedWording, BasisNotApproved, GiftStateConflict
 );
 crate::problems!(
     /// Paging and filters of the admin gift list.
@@ -27,7 +27,12 @@ crate::problems!(
 );
 crate::problems!(
     /// Changing a gift: the rules on the gift as it would be.
-    GiftChangeErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, GiftNotFound, GiftCodeTaken, ReturnRatioExceeded, ProhibitedWording
+    GiftChangeErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, GiftNotFound, GiftCodeTaken, ReturnRatioExceeded, ProhibitedWording, BasisNotApproved, GiftStateConflict, ApprovalBySubmitter
+);
+crate::problems!(
+    /// A step of the basis approval: allowed from the gift's state, a complete basis to submit,
+    /// an approver other than the submitter, an approved basis to publish.
+    GiftActionErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, GiftNotFound, BasisNotApproved, GiftStateConflict, ApprovalBySubmitter
 );
 
 crate::problems!(
@@ -222,12 +227,45 @@ pub async fn suspend_gift(
     state.catalogue_cache.invalidate();
     Ok(web::Json(gift))
 }
+/// Take a step on the gift's way to the catalogue: `submit` its 地場産品 basis (criterion,
+/// justification and evidence all given), `approve` it (someone other than the submitter),
+/// `send_back` (with a note), `publish` (approved or suspended gifts only), `suspend`, `reopen`
+/// (back to a draft to change the basis, which then needs approval again) or `withdraw` (for
+/// good, with a note). Each step is recorded in the audit log with its note.
+#[utoipa::path(
+    params(("id" = String, Path)),
+    request_body = GiftActionRequest,
+    responses(
+        (status = 200, body = AdminGift),
+        GiftActionErrors,
+    )
+)]
+#[post("/admin/gifts/{id}/actions")]
+pub async fn gift_action(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<String>,
+    body: web::Json<GiftActionRequest>,
+) -> Result<web::Json<AdminGift>> {
+    let id = id.into_inner();
+    let GiftActionRequest { action, note } = body.into_inner();
+    let settings = state.settings.clone();
+    let actor = admin.0.id;
+    let gift = state
+        .db
+        .write(move |conn| approval::act(conn, &settings, &actor, &id, action, &note))
+        .await?;
+    state.catalogue_cache.invalidate();
+    Ok(web::Json(gift))
+}
+
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_gift)
         .service(list_gifts)
         .service(get_gift)
         .service(update_gift)
         .service(suspend_gift)
+        .service(gift_action)
         .service(add_gift_image)
         .service(remove_gift_image)
         .configure(super::named_item_routes::services);

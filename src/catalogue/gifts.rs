@@ -4,13 +4,15 @@
 
 use uuid::Uuid;
 
+use super::approval;
 use super::rule_error;
 use super::store::{self, GiftRow};
 use super::types::{AdminGift, GiftPatch, NewGiftRequest};
 use crate::audit;
 use crate::config::Settings;
 use crate::db::{now, DbConnection};
-use crate::domain::gift::GiftStatus;
+use crate::domain::gift::{GiftRuleError, GiftStatus};
+use crate::domain::gift_approval::{action_for, basis_editable, ApprovalRefusal};
 use crate::error::{Error, ErrorCode, Result};
 
 pub fn gift_not_found() -> Error {
@@ -28,9 +30,28 @@ pub fn admin_view(conn: &mut DbConnection, id: &str) -> Result<AdminGift> {
 }
 
 fn check_rules(settings: &Settings, row: &GiftRow) -> Result<()> {
-    row.terms()
-        .check(&settings.catalogue.prohibited_words)
-        .map_err(|e| rule_error(e, row.amount))
+    let basis_errors = row.basis().check_shape();
+    match row.terms().check(&settings.catalogue.prohibited_words) {
+        Err(GiftRuleError::Invalid(mut fields)) => {
+            fields.extend(basis_errors);
+            Err(Error::Validation(fields))
+        }
+        Err(e) => Err(rule_error(e, row.amount)),
+        Ok(()) if !basis_errors.is_empty() => Err(Error::Validation(basis_errors)),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// A gift starts as a draft: only the basis approval leads to the catalogue.
+fn starting_status(asked: Option<GiftStatus>) -> Result<GiftStatus> {
+    match asked {
+        None | Some(GiftStatus::Draft) => Ok(GiftStatus::Draft),
+        Some(GiftStatus::Published) => Err(approval::refusal(ApprovalRefusal::BasisNotApproved)),
+        Some(_) => Err(Error::rejected(
+            ErrorCode::GiftStateConflict,
+            "A new gift starts as a draft; its basis is then submitted and approved.",
+        )),
+    }
 }
 
 /// Adds a gift to the catalogue (as a draft unless a status is given).
@@ -54,14 +75,20 @@ pub fn create(
         stock: b.stock,
         available_from: b.available_from,
         available_until: b.available_until,
-        status: b.status.unwrap_or(GiftStatus::Draft),
-        local_basis: b.local_basis,
+        status: GiftStatus::Draft,
         image_url: b.image_url,
         created_at: at,
         updated_at: at,
         accepts_delivery_window: b.accepts_delivery_window,
+        basis_criterion: b.basis_criterion,
+        basis_justification: b.basis_justification,
+        basis_evidence: b.basis_evidence,
+        basis_submitted_by: None,
+        basis_approved_by: None,
+        basis_approved_at: None,
     };
     check_rules(settings, &row)?;
+    starting_status(b.status)?;
     let vendor = store::require_vendor(conn, &row.vendor_id)?;
     store::insert_gift(conn, &row)?;
     let view = row.admin(&vendor);
@@ -92,8 +119,9 @@ fn apply_patch(row: GiftRow, p: GiftPatch) -> GiftRow {
         stock: p.stock.unwrap_or(row.stock),
         available_from: p.available_from.unwrap_or(row.available_from),
         available_until: p.available_until.unwrap_or(row.available_until),
-        status: p.status.unwrap_or(row.status),
-        local_basis: p.local_basis.unwrap_or(row.local_basis),
+        basis_criterion: p.basis_criterion.unwrap_or(row.basis_criterion),
+        basis_justification: p.basis_justification.unwrap_or(row.basis_justification),
+        basis_evidence: p.basis_evidence.unwrap_or(row.basis_evidence),
         image_url: p.image_url.unwrap_or(row.image_url),
         accepts_delivery_window: p
             .accepts_delivery_window
@@ -113,8 +141,38 @@ pub fn update(
 ) -> Result<AdminGift> {
     let (before, before_vendor) = store::find_gift(conn, id)?.ok_or_else(gift_not_found)?;
     let stock_change = patch.stock;
-    let after = apply_patch(before.clone(), patch);
+    // A plain change of `status` is one of the approval's actions, checked as such.
+    let action = match patch.status {
+        Some(to) if to != before.status => Some(
+            action_for(before.status, to).ok_or_else(|| {
+                approval::refusal(if to == GiftStatus::Published {
+                    ApprovalRefusal::BasisNotApproved
+                } else {
+                    ApprovalRefusal::NotFrom {
+                        status: before.status,
+                    }
+                })
+            })?,
+        ),
+        _ => None,
+    };
+    let mut after = apply_patch(before.clone(), patch);
     check_rules(settings, &after)?;
+    if before.status == GiftStatus::Withdrawn {
+        return Err(Error::rejected(
+            ErrorCode::GiftStateConflict,
+            "A withdrawn gift cannot be changed.",
+        ));
+    }
+    if after.basis() != before.basis() && !basis_editable(before.status) {
+        return Err(Error::rejected(
+            ErrorCode::GiftStateConflict,
+            "The basis was submitted or approved as it is; reopen the gift as a draft to change it.",
+        ));
+    }
+    if let Some(action) = action {
+        approval::apply(settings, actor_id, action, &mut after)?;
+    }
     let vendor = if after.vendor_id == before.vendor_id {
         before_vendor.clone()
     } else {
@@ -135,9 +193,13 @@ pub fn update(
     )
 }
 
-/// Takes a gift off offer (nothing is ever deleted: past donations refer to it).
+/// Takes a published gift off offer (nothing is ever deleted: past donations refer to it); a
+/// gift that is not public stays as it is.
 pub fn suspend(conn: &mut DbConnection, actor_id: &str, id: &str) -> Result<AdminGift> {
     let (before, vendor) = store::find_gift(conn, id)?.ok_or_else(gift_not_found)?;
+    if before.status != GiftStatus::Published {
+        return Ok(before.admin(&vendor));
+    }
     let mut after = before.clone();
     after.status = GiftStatus::Suspended;
     after.updated_at = now();

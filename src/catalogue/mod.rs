@@ -1,6 +1,7 @@
 //! The return-gift catalogue (返礼品), organisations, usage purposes and businesses.
 
 pub mod admin_routes;
+pub mod approval;
 pub mod browse;
 pub mod cache;
 pub mod gifts;

@@ -11,6 +11,7 @@ use crate::db::schema::{businesses, catalogue_version, donations, gifts, organiz
 use crate::db::{is_unique_violation, now, DbConnection};
 use crate::domain::donation::DonationStatus;
 use crate::domain::gift::{Category, GiftStatus, GiftTerms};
+use crate::domain::gift_approval::LocalBasis;
 use crate::error::{Error, ErrorCode, Result};
 
 /// A gift as stored. Updates write every term but never `stock` (donations change it
@@ -33,13 +34,19 @@ pub struct GiftRow {
     pub available_from: Option<NaiveDate>,
     pub available_until: Option<NaiveDate>,
     pub status: GiftStatus,
-    pub local_basis: Option<String>,
     pub image_url: Option<String>,
     #[diesel(skip_update)]
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     /// A donor may ask for a delivery time slot (時間帯指定).
     pub accepts_delivery_window: bool,
+    /// 地場産品基準: the criterion of 告示第5条, why the gift meets it, and what shows it.
+    pub basis_criterion: Option<i32>,
+    pub basis_justification: Option<String>,
+    pub basis_evidence: Option<String>,
+    pub basis_submitted_by: Option<String>,
+    pub basis_approved_by: Option<String>,
+    pub basis_approved_at: Option<NaiveDateTime>,
 }
 
 impl GiftRow {
@@ -55,6 +62,14 @@ impl GiftRow {
             available_from: self.available_from,
             available_until: self.available_until,
             image_url: self.image_url.clone(),
+        }
+    }
+
+    pub fn basis(&self) -> LocalBasis {
+        LocalBasis {
+            criterion: self.basis_criterion,
+            justification: self.basis_justification.clone(),
+            evidence: self.basis_evidence.clone(),
         }
     }
 
@@ -97,7 +112,13 @@ impl GiftRow {
             shipping_cost: self.shipping_cost,
             stock: self.stock,
             status: self.status,
-            local_basis: self.local_basis.clone(),
+            basis_criterion: self.basis_criterion,
+            basis_criterion_label: self
+                .basis_criterion
+                .and_then(crate::domain::gift_approval::criterion_label),
+            basis_justification: self.basis_justification.clone(),
+            basis_evidence: self.basis_evidence.clone(),
+            basis_approved_at: self.basis_approved_at.map(|t| t.and_utc()),
             created_at: self.created_at.and_utc(),
             updated_at: self.updated_at.and_utc(),
         }

@@ -47,8 +47,16 @@ pub struct AdminGift {
     pub shipping_cost: i64,
     pub stock: Option<i64>,
     pub status: GiftStatus,
-    /// 地場産品基準: which local-product criterion the gift meets.
-    pub local_basis: Option<String>,
+    /// 地場産品基準: the criterion of 告示第5条 the gift meets (1-9).
+    pub basis_criterion: Option<i32>,
+    /// The criterion in short, in Japanese.
+    pub basis_criterion_label: Option<&'static str>,
+    /// Why the gift meets the criterion.
+    pub basis_justification: Option<String>,
+    /// What a reviewer can check.
+    pub basis_evidence: Option<String>,
+    /// When the basis was approved; null until it is (and again after a reopen).
+    pub basis_approved_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -110,13 +118,27 @@ pub struct NewGiftRequest {
     pub stock: Option<i64>,
     pub available_from: Option<NaiveDate>,
     pub available_until: Option<NaiveDate>,
-    /// Defaults to draft.
+    /// Defaults to draft, the only state a gift starts in: it is published through the basis
+    /// approval (`POST /admin/gifts/{id}/actions`).
     pub status: Option<GiftStatus>,
-    pub local_basis: Option<String>,
+    /// 地場産品基準 (告示第5条): criterion number 1-9.
+    pub basis_criterion: Option<i32>,
+    pub basis_justification: Option<String>,
+    pub basis_evidence: Option<String>,
     pub image_url: Option<String>,
     /// A donor may ask for a delivery time slot (default false).
     #[serde(default)]
     pub accepts_delivery_window: bool,
+}
+
+/// A staff action on a gift's way to the catalogue.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GiftActionRequest {
+    pub action: crate::domain::gift_approval::GiftAction,
+    /// Why (required to send a basis back or to withdraw a gift); kept in the audit log.
+    #[serde(default)]
+    pub note: String,
 }
 
 /// Only the fields present change; `null` clears a nullable field.
@@ -141,9 +163,16 @@ pub struct GiftPatch {
     #[schema(value_type = Option<NaiveDate>)]
     pub available_until: Option<Option<NaiveDate>>,
     pub status: Option<GiftStatus>,
+    /// Basis fields change only while the gift is a draft (reopen an approved one first).
+    #[serde(default, deserialize_with = "crate::http::patch_field")]
+    #[schema(value_type = Option<i32>)]
+    pub basis_criterion: Option<Option<i32>>,
     #[serde(default, deserialize_with = "crate::http::patch_field")]
     #[schema(value_type = Option<String>)]
-    pub local_basis: Option<Option<String>>,
+    pub basis_justification: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::http::patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub basis_evidence: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch_field")]
     #[schema(value_type = Option<String>)]
     pub image_url: Option<Option<String>>,

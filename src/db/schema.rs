@@ -76,12 +76,17 @@ diesel::table! {
         stock -> Nullable<BigInt>,
         available_from -> Nullable<Date>,
         available_until -> Nullable<Date>,
-        status -> Text,
-        local_basis -> Nullable<Text>,
+        basis_justification -> Nullable<Text>,
         image_url -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         accepts_delivery_window -> Bool,
+        status -> Text,
+        basis_criterion -> Nullable<Integer>,
+        basis_evidence -> Nullable<Text>,
+        basis_submitted_by -> Nullable<Text>,
+        basis_approved_by -> Nullable<Text>,
+        basis_approved_at -> Nullable<Timestamp>,
     }
 }
 
@@ -155,6 +160,7 @@ diesel::table! {
         import_id -> Nullable<Text>,
         import_flags -> Nullable<Text>,
         gift_unit_cost -> Nullable<BigInt>,
+        gift_unit_shipping_cost -> Nullable<BigInt>,
     }
 }
 
@@ -266,6 +272,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    cost_entries (id) {
+        id -> Text,
+        booked_on -> Date,
+        category -> Text,
+        amount -> BigInt,
+        source -> Text,
+        booking_key -> Nullable<Text>,
+        donation_id -> Nullable<Text>,
+        channel -> Nullable<Text>,
+        gift_id -> Nullable<Text>,
+        vendor_id -> Nullable<Text>,
+        note -> Text,
+        reverses_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     donation_imports (id) {
         id -> Text,
         channel -> Text,
@@ -302,6 +327,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     donation_imports,
     deliveries,
     gift_orders,
+    cost_entries,
 );
 
 diesel::table! {
@@ -336,6 +362,7 @@ diesel::table! {
 }
 
 diesel::joinable!(gift_images -> gifts (gift_id));
+diesel::joinable!(cost_entries -> donations (donation_id));
 
 diesel::table! {
     deliveries (donation_id) {

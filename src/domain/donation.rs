@@ -156,6 +156,27 @@ pub enum DonationRuleError {
     },
     /// A resident of the municipality asked for a gift or voucher.
     ResidentGiftNotAllowed,
+    /// An `on_site` donation named a catalogue item that is shipped or booked, not a voucher.
+    KindMismatch {
+        expected: DonationKind,
+    },
+}
+
+/// The kind a donation for a catalogue item really is: the item decides. An on-site item
+/// (現地決済型) is an e-voucher whatever kind the request said, so paying for it always issues
+/// a voucher; asking for a voucher with an item that is shipped or booked is refused.
+pub fn kind_for_item(
+    requested: DonationKind,
+    item: super::gift::Category,
+) -> Result<DonationKind, DonationRuleError> {
+    use super::gift::Category;
+    match (requested, item) {
+        (DonationKind::Gift | DonationKind::OnSite, Category::OnSite) => Ok(DonationKind::OnSite),
+        (DonationKind::OnSite, _) => Err(DonationRuleError::KindMismatch {
+            expected: DonationKind::Gift,
+        }),
+        (kind, _) => Ok(kind),
+    }
 }
 
 /// Checks the amount for the donation's kind. `gift_amount` is the gift's offered amount.
@@ -176,8 +197,9 @@ pub fn check_amount(
             reason: format!("The amount may be at most {}.", Yen(limits.maximum_amount)),
         });
     }
-    match kind {
-        DonationKind::Gift => {
+    match (kind, gift_amount) {
+        // A catalogue item (a gift, or an on-site item with its own value) costs its amount.
+        (DonationKind::Gift, _) | (DonationKind::OnSite, Some(_)) => {
             if !(1..=limits.max_quantity).contains(&quantity) {
                 return Err(DonationRuleError::Invalid(vec![FieldError::new(
                     "quantity",
@@ -193,7 +215,7 @@ pub fn check_amount(
                 return Err(DonationRuleError::AmountMismatch { expected });
             }
         }
-        DonationKind::OnSite => {
+        (DonationKind::OnSite, None) => {
             if !limits.on_site_tiers.contains(&amount) {
                 let tiers: Vec<String> = limits
                     .on_site_tiers
@@ -208,7 +230,7 @@ pub fn check_amount(
                 });
             }
         }
-        DonationKind::Support | DonationKind::General => {
+        (DonationKind::Support | DonationKind::General, _) => {
             if amount < limits.minimum_amount {
                 return Err(DonationRuleError::InvalidAmount {
                     reason: format!("The smallest donation is {}.", Yen(limits.minimum_amount)),
@@ -216,7 +238,7 @@ pub fn check_amount(
             }
         }
     }
-    if kind != DonationKind::Gift && quantity != 1 {
+    if gift_amount.is_none() && quantity != 1 {
         return Err(DonationRuleError::Invalid(vec![FieldError::new(
             "quantity",
             "applies to gift donations only",

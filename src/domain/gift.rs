@@ -50,10 +50,17 @@ impl Category {
 }
 
 crate::named_enum! {
+    /// Where a gift stands on its way to the public catalogue; see `gift_approval` for the steps.
     pub stored enum GiftStatus {
         Draft = "draft",
+        /// Its 地場産品 basis awaits approval.
+        Submitted = "submitted",
+        /// Its basis is approved; not yet public.
+        Approved = "approved",
         Published = "published",
         Suspended = "suspended",
+        /// Taken out of the catalogue for good (kept, like everything).
+        Withdrawn = "withdrawn",
     }
 }
 
@@ -62,8 +69,11 @@ impl GiftStatus {
     pub fn label(self) -> &'static str {
         match self {
             GiftStatus::Draft => "下書き",
+            GiftStatus::Submitted => "承認待ち",
+            GiftStatus::Approved => "承認済み",
             GiftStatus::Published => "公開中",
             GiftStatus::Suspended => "停止中",
+            GiftStatus::Withdrawn => "取り下げ",
         }
     }
 }

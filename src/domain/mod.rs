@@ -1,12 +1,14 @@
 //! Pure domain rules of furusato nozei: money, Japan dates, gifts, donors, vouchers and receipts.
 
 pub mod calendar;
+pub mod cost;
 pub mod deduction;
 pub mod delivery;
 pub mod donation;
 pub mod donor;
 pub mod fields;
 pub mod gift;
+pub mod gift_approval;
 pub mod gift_rules;
 pub mod image;
 pub mod keyed;

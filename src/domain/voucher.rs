@@ -73,6 +73,17 @@ impl VoucherTerms {
         donation.share(self.ratio.min(MAX_VOUCHER_RATIO))
     }
 
+    /// The face value of the voucher a paid on-site donation issues: a catalogue item's own
+    /// value (its cost per unit × units, e.g. 「3,000円分」 for ¥10,000), else the configured
+    /// share of the donation. Never above 30% of the donation either way.
+    pub fn face_value_for(&self, donation: Yen, item_value: Option<Yen>) -> Yen {
+        let ceiling = donation.share(MAX_VOUCHER_RATIO);
+        match item_value {
+            Some(item) => item.min(ceiling),
+            None => self.face_value(donation),
+        }
+    }
+
     /// The last instant of the Japan day `validity_days` after the Japan date of issue
     /// (23:59:59.999999 JST, as UTC).
     pub fn expires_at(&self, issued_at: DateTime<Utc>) -> DateTime<Utc> {
@@ -247,6 +258,20 @@ mod tests {
         ] {
             assert_eq!(terms.face_value(Yen(donation)), Yen(face));
         }
+    }
+
+    #[test]
+    fn an_items_value_is_its_voucher_capped_at_thirty_percent() {
+        let terms = VoucherTerms::default();
+        assert_eq!(
+            terms.face_value_for(Yen(10_000), Some(Yen(2_500))),
+            Yen(2_500)
+        );
+        assert_eq!(
+            terms.face_value_for(Yen(10_000), Some(Yen(3_001))),
+            Yen(3_000)
+        );
+        assert_eq!(terms.face_value_for(Yen(30_000), None), Yen(9_000));
     }
 
     #[test]

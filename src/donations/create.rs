@@ -9,7 +9,9 @@ use crate::catalogue::store::{find_gift, organization_store, purpose_store};
 use crate::config::Settings;
 use crate::db::{now, DbConnection};
 use crate::domain::calendar::japan_today;
-use crate::domain::donation::{check_amount, DonationLimits, DonationRuleError, DonationStatus};
+use crate::domain::donation::{
+    check_amount, kind_for_item, DonationLimits, DonationRuleError, DonationStatus,
+};
 use crate::domain::new_donation::{NewDonation, NewDonationRequest};
 use crate::error::{Error, ErrorCode, Result};
 use crate::orders;
@@ -37,6 +39,13 @@ pub fn rule_error(e: DonationRuleError, settings: &Settings) -> Error {
         DonationRuleError::InvalidAmount { reason } => {
             Error::rejected(ErrorCode::InvalidAmount, reason)
         }
+        DonationRuleError::KindMismatch { expected } => Error::rejected(
+            ErrorCode::KindMismatch,
+            format!(
+                "This catalogue item is not an on-site e-voucher; donate for it with kind {}.",
+                expected.as_str()
+            ),
+        ),
         DonationRuleError::ResidentGiftNotAllowed => Error::rejected(
             ErrorCode::ResidentGiftNotAllowed,
             format!(
@@ -73,6 +82,7 @@ pub fn create(
                 "This gift is not on offer at the moment.",
             ));
         }
+        v.kind = kind_for_item(v.kind, gift.category).map_err(|e| rule_error(e, settings))?;
         let limits = limits(settings);
         check_amount(v.kind, v.amount, v.quantity, Some(gift.amount), &limits)
             .map_err(|e| rule_error(e, settings))?;
@@ -80,7 +90,7 @@ pub fn create(
         v.delivery
             .check_for_gift("delivery", fulfilment, gift.accepts_delivery_window)
             .map_err(Error::Validation)?;
-        unit_cost = Some(gift.procurement_cost);
+        unit_cost = Some((gift.procurement_cost, gift.shipping_cost));
         store::reserve_stock(conn, gift_id, v.quantity)?;
     }
     if let Some(id) = &v.organization_id {
@@ -101,7 +111,8 @@ pub fn create(
     let hold_until = at + Duration::minutes(settings.payment.hold_minutes);
     let delivery = std::mem::take(&mut v.delivery);
     let row = DonationRow {
-        gift_unit_cost: unit_cost,
+        gift_unit_cost: unit_cost.map(|(procurement, _)| procurement),
+        gift_unit_shipping_cost: unit_cost.map(|(_, shipping)| shipping),
         ..DonationRow::pending(Uuid::new_v4().to_string(), v, at, hold_until)
     };
     store::insert(conn, &row)?;

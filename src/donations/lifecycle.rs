@@ -69,7 +69,7 @@ pub fn mark_paid(
 }
 
 /// What payment sets in motion, in the same transaction: the voucher of an on-site donation, the
-/// order of a gift for its vendor, and the donor's emails (queued in the outbox, sent later by the worker).
+/// order of a gift for its vendor, its costs in the ledger, and the donor's emails (queued in the outbox, sent later by the worker).
 fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationRow) -> Result<()> {
     let voucher = if donation.kind == DonationKind::OnSite {
         Some(issue::issue_for_donation(
@@ -77,6 +77,7 @@ fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationR
             settings,
             &donation.id,
             Yen(donation.amount),
+            donation.gift_unit_cost.map(|unit| Yen(unit * i64::from(donation.quantity))),
         )?)
     } else {
         None
@@ -84,6 +85,7 @@ fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationR
     if let Some(line) = GiftLine::of(donation) {
         place_all(conn, &[line])?;
     }
+    crate::costs::book::paid(conn, settings, donation)?;
     for mail in donor_emails(conn, settings, donation, voucher.as_ref())? {
         email::enqueue(conn, &mail)?;
     }
@@ -199,6 +201,8 @@ pub fn refund(
             "The donation changed meanwhile; reload it and try again.",
         ));
     }
+    // What the donation cost (gift, shipping, fees) is reversed with it.
+    crate::costs::book::refund(conn, &donation.id, reason)?;
     // Stock comes back unless the gift has already left its vendor.
     let order_cancelled = on_donation_refunded(conn, &donation.id)?;
     if let (Some(gift_id), true) = (&donation.gift_id, order_cancelled) {

@@ -51,6 +51,8 @@ pub struct DonationRow {
     pub import_flags: Option<String>,
     /// The gift's procurement cost per unit when the donor gave (what the vendor is owed).
     pub gift_unit_cost: Option<i64>,
+    /// The gift's shipping cost per unit when the donor gave.
+    pub gift_unit_shipping_cost: Option<i64>,
 }
 
 // Holds the donor's personal data: `Debug` shows only what identifies the row.
@@ -111,6 +113,7 @@ impl DonationRow {
             import_id: None,
             import_flags: None,
             gift_unit_cost: None,
+            gift_unit_shipping_cost: None,
         }
     }
 }

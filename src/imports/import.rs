@@ -46,11 +46,12 @@ pub async fn upload(
         Err(errors) => return Ok(Err(errors)),
     };
     let request = ImportRequest {
-        channel,
+        channel: channel.clone(),
         file_name,
         actor_id,
         home_prefecture: state.settings.municipality.prefecture.clone(),
         home_city: state.settings.municipality.city.clone(),
+        fees: crate::costs::book::rates(&state.settings, &channel),
     };
     let outcome = state
         .db

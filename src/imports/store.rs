@@ -49,6 +49,8 @@ struct NewImportedDonation {
     receipt_issue_count: i32,
     import_id: Option<String>,
     import_flags: Option<String>,
+    gift_unit_cost: Option<i64>,
+    gift_unit_shipping_cost: Option<i64>,
 }
 
 /// What an import did, as recorded and answered.
@@ -69,6 +71,8 @@ pub struct ImportRequest {
     pub actor_id: String,
     pub home_prefecture: String,
     pub home_city: String,
+    /// The portal's fee rate, booked in the cost ledger on each imported donation.
+    pub fees: crate::domain::cost::FeeRates,
 }
 
 /// Why an import stored nothing.
@@ -138,13 +142,19 @@ pub fn import(
     let org_refs = collect(|r| r.organization.as_ref());
     let purpose_refs = collect(|r| r.purpose.as_ref());
 
-    let mut gift_ids: HashMap<String, String> = HashMap::new();
+    // code → (id, procurement cost, shipping cost): the costs as they are on the import's day.
+    let mut gift_ids: HashMap<String, (String, i64, i64)> = HashMap::new();
     for chunk in chunks_of(&gift_codes) {
-        let found: Vec<(String, String)> = gifts::table
+        let found: Vec<(String, String, i64, i64)> = gifts::table
             .filter(gifts::code.eq_any(chunk))
-            .select((gifts::code, gifts::id))
+            .select((
+                gifts::code,
+                gifts::id,
+                gifts::procurement_cost,
+                gifts::shipping_cost,
+            ))
             .load(conn)?;
-        gift_ids.extend(found);
+        gift_ids.extend(found.into_iter().map(|(code, id, cost, ship)| (code, (id, cost, ship))));
     }
     // Organisations and purposes are few (tens); load them whole.
     let org_ids = if org_refs.is_empty() {
@@ -197,7 +207,7 @@ pub fn import(
     for row in rows {
         let gift_id = match &row.gift_code {
             Some(code) => match gift_ids.get(code) {
-                Some(id) => Some(id.clone()),
+                Some(gift) => Some(gift.clone()),
                 None => {
                     errors.push(LineError {
                         line: row.line,
@@ -249,7 +259,7 @@ pub fn import(
     let new_rows: Vec<NewImportedDonation> = resolved
         .into_iter()
         .filter(|(row, ..)| !known.contains(&row.external_id))
-        .map(|(row, gift_id, organization_id, purpose_id)| {
+        .map(|(row, gift, organization_id, purpose_id)| {
             let row_flags = flags(row, &request.home_prefecture, &request.home_city);
             if !row_flags.is_empty() {
                 flagged += 1;
@@ -259,7 +269,9 @@ pub fn import(
                 kind: row.kind,
                 status: DonationStatus::Paid,
                 amount: row.amount.get(),
-                gift_id,
+                gift_id: gift.as_ref().map(|g| g.0.clone()),
+                gift_unit_cost: gift.as_ref().map(|g| g.1),
+                gift_unit_shipping_cost: gift.as_ref().map(|g| g.2),
                 quantity: 1,
                 organization_id,
                 purpose_id,
@@ -299,11 +311,32 @@ pub fn import(
                 donation_id: &r.id,
                 gift_id: r.gift_id.as_deref()?,
                 quantity: r.quantity,
-                unit_cost: None,
+                unit_cost: r.gift_unit_cost,
             })
         })
         .collect();
     crate::orders::place::place_all(conn, &gift_lines)?;
+    // Each imported donation's costs: its gift at today's cost, and the portal's fee.
+    let paid: Vec<crate::costs::book::Paid<'_>> = new_rows
+        .iter()
+        .filter_map(|r| {
+            Some(crate::costs::book::Paid {
+                id: &r.id,
+                channel: &r.channel,
+                gift_id: r.gift_id.as_deref(),
+                received_on: r.received_on?,
+                donation: crate::domain::cost::PaidDonation {
+                    kind: r.kind,
+                    amount: crate::domain::money::Yen(r.amount),
+                    quantity: r.quantity,
+                    method: r.payment_method?,
+                    unit_cost: r.gift_unit_cost.map(crate::domain::money::Yen),
+                    unit_shipping: r.gift_unit_shipping_cost.map(crate::domain::money::Yen),
+                },
+            })
+        })
+        .collect();
+    crate::costs::book::paid_at(conn, request.fees, &paid)?;
 
     let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
     let imported = i64::try_from(new_rows.len()).unwrap_or(i64::MAX);

@@ -23,6 +23,7 @@ pub mod routes;
         crate::domain::donation::DonationStatus,
         crate::domain::donation::DonationKind,
         crate::domain::order::OrderStatus,
+        crate::domain::cost::CostCategory,
         crate::http::CsvCharset,
     )),
     modifiers(&BearerAuth)

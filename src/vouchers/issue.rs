@@ -63,10 +63,11 @@ pub fn issue_for_donation(
     settings: &Settings,
     donation_id: &str,
     amount: Yen,
+    item_value: Option<Yen>,
 ) -> Result<VoucherRow> {
     let terms = terms(settings);
     let issued_at = now();
-    let face_value = terms.face_value(amount).get();
+    let face_value = terms.face_value_for(amount, item_value).get();
     if face_value <= 0 {
         return Err(Error::internal("voucher face value is zero"));
     }

@@ -74,6 +74,8 @@ pub fn settle_month(
         actor_id,
         at,
     )?;
+    // What partners are paid for spent vouchers is the cost of the on-site gifts.
+    crate::costs::book::settlement(conn, partner_id, month, line.net_amount)?;
     let line = SettlementLine {
         paid: true,
         paid_at: Some(at.and_utc()),

@@ -196,6 +196,7 @@ async fn voucher_and_import_writes(engine: Engine) {
         actor_id: actor.clone(),
         home_prefecture: app.settings.municipality.prefecture.clone(),
         home_city: app.settings.municipality.city.clone(),
+        fees: furusato::costs::book::rates(&app.settings, "rakuten"),
     };
     let first = import::import_file(&mut app.conn(), &request, &rows)
         .ok()

@@ -16,8 +16,9 @@ use super::{
 use crate::catalogue::rule_error;
 use crate::catalogue::store::{self, BusinessList};
 use crate::catalogue::types::{AdminGift, Business, GiftPatch, NewGiftRequest};
-use crate::catalogue::{gifts, images};
+use crate::catalogue::{approval, gifts, images};
 use crate::domain::gift::{Category, GiftStatus, GiftTerms};
+use crate::domain::gift_approval::{GiftAction, CRITERIA};
 use crate::domain::image::ImageFormat;
 use crate::domain::FieldError;
 use crate::error::{Error, Result};
@@ -45,6 +46,8 @@ struct Line {
     status_label: &'static str,
     category_label: &'static str,
     ratio: String,
+    /// The approval steps open from the gift's state: (action, label).
+    actions: Vec<(&'static str, &'static str)>,
 }
 
 fn line(g: AdminGift) -> Line {
@@ -57,6 +60,10 @@ fn line(g: AdminGift) -> Line {
         "-".to_owned()
     };
     Line {
+        actions: GiftAction::available(g.status)
+            .into_iter()
+            .map(|a| (a.as_str(), a.label()))
+            .collect(),
         status_label: g.status.label(),
         category_label: g.public.category.label(),
         ratio,
@@ -75,6 +82,10 @@ fn choices() -> minijinja::Value {
     context! {
         categories => Category::ALL.iter().map(|c| (c.as_str(), c.label())).collect::<Vec<_>>(),
         statuses => GiftStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect::<Vec<_>>(),
+        criteria => CRITERIA
+            .iter()
+            .map(|(n, label)| (n.to_string(), format!("第{n}号　{label}")))
+            .collect::<Vec<_>>(),
     }
 }
 
@@ -147,10 +158,7 @@ async fn list(
             ..q.clone()
         })
         .unwrap_or_default();
-        let done = given(&q.done).map(|d| match d {
-            "suspended" => "返礼品を停止しました。",
-            _ => "保存しました。",
-        });
+        let done = given(&q.done).map(|_| "保存しました。");
         Ok(console.ok(
             "console/gifts.html",
             context! {
@@ -193,9 +201,11 @@ struct GiftForm {
     #[serde(default)]
     available_until: String,
     #[serde(default)]
-    status: String,
+    basis_criterion: String,
     #[serde(default)]
-    local_basis: String,
+    basis_justification: String,
+    #[serde(default)]
+    basis_evidence: String,
     #[serde(default)]
     accepts_delivery_window: Option<String>,
 }
@@ -209,7 +219,7 @@ struct Typed {
     stock: Option<i64>,
     available_from: Option<NaiveDate>,
     available_until: Option<NaiveDate>,
-    status: GiftStatus,
+    basis_criterion: Option<i32>,
 }
 
 impl GiftForm {
@@ -235,8 +245,12 @@ impl GiftForm {
                 .available_until
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
-            status: g.status.as_str().to_owned(),
-            local_basis: g.local_basis.clone().unwrap_or_default(),
+            basis_criterion: g
+                .basis_criterion
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            basis_justification: g.basis_justification.clone().unwrap_or_default(),
+            basis_evidence: g.basis_evidence.clone().unwrap_or_default(),
             accepts_delivery_window: g.public.accepts_delivery_window.then(|| "on".to_owned()),
         }
     }
@@ -280,18 +294,18 @@ impl GiftForm {
         if category.is_none() {
             errors.push(FieldError::new("category", "choose a category"));
         }
-        let status = if self.status.is_empty() {
-            Some(GiftStatus::Draft)
-        } else {
-            GiftStatus::parse(&self.status)
+        let basis_criterion = match self.basis_criterion.trim() {
+            "" => None,
+            n => {
+                let parsed = n.parse::<i32>().ok();
+                if parsed.is_none() {
+                    errors.push(FieldError::new("basis_criterion", "choose a criterion"));
+                }
+                parsed
+            }
         };
-        if status.is_none() {
-            errors.push(FieldError::new("status", "choose a state"));
-        }
-        match (category, amount, procurement_cost, status) {
-            (Some(category), Some(amount), Some(procurement_cost), Some(status))
-                if errors.is_empty() =>
-            {
+        match (category, amount, procurement_cost) {
+            (Some(category), Some(amount), Some(procurement_cost)) if errors.is_empty() => {
                 Ok(Typed {
                     category,
                     amount,
@@ -300,7 +314,7 @@ impl GiftForm {
                     stock,
                     available_from,
                     available_until,
-                    status,
+                    basis_criterion,
                 })
             }
             _ => Err(Error::Validation(errors)),
@@ -327,8 +341,10 @@ impl GiftForm {
             stock: t.stock,
             available_from: t.available_from,
             available_until: t.available_until,
-            status: Some(t.status),
-            local_basis: Self::optional(&self.local_basis),
+            status: None,
+            basis_criterion: t.basis_criterion,
+            basis_justification: Self::optional(&self.basis_justification),
+            basis_evidence: Self::optional(&self.basis_evidence),
             image_url: None,
             accepts_delivery_window: self.accepts_delivery_window.is_some(),
         })
@@ -349,8 +365,10 @@ impl GiftForm {
             stock: Some(n.stock),
             available_from: Some(n.available_from),
             available_until: Some(n.available_until),
-            status: n.status,
-            local_basis: Some(n.local_basis),
+            status: None,
+            basis_criterion: Some(n.basis_criterion),
+            basis_justification: Some(n.basis_justification),
+            basis_evidence: Some(n.basis_evidence),
             image_url: None,
             accepts_delivery_window: Some(n.accepts_delivery_window),
         })
@@ -381,7 +399,6 @@ async fn form_page(
 
 async fn new_gift(console: Console) -> HttpResponse {
     let form = GiftForm {
-        status: "draft".to_owned(),
         category: "product".to_owned(),
         ..GiftForm::default()
     };
@@ -466,24 +483,45 @@ async fn update(
     }
 }
 
-async fn suspend(
-    console: Console,
-    id: web::Path<String>,
-    form: web::Form<crate::web::csrf::TokenOnly>,
-) -> HttpResponse {
+/// A step of the basis approval (the API's `approval::act`), with its note.
+#[derive(Deserialize)]
+struct ActionForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn act(console: Console, id: web::Path<String>, form: web::Form<ActionForm>) -> HttpResponse {
     let id = id.into_inner();
     let outcome = async {
         let actor = console.change(&form.csrf_token)?;
+        let action = GiftAction::parse(&form.action)
+            .ok_or_else(|| Error::field("action", "unknown action"))?;
+        let (settings, note, gift) = (console.state().settings.clone(), form.note.clone(), id.clone());
         console
             .state()
             .db
-            .write(move |c| gifts::suspend(c, &actor, &id))
+            .write(move |c| approval::act(c, &settings, &actor, &gift, action, &note))
             .await?;
         console.state().catalogue_cache.invalidate();
-        Ok(see_other_done("/console/gifts", "suspended"))
+        Ok(see_other_done(&format!("/console/gifts/{id}"), action.as_str()))
     }
     .await;
-    console.answer(outcome)
+    match outcome {
+        Ok(page) => page,
+        Err(e) => {
+            let page = async {
+                let gift = find(&console, id).await?;
+                let form = GiftForm::of(&gift);
+                form_page(&console, Some(gift), &form, Some(&e), None).await
+            }
+            .await;
+            console.answer(page)
+        }
+    }
 }
 
 /// A picture added to the gift (the API's `images::add`: PNG, JPEG or WebP by content).
@@ -580,7 +618,7 @@ pub fn services(cfg: &mut web::ServiceConfig) {
         .route("/console/gifts/check", web::post().to(check))
         .route("/console/gifts/{id}", web::get().to(edit))
         .route("/console/gifts/{id}", web::post().to(update))
-        .route("/console/gifts/{id}/suspend", web::post().to(suspend))
+        .route("/console/gifts/{id}/actions", web::post().to(act))
         .route("/console/gifts/{id}/images", web::post().to(add_image))
         .route(
             "/console/gifts/{id}/images/{image_id}/remove",
