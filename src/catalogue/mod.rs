@@ -2,6 +2,7 @@
 
 pub mod admin_routes;
 pub mod approval;
+pub mod bases;
 pub mod browse;
 pub mod cache;
 pub mod gifts;

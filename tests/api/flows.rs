@@ -52,14 +52,16 @@ pub fn failed(event_id: &str, donation_id: &str, amount: i64) -> Value {
     json!({"id": event_id, "type": "payment.failed", "data": {"donation_id": donation_id, "amount": amount}})
 }
 
-/// A gift body for the admin API: published, unlimited stock, with the given code, vendor,
-/// amount and procurement cost.
+/// A gift body for the admin API: unlimited stock, a complete 地場産品 basis, with the given
+/// code, vendor, amount and procurement cost. Posted as is, it is a draft; `create_gift` takes it
+/// on to the state in `status` (published when absent).
 pub fn gift_body(code: &str, vendor: &str, amount: i64, cost: i64) -> Value {
     json!({
         "code": code, "name": format!("テスト返礼品 {code}"), "description": "品川の逸品",
         "category": "product", "amount": amount, "procurement_cost": cost, "shipping_cost": 500,
-        "vendor_id": vendor, "stock": null, "status": "published",
-        "local_basis": "区内で製造", "image_url": "https://img.example/x.jpg"
+        "vendor_id": vendor, "stock": null, "basis_criterion": 3,
+        "basis_justification": "区内の工房で製造", "basis_evidence": "製造工程表",
+        "image_url": "https://img.example/x.jpg"
     })
 }
 
@@ -87,10 +89,43 @@ impl TestApp {
         self.post("/api/v1/admin/gifts", Some(admin), body).await
     }
 
-    /// Creates a gift (201); returns it as the admin API shows it.
+    /// Creates a gift (201) as a draft and takes it to the state its body's `status` names
+    /// (published when absent) the way staff do: submitted by `admin`, approved by another
+    /// staff member, published (then suspended if asked). Returns it as the admin API shows it.
     pub async fn create_gift(&self, admin: &str, body: &Value) -> Value {
-        let res = self.post_gift(admin, body).await;
+        let mut draft = body.clone();
+        let wanted = match draft.as_object_mut().and_then(|o| o.remove("status")) {
+            Some(Value::String(s)) => s,
+            _ => "published".to_owned(),
+        };
+        let res = self.post_gift(admin, &draft).await;
         assert_eq!(res.status(), 201, "{:?}", res.text().await);
+        let mut gift: Value = res.json().await.unwrap();
+        if wanted == "draft" {
+            return gift;
+        }
+        let id = gift["id"].as_str().unwrap().to_owned();
+        self.gift_action(admin, &id, "submit").await;
+        let approver = self.approver_token().await;
+        self.gift_action(&approver, &id, "approve").await;
+        gift = self.gift_action(admin, &id, "publish").await;
+        if wanted == "suspended" {
+            gift = self.gift_action(admin, &id, "suspend").await;
+        }
+        assert_eq!(gift["status"], wanted.as_str());
+        gift
+    }
+
+    /// Takes a step of the basis approval (200); returns the gift after it.
+    pub async fn gift_action(&self, token: &str, gift_id: &str, action: &str) -> Value {
+        let res = self
+            .post(
+                &format!("/api/v1/admin/gifts/{gift_id}/actions"),
+                Some(token),
+                &json!({"action": action, "note": "テスト"}),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{action}: {:?}", res.text().await);
         res.json().await.unwrap()
     }
 

@@ -39,6 +39,8 @@ pub enum Engine {
 
 pub const ADMIN_EMAIL: &str = "admin@city.shinagawa.example";
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+/// The second staff member who approves gift bases (four eyes).
+pub const APPROVER_EMAIL: &str = "approver@city.shinagawa.example";
 
 /// The PostgreSQL server for tests, if configured. Without it, says once that the half is skipped.
 pub fn postgres_url() -> Option<String> {
@@ -197,22 +199,32 @@ impl TestApp {
             .expect("login request")
     }
 
+    /// A second staff member (created once) who approves what the test admin submits.
+    pub async fn approver_token(&self) -> String {
+        self.staff_token(APPROVER_EMAIL, Role::Admin).await
+    }
+
     /// Creates the test admin (once) and returns a fresh token.
     pub async fn admin_token(&self) -> String {
+        self.staff_token(ADMIN_EMAIL, Role::Admin).await
+    }
+
+    /// Creates a staff login (once, with the test password) and returns a fresh token.
+    pub async fn staff_token(&self, email: &str, role: Role) -> String {
         let exists = {
             use furusato::db::schema::users;
             let mut conn = self.conn();
             users::table
-                .filter(users::email.eq(ADMIN_EMAIL))
+                .filter(users::email.eq(email))
                 .count()
                 .get_result::<i64>(&mut *conn)
                 .expect("count")
                 > 0
         };
         if !exists {
-            self.create_user(ADMIN_EMAIL, ADMIN_PASSWORD, Role::Admin, None);
+            self.create_user(email, ADMIN_PASSWORD, role, None);
         }
-        let res = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let res = self.login(email, ADMIN_PASSWORD).await;
         assert_eq!(res.status(), StatusCode::OK);
         res.json::<Value>().await.expect("json")["token"]
             .as_str()

@@ -9,6 +9,7 @@ mod browser;
 mod catalogue;
 mod cli;
 mod console_pages;
+mod designation;
 mod donate_pages;
 mod donations;
 mod email;
@@ -45,6 +46,12 @@ pub fn contract_routes() -> &'static [(&'static str, &'static str)] {
         ("get", "/api/v1/admin/gifts/{id}"),
         ("patch", "/api/v1/admin/gifts/{id}"),
         ("delete", "/api/v1/admin/gifts/{id}"),
+        ("post", "/api/v1/admin/gifts/{id}/actions"),
+        ("post", "/api/v1/admin/costs"),
+        ("get", "/api/v1/admin/costs"),
+        ("post", "/api/v1/admin/costs/{id}/reversal"),
+        ("get", "/api/v1/admin/reports/costs"),
+        ("get", "/api/v1/admin/reports/gift-bases"),
         ("post", "/api/v1/admin/organizations"),
         ("get", "/api/v1/admin/organizations"),
         ("patch", "/api/v1/admin/organizations/{id}"),
