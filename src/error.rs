@@ -69,7 +69,6 @@ crate::named_enum! {
         InvalidQuery = "invalid_query",
         InvalidSignature = "invalid_signature",
         InvalidVoucherCode = "invalid_voucher_code",
-        KindMismatch = "kind_mismatch",
         MalformedJson = "malformed_json",
         MethodNotAllowed = "method_not_allowed",
         MonthNotClosed = "month_not_closed",
@@ -159,7 +158,6 @@ impl ErrorCode {
             | ImportRejected
             | InvalidAmount
             | InvalidVoucherCode
-            | KindMismatch
             | ProhibitedWording
             | ResidentGiftNotAllowed
             | ReturnRatioExceeded

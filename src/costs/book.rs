@@ -25,7 +25,7 @@ pub struct Paid<'a> {
 
 impl<'a> Paid<'a> {
     /// A donation just marked paid; `None` if it has no receipt date (never, once paid).
-    pub fn of(d: &'a DonationRow) -> Option<Paid<'a>> {
+    pub fn of(d: &'a DonationRow, issues_voucher: bool) -> Option<Paid<'a>> {
         Some(Paid {
             id: &d.id,
             channel: &d.channel,
@@ -38,6 +38,7 @@ impl<'a> Paid<'a> {
                 method: d.payment_method?,
                 unit_cost: d.gift_unit_cost.map(Yen),
                 unit_shipping: d.gift_unit_shipping_cost.map(Yen),
+                issues_voucher,
             },
         })
     }
@@ -62,7 +63,7 @@ pub fn paid_at(conn: &mut DbConnection, rates: FeeRates, paid: &[Paid<'_>]) -> R
             row.booking_key = Some(format!("{}:{}", cost.source.as_str(), p.id));
             row.donation_id = Some(p.id.to_owned());
             row.channel = Some(p.channel.to_owned());
-            if p.donation.kind == DonationKind::Gift {
+            if p.donation.kind == DonationKind::Gift && !p.donation.issues_voucher {
                 row.gift_id = p.gift_id.map(str::to_owned);
             }
             rows.push(row);
@@ -73,8 +74,13 @@ pub fn paid_at(conn: &mut DbConnection, rates: FeeRates, paid: &[Paid<'_>]) -> R
 }
 
 /// Books what a just-paid donation costs, in the paying transaction.
-pub fn paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationRow) -> Result<()> {
-    match Paid::of(donation) {
+pub fn paid(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    donation: &DonationRow,
+    issues_voucher: bool,
+) -> Result<()> {
+    match Paid::of(donation, issues_voucher) {
         Some(p) => paid_at(conn, rates(settings, p.channel), &[p]),
         None => Ok(()),
     }

@@ -117,6 +117,8 @@ pub struct PaidDonation {
     /// The gift's procurement and shipping cost per unit when the donor gave.
     pub unit_cost: Option<Yen>,
     pub unit_shipping: Option<Yen>,
+    /// Payment issued an on-site e-voucher (its cost comes as partners are paid).
+    pub issues_voucher: bool,
 }
 
 /// The fee rates in force *(configurable)*.
@@ -138,7 +140,8 @@ pub struct Cost {
 
 /// The costs a paid donation causes at once: a gift's procurement and shipping (at the costs it
 /// had when donated, per unit × units), and the card provider's or the portal's fee. An on-site
-/// voucher costs nothing until partners are paid for what was spent (`VoucherSettlement`).
+/// voucher (an `on_site` donation or item) costs nothing until partners are paid for what was
+/// spent (`VoucherSettlement`).
 pub fn costs_of_paid(d: &PaidDonation, rates: FeeRates) -> Vec<Cost> {
     use super::donation::{DonationKind, PaymentMethod};
     let units = i64::from(d.quantity);
@@ -152,7 +155,7 @@ pub fn costs_of_paid(d: &PaidDonation, rates: FeeRates) -> Vec<Cost> {
             });
         }
     };
-    if d.kind == DonationKind::Gift {
+    if d.kind == DonationKind::Gift && !d.issues_voucher {
         let per_units = |unit: Option<Yen>| unit.and_then(|u| u.checked_mul(units));
         push(
             CostCategory::Procurement,
@@ -199,6 +202,7 @@ mod tests {
             method,
             unit_cost: Some(Yen(3_000)),
             unit_shipping: Some(Yen(800)),
+            issues_voucher: kind == DonationKind::OnSite,
         }
     }
 
@@ -228,6 +232,10 @@ mod tests {
                 amount: Yen(2_000)
             }]
         );
+        let mut voucher_item = paid(DonationKind::Gift, PaymentMethod::Card);
+        voucher_item.issues_voucher = true;
+        let costs = costs_of_paid(&voucher_item, RATES);
+        assert_eq!(costs.len(), 1, "only the card fee: {costs:?}");
         let transfer = costs_of_paid(
             &paid(DonationKind::General, PaymentMethod::BankTransfer),
             RATES,

@@ -42,6 +42,13 @@ impl DonationKind {
         }
     }
 
+    /// Whether paying for this donation issues an on-site e-voucher: an `on_site` donation does,
+    /// and so does a donation for a catalogue item of the on-site category (現地決済型), whatever
+    /// the storefront called it — the item decides, so the donor always gets what they paid for.
+    pub fn issues_voucher(self, item: Option<super::gift::Category>) -> bool {
+        self == DonationKind::OnSite || item == Some(super::gift::Category::OnSite)
+    }
+
     /// Whether the donor receives something of value (a gift or a voucher).
     pub fn gives_return(self) -> bool {
         matches!(self, DonationKind::Gift | DonationKind::OnSite)
@@ -111,7 +118,7 @@ pub enum OfflinePaymentRefusal {
 /// was cancelled for want of payment (a transfer that arrived after the hold), dated between the
 /// day the donation was made and today (Japan dates).
 pub fn check_offline_payment(
-    kind: DonationKind,
+    issues_voucher: bool,
     status: DonationStatus,
     made_on: NaiveDate,
     received_on: NaiveDate,
@@ -123,7 +130,7 @@ pub fn check_offline_payment(
     ) {
         return Err(OfflinePaymentRefusal::NotPayable);
     }
-    if kind == DonationKind::OnSite {
+    if issues_voucher {
         return Err(OfflinePaymentRefusal::CardOnly);
     }
     if received_on < made_on || received_on > today {
@@ -156,27 +163,6 @@ pub enum DonationRuleError {
     },
     /// A resident of the municipality asked for a gift or voucher.
     ResidentGiftNotAllowed,
-    /// An `on_site` donation named a catalogue item that is shipped or booked, not a voucher.
-    KindMismatch {
-        expected: DonationKind,
-    },
-}
-
-/// The kind a donation for a catalogue item really is: the item decides. An on-site item
-/// (現地決済型) is an e-voucher whatever kind the request said, so paying for it always issues
-/// a voucher; asking for a voucher with an item that is shipped or booked is refused.
-pub fn kind_for_item(
-    requested: DonationKind,
-    item: super::gift::Category,
-) -> Result<DonationKind, DonationRuleError> {
-    use super::gift::Category;
-    match (requested, item) {
-        (DonationKind::Gift | DonationKind::OnSite, Category::OnSite) => Ok(DonationKind::OnSite),
-        (DonationKind::OnSite, _) => Err(DonationRuleError::KindMismatch {
-            expected: DonationKind::Gift,
-        }),
-        (kind, _) => Ok(kind),
-    }
 }
 
 /// Checks the amount for the donation's kind. `gift_amount` is the gift's offered amount.
@@ -197,9 +183,8 @@ pub fn check_amount(
             reason: format!("The amount may be at most {}.", Yen(limits.maximum_amount)),
         });
     }
-    match (kind, gift_amount) {
-        // A catalogue item (a gift, or an on-site item with its own value) costs its amount.
-        (DonationKind::Gift, _) | (DonationKind::OnSite, Some(_)) => {
+    match kind {
+        DonationKind::Gift => {
             if !(1..=limits.max_quantity).contains(&quantity) {
                 return Err(DonationRuleError::Invalid(vec![FieldError::new(
                     "quantity",
@@ -215,7 +200,7 @@ pub fn check_amount(
                 return Err(DonationRuleError::AmountMismatch { expected });
             }
         }
-        (DonationKind::OnSite, None) => {
+        DonationKind::OnSite => {
             if !limits.on_site_tiers.contains(&amount) {
                 let tiers: Vec<String> = limits
                     .on_site_tiers
@@ -230,7 +215,7 @@ pub fn check_amount(
                 });
             }
         }
-        (DonationKind::Support | DonationKind::General, _) => {
+        DonationKind::Support | DonationKind::General => {
             if amount < limits.minimum_amount {
                 return Err(DonationRuleError::InvalidAmount {
                     reason: format!("The smallest donation is {}.", Yen(limits.minimum_amount)),
@@ -238,7 +223,7 @@ pub fn check_amount(
             }
         }
     }
-    if gift_amount.is_none() && quantity != 1 {
+    if kind != DonationKind::Gift && quantity != 1 {
         return Err(DonationRuleError::Invalid(vec![FieldError::new(
             "quantity",
             "applies to gift donations only",
@@ -401,8 +386,9 @@ mod tests {
         use DonationStatus::*;
         let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
         let (made, today) = (d(7, 1), d(7, 20));
-        let check =
-            |kind, status, received| check_offline_payment(kind, status, made, received, today);
+        let check = |kind: DonationKind, status, received| {
+            check_offline_payment(kind.issues_voucher(None), status, made, received, today)
+        };
         assert_eq!(
             check(DonationKind::General, PendingPayment, d(7, 1)),
             Ok(())
@@ -424,6 +410,17 @@ mod tests {
             check(DonationKind::General, PendingPayment, d(7, 21)),
             Err(OfflinePaymentRefusal::ReceivedOnOutOfRange)
         );
+    }
+
+    #[test]
+    fn the_item_decides_whether_a_voucher_is_issued() {
+        use crate::domain::gift::Category;
+        assert!(DonationKind::OnSite.issues_voucher(None));
+        assert!(DonationKind::Gift.issues_voucher(Some(Category::OnSite)));
+        for item in [Category::Product, Category::Experience, Category::Travel] {
+            assert!(!DonationKind::Gift.issues_voucher(Some(item)));
+        }
+        assert!(!DonationKind::General.issues_voucher(None));
     }
 
     #[test]

@@ -18,8 +18,7 @@ pub const OFFICIAL_SITE: &str = "official_site";
 #[serde(deny_unknown_fields)]
 pub struct NewDonationRequest {
     pub kind: DonationKind,
-    /// Required for `gift`; optional for `on_site` (a 現地決済型 catalogue item). The item
-    /// decides the kind: a `gift` donation for an on-site item is stored and paid as `on_site`.
+    /// Required for `gift`.
     pub gift_id: Option<String>,
     /// Units of the gift (default 1).
     pub quantity: Option<i32>,
@@ -119,10 +118,7 @@ impl NewDonation {
             None => Some(Delivery::default()),
         };
         let gift = req.gift_id.is_some();
-        // An on-site donation may name a catalogue item (its voucher is the item's value).
-        if !(req.kind == DonationKind::OnSite && gift) {
-            check_reference(&mut errors, "gift_id", req.kind, DonationKind::Gift, gift);
-        }
+        check_reference(&mut errors, "gift_id", req.kind, DonationKind::Gift, gift);
         let organization = req.organization_id.is_some();
         let support = DonationKind::Support;
         check_reference(
@@ -137,8 +133,7 @@ impl NewDonation {
         };
         check_residency(req.kind, &donor, limits)?;
         let quantity = req.quantity.unwrap_or(1);
-        // An item's amount is only known inside the creating transaction; it is checked there.
-        if req.gift_id.is_none() {
+        if req.kind != DonationKind::Gift {
             check_amount(req.kind, req.amount, quantity, None, limits)?;
         }
         Ok(NewDonation {

@@ -9,9 +9,7 @@ use crate::catalogue::store::{find_gift, organization_store, purpose_store};
 use crate::config::Settings;
 use crate::db::{now, DbConnection};
 use crate::domain::calendar::japan_today;
-use crate::domain::donation::{
-    check_amount, kind_for_item, DonationLimits, DonationRuleError, DonationStatus,
-};
+use crate::domain::donation::{check_amount, DonationLimits, DonationRuleError, DonationStatus};
 use crate::domain::new_donation::{NewDonation, NewDonationRequest};
 use crate::error::{Error, ErrorCode, Result};
 use crate::orders;
@@ -39,13 +37,6 @@ pub fn rule_error(e: DonationRuleError, settings: &Settings) -> Error {
         DonationRuleError::InvalidAmount { reason } => {
             Error::rejected(ErrorCode::InvalidAmount, reason)
         }
-        DonationRuleError::KindMismatch { expected } => Error::rejected(
-            ErrorCode::KindMismatch,
-            format!(
-                "This catalogue item is not an on-site e-voucher; donate for it with kind {}.",
-                expected.as_str()
-            ),
-        ),
         DonationRuleError::ResidentGiftNotAllowed => Error::rejected(
             ErrorCode::ResidentGiftNotAllowed,
             format!(
@@ -82,7 +73,6 @@ pub fn create(
                 "This gift is not on offer at the moment.",
             ));
         }
-        v.kind = kind_for_item(v.kind, gift.category).map_err(|e| rule_error(e, settings))?;
         let limits = limits(settings);
         check_amount(v.kind, v.amount, v.quantity, Some(gift.amount), &limits)
             .map_err(|e| rule_error(e, settings))?;

@@ -10,7 +10,7 @@ use crate::config::Settings;
 use crate::db::schema::donations;
 use crate::db::{now, DbConnection};
 use crate::domain::calendar::{japan_date, japan_today, FiscalYear};
-use crate::domain::donation::{DonationKind, DonationStatus, PaymentMethod};
+use crate::domain::donation::{DonationStatus, PaymentMethod};
 use crate::domain::money::Yen;
 use crate::domain::receipt::receipt_number;
 use crate::email::{self, RefundNotice, ThankYou, VoucherMail};
@@ -68,10 +68,16 @@ pub fn mark_paid(
     Ok(Some(donation))
 }
 
-/// What payment sets in motion, in the same transaction: the voucher of an on-site donation, the
+/// What payment sets in motion, in the same transaction: the voucher of an on-site donation or
+/// item, the
 /// order of a gift for its vendor, its costs in the ledger, and the donor's emails (queued in the outbox, sent later by the worker).
 fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationRow) -> Result<()> {
-    let voucher = if donation.kind == DonationKind::OnSite {
+    let item = match &donation.gift_id {
+        Some(id) => find_gift(conn, id)?.map(|(g, _)| g.category),
+        None => None,
+    };
+    let issues_voucher = donation.kind.issues_voucher(item);
+    let voucher = if issues_voucher {
         Some(issue::issue_for_donation(
             conn,
             settings,
@@ -85,7 +91,7 @@ fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationR
     if let Some(line) = GiftLine::of(donation) {
         place_all(conn, &[line])?;
     }
-    crate::costs::book::paid(conn, settings, donation)?;
+    crate::costs::book::paid(conn, settings, donation, issues_voucher)?;
     for mail in donor_emails(conn, settings, donation, voucher.as_ref())? {
         email::enqueue(conn, &mail)?;
     }

@@ -31,7 +31,7 @@ fn with_token(settings: &Settings, mut created: DonationCreated) -> DonationCrea
 
 crate::problems!(
     /// Starting a donation.
-    CreateDonationErrors: MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, InvalidIdempotencyKey, IdempotencyKeyReused, RequestInProgress, OutOfStock, ResidentGiftNotAllowed, GiftNotAvailable, KindMismatch, AmountMismatch, InvalidAmount
+    CreateDonationErrors: MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, InvalidIdempotencyKey, IdempotencyKeyReused, RequestInProgress, OutOfStock, ResidentGiftNotAllowed, GiftNotAvailable, AmountMismatch, InvalidAmount
 );
 crate::problems!(
     /// The donor's own donation, by its access token.

@@ -332,6 +332,8 @@ pub fn import(
                     method: r.payment_method?,
                     unit_cost: r.gift_unit_cost.map(crate::domain::money::Yen),
                     unit_shipping: r.gift_unit_shipping_cost.map(crate::domain::money::Yen),
+                    // The portal's own e-voucher system serves its on-site items: none here.
+                    issues_voucher: false,
                 },
             })
         })

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 
+use crate::catalogue::store::find_gift;
 use crate::config::Settings;
 use crate::db::{now, DbConnection};
 use crate::domain::calendar::{japan_date, japan_today};
@@ -57,8 +58,12 @@ pub fn record_offline(
     let before = store::get(conn, donation_id)?;
     let status = before.status;
     let made_on = japan_date(before.created_at.and_utc());
+    let item = match &before.gift_id {
+        Some(id) => find_gift(conn, id)?.map(|(g, _)| g.category),
+        None => None,
+    };
     check_offline_payment(
-        before.kind,
+        before.kind.issues_voucher(item),
         status,
         made_on,
         payment.received_on,

@@ -37,7 +37,6 @@ async fn every_on_site_item_issues_its_voucher(engine: Engine) {
         let staff_view = app
             .get_json(&format!("/api/v1/admin/gifts/{id}"), Some(&admin))
             .await;
-        assert_eq!(seen["kind"], "on_site", "the item decides the kind");
         assert_eq!(
             seen["voucher"]["face_value"], staff_view["procurement_cost"],
             "{} paid and got its voucher",
@@ -46,26 +45,30 @@ async fn every_on_site_item_issues_its_voucher(engine: Engine) {
         assert_eq!(seen["voucher"]["balance"], seen["voucher"]["face_value"]);
     }
 
-    // Asking for a voucher with kind=on_site and an item works too, for several units.
+    // Several units: one voucher of the item's value per unit.
     let vendor = app.create_vendor(&admin, "しながわe街ギフト").await;
     let item = app
         .create_gift(&admin, &on_site_item("E-2500", &vendor, 10_000, 2_500))
         .await;
-    let body = json!({"kind": "on_site", "gift_id": item["id"], "quantity": 2,
+    let body = json!({"kind": "gift", "gift_id": item["id"], "quantity": 2,
                       "amount": 20_000, "donor": osaka()});
     let (donation, token) = app.donate_ok(&body).await;
     app.pay(&donation, 20_000).await;
     let seen = app.view_donation(&donation, &token).await;
     assert_eq!(seen["voucher"]["face_value"], 5_000, "the item's own value, per unit");
 
-    // A voucher cannot be asked for with an item that is shipped: the answer names the kind.
-    let parcel = app
-        .create_gift(&admin, &gift_body("PARCEL-1", &vendor, 10_000, 3_000))
+    // A voucher item is paid by card, like every on-site voucher.
+    let (waiting, _) = app.donate_ok(&gift_donation(item["id"].as_str().unwrap(), 10_000)).await;
+    let res = app
+        .confirm_payment(&admin, &waiting, &furusato::domain::calendar::japan_today().to_string(), "bank_transfer")
         .await;
-    let body = json!({"kind": "on_site", "gift_id": parcel["id"], "amount": 10_000,
+    assert_problem(res, 409, "card_payment_only").await;
+
+    // An item is always donated for as `gift`; `on_site` is the tiers without an item.
+    let body = json!({"kind": "on_site", "gift_id": item["id"], "amount": 10_000,
                       "donor": osaka()});
-    let problem = assert_problem(app.donate(&body).await, 422, "kind_mismatch").await;
-    assert!(problem["detail"].as_str().unwrap().contains("kind gift"), "{problem}");
+    let problem = assert_problem(app.donate(&body).await, 422, "validation_failed").await;
+    assert_eq!(error_fields(&problem), ["gift_id"]);
 }
 
 async fn a_gift_is_public_only_with_an_approved_basis(engine: Engine) {

@@ -3,7 +3,9 @@
 
 use chrono::Utc;
 use diesel::prelude::*;
-use furusato::catalogue::gifts;
+use furusato::catalogue::{approval, gifts};
+use furusato::costs::{entries, report as cost_report};
+use furusato::domain::gift_approval::GiftAction;
 use furusato::config::Settings;
 use furusato::db::schema::users;
 use furusato::db::{write_transaction, DbConnection};
@@ -23,7 +25,7 @@ use serde_json::{json, Value};
 
 use crate::both_engines;
 use crate::flows::{general, gift_body, gift_donation, on_site, succeeded, PAID_AT};
-use crate::helpers::{Engine, TestApp, ADMIN_EMAIL};
+use crate::helpers::{Engine, TestApp, ADMIN_EMAIL, APPROVER_EMAIL};
 
 fn parse<T: DeserializeOwned>(v: Value) -> T {
     serde_json::from_value(v).expect("request shape")
@@ -48,8 +50,18 @@ fn refused<T>(
 
 async fn admin_id(app: &TestApp) -> String {
     app.admin_token().await;
+    user_id(app, ADMIN_EMAIL)
+}
+
+/// The second staff member, who approves what the first submits.
+async fn approver_id(app: &TestApp) -> String {
+    app.approver_token().await;
+    user_id(app, APPROVER_EMAIL)
+}
+
+fn user_id(app: &TestApp, email: &str) -> String {
     users::table
-        .filter(users::email.eq(ADMIN_EMAIL))
+        .filter(users::email.eq(email))
         .select(users::id)
         .first(&mut *app.conn())
         .expect("admin row")
@@ -90,6 +102,17 @@ async fn catalogue_and_donation_writes(engine: Engine) {
             parse(gift_body("UC-1", &vendor.id, 10_000, 3_000)),
         )
     });
+    // The basis approval, step by step; the submitter cannot approve.
+    let approver = approver_id(&app).await;
+    let id = gift.public.id.clone();
+    write(&app, |c, s| approval::act(c, s, &actor, &id, GiftAction::Submit, ""));
+    assert_eq!(
+        refused(&app, |c, s| approval::act(c, s, &actor, &id, GiftAction::Approve, "")),
+        ErrorCode::ApprovalBySubmitter
+    );
+    write(&app, |c, s| approval::act(c, s, &approver, &id, GiftAction::Approve, ""));
+    let gift = write(&app, |c, s| approval::act(c, s, &actor, &id, GiftAction::Publish, ""));
+    assert_eq!(gift.status.as_str(), "published");
     let over = parse(gift_body("UC-2", &vendor.id, 10_000, 3_001));
     assert_eq!(
         refused(&app, |c, s| gifts::create(c, s, &actor, over)),
@@ -120,6 +143,16 @@ async fn catalogue_and_donation_writes(engine: Engine) {
     });
     assert_eq!(row.payment_method, Some(PaymentMethod::BankTransfer));
     assert!(row.receipt_number.is_some());
+
+    // The cost ledger: a staff entry and its reversal; the refund above reversed the gift's costs.
+    let entry = parse(json!({"booked_on": "2025-07-20", "category": "publicity", "amount": 5_000}));
+    let entry = write(&app, |c, _| entries::add(c, &actor, entry));
+    write(&app, |c, _| entries::reverse(c, &actor, &entry.id, "誤り"));
+    let fy = furusato::domain::calendar::FiscalYear::new(2025).expect("year");
+    let costs = write(&app, |c, s| cost_report::build(c, s, fy, japan_today()));
+    let booked: i64 = costs.categories.iter().map(|c| c.automatic.abs() + c.manual.abs()).sum();
+    assert_eq!(costs.total, 0, "the refunded gift and the reversed entry net out");
+    assert_eq!(booked, 0);
 
     let suspended = write(&app, |c, _| gifts::suspend(c, &actor, &gift.public.id));
     assert_eq!(suspended.status.as_str(), "suspended");
