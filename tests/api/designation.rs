@@ -285,9 +285,9 @@ async fn the_cost_report_equals_a_hand_computation(engine: Engine) {
         }
     }
     assert_eq!(vouchers.len(), 5);
-    for (code, amount, when) in [
-        (&vouchers[0].1, 2_000, "2025-08-15T12:00:00"),
-        (&vouchers[1].1, 500, "2025-09-15T12:00:00"),
+    for (code, amount, when, month) in [
+        (&vouchers[0].1, 2_000, "2025-08-15T03:00:00", "2025-08"),
+        (&vouchers[1].1, 500, "2025-09-15T03:00:00", "2025-09"),
     ] {
         let res = app.redeem(&till, code, amount).await;
         assert_eq!(res.status(), 201, "{:?}", res.text().await);
@@ -295,7 +295,11 @@ async fn the_cost_report_equals_a_hand_computation(engine: Engine) {
         use furusato::db::schema::redemptions;
         let at: chrono::NaiveDateTime = when.parse().unwrap();
         diesel::update(redemptions::table.filter(redemptions::id.eq(id["id"].as_str().unwrap())))
-            .set(redemptions::redeemed_at.eq(at))
+            .set((
+                redemptions::redeemed_at.eq(at),
+                redemptions::redeemed_on.eq(at.date()),
+                redemptions::redeemed_month.eq(month),
+            ))
             .execute(&mut *app.conn())
             .unwrap();
     }
@@ -306,7 +310,8 @@ async fn the_cost_report_equals_a_hand_computation(engine: Engine) {
             &json!({"partner_id": partner, "month": "2025-08"}),
         )
         .await;
-    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let settled: Value = res.json().await.unwrap();
+    assert_eq!(settled["net_amount"], 2_000, "{settled}");
 
     // Staff costs: inside the year, a mistake reversed, and one in the next year.
     cost(&app, &admin, "2025-10-01", "publicity", 120_000).await;
