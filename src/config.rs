@@ -416,7 +416,10 @@ impl Settings {
             || c.default_portal_fee_basis_points > 10_000
             || c.portal_fees.iter().any(|f| f.basis_points > 10_000)
         {
-            return Err(bad("costs", "fee rates must be between 0 and 10000 basis points"));
+            return Err(bad(
+                "costs",
+                "fee rates must be between 0 and 10000 basis points",
+            ));
         }
         if !(1..=5000).contains(&c.warning_basis_points) {
             return Err(bad(

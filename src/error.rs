@@ -121,9 +121,10 @@ impl ErrorCode {
             | RequestFailed => StatusCode::BAD_REQUEST,
             InvalidCredentials | InvalidSignature | Unauthorized => StatusCode::UNAUTHORIZED,
             ApprovalBySubmitter | Forbidden => StatusCode::FORBIDDEN,
-            BusinessNotFound | CostEntryNotFound | DonationNotFound | EmailNotFound | GiftNotFound | OrderNotFound
-            | OrganizationNotFound | PartnerNotFound | PurposeNotFound | ReceiptNotFound
-            | RedemptionNotFound | RouteNotFound | VoucherNotFound => StatusCode::NOT_FOUND,
+            BusinessNotFound | CostEntryNotFound | DonationNotFound | EmailNotFound
+            | GiftNotFound | OrderNotFound | OrganizationNotFound | PartnerNotFound
+            | PurposeNotFound | ReceiptNotFound | RedemptionNotFound | RouteNotFound
+            | VoucherNotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AlreadyPaid

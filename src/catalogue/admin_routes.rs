@@ -4,10 +4,10 @@
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 
 use super::bases::{self, BasisReport};
-use super::{approval, gifts};
 use super::images::{self, GiftImage};
 use super::store::{self};
 use super::types::{AdminGift, AdminGiftQuery, GiftActionRequest, GiftPatch, NewGiftRequest};
+use super::{approval, gifts};
 use crate::auth::{AdminUser, StaffUser};
 use crate::domain::image::ImageFormat;
 use crate::error::Result;
@@ -283,7 +283,11 @@ pub async fn basis_report(
     let report = state.db.run(bases::report).await?;
     if wants_csv(&req) {
         let body = bases::csv(&report)?;
-        return Ok(csv_download(body, CsvCharset::of(&req, None), "gift-bases.csv"));
+        return Ok(csv_download(
+            body,
+            CsvCharset::of(&req, None),
+            "gift-bases.csv",
+        ));
     }
     Ok(HttpResponse::Ok().json(report))
 }

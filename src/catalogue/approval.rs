@@ -76,7 +76,10 @@ pub fn act(
         return Err(Error::field("note", "must be at most 500 characters"));
     }
     if note.is_empty() && matches!(action, GiftAction::SendBack | GiftAction::Withdraw) {
-        return Err(Error::field("note", "say why, for the one who submitted it"));
+        return Err(Error::field(
+            "note",
+            "say why, for the one who submitted it",
+        ));
     }
     let (before, vendor) = store::find_gift(conn, id)?.ok_or_else(gift_not_found)?;
     let mut after = before.clone();

@@ -79,12 +79,25 @@ pub fn csv(r: &BasisReport) -> Result<Vec<u8>> {
                 g.status.label().to_owned(),
                 g.justification.clone().unwrap_or_default(),
                 g.evidence.clone().unwrap_or_default(),
-                if g.approved { "承認済み" } else { "未承認" }.to_owned(),
+                if g.approved {
+                    "承認済み"
+                } else {
+                    "未承認"
+                }
+                .to_owned(),
             ]
         })
     });
     excel_csv(
-        &["基準", "返礼品コード", "名称", "状態", "該当する理由", "確認資料", "承認"],
+        &[
+            "基準",
+            "返礼品コード",
+            "名称",
+            "状態",
+            "該当する理由",
+            "確認資料",
+            "承認",
+        ],
         rows,
     )
 }

@@ -143,8 +143,8 @@ pub fn update(
     let stock_change = patch.stock;
     // A plain change of `status` is one of the approval's actions, checked as such.
     let action = match patch.status {
-        Some(to) if to != before.status => Some(
-            action_for(before.status, to).ok_or_else(|| {
+        Some(to) if to != before.status => {
+            Some(action_for(before.status, to).ok_or_else(|| {
                 approval::refusal(if to == GiftStatus::Published {
                     ApprovalRefusal::BasisNotApproved
                 } else {
@@ -152,8 +152,8 @@ pub fn update(
                         status: before.status,
                     }
                 })
-            })?,
-        ),
+            })?)
+        }
         _ => None,
     };
     let mut after = apply_patch(before.clone(), patch);

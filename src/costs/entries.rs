@@ -20,12 +20,18 @@ fn not_found() -> Error {
 pub fn add(conn: &mut DbConnection, actor_id: &str, e: NewCostEntry) -> Result<CostEntry> {
     let mut errors = Vec::new();
     if e.amount <= 0 {
-        errors.push(FieldError::new("amount", "must be a positive number of yen"));
+        errors.push(FieldError::new(
+            "amount",
+            "must be a positive number of yen",
+        ));
     }
     if e.note.chars().count() > 500 {
         errors.push(FieldError::new("note", "must be at most 500 characters"));
     }
-    if e.channel.as_deref().is_some_and(|c| !crate::domain::donation::valid_channel(c)) {
+    if e.channel
+        .as_deref()
+        .is_some_and(|c| !crate::domain::donation::valid_channel(c))
+    {
         errors.push(FieldError::new(
             "channel",
             "must be 1-40 characters of a-z, 0-9, '_' or '-'",
@@ -42,7 +48,10 @@ pub fn add(conn: &mut DbConnection, actor_id: &str, e: NewCostEntry) -> Result<C
         }
     }
     if FiscalYear::new(FiscalYear::of(e.booked_on).year()).is_none() {
-        errors.push(FieldError::new("booked_on", "must be a date between 2000 and 2200"));
+        errors.push(FieldError::new(
+            "booked_on",
+            "must be a date between 2000 and 2200",
+        ));
     }
     if !errors.is_empty() {
         return Err(Error::Validation(errors));
@@ -54,7 +63,15 @@ pub fn add(conn: &mut DbConnection, actor_id: &str, e: NewCostEntry) -> Result<C
     row.note = e.note.trim().to_owned();
     row.created_by = Some(actor_id.to_owned());
     store::insert_once(conn, std::slice::from_ref(&row))?;
-    audit::record(conn, Some(actor_id), "create", "cost_entry", &row.id, None::<&()>, Some(&row))?;
+    audit::record(
+        conn,
+        Some(actor_id),
+        "create",
+        "cost_entry",
+        &row.id,
+        None::<&()>,
+        Some(&row),
+    )?;
     Ok(row.into())
 }
 
@@ -66,7 +83,12 @@ pub fn reverse(conn: &mut DbConnection, actor_id: &str, id: &str, note: &str) ->
         return Err(Error::field("note", "must be 1-500 characters: say why"));
     }
     let entry = store::find(conn, id)?.ok_or_else(not_found)?;
-    let already = || Error::rejected(ErrorCode::AlreadyReversed, "This entry is already reversed.");
+    let already = || {
+        Error::rejected(
+            ErrorCode::AlreadyReversed,
+            "This entry is already reversed.",
+        )
+    };
     if entry.reverses_id.is_some() {
         return Err(Error::rejected(
             ErrorCode::AlreadyReversed,
@@ -78,7 +100,15 @@ pub fn reverse(conn: &mut DbConnection, actor_id: &str, id: &str, note: &str) ->
     if store::insert_once(conn, std::slice::from_ref(&reversal))? == 0 {
         return Err(already());
     }
-    audit::record(conn, Some(actor_id), "reverse", "cost_entry", id, Some(&entry), Some(&reversal))?;
+    audit::record(
+        conn,
+        Some(actor_id),
+        "reverse",
+        "cost_entry",
+        id,
+        Some(&entry),
+        Some(&reversal),
+    )?;
     Ok(reversal.into())
 }
 
@@ -97,5 +127,9 @@ pub fn list(
         paging.offset(),
         paging.per_page,
     )?;
-    Ok(Page::new(rows.into_iter().map(CostEntry::from).collect(), paging, total))
+    Ok(Page::new(
+        rows.into_iter().map(CostEntry::from).collect(),
+        paging,
+        total,
+    ))
 }

@@ -8,9 +8,7 @@ use super::types::{CostLine, CostReport, VoucherCommitment};
 use crate::config::Settings;
 use crate::db::{now, DbConnection};
 use crate::domain::calendar::FiscalYear;
-use crate::domain::cost::{
-    ratio, standing, CostCategory, CostSource, MAX_COST_RATIO,
-};
+use crate::domain::cost::{ratio, standing, CostCategory, CostSource, MAX_COST_RATIO};
 use crate::domain::money::{BasisPoints, Yen};
 use crate::error::Result;
 use crate::http::excel_csv;
@@ -24,12 +22,10 @@ pub fn build(
     today: NaiveDate,
 ) -> Result<CostReport> {
     let (from, to) = (fy.first_day(), fy.last_day());
-    let donations = Yen(
-        crate::reports::store::paid_by_day(conn, from, to)?
-            .iter()
-            .map(|d| d.amount)
-            .sum(),
-    );
+    let donations = Yen(crate::reports::store::paid_by_day(conn, from, to)?
+        .iter()
+        .map(|d| d.amount)
+        .sum());
     let sums = store::sums_between(conn, from, to)?;
     let categories: Vec<CostLine> = CostCategory::ALL
         .into_iter()

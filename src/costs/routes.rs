@@ -122,7 +122,11 @@ pub async fn cost_report(
         .await?;
     if wants_csv(&req) {
         let file = format!("cost-report-FY{}.csv", fy.year());
-        return Ok(csv_download(report::csv(&r)?, CsvCharset::of(&req, None), &file));
+        return Ok(csv_download(
+            report::csv(&r)?,
+            CsvCharset::of(&req, None),
+            &file,
+        ));
     }
     Ok(HttpResponse::Ok().json(r))
 }

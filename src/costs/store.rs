@@ -133,7 +133,11 @@ pub fn booked_between(
     };
     let total = filtered().count().get_result(conn)?;
     let rows = filtered()
-        .order((cost_entries::booked_on, cost_entries::created_at, cost_entries::id))
+        .order((
+            cost_entries::booked_on,
+            cost_entries::created_at,
+            cost_entries::id,
+        ))
         .offset(offset)
         .limit(limit)
         .select(CostEntryRow::as_select())

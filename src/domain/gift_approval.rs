@@ -9,11 +9,17 @@ use super::FieldError;
 pub const CRITERIA: [(i32, &str); 9] = [
     (1, "区域内で生産されたもの"),
     (2, "原材料の主要な部分が区域内で生産されたもの"),
-    (3, "製造・加工等の主要な工程を区域内で行い相応の付加価値が生じているもの"),
+    (
+        3,
+        "製造・加工等の主要な工程を区域内で行い相応の付加価値が生じているもの",
+    ),
     (4, "区域内で生産され、近隣で生産されたものと混在したもの"),
     (5, "地方団体の広報目的で生産されたオリジナル品"),
     (6, "地場産品が主要な部分を占めるセット"),
-    (7, "区域内で提供される役務で、その主要な部分が区域に相当程度関連するもの"),
+    (
+        7,
+        "区域内で提供される役務で、その主要な部分が区域に相当程度関連するもの",
+    ),
     (8, "都道府県・近隣団体と共通の返礼品（地域資源）"),
     (9, "災害により区域外へ避難した事業者の生産品"),
 ];
@@ -196,7 +202,9 @@ pub fn check_action(
 
 /// The action a plain change of `status` (the admin PATCH) stands for, if any.
 pub fn action_for(from: GiftStatus, to: GiftStatus) -> Option<GiftAction> {
-    GiftAction::ALL.into_iter().find(|a| a.from(from) == Some(to))
+    GiftAction::ALL
+        .into_iter()
+        .find(|a| a.from(from) == Some(to))
 }
 
 /// Whether a gift in this state may have its basis changed: only a draft's (an approved basis
@@ -230,15 +238,27 @@ mod tests {
     fn the_way_to_the_catalogue_goes_through_approval() {
         let b = complete();
         let a = staff("a", None);
-        assert_eq!(check_action(GiftAction::Submit, Draft, &b, &a), Ok(Submitted));
+        assert_eq!(
+            check_action(GiftAction::Submit, Draft, &b, &a),
+            Ok(Submitted)
+        );
         let other = staff("b", Some("a"));
         assert_eq!(
             check_action(GiftAction::Approve, Submitted, &b, &other),
             Ok(Approved)
         );
-        assert_eq!(check_action(GiftAction::Publish, Approved, &b, &a), Ok(Published));
-        assert_eq!(check_action(GiftAction::Suspend, Published, &b, &a), Ok(Suspended));
-        assert_eq!(check_action(GiftAction::Publish, Suspended, &b, &a), Ok(Published));
+        assert_eq!(
+            check_action(GiftAction::Publish, Approved, &b, &a),
+            Ok(Published)
+        );
+        assert_eq!(
+            check_action(GiftAction::Suspend, Published, &b, &a),
+            Ok(Suspended)
+        );
+        assert_eq!(
+            check_action(GiftAction::Publish, Suspended, &b, &a),
+            Ok(Published)
+        );
     }
 
     #[test]
@@ -297,7 +317,11 @@ mod tests {
         assert!(GiftAction::available(Withdrawn).is_empty());
         assert_eq!(
             GiftAction::available(Submitted),
-            [GiftAction::Approve, GiftAction::SendBack, GiftAction::Withdraw]
+            [
+                GiftAction::Approve,
+                GiftAction::SendBack,
+                GiftAction::Withdraw
+            ]
         );
         assert!(basis_editable(Draft));
         for s in [Submitted, Approved, Published, Suspended, Withdrawn] {

@@ -83,7 +83,9 @@ fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationR
             settings,
             &donation.id,
             Yen(donation.amount),
-            donation.gift_unit_cost.map(|unit| Yen(unit * i64::from(donation.quantity))),
+            donation
+                .gift_unit_cost
+                .map(|unit| Yen(unit * i64::from(donation.quantity))),
         )?)
     } else {
         None

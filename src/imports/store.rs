@@ -154,7 +154,11 @@ pub fn import(
                 gifts::shipping_cost,
             ))
             .load(conn)?;
-        gift_ids.extend(found.into_iter().map(|(code, id, cost, ship)| (code, (id, cost, ship))));
+        gift_ids.extend(
+            found
+                .into_iter()
+                .map(|(code, id, cost, ship)| (code, (id, cost, ship))),
+        );
     }
     // Organisations and purposes are few (tens); load them whole.
     let org_ids = if org_refs.is_empty() {

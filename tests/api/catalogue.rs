@@ -116,8 +116,15 @@ async fn shape_and_wording_rules(engine: Engine) {
         .iter()
         .map(|i| i["action"].as_str().unwrap())
         .collect();
-    assert!(actions.contains(&"create") && actions.contains(&"publish"), "{actions:?}");
-    assert!(log["items"].as_array().unwrap().iter().all(|i| i["after"]["code"] == "W-2"));
+    assert!(
+        actions.contains(&"create") && actions.contains(&"publish"),
+        "{actions:?}"
+    );
+    assert!(log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["after"]["code"] == "W-2"));
 }
 
 async fn public_catalogue_filters_sorts_and_windows(engine: Engine) {

@@ -321,6 +321,43 @@ async fn gifts_and_donation_writes_through_the_pages_match_the_api(engine: Engin
         .await;
     assert_eq!(images(&g), 0);
 
+    // The 地場産品 basis and its approval on the gift's page: submitting an incomplete basis names
+    // the missing part; the submitter cannot approve; after another staff member's approval
+    // (through the API here), publishing puts the gift in the public catalogue.
+    b.goto(&format!("/console/gifts/{gift_id}")).await;
+    b.click_to_navigate("#action-submit button").await;
+    assert!(b.text("#problem").await.contains("validation_failed"));
+    b.choose(
+        "#f-basis_criterion",
+        "第3号　製造・加工等の主要な工程を区域内で行い相応の付加価値が生じているもの",
+    )
+    .await;
+    b.fill("#f-basis_justification", "区内の工房で鍛造・仕上げ")
+        .await;
+    b.fill("#f-basis_evidence", "工房の所在地と製造工程表")
+        .await;
+    b.click_to_navigate("#gift-form button[type=submit]").await;
+    b.click_to_navigate("#action-submit button").await;
+    assert_eq!(b.text("#gift-status").await, "承認待ち");
+    b.click_to_navigate("#action-approve button").await;
+    assert!(b.text("#problem").await.contains("approval_by_submitter"));
+    let approver = app.approver_token().await;
+    app.gift_action(&approver, &gift_id, "approve").await;
+    b.goto(&format!("/console/gifts/{gift_id}")).await;
+    b.assert_accessible("gift-approved").await;
+    b.click_to_navigate("#action-publish button").await;
+    assert_eq!(b.text("#gift-status").await, "公開中");
+    let public = app.get_json("/api/v1/gifts", None).await;
+    assert_eq!(public["items"][0]["id"], gift_id.as_str());
+    let basis = app
+        .get_json("/api/v1/admin/reports/gift-bases", Some(&admin))
+        .await;
+    assert_eq!(
+        basis["criteria"][2]["gifts"][0]["id"],
+        gift_id.as_str(),
+        "{basis}"
+    );
+
     // A new vendor and a login for its order desk.
     b.goto("/console/businesses").await;
     b.fill("#f-name", "大井町青果").await;

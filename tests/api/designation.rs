@@ -30,7 +30,10 @@ async fn every_on_site_item_issues_its_voucher(engine: Engine) {
     let items = items["items"].as_array().unwrap().clone();
     assert!(items.len() >= 6, "{items:?}");
     for item in &items {
-        let (id, amount) = (item["id"].as_str().unwrap(), item["amount"].as_i64().unwrap());
+        let (id, amount) = (
+            item["id"].as_str().unwrap(),
+            item["amount"].as_i64().unwrap(),
+        );
         let (donation, token) = app.donate_ok(&gift_donation(id, amount)).await;
         app.pay(&donation, amount).await;
         let seen = app.view_donation(&donation, &token).await;
@@ -55,12 +58,22 @@ async fn every_on_site_item_issues_its_voucher(engine: Engine) {
     let (donation, token) = app.donate_ok(&body).await;
     app.pay(&donation, 20_000).await;
     let seen = app.view_donation(&donation, &token).await;
-    assert_eq!(seen["voucher"]["face_value"], 5_000, "the item's own value, per unit");
+    assert_eq!(
+        seen["voucher"]["face_value"], 5_000,
+        "the item's own value, per unit"
+    );
 
     // A voucher item is paid by card, like every on-site voucher.
-    let (waiting, _) = app.donate_ok(&gift_donation(item["id"].as_str().unwrap(), 10_000)).await;
+    let (waiting, _) = app
+        .donate_ok(&gift_donation(item["id"].as_str().unwrap(), 10_000))
+        .await;
     let res = app
-        .confirm_payment(&admin, &waiting, &furusato::domain::calendar::japan_today().to_string(), "bank_transfer")
+        .confirm_payment(
+            &admin,
+            &waiting,
+            &furusato::domain::calendar::japan_today().to_string(),
+            "bank_transfer",
+        )
         .await;
     assert_problem(res, 409, "card_payment_only").await;
 
@@ -84,21 +97,28 @@ async fn a_gift_is_public_only_with_an_approved_basis(engine: Engine) {
     // Created published: refused, nothing stored.
     let mut body = gift_body("BASIS-1", &vendor, 10_000, 3_000);
     body["status"] = json!("published");
-    assert_problem(app.post_gift(&admin, &body).await, 422, "basis_not_approved").await;
+    assert_problem(
+        app.post_gift(&admin, &body).await,
+        422,
+        "basis_not_approved",
+    )
+    .await;
 
     // A draft without evidence cannot be submitted; the missing part is named.
     let mut body = gift_body("BASIS-1", &vendor, 10_000, 3_000);
     body["basis_evidence"] = json!(null);
     body["basis_criterion"] = json!(12);
-    let problem = assert_problem(app.post_gift(&admin, &body).await, 422, "validation_failed").await;
+    let problem =
+        assert_problem(app.post_gift(&admin, &body).await, 422, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["basis_criterion"]);
     body["basis_criterion"] = json!(1);
-    let gift = app.create_gift(&admin, &{
-        let mut b = body.clone();
-        b["status"] = json!("draft");
-        b
-    })
-    .await;
+    let gift = app
+        .create_gift(&admin, &{
+            let mut b = body.clone();
+            b["status"] = json!("draft");
+            b
+        })
+        .await;
     let id = gift["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/admin/gifts/{id}");
     let action = |token: &str, action: &str| {
@@ -114,16 +134,27 @@ async fn a_gift_is_public_only_with_an_approved_basis(engine: Engine) {
     assert_eq!(error_fields(&problem), ["basis_evidence"]);
     // Publishing a draft, by action or by PATCH, is refused with the stable code.
     assert_problem(action(&admin, "publish").await, 422, "basis_not_approved").await;
-    let res = app.patch(&path, Some(&admin), &json!({"status": "published"})).await;
+    let res = app
+        .patch(&path, Some(&admin), &json!({"status": "published"}))
+        .await;
     assert_problem(res, 422, "basis_not_approved").await;
 
     let res = app
-        .patch(&path, Some(&admin), &json!({"basis_evidence": "工場の登記簿と製造工程表"}))
+        .patch(
+            &path,
+            Some(&admin),
+            &json!({"basis_evidence": "工場の登記簿と製造工程表"}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(action(&admin, "submit").await.status(), 200);
     // Four eyes: the submitter cannot approve; publishing still waits for the approval.
-    assert_problem(action(&admin, "approve").await, 403, "approval_by_submitter").await;
+    assert_problem(
+        action(&admin, "approve").await,
+        403,
+        "approval_by_submitter",
+    )
+    .await;
     assert_problem(action(&admin, "publish").await, 422, "basis_not_approved").await;
     // A submitted basis is what is reviewed: it cannot change underneath the reviewer.
     let res = app
@@ -144,7 +175,11 @@ async fn a_gift_is_public_only_with_an_approved_basis(engine: Engine) {
     assert_eq!(public_total().await, 0);
     assert_eq!(action(&admin, "publish").await.status(), 200);
     let res = app
-        .post(&format!("{path}/actions"), Some(&admin), &json!({"action": "withdraw"}))
+        .post(
+            &format!("{path}/actions"),
+            Some(&admin),
+            &json!({"action": "withdraw"}),
+        )
         .await;
     assert_problem(res, 422, "validation_failed").await;
     let res = app
@@ -160,15 +195,25 @@ async fn a_gift_is_public_only_with_an_approved_basis(engine: Engine) {
 
     // Every step is in the audit log, by whom, with its note.
     let log = app
-        .get_json(&format!("/api/v1/admin/audit-log?entity=gift&entity_id={id}&per_page=100"), Some(&admin))
+        .get_json(
+            &format!("/api/v1/admin/audit-log?entity=gift&entity_id={id}&per_page=100"),
+            Some(&admin),
+        )
         .await;
     let steps: Vec<(String, Value)> = log["items"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| (i["action"].as_str().unwrap().to_owned(), i["after"]["note"].clone()))
+        .map(|i| {
+            (
+                i["action"].as_str().unwrap().to_owned(),
+                i["after"]["note"].clone(),
+            )
+        })
         .collect();
-    for step in ["create", "update", "submit", "approve", "publish", "suspend", "withdraw"] {
+    for step in [
+        "create", "update", "submit", "approve", "publish", "suspend", "withdraw",
+    ] {
         assert!(steps.iter().any(|(a, _)| a == step), "{step}: {steps:?}");
     }
     assert!(steps.contains(&("withdraw".to_owned(), json!("事業者の廃業"))));
@@ -229,7 +274,9 @@ async fn the_cost_report_equals_a_hand_computation(engine: Engine) {
     })
     .await;
     let (admin, vendor) = app.admin_and_vendor("品川ものづくり工房").await;
-    let p = app.create_gift(&admin, &gift_body("P", &vendor, 10_000, 3_000)).await;
+    let p = app
+        .create_gift(&admin, &gift_body("P", &vendor, 10_000, 3_000))
+        .await;
     let mut q_body = gift_body("Q", &vendor, 30_000, 9_000);
     q_body["shipping_cost"] = json!(800);
     let q = app.create_gift(&admin, &q_body).await;
@@ -240,7 +287,11 @@ async fn the_cost_report_equals_a_hand_computation(engine: Engine) {
 
     // Card payments in FY2025 (the webhook's PAID_AT is 2025-07-14).
     let mut paid = Vec::new();
-    for (gift, amount, n) in [(id_of(&p), 10_000, 30), (id_of(&q), 30_000, 10), (id_of(&v), 10_000, 5)] {
+    for (gift, amount, n) in [
+        (id_of(&p), 10_000, 30),
+        (id_of(&q), 30_000, 10),
+        (id_of(&v), 10_000, 5),
+    ] {
         for _ in 0..n {
             let (id, token) = app.donate_ok(&gift_donation(&gift, amount)).await;
             app.pay(&id, amount).await;
@@ -255,7 +306,9 @@ async fn the_cost_report_equals_a_hand_computation(engine: Engine) {
     for _ in 0..5 {
         let (id, _) = app.donate_ok(&crate::flows::general(20_000)).await;
         app.made_on(&id, "2025-07-01");
-        let res = app.confirm_payment(&admin, &id, "2025-08-01", "bank_transfer").await;
+        let res = app
+            .confirm_payment(&admin, &id, "2025-08-01", "bank_transfer")
+            .await;
         assert_eq!(res.status(), 200, "{:?}", res.text().await);
     }
     // Portal imports: 199 + 1 no-gift rows and 50 gift rows from rakuten, 40 from satofull.
@@ -263,13 +316,28 @@ async fn the_cost_report_equals_a_hand_computation(engine: Engine) {
         .map(|i| portal_row(&format!("R-{i}"), "2025-09-10", 5_000, "general", ""))
         .collect();
     rows.extend((0..50).map(|i| portal_row(&format!("RG-{i}"), "2025-12-20", 10_000, "gift", "P")));
-    assert_eq!(app.import_csv(&admin, "rakuten", portal_file(&rows)).await.status(), 201);
+    assert_eq!(
+        app.import_csv(&admin, "rakuten", portal_file(&rows))
+            .await
+            .status(),
+        201
+    );
     let rows: Vec<String> = (0..40)
         .map(|i| portal_row(&format!("S-{i}"), "2026-01-05", 12_345, "general", ""))
         .collect();
-    assert_eq!(app.import_csv(&admin, "satofull", portal_file(&rows)).await.status(), 201);
+    assert_eq!(
+        app.import_csv(&admin, "satofull", portal_file(&rows))
+            .await
+            .status(),
+        201
+    );
     // Sending a file again books nothing twice.
-    assert_eq!(app.import_csv(&admin, "satofull", portal_file(&rows)).await.status(), 201);
+    assert_eq!(
+        app.import_csv(&admin, "satofull", portal_file(&rows))
+            .await
+            .status(),
+        201
+    );
 
     // Vouchers: 2,000 spent in August 2025 (settled), 500 in September (not yet).
     let (partner, till) = app.create_partner(&admin, "天王洲ベイサイドグリル").await;
@@ -395,17 +463,30 @@ async fn the_cost_report_equals_a_hand_computation(engine: Engine) {
     assert_eq!(line("administration")["manual"], 80_000);
     assert_eq!(line("publicity")["amount"], publicity);
     assert_eq!(report["total"], total);
-    assert_eq!(report["total_ratio_basis_points"], total * 10_000 / donations);
-    assert_eq!(report["gift_ratio_basis_points"], procurement * 10_000 / donations);
+    assert_eq!(
+        report["total_ratio_basis_points"],
+        total * 10_000 / donations
+    );
+    assert_eq!(
+        report["gift_ratio_basis_points"],
+        procurement * 10_000 / donations
+    );
     assert_eq!(report["standing"], "within");
     // Two vouchers untouched, two partly spent, one voided by its refund; 500 spent in
     // September is not settled yet.
-    assert_eq!(report["committed_vouchers"]["unspent"], 2 * 3_000 + 1_000 + 2_500);
+    assert_eq!(
+        report["committed_vouchers"]["unspent"],
+        2 * 3_000 + 1_000 + 2_500
+    );
     assert_eq!(report["committed_vouchers"]["awaiting_settlement"], 500);
 
     // The same table for Excel.
     let csv = app
-        .get_accepting("/api/v1/admin/reports/costs?fiscal_year=2025", &admin, "text/csv")
+        .get_accepting(
+            "/api/v1/admin/reports/costs?fiscal_year=2025",
+            &admin,
+            "text/csv",
+        )
         .await
         .text()
         .await
@@ -423,16 +504,26 @@ async fn the_cost_report_equals_a_hand_computation(engine: Engine) {
     assert_eq!(standing().await, "warning");
     let half = donations / 2;
     cost(&app, &admin, "2025-12-02", "publicity", half - warn_at).await;
-    assert_eq!(standing().await, "warning", "exactly 50% is within the limit");
+    assert_eq!(
+        standing().await,
+        "warning",
+        "exactly 50% is within the limit"
+    );
     cost(&app, &admin, "2025-12-03", "publicity", 1).await;
     assert_eq!(standing().await, "exceeded");
 
     // A viewer reads the ledger but enters nothing.
     let viewer = app
-        .staff_token("viewer@city.shinagawa.example", furusato::auth::Role::Viewer)
+        .staff_token(
+            "viewer@city.shinagawa.example",
+            furusato::auth::Role::Viewer,
+        )
         .await;
     let list = app
-        .get_json("/api/v1/admin/costs?fiscal_year=2025&category=publicity&per_page=100", Some(&viewer))
+        .get_json(
+            "/api/v1/admin/costs?fiscal_year=2025&category=publicity&per_page=100",
+            Some(&viewer),
+        )
         .await;
     assert_eq!(list["total"], 6, "{list}");
     let res = app

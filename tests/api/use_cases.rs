@@ -4,13 +4,13 @@
 use chrono::Utc;
 use diesel::prelude::*;
 use furusato::catalogue::{approval, gifts};
-use furusato::costs::{entries, report as cost_report};
-use furusato::domain::gift_approval::GiftAction;
 use furusato::config::Settings;
+use furusato::costs::{entries, report as cost_report};
 use furusato::db::schema::users;
 use furusato::db::{write_transaction, DbConnection};
 use furusato::domain::calendar::{japan_today, YearMonth};
 use furusato::domain::donation::{DonationStatus, PaymentMethod};
+use furusato::domain::gift_approval::GiftAction;
 use furusato::donations::refund::{self, RefundReason};
 use furusato::donations::{create, store};
 use furusato::error::{Error, ErrorCode};
@@ -105,13 +105,26 @@ async fn catalogue_and_donation_writes(engine: Engine) {
     // The basis approval, step by step; the submitter cannot approve.
     let approver = approver_id(&app).await;
     let id = gift.public.id.clone();
-    write(&app, |c, s| approval::act(c, s, &actor, &id, GiftAction::Submit, ""));
+    write(&app, |c, s| {
+        approval::act(c, s, &actor, &id, GiftAction::Submit, "")
+    });
     assert_eq!(
-        refused(&app, |c, s| approval::act(c, s, &actor, &id, GiftAction::Approve, "")),
+        refused(&app, |c, s| approval::act(
+            c,
+            s,
+            &actor,
+            &id,
+            GiftAction::Approve,
+            ""
+        )),
         ErrorCode::ApprovalBySubmitter
     );
-    write(&app, |c, s| approval::act(c, s, &approver, &id, GiftAction::Approve, ""));
-    let gift = write(&app, |c, s| approval::act(c, s, &actor, &id, GiftAction::Publish, ""));
+    write(&app, |c, s| {
+        approval::act(c, s, &approver, &id, GiftAction::Approve, "")
+    });
+    let gift = write(&app, |c, s| {
+        approval::act(c, s, &actor, &id, GiftAction::Publish, "")
+    });
     assert_eq!(gift.status.as_str(), "published");
     let over = parse(gift_body("UC-2", &vendor.id, 10_000, 3_001));
     assert_eq!(
@@ -150,7 +163,10 @@ async fn catalogue_and_donation_writes(engine: Engine) {
     write(&app, |c, _| entries::reverse(c, &actor, &entry.id, "誤り"));
     let fy = furusato::domain::calendar::FiscalYear::new(2025).expect("year");
     let costs = write(&app, |c, s| cost_report::build(c, s, fy, japan_today()));
-    assert_eq!(costs.total, 0, "the refunded gift and the reversed entry net out");
+    assert_eq!(
+        costs.total, 0,
+        "the refunded gift and the reversed entry net out"
+    );
 
     let suspended = write(&app, |c, _| gifts::suspend(c, &actor, &gift.public.id));
     assert_eq!(suspended.status.as_str(), "suspended");

@@ -245,10 +245,7 @@ impl GiftForm {
                 .available_until
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
-            basis_criterion: g
-                .basis_criterion
-                .map(|c| c.to_string())
-                .unwrap_or_default(),
+            basis_criterion: g.basis_criterion.map(|c| c.to_string()).unwrap_or_default(),
             basis_justification: g.basis_justification.clone().unwrap_or_default(),
             basis_evidence: g.basis_evidence.clone().unwrap_or_default(),
             accepts_delivery_window: g.public.accepts_delivery_window.then(|| "on".to_owned()),
@@ -500,14 +497,21 @@ async fn act(console: Console, id: web::Path<String>, form: web::Form<ActionForm
         let actor = console.change(&form.csrf_token)?;
         let action = GiftAction::parse(&form.action)
             .ok_or_else(|| Error::field("action", "unknown action"))?;
-        let (settings, note, gift) = (console.state().settings.clone(), form.note.clone(), id.clone());
+        let (settings, note, gift) = (
+            console.state().settings.clone(),
+            form.note.clone(),
+            id.clone(),
+        );
         console
             .state()
             .db
             .write(move |c| approval::act(c, &settings, &actor, &gift, action, &note))
             .await?;
         console.state().catalogue_cache.invalidate();
-        Ok(see_other_done(&format!("/console/gifts/{id}"), action.as_str()))
+        Ok(see_other_done(
+            &format!("/console/gifts/{id}"),
+            action.as_str(),
+        ))
     }
     .await;
     match outcome {
