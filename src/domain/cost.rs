@@ -50,6 +50,20 @@ crate::named_enum! {
     }
 }
 
+impl CostSource {
+    /// The staff's Japanese name.
+    pub fn label(self) -> &'static str {
+        match self {
+            CostSource::Gift => "返礼品（寄附時の原価）",
+            CostSource::Shipping => "送料（寄附時）",
+            CostSource::VoucherSettlement => "電子商品券の精算",
+            CostSource::PortalFee => "ポータル手数料",
+            CostSource::CardFee => "決済手数料",
+            CostSource::Manual => "手入力",
+        }
+    }
+}
+
 /// The legal ceiling: costs ≤ 50% of the year's donations (5割).
 pub const MAX_COST_RATIO: BasisPoints = BasisPoints(5000);
 

@@ -170,6 +170,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/web/console/targets.html"),
     ),
     (
+        "console/costs.html",
+        include_str!("../../templates/web/console/costs.html"),
+    ),
+    (
         "console/imports.html",
         include_str!("../../templates/web/console/imports.html"),
     ),

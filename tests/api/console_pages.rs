@@ -358,6 +358,31 @@ async fn gifts_and_donation_writes_through_the_pages_match_the_api(engine: Engin
         "{basis}"
     );
 
+    // The cost ledger: a cost entered on the page is the API's entry, and the page shows the
+    // report's total; a mistake is reversed from the page.
+    b.goto("/console/costs?fiscal_year=2025").await;
+    b.run("document.querySelector('#f-booked_on').value = '2025-10-01'; return null;")
+        .await;
+    b.choose("#f-category", "広報").await;
+    b.fill("#f-amount", "120,000").await;
+    b.fill("#f-note", "ポスター印刷").await;
+    b.click_to_navigate("#cost-form button[type=submit]").await;
+    assert!(b.text("#done").await.contains("記録しました"));
+    let costs = app
+        .get_json("/api/v1/admin/reports/costs?fiscal_year=2025", Some(&admin))
+        .await;
+    assert_eq!(costs["total"], 120_000);
+    assert_eq!(b.text("#cost-total").await, "¥120,000");
+    b.assert_accessible("costs").await;
+    b.fill("#cost-entries input[name=note]", "二重計上").await;
+    b.click_to_navigate("#cost-entries button[type=submit]")
+        .await;
+    assert!(b.text("#done").await.contains("取り消し"));
+    let costs = app
+        .get_json("/api/v1/admin/reports/costs?fiscal_year=2025", Some(&admin))
+        .await;
+    assert_eq!(costs["total"], 0);
+
     // A new vendor and a login for its order desk.
     b.goto("/console/businesses").await;
     b.fill("#f-name", "大井町青果").await;
@@ -473,6 +498,7 @@ fn console_pages(donation: &str, gift: &str) -> Vec<String> {
         "/console/organizations",
         "/console/purposes",
         "/console/targets",
+        "/console/costs",
         "/console/emails",
         "/console/audit",
     ]
@@ -620,6 +646,8 @@ async fn a_read_only_login_sees_everything_and_changes_nothing(engine: Engine) {
     for page in console_pages(&donation, &gift) {
         b.goto(&page).await;
         assert_eq!(b.current_path().await, page);
+        // The page itself, not an error page (which has no heading in a main).
+        assert!(!b.text("main h1").await.is_empty(), "{page}");
         let forms = b
             .run("return Array.from(document.querySelectorAll('main form[method=post]')).length;")
             .await;

@@ -9,11 +9,13 @@
 //! - `imports`: portal files and their history.
 //! - `vouchers`: partners and logins, monthly settlement, the voucher report.
 //! - `operations`: the email outbox, the audit log.
+//! - `costs`: the cost ledger and the year against the 50% rule.
 //!
 //! Two roles open the door: `admin` changes things; `viewer` (read-only staff) sees every page
 //! but every form is refused on the server (`Console::change`) and personal-data downloads too.
 
 mod chart;
+mod costs;
 mod dashboard;
 mod donations;
 mod gifts;
@@ -317,5 +319,6 @@ pub fn services(cfg: &mut web::ServiceConfig) {
     .configure(donations::services)
     .configure(imports::services)
     .configure(vouchers::services)
-    .configure(operations::services);
+    .configure(operations::services)
+    .configure(costs::services);
 }
