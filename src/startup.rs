@@ -180,6 +180,10 @@ fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix
             ErrorCode::UnsupportedMediaType,
             "Send the body as application/json.",
         ),
+        J::Deserialize(e) if crate::http::is_duplicate_key(&e) => Error::rejected(
+            ErrorCode::MalformedJson,
+            format!("The body gives a key twice: {e}"),
+        ),
         J::Deserialize(e) if e.is_data() => Error::field("body", e.to_string()),
         J::Deserialize(e) => Error::rejected(
             ErrorCode::MalformedJson,

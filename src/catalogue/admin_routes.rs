@@ -11,8 +11,9 @@ use super::{approval, gifts};
 use crate::auth::{AdminUser, StaffUser};
 use crate::domain::image::ImageFormat;
 use crate::error::Result;
-use crate::http::{csv_download, wants_csv, CsvCharset, Page, Paging};
+use crate::http::{Page, Paging};
 use crate::openapi::problems::StaffErrors;
+use crate::reports::routes::answer;
 use crate::state::AppState;
 
 crate::problems!(
@@ -281,15 +282,7 @@ pub async fn basis_report(
     req: HttpRequest,
 ) -> Result<HttpResponse> {
     let report = state.db.run(bases::report).await?;
-    if wants_csv(&req) {
-        let body = bases::csv(&report)?;
-        return Ok(csv_download(
-            body,
-            CsvCharset::of(&req, None),
-            "gift-bases.csv",
-        ));
-    }
-    Ok(HttpResponse::Ok().json(report))
+    answer(&req, report, bases::csv, "gift-bases.csv")
 }
 
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

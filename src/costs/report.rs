@@ -81,12 +81,6 @@ pub fn build(
     })
 }
 
-/// `12.34%` from basis points, for people reading the CSV.
-fn percent(bp: Option<u32>) -> String {
-    bp.map(|b| format!("{}.{:02}%", b / 100, b % 100))
-        .unwrap_or_default()
-}
-
 /// 区分,金額,寄附額に対する割合,自動計上,手入力 per category, then 合計 and the year's donations.
 pub fn csv(r: &CostReport) -> Result<Vec<u8>> {
     let mut rows: Vec<Vec<String>> = r
@@ -96,7 +90,7 @@ pub fn csv(r: &CostReport) -> Result<Vec<u8>> {
             vec![
                 c.label.to_owned(),
                 c.amount.to_string(),
-                percent(c.ratio_basis_points),
+                percent_of(c.ratio_basis_points),
                 c.automatic.to_string(),
                 c.manual.to_string(),
             ]
@@ -105,7 +99,7 @@ pub fn csv(r: &CostReport) -> Result<Vec<u8>> {
     rows.push(vec![
         "合計".to_owned(),
         r.total.to_string(),
-        percent(r.total_ratio_basis_points),
+        percent_of(r.total_ratio_basis_points),
         String::new(),
         String::new(),
     ]);
@@ -120,4 +114,10 @@ pub fn csv(r: &CostReport) -> Result<Vec<u8>> {
         &["区分", "金額", "寄附額に対する割合", "自動計上", "手入力"],
         rows,
     )
+}
+
+/// Basis points as people read them (`28.83%`).
+fn percent_of(bp: Option<u32>) -> String {
+    bp.map(|b| crate::domain::money::BasisPoints(b).percent())
+        .unwrap_or_else(|| String::new())
 }

@@ -7,8 +7,8 @@ use super::{entries, report};
 use crate::auth::{AdminUser, StaffUser};
 use crate::domain::calendar::japan_today;
 use crate::error::Result;
-use crate::http::{csv_download, wants_csv, CsvCharset, Page, Paging};
-use crate::reports::routes::fiscal_year;
+use crate::http::{Page, Paging};
+use crate::reports::routes::{answer, fiscal_year};
 use crate::reports::types::FiscalYearQuery;
 use crate::state::AppState;
 
@@ -120,15 +120,8 @@ pub async fn cost_report(
         .db
         .run(move |conn| report::build(conn, &settings, fy, japan_today()))
         .await?;
-    if wants_csv(&req) {
-        let file = format!("cost-report-FY{}.csv", fy.year());
-        return Ok(csv_download(
-            report::csv(&r)?,
-            CsvCharset::of(&req, None),
-            &file,
-        ));
-    }
-    Ok(HttpResponse::Ok().json(r))
+    let file = format!("cost-report-FY{}.csv", fy.year());
+    answer(&req, r, report::csv, &file)
 }
 
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -19,6 +19,11 @@ pub struct BasisPoints(pub u32);
 impl BasisPoints {
     /// 100%.
     pub const WHOLE: BasisPoints = BasisPoints(10_000);
+
+    /// As people read it: `28.83%`.
+    pub fn percent(self) -> String {
+        format!("{}.{:02}%", self.0 / 100, self.0 % 100)
+    }
 }
 
 impl Yen {
@@ -89,6 +94,13 @@ impl fmt::Display for Yen {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
+
+    #[test]
+    fn basis_points_read_as_percent() {
+        assert_eq!(BasisPoints(2883).percent(), "28.83%");
+        assert_eq!(BasisPoints(5000).percent(), "50.00%");
+        assert_eq!(BasisPoints(7).percent(), "0.07%");
+    }
 
     #[test]
     fn positive_rejects_zero_and_negative() {

@@ -55,10 +55,10 @@ crate::problems!(
 pub async fn create_donation(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<serde_json::Value>,
+    body: web::Json<crate::http::StrictJson>,
 ) -> Result<HttpResponse> {
     let key = IdempotencyKey::from_request(&req)?;
-    let raw = body.into_inner();
+    let raw = body.into_inner().0;
     let fingerprint = idempotency::fingerprint(&raw);
     let request: NewDonationRequest = crate::http::from_json(raw)?;
     let valid = create::check(request, &state.settings)?;

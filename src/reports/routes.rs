@@ -84,7 +84,7 @@ pub async fn set_target(
 }
 
 /// JSON, or with `Accept: text/csv` the same table for Excel (`; charset=Shift_JIS` for CP932).
-fn answer<T: serde::Serialize>(
+pub(crate) fn answer<T: serde::Serialize>(
     req: &HttpRequest,
     report: T,
     to_csv: fn(&T) -> Result<Vec<u8>>,

@@ -80,10 +80,10 @@ pub async fn redeem(
     state: web::Data<AppState>,
     partner: PartnerUser,
     req: HttpRequest,
-    body: web::Json<serde_json::Value>,
+    body: web::Json<crate::http::StrictJson>,
 ) -> Result<HttpResponse> {
     let key = IdempotencyKey::from_request(&req)?;
-    let raw = body.into_inner();
+    let raw = body.into_inner().0;
     let fingerprint = idempotency::fingerprint(&raw);
     let request: RedemptionRequest = crate::http::from_json(raw)?;
     let order = RedemptionOrder::parse(&request.voucher_code, request.amount)?;

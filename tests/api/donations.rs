@@ -676,7 +676,58 @@ async fn a_refusal_is_replayed_under_its_key(engine: Engine) {
     );
 }
 
+async fn a_key_given_twice_is_a_malformed_body(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, vendor) = app.admin_and_vendor("品川ものづくり工房").await;
+    let donor = serde_json::to_string(&crate::flows::osaka()).unwrap();
+    let twice = [
+        // serde_json alone keeps the last: this would be a ¥7,777 donation.
+        format!(r#"{{"kind":"general","amount":5000,"amount":7777,"donor":{donor}}}"#),
+        // Nested objects too.
+        format!(
+            r#"{{"kind":"general","amount":5000,"donor":{}}}"#,
+            donor.replacen('{', r#"{"city":"品川区","#, 1)
+        ),
+    ];
+    for body in twice {
+        let res = app
+            .post_raw("/api/v1/donations", None, "application/json", body)
+            .await;
+        let problem = assert_problem(res, 400, "malformed_json").await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains("twice"),
+            "{problem}"
+        );
+    }
+    // A typed body (a gift) the same.
+    let res = app
+        .post_raw(
+            "/api/v1/admin/gifts",
+            Some(&admin),
+            "application/json",
+            format!(
+                r#"{{"code":"A","code":"B","name":"x","category":"product","amount":10000,"procurement_cost":3000,"vendor_id":"{vendor}"}}"#
+            ),
+        )
+        .await;
+    assert_problem(res, 400, "malformed_json").await;
+    // And a redemption at the till.
+    let (_, till) = app.create_partner(&admin, "天王洲ベイサイドグリル").await;
+    let res = app
+        .post_raw(
+            "/api/v1/partner/redemptions",
+            Some(&till),
+            "application/json",
+            r#"{"voucher_code":"K7QM-3XWP-9HTR-BD4N-EY2H","amount":100,"amount":9000}"#,
+        )
+        .await;
+    assert_problem(res, 400, "malformed_json").await;
+    let list = app.get_json("/api/v1/admin/donations", Some(&admin)).await;
+    assert_eq!(list["total"], 0, "nothing was stored");
+}
+
 both_engines!(
+    a_key_given_twice_is_a_malformed_body,
     a_refusal_is_replayed_under_its_key,
     each_kind_is_paid_by_webhook,
     staff_confirm_offline_payments,

@@ -34,12 +34,6 @@ fn year_of(q: &Option<String>) -> Result<FiscalYear> {
     }
 }
 
-/// Basis points as staff read them: `28.83%`.
-fn percent(bp: Option<u32>) -> String {
-    bp.map(|b| format!("{}.{:02}%", b / 100, b % 100))
-        .unwrap_or_else(|| "-".to_owned())
-}
-
 async fn page(
     console: Console,
     q: web::Query<YearQuery>,
@@ -62,7 +56,7 @@ async fn page(
         let lines: Vec<minijinja::Value> = r
             .categories
             .iter()
-            .map(|c| context! { c => c, ratio => percent(c.ratio_basis_points) })
+            .map(|c| context! { c => c, ratio => percent_of(c.ratio_basis_points) })
             .collect();
         let categories: Vec<(&str, &str)> = CostCategory::ALL
             .iter()
@@ -79,8 +73,8 @@ async fn page(
                     reversible => e.source == CostSource::Manual && e.reverses_id.is_none(),
                 }).collect::<Vec<_>>(),
                 entries_total => ledger.total,
-                total_ratio => percent(r.total_ratio_basis_points),
-                gift_ratio => percent(r.gift_ratio_basis_points),
+                total_ratio => percent_of(r.total_ratio_basis_points),
+                gift_ratio => percent_of(r.gift_ratio_basis_points),
                 link => format!("fiscal_year={}", fy.year()),
                 done => given(&q.done),
             },
@@ -174,4 +168,10 @@ pub fn services(cfg: &mut web::ServiceConfig) {
     cfg.route("/console/costs", web::get().to(page))
         .route("/console/costs", web::post().to(add))
         .route("/console/costs/{id}/reversal", web::post().to(reverse));
+}
+
+/// Basis points as people read them (`28.83%`).
+fn percent_of(bp: Option<u32>) -> String {
+    bp.map(|b| crate::domain::money::BasisPoints(b).percent())
+        .unwrap_or_else(|| "-".to_owned())
 }
