@@ -119,5 +119,5 @@ pub fn csv(r: &CostReport) -> Result<Vec<u8>> {
 /// Basis points as people read them (`28.83%`).
 fn percent_of(bp: Option<u32>) -> String {
     bp.map(|b| crate::domain::money::BasisPoints(b).percent())
-        .unwrap_or_else(|| String::new())
+        .unwrap_or_default()
 }
