@@ -1,6 +1,6 @@
 //! Donation (寄附) kinds, states and the rules a new donation and a payment event must satisfy.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::donor::{same_municipality, Donor};
 use super::money::Yen;
@@ -135,6 +135,25 @@ pub fn check_offline_payment(
     }
     if received_on < made_on || received_on > today {
         return Err(OfflinePaymentRefusal::ReceivedOnOutOfRange);
+    }
+    Ok(())
+}
+
+/// Whether a card payment's instant is plausible: not before its donation was made and not in
+/// the future, each give or take `tolerance` of clock difference with the provider. The instant
+/// decides the receipt date and so the fiscal year and the receipt's era: a signed event saying
+/// 1970 must not number a receipt `H-19-…`.
+pub fn check_paid_at(
+    paid_at: DateTime<Utc>,
+    made_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    tolerance: chrono::Duration,
+) -> Result<(), &'static str> {
+    if paid_at < made_at - tolerance {
+        return Err("cannot be before the donation was made");
+    }
+    if paid_at > now + tolerance {
+        return Err("cannot be in the future");
     }
     Ok(())
 }
@@ -421,6 +440,18 @@ mod tests {
             assert!(!DonationKind::Gift.issues_voucher(Some(item)));
         }
         assert!(!DonationKind::General.issues_voucher(None));
+    }
+
+    #[test]
+    fn a_payment_lies_between_its_donation_and_now() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let (made, now) = (at("2026-11-24T01:00:00Z"), at("2026-11-24T02:00:00Z"));
+        let slack = chrono::Duration::seconds(300);
+        assert_eq!(check_paid_at(at("2026-11-24T01:30:00Z"), made, now, slack), Ok(()));
+        assert_eq!(check_paid_at(at("2026-11-24T00:55:00Z"), made, now, slack), Ok(()));
+        assert!(check_paid_at(at("2026-11-24T00:54:59Z"), made, now, slack).is_err());
+        assert!(check_paid_at(at("1970-01-01T00:00:00Z"), made, now, slack).is_err());
+        assert!(check_paid_at(at("2026-11-24T02:05:01Z"), made, now, slack).is_err());
     }
 
     #[test]

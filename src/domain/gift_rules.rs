@@ -55,17 +55,15 @@ pub fn default_prohibited_words() -> Vec<String> {
     .collect()
 }
 
-/// Width and case folding for matching (a std-only subset of NFKC + casefold).
+/// Folding for matching: NFKC (full-width ASCII to ASCII, half-width katakana to full-width, the
+/// ideographic space to a space), then format characters (Unicode category Cf: zero-width
+/// spaces and joiners, bidi marks, the soft hyphen) removed, so `お\u{200B}得` cannot slip past
+/// the list, then ASCII case-insensitive.
 fn fold(text: &str) -> String {
-    // Half-width katakana (ｺｽﾊﾟ) becomes full-width first, so it cannot slip past the list.
-    super::donor::half_width_katakana_to_full(text)
-        .chars()
-        .map(|c| match c {
-            // U+FF01..U+FF5E are full-width forms of ASCII 0x21..0x7E.
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            _ => c,
-        })
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    text.nfkc()
+        .filter(|c| c.general_category() != GeneralCategory::Format)
         .map(|c| c.to_ascii_lowercase())
         .collect()
 }
@@ -74,6 +72,21 @@ fn fold(text: &str) -> String {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
+
+    #[test]
+    fn invisible_characters_do_not_hide_a_word() {
+        let words = default_prohibited_words();
+        for dodge in [
+            "とてもお\u{200B}得です",
+            "お\u{200D}得",
+            "お\u{2060}得",
+            "お\u{FEFF}得",
+            "お\u{00AD}得",
+            "コ\u{202E}スパ",
+        ] {
+            assert!(find_prohibited_word(&[dodge], &words).is_some(), "{dodge:?}");
+        }
+    }
 
     #[test]
     fn exactly_thirty_percent_is_accepted() {

@@ -9,7 +9,8 @@ use crate::db::schema::payment_events;
 use crate::db::{is_unique_violation, now, DbConnection};
 use crate::domain::calendar::japan_date;
 use crate::domain::donation::{
-    on_payment_succeeded, payment_failure_cancels, DonationStatus, PaymentMethod, SucceededEffect,
+    check_paid_at, on_payment_succeeded, payment_failure_cancels, DonationStatus, PaymentMethod,
+    SucceededEffect,
 };
 use crate::donations::lifecycle::{self, Payment};
 use crate::donations::store;
@@ -87,11 +88,10 @@ fn apply_event(
                         Error::field("data.paid_at", "is required for payment.succeeded")
                     })?
                     .with_timezone(&Utc);
-                // paid_at decides the receipt date; a payment cannot have happened in the future.
+                // paid_at decides the receipt date: only between the donation and now.
                 let slack = Duration::seconds(settings.payment.signature_tolerance_seconds);
-                if paid_at > Utc::now() + slack {
-                    return Err(Error::field("data.paid_at", "cannot be in the future"));
-                }
+                check_paid_at(paid_at, donation.created_at.and_utc(), Utc::now(), slack)
+                    .map_err(|why| Error::field("data.paid_at", why))?;
                 let payment = Payment {
                     paid_at: paid_at.naive_utc(),
                     received_on: japan_date(paid_at),

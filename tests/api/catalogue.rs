@@ -78,6 +78,10 @@ async fn shape_and_wording_rules(engine: Engine) {
     let res = app.post_gift(&admin, &body).await;
     let problem = assert_problem(res, 422, "prohibited_wording").await;
     assert!(problem["detail"].as_str().unwrap().contains("お得"));
+    // An invisible character between the letters does not hide the word.
+    body["description"] = json!("とてもお\u{200B}得な和牛セット");
+    let res = app.post_gift(&admin, &body).await;
+    assert_problem(res, 422, "prohibited_wording").await;
 
     let gift = app
         .create_gift(&admin, &gift_body("W-2", &vendor, 10_000, 3_000))

@@ -726,7 +726,37 @@ async fn a_key_given_twice_is_a_malformed_body(engine: Engine) {
     assert_eq!(list["total"], 0, "nothing was stored");
 }
 
+async fn a_payment_is_dated_between_its_donation_and_now(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (id, token) = app.donate_ok(&crate::flows::general(5_000)).await;
+    let now = chrono::Utc::now();
+    for (n, paid_at) in [
+        "1970-01-01T00:00:00Z",
+        "0001-01-01T00:00:00Z",
+        "2025-07-14T10:00:00+09:00",
+        "2099-01-01T00:00:00Z",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let event = crate::flows::succeeded(&format!("evt_old_{n}"), &id, 5_000, paid_at);
+        let res = app.webhook_as_sent(&event, now.timestamp()).await;
+        let problem = assert_problem(res, 422, "validation_failed").await;
+        assert_eq!(error_fields(&problem), ["data.paid_at"], "{paid_at}");
+    }
+    let seen = app.view_donation(&id, &token).await;
+    assert_eq!(seen["status"], "pending_payment", "nothing changed");
+    // Paid now: the receipt's era comes from today's fiscal year.
+    let event = crate::flows::succeeded("evt_now", &id, 5_000, &now.to_rfc3339());
+    assert_eq!(app.webhook_as_sent(&event, now.timestamp()).await.status(), 200);
+    let seen = app.view_donation(&id, &token).await;
+    let fy = furusato::domain::calendar::FiscalYear::of(furusato::domain::calendar::japan_today());
+    let number = seen["receipt_number"].as_str().unwrap();
+    assert!(number.starts_with(&format!("R{}-", fy.reiwa())), "{number}");
+}
+
 both_engines!(
+    a_payment_is_dated_between_its_donation_and_now,
     a_key_given_twice_is_a_malformed_body,
     a_refusal_is_replayed_under_its_key,
     each_kind_is_paid_by_webhook,

@@ -212,7 +212,25 @@ impl TestApp {
     }
 
     /// Delivers a provider event signed with the webhook secret at `timestamp` (Unix seconds).
+    ///
+    /// Test donations are made now but paid at fixed past instants (`PAID_AT`), so that they land
+    /// in known fiscal years. The service refuses a payment from before its donation was made, so
+    /// a donation paid earlier than it was made is first dated to its payment's day, as it would
+    /// have been (`webhook_as_sent` delivers without this).
     pub async fn webhook_at(&self, event: &Value, timestamp: i64) -> Response {
+        if let (Some(id), Some(paid_at)) = (
+            event["data"]["donation_id"].as_str(),
+            event["data"]["paid_at"].as_str(),
+        ) {
+            if let Ok(paid_at) = chrono::DateTime::parse_from_rfc3339(paid_at) {
+                self.made_no_later_than(id, paid_at.with_timezone(&chrono::Utc));
+            }
+        }
+        self.webhook_as_sent(event, timestamp).await
+    }
+
+    /// Delivers a provider event exactly as given, signed at `timestamp`.
+    pub async fn webhook_as_sent(&self, event: &Value, timestamp: i64) -> Response {
         let body = serde_json::to_vec(event).unwrap();
         let header = signature::sign(WEBHOOK_SECRET, timestamp, &body);
         self.post_webhook(Some(&header), body).await
@@ -259,6 +277,22 @@ impl TestApp {
             &json!({ "reason": reason }),
         )
         .await
+    }
+
+    /// Moves a donation's creation back to the start of `paid_at`'s Japan day if it was made later.
+    pub fn made_no_later_than(&self, donation_id: &str, paid_at: chrono::DateTime<chrono::Utc>) {
+        use diesel::prelude::*;
+        use furusato::db::schema::donations;
+        let day = furusato::domain::calendar::japan_date(paid_at);
+        let at = furusato::domain::calendar::start_of_japan_day(day).naive_utc();
+        diesel::update(
+            donations::table
+                .filter(donations::id.eq(donation_id))
+                .filter(donations::created_at.gt(at)),
+        )
+        .set(donations::created_at.eq(at))
+        .execute(&mut *self.conn())
+        .unwrap();
     }
 
     /// Moves a donation's creation to the given Japan date (for receipt dates in past fiscal years).

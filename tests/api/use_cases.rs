@@ -72,6 +72,8 @@ fn donate_and_confirm(app: &TestApp, body: Value, event_id: &str) -> String {
     let new = create::check(parse(body), &app.settings).expect("valid donation");
     let created = write(app, |c, s| create::create(c, s, new));
     assert_eq!(created.status, DonationStatus::PendingPayment);
+    // Made on the day it is paid (the service refuses a payment from before the donation).
+    app.made_on(&created.id, &PAID_AT[..10]);
     let event = parse(succeeded(event_id, &created.id, created.amount, PAID_AT));
     let outcome = write(app, |c, s| confirm::confirm(c, s, &event));
     assert_eq!(outcome, WebhookOutcome::Paid);
