@@ -447,8 +447,14 @@ mod tests {
         let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
         let (made, now) = (at("2026-11-24T01:00:00Z"), at("2026-11-24T02:00:00Z"));
         let slack = chrono::Duration::seconds(300);
-        assert_eq!(check_paid_at(at("2026-11-24T01:30:00Z"), made, now, slack), Ok(()));
-        assert_eq!(check_paid_at(at("2026-11-24T00:55:00Z"), made, now, slack), Ok(()));
+        assert_eq!(
+            check_paid_at(at("2026-11-24T01:30:00Z"), made, now, slack),
+            Ok(())
+        );
+        assert_eq!(
+            check_paid_at(at("2026-11-24T00:55:00Z"), made, now, slack),
+            Ok(())
+        );
         assert!(check_paid_at(at("2026-11-24T00:54:59Z"), made, now, slack).is_err());
         assert!(check_paid_at(at("1970-01-01T00:00:00Z"), made, now, slack).is_err());
         assert!(check_paid_at(at("2026-11-24T02:05:01Z"), made, now, slack).is_err());

@@ -84,7 +84,10 @@ mod tests {
             "お\u{00AD}得",
             "コ\u{202E}スパ",
         ] {
-            assert!(find_prohibited_word(&[dodge], &words).is_some(), "{dodge:?}");
+            assert!(
+                find_prohibited_word(&[dodge], &words).is_some(),
+                "{dodge:?}"
+            );
         }
     }
 

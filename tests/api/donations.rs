@@ -748,7 +748,10 @@ async fn a_payment_is_dated_between_its_donation_and_now(engine: Engine) {
     assert_eq!(seen["status"], "pending_payment", "nothing changed");
     // Paid now: the receipt's era comes from today's fiscal year.
     let event = crate::flows::succeeded("evt_now", &id, 5_000, &now.to_rfc3339());
-    assert_eq!(app.webhook_as_sent(&event, now.timestamp()).await.status(), 200);
+    assert_eq!(
+        app.webhook_as_sent(&event, now.timestamp()).await.status(),
+        200
+    );
     let seen = app.view_donation(&id, &token).await;
     let fy = furusato::domain::calendar::FiscalYear::of(furusato::domain::calendar::japan_today());
     let number = seen["receipt_number"].as_str().unwrap();
