@@ -42,6 +42,13 @@ fn check_rules(settings: &Settings, row: &GiftRow) -> Result<()> {
     }
 }
 
+/// A basis text as stored: trimmed, line breaks as `\n`, nothing for an empty one (so a form's
+/// CRLF or trailing space is not a change of an approved basis).
+fn basis_text(text: Option<String>) -> Option<String> {
+    text.map(|t| t.replace("\r\n", "\n").trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
 /// A gift starts as a draft: only the basis approval leads to the catalogue.
 fn starting_status(asked: Option<GiftStatus>) -> Result<GiftStatus> {
     match asked {
@@ -81,8 +88,8 @@ pub fn create(
         updated_at: at,
         accepts_delivery_window: b.accepts_delivery_window,
         basis_criterion: b.basis_criterion,
-        basis_justification: b.basis_justification,
-        basis_evidence: b.basis_evidence,
+        basis_justification: basis_text(b.basis_justification),
+        basis_evidence: basis_text(b.basis_evidence),
         basis_submitted_by: None,
         basis_approved_by: None,
         basis_approved_at: None,
@@ -120,8 +127,10 @@ fn apply_patch(row: GiftRow, p: GiftPatch) -> GiftRow {
         available_from: p.available_from.unwrap_or(row.available_from),
         available_until: p.available_until.unwrap_or(row.available_until),
         basis_criterion: p.basis_criterion.unwrap_or(row.basis_criterion),
-        basis_justification: p.basis_justification.unwrap_or(row.basis_justification),
-        basis_evidence: p.basis_evidence.unwrap_or(row.basis_evidence),
+        basis_justification: p
+            .basis_justification
+            .map_or(row.basis_justification, basis_text),
+        basis_evidence: p.basis_evidence.map_or(row.basis_evidence, basis_text),
         image_url: p.image_url.unwrap_or(row.image_url),
         accepts_delivery_window: p
             .accepts_delivery_window
@@ -164,10 +173,13 @@ pub fn update(
             "A withdrawn gift cannot be changed.",
         ));
     }
-    if after.basis() != before.basis() && !basis_editable(before.status) {
+    let reviewed_changed = after.vendor_id != before.vendor_id
+        || after.category != before.category
+        || after.basis() != before.basis();
+    if reviewed_changed && !basis_editable(before.status) {
         return Err(Error::rejected(
             ErrorCode::GiftStateConflict,
-            "The basis was submitted or approved as it is; reopen the gift as a draft to change it.",
+            "The basis, vendor and category were submitted or approved as they are; reopen the gift as a draft to change them.",
         ));
     }
     if let Some(action) = action {

@@ -110,11 +110,18 @@ pub fn settlement(
     Ok(())
 }
 
-/// Reverses every cost a refunded donation caused, each on its own date.
-pub fn refund(conn: &mut DbConnection, donation_id: &str, reason: &str) -> Result<()> {
+/// Reverses what a refunded donation cost, each entry on its own date. A gift that had already
+/// left its vendor (not `gift_returned`) was paid for, and so was its carriage: those stay booked.
+pub fn refund(
+    conn: &mut DbConnection,
+    donation_id: &str,
+    reason: &str,
+    gift_returned: bool,
+) -> Result<()> {
     let note = format!("返金: {reason}");
     let reversals: Vec<CostEntryRow> = open_entries_of_donation(conn, donation_id)?
         .iter()
+        .filter(|e| gift_returned || !matches!(e.source, CostSource::Gift | CostSource::Shipping))
         .map(|e| e.reversal(&note, None))
         .collect();
     insert_once(conn, &reversals)?;

@@ -12,6 +12,9 @@ use crate::domain::FieldError;
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{Page, Paging};
 
+/// The largest single entry (¥1 trillion).
+const MAX_ENTRY: i64 = 1_000_000_000_000;
+
 fn not_found() -> Error {
     Error::rejected(ErrorCode::CostEntryNotFound, "No cost entry with this id.")
 }
@@ -19,10 +22,11 @@ fn not_found() -> Error {
 /// Adds a cost staff enter by hand, audited. Runs in the caller's write transaction.
 pub fn add(conn: &mut DbConnection, actor_id: &str, e: NewCostEntry) -> Result<CostEntry> {
     let mut errors = Vec::new();
-    if e.amount <= 0 {
+    // A ceiling far above any real cost keeps a year's sums within 64 bits.
+    if !(1..=MAX_ENTRY).contains(&e.amount) {
         errors.push(FieldError::new(
             "amount",
-            "must be a positive number of yen",
+            "must be a positive number of yen, at most 1,000,000,000,000",
         ));
     }
     if e.note.chars().count() > 500 {

@@ -209,10 +209,10 @@ pub fn refund(
             "The donation changed meanwhile; reload it and try again.",
         ));
     }
-    // What the donation cost (gift, shipping, fees) is reversed with it.
-    crate::costs::book::refund(conn, &donation.id, reason)?;
     // Stock comes back unless the gift has already left its vendor.
     let order_cancelled = on_donation_refunded(conn, &donation.id)?;
+    // What the donation cost is reversed with it; a gift already sent was paid for all the same.
+    crate::costs::book::refund(conn, &donation.id, reason, order_cancelled)?;
     if let (Some(gift_id), true) = (&donation.gift_id, order_cancelled) {
         store::release_stock(conn, gift_id, donation.quantity)?;
     }

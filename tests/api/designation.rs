@@ -536,7 +536,94 @@ async fn the_cost_report_equals_a_hand_computation(engine: Engine) {
     assert_eq!(res.status(), 403);
 }
 
+async fn a_refund_after_the_gift_left_keeps_what_it_cost(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, vendor) = app.admin_and_vendor("品川ものづくり工房").await;
+    let gift = app
+        .create_gift(&admin, &gift_body("SENT", &vendor, 10_000, 3_000))
+        .await;
+    let (id, _) = app
+        .donate_ok(&gift_donation(gift["id"].as_str().unwrap(), 10_000))
+        .await;
+    app.pay(&id, 10_000).await;
+    // The vendor sends the parcel, then the donation is refunded.
+    let orders = app.get_json("/api/v1/admin/orders", Some(&admin)).await;
+    let order = orders["items"][0]["id"].as_str().unwrap().to_owned();
+    for (action, body) in [
+        ("accept", json!({})),
+        (
+            "shipment",
+            json!({"carrier": "yamato", "tracking_number": "1234-5678-9012"}),
+        ),
+    ] {
+        let res = app
+            .post(
+                &format!("/api/v1/admin/orders/{order}/{action}"),
+                Some(&admin),
+                &body,
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{action}: {:?}", res.text().await);
+    }
+    assert_eq!(
+        app.refund(&admin, &id, "寄附者の申し出").await.status(),
+        200
+    );
+    let report = app
+        .get_json("/api/v1/admin/reports/costs?fiscal_year=2025", Some(&admin))
+        .await;
+    let amount = |category: &str| {
+        report["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["category"] == category)
+            .unwrap()["amount"]
+            .clone()
+    };
+    assert_eq!(amount("procurement"), 3_000, "the gift was sent: {report}");
+    assert_eq!(amount("shipping"), 500);
+    assert_eq!(
+        amount("payment"),
+        0,
+        "the card fee went back with the money"
+    );
+    assert_eq!(report["donations_amount"], 0);
+    assert_eq!(report["standing"], "exceeded", "costs with no donations");
+
+    // A sent gift's vendor and category were approved as they are.
+    let path = format!("/api/v1/admin/gifts/{}", gift["id"].as_str().unwrap());
+    let other = app.create_vendor(&admin, "別の工房").await;
+    let res = app
+        .patch(&path, Some(&admin), &json!({"vendor_id": other}))
+        .await;
+    assert_problem(res, 409, "gift_state_conflict").await;
+    let res = app
+        .patch(&path, Some(&admin), &json!({"category": "on_site"}))
+        .await;
+    assert_problem(res, 409, "gift_state_conflict").await;
+    // A basis written with a trailing newline is not changed by sending it back trimmed.
+    let res = app
+        .patch(
+            &path,
+            Some(&admin),
+            &json!({"basis_evidence": "製造工程表\r\n"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    // A cost beyond any real one is refused before it can break a year's sums.
+    let res = app
+        .post(
+            "/api/v1/admin/costs",
+            Some(&admin),
+            &json!({"booked_on": "2025-10-01", "category": "publicity", "amount": i64::MAX}),
+        )
+        .await;
+    assert_problem(res, 422, "validation_failed").await;
+}
+
 both_engines!(
+    a_refund_after_the_gift_left_keeps_what_it_cost,
     every_on_site_item_issues_its_voucher,
     a_gift_is_public_only_with_an_approved_basis,
     the_cost_report_equals_a_hand_computation,
