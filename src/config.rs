@@ -47,6 +47,8 @@ pub struct DatabaseSettings {
     pub pool_size: u32,
     pub sqlite_busy_timeout_ms: u32,
     pub connection_timeout_ms: u64,
+    /// How long the readiness probe waits for a connection, in milliseconds.
+    pub ready_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -214,9 +214,16 @@ impl Error {
 
 impl From<diesel::result::Error> for Error {
     fn from(e: diesel::result::Error) -> Self {
+        if crate::db::is_connection_lost(&e) {
+            return Error::Unavailable(anyhow::Error::new(e).context("database connection lost"));
+        }
         Error::Internal(anyhow::Error::new(e).context("database query failed"))
     }
 }
+
+/// How long a client is asked to wait before retrying while the database is unavailable: the
+/// pool reconnects at once when it is back.
+pub const RETRY_AFTER_UNAVAILABLE_SECONDS: u32 = 1;
 
 impl From<diesel::r2d2::PoolError> for Error {
     fn from(e: diesel::r2d2::PoolError) -> Self {
@@ -360,12 +367,17 @@ impl ResponseError for Error {
             }
             Error::Unavailable(cause) => {
                 tracing::error!(error = ?cause, "database unavailable");
-                problem_response(
+                let mut response = problem_response(
                     status,
                     self.code(),
                     "The service is temporarily unavailable. Please retry shortly.",
                     None,
-                )
+                );
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    header::HeaderValue::from(RETRY_AFTER_UNAVAILABLE_SECONDS),
+                );
+                response
             }
             Error::Internal(cause) => {
                 // The chain goes to the log; the client learns nothing internal.

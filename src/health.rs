@@ -1,9 +1,8 @@
 //! Liveness and readiness probes.
 
 use actix_web::{get, web, HttpResponse};
-use diesel::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::state::AppState;
 
 crate::problems!(
@@ -28,14 +27,8 @@ pub async fn live() -> HttpResponse {
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse> {
-    state
-        .db
-        .run(|conn| {
-            diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
-                .execute(conn)
-                .map_err(|e| Error::Unavailable(e.into()))
-        })
-        .await?;
+    let timeout = std::time::Duration::from_millis(state.settings.database.ready_timeout_ms);
+    state.db.ready(timeout).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ok"})))
 }
 

@@ -69,7 +69,9 @@ impl DbConnection {
     /// Opens a connection, choosing the engine explicitly from the URL scheme.
     pub fn open(url: &str, busy_timeout_ms: u32) -> ConnectionResult<DbConnection> {
         match Engine::of_url(url) {
-            Some(Engine::Postgres) => PgConnection::establish(url).map(DbConnection::Postgres),
+            Some(Engine::Postgres) => {
+                PgConnection::establish(&with_connect_timeout(url)).map(DbConnection::Postgres)
+            }
             Some(Engine::Sqlite) => {
                 let path = sqlite_path(url);
                 let mut conn = SqliteConnection::establish(path)?;
@@ -87,6 +89,18 @@ impl DbConnection {
             )),
         }
     }
+}
+
+/// libpq waits for an unreachable server without limit unless told: a connect gives up after
+/// `CONNECT_TIMEOUT_SECONDS` (libpq's smallest useful value is 2) unless the URL says otherwise.
+const CONNECT_TIMEOUT_SECONDS: u32 = 2;
+
+fn with_connect_timeout(url: &str) -> std::borrow::Cow<'_, str> {
+    if url.contains("connect_timeout=") {
+        return url.into();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}connect_timeout={CONNECT_TIMEOUT_SECONDS}").into()
 }
 
 /// The file path of a `sqlite://` URL (`sqlite://data/x.db` is relative, `sqlite:///tmp/x.db` absolute).
@@ -164,6 +178,20 @@ impl Db {
         Ok(self.pool.get()?)
     }
 
+    /// Whether the database answers now, waiting at most `timeout` for a connection, so the
+    /// readiness probe answers quickly while the database is down.
+    pub async fn ready(&self, timeout: Duration) -> Result<()> {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get_timeout(timeout)?;
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
+                .execute(&mut *conn)
+                .map_err(|e| Error::Unavailable(e.into()))?;
+            Ok(())
+        })
+        .await?
+    }
+
     /// Runs blocking diesel work on the blocking thread pool, never on an async worker.
     pub async fn run<T, F>(&self, f: F) -> Result<T>
     where
@@ -236,6 +264,39 @@ where
 }
 
 /// True when a diesel error is a unique-constraint violation (same on both engines).
+/// Whether a query failed because the database went away or cannot take it now, rather than
+/// because of the query: the connection closed or could not send (a restart, a network cut), the
+/// server shutting down or starting up, or SQLite's file locked past its busy timeout. Such a
+/// failure is `503` with `Retry-After`, never a `500`.
+pub fn is_connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+    let (kind, info) = match e {
+        E::DatabaseError(kind, info) => (kind, info),
+        // The connection died inside a transaction.
+        E::BrokenTransactionManager => return true,
+        E::RollbackErrorOnCommit { commit_error, .. } => return is_connection_lost(commit_error),
+        _ => return false,
+    };
+    if matches!(kind, K::ClosedConnection | K::UnableToSendCommand) {
+        return true;
+    }
+    // libpq and SQLite report these only as text; the SQLSTATE (class 08, 57P01-57P03) is not
+    // carried through diesel's error.
+    let message = info.message();
+    [
+        "server closed the connection",
+        "terminating connection",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "the database system is in recovery mode",
+        "no connection to the server",
+        "could not receive data from server",
+        "database is locked",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
+}
+
 pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
     matches!(
         e,

@@ -18,6 +18,7 @@ mod foundation;
 mod gift_images;
 mod mypage;
 mod orders;
+mod outage;
 mod reports;
 mod smtp_server;
 mod storefront;
