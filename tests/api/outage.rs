@@ -108,7 +108,10 @@ async fn assert_recovers(app: &TestApp) {
             break;
         }
         assert_eq!(res.status(), 503, "{:?}", res.text().await);
-        assert!(back.elapsed() < Duration::from_secs(1), "no recovery within a second");
+        assert!(
+            back.elapsed() < Duration::from_secs(1),
+            "no recovery within a second"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(app.get("/health/ready", None).await.status(), 200);
@@ -130,10 +133,17 @@ async fn postgres_goes_away_and_comes_back() {
     }
     proxy.cut().await;
     for n in 0..8 {
-        assert_unavailable(donate(&app).await, &format!("donation {n} during the outage")).await;
+        assert_unavailable(
+            donate(&app).await,
+            &format!("donation {n} during the outage"),
+        )
+        .await;
     }
     let res = app.get("/api/v1/gifts", None).await;
-    assert!(res.status() == 503 || res.status() == 200, "a cached read may still answer");
+    assert!(
+        res.status() == 503 || res.status() == 200,
+        "a cached read may still answer"
+    );
     assert_not_ready(&app).await;
     proxy.resume().await;
     assert_recovers(&app).await;
