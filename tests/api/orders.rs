@@ -389,11 +389,18 @@ async fn an_experience_is_fulfilled_by_a_booking_reference(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let shop = shop(&app, "ORD-X", 3_000, None).await;
     let path = format!("/api/v1/admin/gifts/{}", shop.gift);
+    // The category is part of what was approved: back to a draft, changed, approved again.
+    app.gift_action(&shop.admin, &shop.gift, "suspend").await;
+    app.gift_action(&shop.admin, &shop.gift, "reopen").await;
     let patch = json!({"category": "experience", "accepts_delivery_window": false});
     assert_eq!(
         app.patch(&path, Some(&shop.admin), &patch).await.status(),
         200
     );
+    app.gift_action(&shop.admin, &shop.gift, "submit").await;
+    let approver = app.approver_token().await;
+    app.gift_action(&approver, &shop.gift, "approve").await;
+    app.gift_action(&shop.admin, &shop.gift, "publish").await;
     // のし is for parcels.
     let mut body = gift_donation(&shop.gift, 10_000);
     body["delivery"] = json!({"noshi": {"type": "orei"}});
