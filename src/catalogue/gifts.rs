@@ -12,7 +12,7 @@ use crate::audit;
 use crate::config::Settings;
 use crate::db::{now, DbConnection};
 use crate::domain::gift::{GiftRuleError, GiftStatus};
-use crate::domain::gift_approval::{action_for, basis_editable, ApprovalRefusal};
+use crate::domain::gift_approval::{action_for, may_change_reviewed, ApprovalRefusal};
 use crate::error::{Error, ErrorCode, Result};
 
 pub fn gift_not_found() -> Error {
@@ -173,10 +173,7 @@ pub fn update(
             "A withdrawn gift cannot be changed.",
         ));
     }
-    let reviewed_changed = after.vendor_id != before.vendor_id
-        || after.category != before.category
-        || after.basis() != before.basis();
-    if reviewed_changed && !basis_editable(before.status) {
+    if !may_change_reviewed(before.status, &before.reviewed(), &after.reviewed()) {
         return Err(Error::rejected(
             ErrorCode::GiftStateConflict,
             "The basis, vendor and category were submitted or approved as they are; reopen the gift as a draft to change them.",

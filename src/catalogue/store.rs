@@ -11,7 +11,7 @@ use crate::db::schema::{businesses, catalogue_version, donations, gifts, organiz
 use crate::db::{is_unique_violation, now, DbConnection};
 use crate::domain::donation::DonationStatus;
 use crate::domain::gift::{Category, GiftStatus, GiftTerms};
-use crate::domain::gift_approval::LocalBasis;
+use crate::domain::gift_approval::{LocalBasis, Reviewed};
 use crate::error::{Error, ErrorCode, Result};
 
 /// A gift as stored. Updates write every term but never `stock` (donations change it
@@ -70,6 +70,15 @@ impl GiftRow {
             criterion: self.basis_criterion,
             justification: self.basis_justification.clone(),
             evidence: self.basis_evidence.clone(),
+        }
+    }
+
+    /// What the basis approval looked at.
+    pub fn reviewed(&self) -> Reviewed<'_> {
+        Reviewed {
+            basis: self.basis(),
+            vendor_id: &self.vendor_id,
+            category: self.category,
         }
     }
 

@@ -90,7 +90,7 @@ pub fn csv(r: &CostReport) -> Result<Vec<u8>> {
             vec![
                 c.label.to_owned(),
                 c.amount.to_string(),
-                percent_of(c.ratio_basis_points),
+                percent_of(c.ratio_basis_points).unwrap_or_default(),
                 c.automatic.to_string(),
                 c.manual.to_string(),
             ]
@@ -99,7 +99,7 @@ pub fn csv(r: &CostReport) -> Result<Vec<u8>> {
     rows.push(vec![
         "合計".to_owned(),
         r.total.to_string(),
-        percent_of(r.total_ratio_basis_points),
+        percent_of(r.total_ratio_basis_points).unwrap_or_default(),
         String::new(),
         String::new(),
     ]);
@@ -116,8 +116,7 @@ pub fn csv(r: &CostReport) -> Result<Vec<u8>> {
     )
 }
 
-/// Basis points as people read them (`28.83%`).
-fn percent_of(bp: Option<u32>) -> String {
-    bp.map(|b| crate::domain::money::BasisPoints(b).percent())
-        .unwrap_or_default()
+/// A ratio as people read it (`28.83%`); none without donations.
+pub fn percent_of(bp: Option<u32>) -> Option<String> {
+    bp.map(|b| BasisPoints(b).percent())
 }

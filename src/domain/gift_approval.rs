@@ -213,6 +213,20 @@ pub fn basis_editable(status: GiftStatus) -> bool {
     status == GiftStatus::Draft
 }
 
+/// What a reviewer approved: the basis, and the vendor and category it rests on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reviewed<'a> {
+    pub basis: LocalBasis,
+    pub vendor_id: &'a str,
+    pub category: super::gift::Category,
+}
+
+/// Whether a change may touch what was reviewed: always in a draft, never after it was
+/// submitted (name, description, price and stock are not part of the review).
+pub fn may_change_reviewed(status: GiftStatus, before: &Reviewed, after: &Reviewed) -> bool {
+    before == after || basis_editable(status)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,6 +324,25 @@ mod tests {
             }
             other => panic!("expected BasisIncomplete, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn what_was_reviewed_changes_only_in_a_draft() {
+        use crate::domain::gift::Category;
+        let reviewed = |vendor_id, category| Reviewed {
+            basis: complete(),
+            vendor_id,
+            category,
+        };
+        let before = reviewed("v1", Category::Product);
+        for after in [
+            reviewed("v2", Category::Product),
+            reviewed("v1", Category::OnSite),
+        ] {
+            assert!(may_change_reviewed(Draft, &before, &after));
+            assert!(!may_change_reviewed(Published, &before, &after));
+        }
+        assert!(may_change_reviewed(Published, &before, &before.clone()));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::store::{self, DonationRow};
-use crate::catalogue::store::{find_gift, organization_store};
+use crate::catalogue::store::{find_gift, organization_store, GiftRow};
 use crate::config::Settings;
 use crate::db::schema::donations;
 use crate::db::{now, DbConnection};
@@ -68,15 +68,23 @@ pub fn mark_paid(
     Ok(Some(donation))
 }
 
+/// The catalogue item a donation names, if any (read once per payment: it decides the voucher
+/// and names the gift in the thank-you letter).
+pub fn item_of(conn: &mut DbConnection, donation: &DonationRow) -> Result<Option<GiftRow>> {
+    match &donation.gift_id {
+        Some(id) => Ok(find_gift(conn, id)?.map(|(gift, _)| gift)),
+        None => Ok(None),
+    }
+}
+
 /// What payment sets in motion, in the same transaction: the voucher of an on-site donation or
-/// item, the
-/// order of a gift for its vendor, its costs in the ledger, and the donor's emails (queued in the outbox, sent later by the worker).
+/// item, the order of a gift for its vendor, its costs in the ledger, and the donor's emails
+/// (queued in the outbox, sent later by the worker).
 fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationRow) -> Result<()> {
-    let item = match &donation.gift_id {
-        Some(id) => find_gift(conn, id)?.map(|(g, _)| g.category),
-        None => None,
-    };
-    let issues_voucher = donation.kind.issues_voucher(item);
+    let item = item_of(conn, donation)?;
+    let issues_voucher = donation
+        .kind
+        .issues_voucher(item.as_ref().map(|g| g.category));
     let voucher = if issues_voucher {
         Some(issue::issue_for_donation(
             conn,
@@ -94,7 +102,7 @@ fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationR
         place_all(conn, &[line])?;
     }
     crate::costs::book::paid(conn, settings, donation, issues_voucher)?;
-    for mail in donor_emails(conn, settings, donation, voucher.as_ref())? {
+    for mail in donor_emails(conn, settings, donation, item.as_ref(), voucher.as_ref())? {
         email::enqueue(conn, &mail)?;
     }
     Ok(())
@@ -102,16 +110,15 @@ fn after_paid(conn: &mut DbConnection, settings: &Settings, donation: &DonationR
 
 /// The emails a paid donation's donor receives: the thank-you letter with the receipt details
 /// and, for an on-site donation, its `voucher`. Sent on payment, and again when the donor asks.
+/// `item` is the donation's catalogue item (`item_of`).
 pub fn donor_emails(
     conn: &mut DbConnection,
     settings: &Settings,
     donation: &DonationRow,
+    item: Option<&GiftRow>,
     voucher: Option<&VoucherRow>,
 ) -> Result<Vec<email::OutgoingEmail>> {
-    let gift_name = match &donation.gift_id {
-        Some(id) => find_gift(conn, id)?.map(|(g, _)| g.name),
-        None => None,
-    };
+    let gift_name = item.map(|g| g.name.clone());
     let organization_name = match &donation.organization_id {
         Some(id) => organization_store::find(conn, id)?.map(|o| o.name),
         None => None,

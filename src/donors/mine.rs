@@ -11,7 +11,7 @@ use crate::db::schema::donations;
 use crate::db::DbConnection;
 use crate::domain::calendar::{japan_date, one_stop_deadline};
 use crate::domain::donation::DonationStatus;
-use crate::donations::lifecycle::donor_emails;
+use crate::donations::lifecycle::{self, donor_emails};
 use crate::donations::store::{self, DonationRow};
 use crate::donations::types::DonorDonationView;
 use crate::donations::views;
@@ -110,7 +110,8 @@ pub fn resend_emails(
         });
     }
     let voucher = issue::for_donation(conn, &donation.id)?;
-    let mails = donor_emails(conn, settings, &donation, voucher.as_ref())?;
+    let item = lifecycle::item_of(conn, &donation)?;
+    let mails = donor_emails(conn, settings, &donation, item.as_ref(), voucher.as_ref())?;
     for mail in &mails {
         email::enqueue(conn, mail)?;
     }

@@ -2,7 +2,6 @@
 
 use chrono::NaiveDate;
 
-use crate::catalogue::store::find_gift;
 use crate::config::Settings;
 use crate::db::{now, DbConnection};
 use crate::domain::calendar::{japan_date, japan_today};
@@ -58,10 +57,7 @@ pub fn record_offline(
     let before = store::get(conn, donation_id)?;
     let status = before.status;
     let made_on = japan_date(before.created_at.and_utc());
-    let item = match &before.gift_id {
-        Some(id) => find_gift(conn, id)?.map(|(g, _)| g.category),
-        None => None,
-    };
+    let item = lifecycle::item_of(conn, &before)?.map(|g| g.category);
     check_offline_payment(
         before.kind.issues_voucher(item),
         status,

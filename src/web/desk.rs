@@ -226,6 +226,27 @@ pub struct LoginQuery {
     signed_out: Option<String>,
 }
 
+/// The door's sign-in page (GET) and sign-in (POST) at `door.login`: the same two routes at
+/// every door.
+pub fn login_routes(cfg: &mut web::ServiceConfig, door: &'static Door) {
+    cfg.route(
+        door.login,
+        web::get().to(
+            move |req: HttpRequest, state: web::Data<AppState>, q: web::Query<LoginQuery>| async move {
+                login_page(&req, &state, door, &q)
+            },
+        ),
+    )
+    .route(
+        door.login,
+        web::post().to(
+            move |req: HttpRequest, state: web::Data<AppState>, form: web::Form<LoginForm>| async move {
+                login(&req, &state, door, form.into_inner()).await
+            },
+        ),
+    );
+}
+
 /// The door's sign-in page.
 pub fn login_page(
     req: &HttpRequest,

@@ -147,22 +147,6 @@ fn slip_number(redemption_id: &str) -> String {
 
 // ---- sign-in -------------------------------------------------------------------------------
 
-async fn login_page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: web::Query<desk::LoginQuery>,
-) -> HttpResponse {
-    desk::login_page(&req, &state, &DOOR, &query)
-}
-
-async fn login(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<desk::LoginForm>,
-) -> HttpResponse {
-    desk::login(&req, &state, &DOOR, form.into_inner()).await
-}
-
 async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -815,8 +799,7 @@ fn statement_csv_bytes(statement: &Statement) -> Result<Vec<u8>> {
 
 pub fn services(cfg: &mut web::ServiceConfig) {
     cfg.route("/till", web::get().to(|| async { see_other("/till/") }))
-        .route("/till/login", web::get().to(login_page))
-        .route("/till/login", web::post().to(login))
+        .configure(|cfg| desk::login_routes(cfg, &DOOR))
         .route("/till/logout", web::post().to(logout))
         .route("/till/", web::get().to(scan_page))
         .service(

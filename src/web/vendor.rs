@@ -121,22 +121,6 @@ fn status_of(error: &Error) -> StatusCode {
 
 // ---- sign-in -------------------------------------------------------------------------------
 
-async fn login_page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: web::Query<desk::LoginQuery>,
-) -> HttpResponse {
-    desk::login_page(&req, &state, &DOOR, &query)
-}
-
-async fn login(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<desk::LoginForm>,
-) -> HttpResponse {
-    desk::login(&req, &state, &DOOR, form.into_inner()).await
-}
-
 async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -467,8 +451,7 @@ async fn orders_csv(
 pub fn services(cfg: &mut web::ServiceConfig) {
     cfg.route("/vendor", web::get().to(|| async { see_other("/vendor/") }))
         .route("/vendor/", web::get().to(orders_page))
-        .route("/vendor/login", web::get().to(login_page))
-        .route("/vendor/login", web::post().to(login))
+        .configure(|cfg| desk::login_routes(cfg, &DOOR))
         .route("/vendor/logout", web::post().to(logout))
         .route("/vendor/orders.csv", web::get().to(orders_csv))
         .route("/vendor/packing-list", web::get().to(packing_list))

@@ -9,6 +9,11 @@ use serde::Deserialize;
 use super::{date_field, given, Console, Download};
 use crate::costs::types::NewCostEntry;
 use crate::costs::{entries, report};
+
+/// A ratio for the page: `-` without donations.
+fn percent(bp: Option<u32>) -> String {
+    report::percent_of(bp).unwrap_or_else(|| "-".to_owned())
+}
 use crate::domain::calendar::{japan_today, FiscalYear};
 use crate::domain::cost::{CostCategory, CostSource};
 use crate::error::{Error, Result};
@@ -56,7 +61,7 @@ async fn page(
         let lines: Vec<minijinja::Value> = r
             .categories
             .iter()
-            .map(|c| context! { c => c, ratio => percent_of(c.ratio_basis_points) })
+            .map(|c| context! { c => c, ratio => percent(c.ratio_basis_points) })
             .collect();
         let categories: Vec<(&str, &str)> = CostCategory::ALL
             .iter()
@@ -73,8 +78,8 @@ async fn page(
                     reversible => e.source == CostSource::Manual && e.reverses_id.is_none(),
                 }).collect::<Vec<_>>(),
                 entries_total => ledger.total,
-                total_ratio => percent_of(r.total_ratio_basis_points),
-                gift_ratio => percent_of(r.gift_ratio_basis_points),
+                total_ratio => percent(r.total_ratio_basis_points),
+                gift_ratio => percent(r.gift_ratio_basis_points),
                 link => format!("fiscal_year={}", fy.year()),
                 done => given(&q.done),
             },
@@ -168,10 +173,4 @@ pub fn services(cfg: &mut web::ServiceConfig) {
     cfg.route("/console/costs", web::get().to(page))
         .route("/console/costs", web::post().to(add))
         .route("/console/costs/{id}/reversal", web::post().to(reverse));
-}
-
-/// Basis points as people read them (`28.83%`).
-fn percent_of(bp: Option<u32>) -> String {
-    bp.map(|b| crate::domain::money::BasisPoints(b).percent())
-        .unwrap_or_else(|| "-".to_owned())
 }

@@ -284,22 +284,6 @@ pub fn given(value: &Option<String>) -> Option<&str> {
 
 // ---- sign-in -------------------------------------------------------------------------------
 
-async fn login_page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: web::Query<desk::LoginQuery>,
-) -> HttpResponse {
-    desk::login_page(&req, &state, &DOOR, &query)
-}
-
-async fn login(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<desk::LoginForm>,
-) -> HttpResponse {
-    desk::login(&req, &state, &DOOR, form.into_inner()).await
-}
-
 async fn logout(console: Console, form: web::Form<csrf::TokenOnly>) -> HttpResponse {
     let Console { desk, req, state } = console;
     desk::logout(&req, &state, &DOOR, desk, &form).await
@@ -310,8 +294,7 @@ pub fn services(cfg: &mut web::ServiceConfig) {
         "/console",
         web::get().to(|| async { see_other("/console/") }),
     )
-    .route("/console/login", web::get().to(login_page))
-    .route("/console/login", web::post().to(login))
+    .configure(|cfg| desk::login_routes(cfg, &DOOR))
     .route("/console/logout", web::post().to(logout))
     .configure(dashboard::services)
     .configure(gifts::services)
