@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Loopback benchmarks of furusato, each figure beside a reference measured in the same run.
 #
-#   bench/run_all.sh [catalogue] [pages] [donations] [redemptions] [sql]   (no argument = all five)
+#   bench/run_all.sh [catalogue] [pages] [donations] [redemptions] [sql] [sqlite] [import]   (no argument = all)
 #
 #   catalogue    GET /api/v1/gifts (SQLite demo data) vs nginx serving the same bytes; 200 and 304
 #   pages        the storefront's list page GET /gifts vs the JSON list with the same filters, and
@@ -11,19 +11,37 @@
 #                voucher, each vs pgbench running the same SQL
 #   sql          capture the SQL the service sends for one donation and one redemption
 #                (log_statement = 'all' on the bench database only) into $OUT/captured-sql.log
+#   sqlite       the donation and both redemptions on SQLite, each vs its floor: Python's sqlite3
+#                running only the statements it needs with the service's pragmas (sqlite_floor.py)
+#   import       POST /api/v1/admin/imports/donations of one portal CSV of $IMPORT_ROWS rows, then of
+#                the same file again (0 imported, all skipped), on SQLite and on PostgreSQL:
+#                bench/import.py, which starts its own service and database for each engine
 #
 # Every load generator targets 127.0.0.1, runs for a fixed time and stops by itself. The script
 # starts its own service (release binary) and nginx, stops them by PID, and drops its database.
 # Knobs (environment): DURATION (10), WARMUP (3) seconds; CAT_CONNS (32); PG_CONNS (8, also the
 # service's pool size); THREADS (2); VOUCHERS (200); APP_PORT (18080); NGINX_PORT (18081);
 # PG (postgres://postgres@127.0.0.1:5432); BENCH_DB (furusato_bench); KEEP_DB=1 keeps it;
-# BUILD=0 skips `cargo build --release`; CARGO_TARGET_DIR (/work/bench-target).
+# BUILD=0 skips `cargo build --release`; CARGO_TARGET_DIR (/work/bench-target); IMPORT_ROWS (100000).
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$BENCH")
 TARGET=${CARGO_TARGET_DIR:-/work/bench-target}
-BIN=$TARGET/release/furusato
+
+# --smoke: every part for about a second with small inputs, on the debug binary CI has just built
+# (BIN= another), failing on any failed step or any failed request. The figures mean nothing; it
+# proves the benchmark still runs (CI calls it).
+SMOKE=0
+if [ "${1:-}" = --smoke ]; then
+  SMOKE=1
+  shift
+  DURATION=1 WARMUP=0 VOUCHERS=16 IMPORT_ROWS=2000 CAT_CONNS=4 PG_CONNS=4 BUILD=0
+  BIN=${BIN:-$REPO/target/debug/furusato}
+fi
+BIN=${BIN:-$TARGET/release/furusato}
+# Services start in their own directories: the binary's path must not be relative.
+case "$BIN" in /*) ;; *) BIN=$PWD/$BIN ;; esac
 WORK=${BENCH_WORK:-/tmp/bench}
 OUT=$WORK/results-$(date -u +%Y%m%dT%H%M%SZ)
 DURATION=${DURATION:-10}
@@ -32,6 +50,7 @@ THREADS=${THREADS:-2}
 CAT_CONNS=${CAT_CONNS:-32}
 PG_CONNS=${PG_CONNS:-8}
 VOUCHERS=${VOUCHERS:-200}
+IMPORT_ROWS=${IMPORT_ROWS:-100000}
 APP_PORT=${APP_PORT:-18080}
 NGINX_PORT=${NGINX_PORT:-18081}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
@@ -43,7 +62,7 @@ APP=http://127.0.0.1:$APP_PORT
 export BENCH_LUA=$BENCH/lua
 
 PARTS=("$@")
-[ ${#PARTS[@]} -eq 0 ] && PARTS=(catalogue pages donations redemptions sql)
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(catalogue pages donations redemptions sql sqlite import)
 want() { local p; for p in "${PARTS[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
 
 mkdir -p "$OUT"
@@ -111,9 +130,17 @@ record() { # LABEL TOOL CONCURRENCY RESULT-LINE  (load1 = 1-minute load average 
 wrk_run() {
   local label=$1 conns=$2 url=$3
   shift 3
-  wrk -t"$THREADS" -c"$conns" -d"${WARMUP}s" "$@" "$url" >/dev/null
+  [ "$WARMUP" = 0 ] || wrk -t"$THREADS" -c"$conns" -d"${WARMUP}s" "$@" "$url" >/dev/null
   wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --latency "$@" "$url" >"$OUT/wrk-$label.txt"
-  record "$label" "wrk -t$THREADS -c$conns -d${DURATION}s" "$conns" "$(grep '^RESULT' "$OUT/wrk-$label.txt")"
+  local result
+  result=$(grep '^RESULT' "$OUT/wrk-$label.txt")
+  record "$label" "wrk -t$THREADS -c$conns -d${DURATION}s" "$conns" "$result"
+  # A run with failed requests measured something else: refuse it.
+  case "$result" in
+    *" requests=0 "* | *" non2xx3xx=0 socket_errors=0"*) ;;
+    *) echo "bench: $label had failed requests: $result" >&2; exit 1 ;;
+  esac
+  case "$result" in *" requests=0 "*) echo "bench: $label made no request" >&2; exit 1 ;; esac
 }
 
 # pgbench_run LABEL CLIENTS SCRIPT [pgbench args...]: a warm-up, then the measured run with a
@@ -123,9 +150,15 @@ pgbench_run() {
   shift 3
   local dir=$OUT/pgbench-$label
   mkdir -p "$dir"
-  pgbench -n -M "$mode" -c "$clients" -j "$THREADS" -T "$WARMUP" -f "$script" "$@" "$PG/$BENCH_DB" >/dev/null 2>"$dir/warmup.err"
+  [ "$WARMUP" = 0 ] || pgbench -n -M "$mode" -c "$clients" -j "$THREADS" -T "$WARMUP" -f "$script" "$@" "$PG/$BENCH_DB" >/dev/null 2>"$dir/warmup.err"
   pgbench -n -M "$mode" -c "$clients" -j "$THREADS" -T "$DURATION" -f "$script" "$@" \
     -l --log-prefix="$dir/tx" "$PG/$BENCH_DB" >"$dir/out.txt" 2>&1
+  # pgbench exits 0 even when clients abort: a failed transaction fails the benchmark.
+  if grep -qE "number of failed transactions: [1-9]|aborted|ERROR" "$dir/out.txt"; then
+    cat "$dir/out.txt" >&2
+    echo "bench: $label: pgbench transactions failed" >&2
+    exit 1
+  fi
   record "$label" "pgbench -M $mode -c$clients -j$THREADS -T$DURATION" "$clients" \
     "$(python3 "$BENCH/pgbench_stats.py" "$dir/out.txt" "$dir"/tx.*)"
 }
@@ -271,10 +304,8 @@ if want donations; then
   start_service pg-donations "${PG_ENV[@]}"
   wrk_run donation-service "$PG_CONNS" "$APP/api/v1/donations" -s "$BENCH/lua/donation.lua"
   stop_service
+  # The service's statements are already the floor: one INSERT in its transaction.
   PGB_MODE=extended pgbench_run donation-pgbench "$PG_CONNS" "$BENCH/sql/donation.sql"
-  # The same without the pool's per-check-out "SELECT 1" round trips: what they cost.
-  grep -v '^SELECT 1;$' "$BENCH/sql/donation.sql" >"$OUT/donation-noping.sql"
-  PGB_MODE=extended pgbench_run donation-pgbench-noping "$PG_CONNS" "$OUT/donation-noping.sql"
   psql_bench -c "SELECT 'donations rows: ' || count(*) FROM donations" | tee -a "$OUT/env.txt"
 fi
 
@@ -288,10 +319,57 @@ if want redemptions; then
   stop_service
   PGB_VARS=(-D token_hash="$TOKEN_HASH" -D bucket="voucher-lookup:$PARTNER_ID" -D partner_id="$PARTNER_ID")
   pgbench_run redeem-distinct-pgbench "$PG_CONNS" "$BENCH/sql/redeem_distinct.sql" "${PGB_VARS[@]}" -D nvouchers="$NVOUCHERS" -D nclients="$PG_CONNS"
-  grep -v '^SELECT 1;$' "$BENCH/sql/redeem_distinct.sql" >"$OUT/redeem_distinct-noping.sql"
-  pgbench_run redeem-distinct-pgbench-noping "$PG_CONNS" "$OUT/redeem_distinct-noping.sql" "${PGB_VARS[@]}" -D nvouchers="$NVOUCHERS" -D nclients="$PG_CONNS"
   pgbench_run redeem-hot-pgbench "$PG_CONNS" "$BENCH/sql/redeem_hot.sql" "${PGB_VARS[@]}" -D code_hash="$HOT_HASH"
+  # The floor: only the conditional UPDATE (finding the voucher by its code hash) and the INSERT.
+  pgbench_run redeem-floor-distinct-pgbench "$PG_CONNS" "$BENCH/sql/redeem_floor_distinct.sql" -D partner_id="$PARTNER_ID" -D nvouchers="$NVOUCHERS" -D nclients="$PG_CONNS"
+  pgbench_run redeem-floor-hot-pgbench "$PG_CONNS" "$BENCH/sql/redeem_floor_hot.sql" -D partner_id="$PARTNER_ID" -D code_hash="$HOT_HASH"
   psql_bench -c "SELECT 'redemptions rows: ' || count(*) || ', min balance: ' || min(balance) FROM redemptions, (SELECT min(balance) AS balance FROM vouchers) v GROUP BY v.balance" | tee -a "$OUT/env.txt"
+fi
+
+# --- 5. SQLite writes -------------------------------------------------------------------------------
+# The same donation and redemptions on the embedded engine, each beside its floor: Python's sqlite3
+# running only the statements the operation needs, with the service's pragmas and concurrency, on
+# the same database file once the service has stopped (sqlite_floor.py).
+if want sqlite; then
+  log "sqlite: donations and redemptions on the embedded engine"
+  rm -f "$OUT/writes.sqlite3"*
+  SQLITE_WRITES=$OUT/writes.sqlite3
+  LITE_ENV=(FURUSATO__DATABASE__URL="sqlite://$SQLITE_WRITES" FURUSATO__DATABASE__POOL_SIZE="$PG_CONNS"
+    FURUSATO__BOOTSTRAP__ADMIN_EMAIL="$ADMIN_EMAIL" FURUSATO__BOOTSTRAP__ADMIN_PASSWORD="$ADMIN_PASSWORD")
+  start_service sqlite-writes "${LITE_ENV[@]}"
+  python3 "$BENCH/setup_vouchers.py" "$APP" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "$VOUCHERS" "$OUT/vouchers-sqlite" | tee -a "$OUT/env.txt"
+  export PARTNER_TOKEN
+  PARTNER_TOKEN=$(cat "$OUT/vouchers-sqlite/partner_token")
+  LITE_PARTNER=$(cat "$OUT/vouchers-sqlite/partner_id")
+  head -1 "$OUT/vouchers-sqlite/codes.txt" >"$OUT/vouchers-sqlite/hot.txt"
+  wrk_run sqlite-donation-service "$PG_CONNS" "$APP/api/v1/donations" -s "$BENCH/lua/donation.lua"
+  CODES_FILE=$OUT/vouchers-sqlite/codes.txt WRK_THREADS=$THREADS \
+    wrk_run sqlite-redeem-distinct-service "$PG_CONNS" "$APP/api/v1/partner/redemptions" -s "$BENCH/lua/redeem.lua"
+  CODES_FILE=$OUT/vouchers-sqlite/hot.txt WRK_THREADS=$THREADS \
+    wrk_run sqlite-redeem-hot-service "$PG_CONNS" "$APP/api/v1/partner/redemptions" -s "$BENCH/lua/redeem.lua"
+  stop_service
+  for scenario in donation redeem-distinct redeem-hot; do
+    [ "$WARMUP" = 0 ] || python3 "$BENCH/sqlite_floor.py" "$SQLITE_WRITES" "$scenario" "$PG_CONNS" "$WARMUP" "$LITE_PARTNER" >/dev/null
+    result=$(python3 "$BENCH/sqlite_floor.py" "$SQLITE_WRITES" "$scenario" "$PG_CONNS" "$DURATION" "$LITE_PARTNER")
+    record "sqlite-$scenario-floor-python" "sqlite_floor.py $PG_CONNS threads ${DURATION}s" "$PG_CONNS" "$result"
+    case "$result" in
+      *" failed=0") ;;
+      *) echo "bench: sqlite-$scenario-floor-python failed: $result" >&2; exit 1 ;;
+    esac
+  done
+fi
+
+# --- 4. portal import ------------------------------------------------------------------------------
+# import.py starts and stops its own service (by PID) per engine on $APP_PORT, creates and drops its
+# own database (furusato_bench_import_<pid>), and raises server.upload_limit_bytes for its service
+# when the file is larger than the default 10 MiB. Its markdown rows go to $OUT/import.md here.
+if want import; then
+  log "import: $IMPORT_ROWS rows, first import and re-import, SQLite and PostgreSQL"
+  python3 "$BENCH/import.py" --binary "$BIN" --pg "$PG/postgres" --rows "$IMPORT_ROWS" \
+    --port "$APP_PORT" --work "$OUT" --md "$OUT/import.md" --tsv "$OUT/import.tsv" | tee "$OUT/import.txt"
+  while IFS=$'\t' read -r label result; do
+    record "$label" "import.py --rows $IMPORT_ROWS" 1 "$result"
+  done <"$OUT/import.tsv"
 fi
 
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/env.txt"

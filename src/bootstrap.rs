@@ -1,4 +1,5 @@
-//! Start-up preparation of the database: migrations, the first admin, the demo data set.
+//! Start-up preparation of the database: migrations, the donor search backfill, the first admin,
+//! the demo data set.
 
 use secrecy::ExposeSecret;
 
@@ -12,6 +13,11 @@ pub fn prepare_database(state: &AppState) -> anyhow::Result<()> {
     state.db.migrate()?;
     let settings = &state.settings;
     let mut conn = state.db.get()?;
+    // Donations from before the donor search index get their terms; normally none.
+    let indexed = crate::donations::search_terms::backfill(&mut conn)?;
+    if indexed > 0 {
+        tracing::info!(indexed, "donor search terms written for existing donations");
+    }
     let email = auth::normalize_email(&settings.bootstrap.admin_email);
     let password_text = settings.bootstrap.admin_password.expose_secret();
     if !email.is_empty() && !password_text.is_empty() {

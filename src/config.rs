@@ -25,6 +25,7 @@ pub struct Settings {
     pub targets: TargetSettings,
     pub email: EmailSettings,
     pub log: LogSettings,
+    pub metrics: MetricsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -35,9 +36,26 @@ pub struct ServerSettings {
     pub json_limit_bytes: usize,
     pub upload_limit_bytes: usize,
     pub cors_origins: Vec<String>,
-    pub trust_forwarded_for: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges); empty: none, the
+    /// socket peer is the client.
+    #[serde(deserialize_with = "ip_ranges")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Where donors reach the service (links in emails), without a trailing slash.
     pub public_url: String,
+}
+
+/// Addresses (`10.0.0.5`, a range of one) or CIDR ranges (`10.0.0.0/8`).
+fn ip_ranges<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    let texts = Vec::<String>::deserialize(d)?;
+    texts
+        .iter()
+        .map(|t| {
+            let t = t.trim();
+            t.parse::<ipnet::IpNet>()
+                .or_else(|_| t.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| serde::de::Error::custom(format!("not an address or CIDR range: {t}")))
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -70,12 +88,33 @@ pub struct MunicipalitySettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct AuthSettings {
     pub token_ttl_hours: i64,
-    pub max_failures_per_account: i64,
-    pub max_failures_per_address: i64,
-    pub failure_window_seconds: i64,
+    /// Failed sign-ins on one account from one client before each further one doubles the wait.
+    pub free_failures_per_client: i64,
+    /// Failed sign-ins on one account from all clients together before clients that have failed
+    /// on it wait too (a guesser spread over many addresses).
+    pub free_failures_per_account: i64,
+    pub slowdown_base_seconds: i64,
+    pub slowdown_cap_seconds: i64,
+    /// Failures are forgotten after this long without another.
+    pub failure_memory_seconds: i64,
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
+}
+
+impl AuthSettings {
+    pub fn sign_in_policy(&self) -> crate::domain::sign_in::SignInPolicy {
+        use crate::domain::sign_in::{SignInPolicy, Slowdown};
+        let slowdown = |free_failures| Slowdown {
+            free_failures,
+            base_seconds: self.slowdown_base_seconds,
+            cap_seconds: self.slowdown_cap_seconds,
+        };
+        SignInPolicy {
+            per_client: slowdown(self.free_failures_per_client),
+            per_account: slowdown(self.free_failures_per_account),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -195,6 +234,16 @@ pub struct LogSettings {
     pub level: String,
 }
 
+/// `GET /metrics`, never public by default: with neither set there is no such route.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MetricsSettings {
+    /// On the service's own address, only with `Authorization: Bearer <token>`.
+    pub bearer_token: SecretString,
+    /// A separate address (`127.0.0.1:9464`, or a private network's) serving `/metrics` without
+    /// a token; only the operator's network should reach it.
+    pub listen: String,
+}
+
 /// A setting that stops the service, with the key it concerns.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid setting `{key}`: {problem}")]
@@ -229,6 +278,7 @@ impl Settings {
                     .try_parsing(true)
                     .list_separator(",")
                     .with_list_parse_key("server.cors_origins")
+                    .with_list_parse_key("server.trusted_proxies")
                     .with_list_parse_key("vouchers.tiers")
                     .with_list_parse_key("catalogue.prohibited_words"),
             );
@@ -272,6 +322,21 @@ impl Settings {
             "production" => true,
             _ => return Err(bad("environment", "must be development or production")),
         };
+        let metrics_token = self.metrics.bearer_token.expose_secret();
+        if !metrics_token.is_empty() && metrics_token.chars().count() < 32 {
+            return Err(bad(
+                "metrics.bearer_token",
+                "must be at least 32 characters",
+            ));
+        }
+        if !self.metrics.listen.is_empty()
+            && self.metrics.listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            return Err(bad(
+                "metrics.listen",
+                "must be an address and port, e.g. 127.0.0.1:9464",
+            ));
+        }
         let url = self.database.url.expose_secret();
         if !(url.starts_with("sqlite://")
             || url.starts_with("postgres://")
@@ -297,11 +362,22 @@ impl Settings {
                 "Argon2id cost below OWASP's minimum (m=19456 KiB, t=2, p=1)",
             ));
         }
-        if self.auth.max_failures_per_account < 1 || self.auth.max_failures_per_address < 1 {
-            return Err(bad("auth.max_failures_per_account", "must be at least 1"));
+        if self.auth.free_failures_per_client < 1 || self.auth.free_failures_per_account < 1 {
+            return Err(bad("auth.free_failures_per_client", "must be at least 1"));
         }
-        if self.auth.failure_window_seconds < 1 {
-            return Err(bad("auth.failure_window_seconds", "must be at least 1"));
+        if self.auth.slowdown_base_seconds < 1
+            || self.auth.slowdown_cap_seconds < self.auth.slowdown_base_seconds
+        {
+            return Err(bad(
+                "auth.slowdown_cap_seconds",
+                "base must be at least 1 and the cap at least the base",
+            ));
+        }
+        if self.auth.failure_memory_seconds < self.auth.slowdown_cap_seconds {
+            return Err(bad(
+                "auth.failure_memory_seconds",
+                "must be at least the slowdown cap",
+            ));
         }
         if self.payment.signature_tolerance_seconds < 1 {
             return Err(bad(
@@ -517,6 +593,22 @@ mod tests {
         assert_eq!(err.key, "vouchers.ratio_basis_points");
         let err = Settings::defaults_with(&[("server.port", "eighty".into())]).expect_err("port");
         assert!(err.to_string().contains("server.port"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let list = config::Value::from(vec!["10.0.0.5", "10.1.0.0/16", "::1"]);
+        let s = Settings::defaults_with(&[("server.trusted_proxies", list)]).expect("valid");
+        let shown: Vec<String> = s
+            .server
+            .trusted_proxies
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(shown, ["10.0.0.5/32", "10.1.0.0/16", "::1/128"]);
+        let bad = config::Value::from(vec!["proxy.local"]);
+        let err = Settings::defaults_with(&[("server.trusted_proxies", bad)]).expect_err("name");
+        assert!(err.to_string().contains("proxy.local"), "{err}");
     }
 
     #[test]

@@ -548,6 +548,8 @@ pub fn load_if_empty(conn: &mut DbConnection, settings: &Settings) -> Result<boo
         for (name, description) in PURPOSES {
             purpose_store::insert(conn, name, description)?;
         }
+        // The shipped portal profiles, whose item codes map to the gifts above.
+        crate::imports::examples::load(conn)?;
         Ok(true)
     })
 }
@@ -573,4 +575,21 @@ fn demo_basis(category: &str) -> (i32, &'static str, &'static str) {
 fn row_category_is_parcel(category: &str) -> bool {
     Category::parse(category).and_then(Category::fulfilment)
         == Some(crate::domain::order::Fulfilment::Parcel)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The shipped import profiles name only gifts of this data set.
+    #[test]
+    fn the_example_import_profiles_map_to_demo_gifts() {
+        let codes: Vec<&str> = super::GIFTS.iter().map(|g| g.0).collect();
+        for (channel, json) in crate::imports::examples::EXAMPLES {
+            let Ok(profile) = crate::imports::examples::example(channel, json) else {
+                panic!("{channel}: the example does not pass its checks");
+            };
+            for gift in profile.item_codes.values() {
+                assert!(codes.contains(&gift.as_str()), "{channel}: {gift}");
+            }
+        }
+    }
 }

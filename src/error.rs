@@ -58,6 +58,7 @@ crate::named_enum! {
         IdempotencyKeyReused = "idempotency_key_reused",
         ImageNotFound = "image_not_found",
         ImportInProgress = "import_in_progress",
+        ImportProfileNotFound = "import_profile_not_found",
         ImportRejected = "import_rejected",
         InsufficientBalance = "insufficient_balance",
         InternalError = "internal_error",
@@ -121,9 +122,19 @@ impl ErrorCode {
             | RequestFailed => StatusCode::BAD_REQUEST,
             InvalidCredentials | InvalidSignature | Unauthorized => StatusCode::UNAUTHORIZED,
             ApprovalBySubmitter | Forbidden => StatusCode::FORBIDDEN,
-            BusinessNotFound | CostEntryNotFound | DonationNotFound | EmailNotFound
-            | GiftNotFound | OrderNotFound | OrganizationNotFound | PartnerNotFound
-            | PurposeNotFound | ReceiptNotFound | RedemptionNotFound | RouteNotFound
+            BusinessNotFound
+            | CostEntryNotFound
+            | DonationNotFound
+            | EmailNotFound
+            | GiftNotFound
+            | ImportProfileNotFound
+            | OrderNotFound
+            | OrganizationNotFound
+            | PartnerNotFound
+            | PurposeNotFound
+            | ReceiptNotFound
+            | RedemptionNotFound
+            | RouteNotFound
             | VoucherNotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             RequestTimeout => StatusCode::REQUEST_TIMEOUT,

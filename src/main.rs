@@ -1,4 +1,4 @@
-//! The `furusato` command: serve (default), migrate, admin create, demo, openapi.
+//! The `furusato` command: serve (default), migrate [--status], admin create, demo, openapi.
 
 use clap::{Parser, Subcommand};
 
@@ -23,7 +23,11 @@ enum Command {
     /// Serve the HTTP API (the default).
     Serve,
     /// Apply pending database migrations and exit.
-    Migrate,
+    Migrate {
+        /// List applied and pending migrations instead, changing nothing.
+        #[arg(long)]
+        status: bool,
+    },
     /// Load the Shinagawa demo data set (does nothing if the catalogue is not empty).
     Demo,
     /// Print the OpenAPI 3.1 document (the same as GET /api/openapi.json) and exit.
@@ -57,7 +61,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    furusato::telemetry::init(&settings.log);
+    let _log_writer = furusato::telemetry::init(&settings.log);
     if let Err(e) = run(cli.command.unwrap_or(Command::Serve), settings) {
         eprintln!("furusato: {e:#}");
         std::process::exit(1);
@@ -67,9 +71,23 @@ fn main() {
 fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(settings),
-        Command::Migrate => {
+        Command::Migrate { status: false } => {
             startup::database(&settings)?;
             println!("migrations applied");
+            Ok(())
+        }
+        Command::Migrate { status: true } => {
+            let db = furusato::db::Db::new(&settings.database)?;
+            let states = furusato::db::migration_status(&mut *db.get()?)?;
+            for m in &states {
+                match (&m.name, m.applied) {
+                    (Some(name), true) => println!("applied  {name}"),
+                    (Some(name), false) => println!("pending  {name}"),
+                    (None, _) => println!("applied  {} (unknown to this release)", m.version),
+                }
+            }
+            let pending = states.iter().filter(|m| !m.applied).count();
+            println!("{} applied, {pending} pending", states.len() - pending);
             Ok(())
         }
         Command::Openapi => {

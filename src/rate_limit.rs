@@ -71,23 +71,6 @@ pub fn take(conn: &mut DbConnection, bucket: &str, window: Window) -> Result<Opt
     Ok(Some(remaining(start, hits, window, now()).unwrap_or(1)))
 }
 
-/// Returns one taken attempt that turned out not to count (a success).
-pub fn give_back(conn: &mut DbConnection, bucket: &str) -> Result<()> {
-    diesel::update(
-        rl::rate_limits
-            .filter(rl::bucket.eq(bucket))
-            .filter(rl::hits.gt(0)),
-    )
-    .set(rl::hits.eq(rl::hits - 1))
-    .execute(conn)?;
-    Ok(())
-}
-
-pub fn clear(conn: &mut DbConnection, bucket: &str) -> Result<()> {
-    diesel::delete(rl::rate_limits.filter(rl::bucket.eq(bucket))).execute(conn)?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,8 @@ use crate::{auth, background, bootstrap, health, openapi, request_log};
 pub struct Application {
     port: u16,
     server: Server,
+    /// The separate metrics listener (`metrics.listen`): its port and server.
+    metrics: Option<(u16, Server)>,
     state: AppState,
 }
 
@@ -43,9 +45,11 @@ impl Application {
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }
+        let metrics = metrics_server(&state)?;
         Ok(Application {
             port,
             server: server.run(),
+            metrics,
             state,
         })
     }
@@ -54,11 +58,24 @@ impl Application {
         self.port
     }
 
+    /// The port of the separate metrics address, when `metrics.listen` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
     /// Serves until the server stops (SIGTERM/SIGINT), running the background workers beside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let workers = background::spawn(self.state.clone(), stop_rx);
+        let metrics = self.metrics.map(|(_, server)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
         let result = self.server.await;
+        if let Some(metrics) = metrics {
+            metrics.stop(true).await;
+        }
         // The workers finish the item in hand, then stop.
         let _ = stop_tx.send(true);
         for worker in workers {
@@ -68,34 +85,66 @@ impl Application {
     }
 }
 
-/// Path templates of every documented route with their methods, to tell 405 from 404.
-struct KnownRoutes(Vec<(ResourceDef, Vec<Method>)>);
+/// `/metrics` alone on `metrics.listen`, without a token: for a network only the operator reaches.
+fn metrics_server(state: &AppState) -> anyhow::Result<Option<(u16, actix_web::dev::Server)>> {
+    let address = &state.settings.metrics.listen;
+    if address.is_empty() {
+        return Ok(None);
+    }
+    let listener = TcpListener::bind(address.as_str())?;
+    let port = listener.local_addr()?.port();
+    let data = web::Data::new(state.clone());
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/metrics", web::get().to(crate::metrics::routes::open))
+    })
+    .workers(1)
+    .listen(listener)?
+    .run();
+    Ok(Some((port, server)))
+}
+
+/// Path templates of every documented route with their methods, to tell 405 from 404; and the
+/// literal paths among them, looked up by path.
+struct KnownRoutes(
+    Vec<(ResourceDef, Vec<Method>)>,
+    std::collections::HashMap<String, Vec<Method>>,
+);
 
 fn known_routes(api: &utoipa::openapi::OpenApi) -> KnownRoutes {
-    KnownRoutes(
-        api.paths
-            .paths
-            .iter()
-            .map(|(path, item)| {
-                let methods = [
-                    (&item.get, Method::GET),
-                    (&item.post, Method::POST),
-                    (&item.put, Method::PUT),
-                    (&item.patch, Method::PATCH),
-                    (&item.delete, Method::DELETE),
-                ]
-                .into_iter()
-                .filter(|(op, _)| op.is_some())
-                .map(|(_, m)| m)
-                .collect();
-                (ResourceDef::new(path.as_str()), methods)
-            })
-            .collect(),
-    )
+    let all: Vec<(ResourceDef, Vec<Method>)> = api
+        .paths
+        .paths
+        .iter()
+        .map(|(path, item)| {
+            let methods = [
+                (&item.get, Method::GET),
+                (&item.post, Method::POST),
+                (&item.put, Method::PUT),
+                (&item.patch, Method::PATCH),
+                (&item.delete, Method::DELETE),
+            ]
+            .into_iter()
+            .filter(|(op, _)| op.is_some())
+            .map(|(_, m)| m)
+            .collect();
+            (ResourceDef::new(path.as_str()), methods)
+        })
+        .collect();
+    let literal = all
+        .iter()
+        .filter_map(|(def, methods)| {
+            let path = def.pattern().filter(|p| !p.contains('{'))?;
+            Some((path.to_owned(), methods.clone()))
+        })
+        .collect();
+    KnownRoutes(all, literal)
 }
 
 /// Unknown routes (404) and known routes with the wrong method (405), as problem+json.
 async fn not_found(req: HttpRequest, routes: web::Data<KnownRoutes>) -> HttpResponse {
+    // A literal path asked with another method never gets here (`literal_path_methods`).
     let allowed: Vec<String> = routes
         .0
         .iter()
@@ -110,20 +159,42 @@ async fn not_found(req: HttpRequest, routes: web::Data<KnownRoutes>) -> HttpResp
             None,
         );
     }
+    method_not_allowed(req.method(), &allowed)
+}
+
+fn method_not_allowed(method: &Method, allowed: &[String]) -> HttpResponse {
     let mut response = problem_response(
         StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::MethodNotAllowed,
-        &format!(
-            "{} is not allowed here; use {}.",
-            req.method(),
-            allowed.join(", ")
-        ),
+        &format!("{method} is not allowed here; use {}.", allowed.join(", ")),
         None,
     );
     if let Ok(value) = header::HeaderValue::from_str(&allowed.join(", ")) {
         response.headers_mut().insert(header::ALLOW, value);
     }
     response
+}
+
+/// A literal documented path asked with a method it does not take answers 405 before routing:
+/// actix would otherwise route `GET /admin/orders/tracking` to `GET /admin/orders/{id}` (a 404).
+async fn literal_path_methods<B: actix_web::body::MessageBody + 'static>(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<B>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<B>>, actix_web::Error> {
+    let refused = req.app_data::<web::Data<KnownRoutes>>().and_then(|routes| {
+        let methods = routes.1.get(req.path())?;
+        let method = req.method();
+        let takes =
+            methods.contains(method) || (*method == Method::HEAD && methods.contains(&Method::GET));
+        (!takes).then(|| {
+            let allowed: Vec<String> = methods.iter().map(Method::to_string).collect();
+            method_not_allowed(method, &allowed)
+        })
+    });
+    match refused {
+        Some(response) => Ok(req.into_response(response).map_into_right_body()),
+        None => Ok(next.call(req).await?.map_into_left_body()),
+    }
 }
 
 /// A stable code for error responses produced by actix itself (not by our `Error`).
@@ -310,9 +381,18 @@ fn build_app(
             crate::payments::test_provider::services(cfg);
         }
     })
+    .route(
+        "/metrics",
+        web::get().to(crate::metrics::routes::with_token),
+    )
     .service(web::redirect("/api/docs", "/api/docs/"))
     .service(crate::openapi::routes::interactive_docs())
     .default_service(web::to(not_found))
+    // Inside the role gate: a request without a login learns nothing about what it sent.
+    .wrap(actix_web::middleware::from_fn(
+        crate::http::text::guard_path_and_query,
+    ))
+    .wrap(actix_web::middleware::from_fn(literal_path_methods))
     .wrap(actix_web::middleware::from_fn(auth::extractors::role_gate))
     .wrap(cors(&server.cors_origins))
     .wrap(ErrorHandlers::new().default_handler(ensure_problem))

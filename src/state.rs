@@ -14,6 +14,7 @@ pub struct AppState {
     pub catalogue_cache: Arc<CatalogueCache>,
     /// Where donors pay; `None` when donations are paid offline only.
     pub payment_provider: Option<Arc<dyn PaymentProvider>>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -21,6 +22,7 @@ impl AppState {
         let check_every = std::time::Duration::from_millis(settings.catalogue.version_check_ms);
         let max_age = std::time::Duration::from_secs(settings.catalogue.cache_max_age_seconds);
         AppState {
+            metrics: Arc::new(crate::metrics::Metrics::new(&db)),
             payment_provider: provider::configured(&settings),
             settings: Arc::new(settings),
             db,

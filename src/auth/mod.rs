@@ -4,6 +4,7 @@ pub mod extractors;
 pub mod password;
 pub mod routes;
 pub mod sign_in;
+pub mod slowdown;
 pub mod store;
 pub mod tokens;
 

@@ -52,10 +52,10 @@ crate::problems!(
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: crate::http::Json<LoginRequest>,
 ) -> Result<web::Json<LoginResponse>> {
     let body = body.into_inner();
-    let client = client_address(&req, state.settings.server.trust_forwarded_for);
+    let client = client_address(&req, &state.settings.server.trusted_proxies);
     let signed_in = sign_in(&state, &body.email, body.password, &client).await?;
     Ok(web::Json(LoginResponse {
         token: signed_in.token,

@@ -1,14 +1,14 @@
 //! Signing in with email and password, for the API's bearer tokens and the pages' session
-//! cookies alike: attempts throttled per account and per client address, unknown emails verified
-//! against a decoy so that both failures take the same time, and a session stored hashed.
+//! cookies alike: failures slow the failing client down (`slowdown`, never a lockout), unknown
+//! emails are verified against a decoy so that both failures take the same time, and a session is
+//! stored hashed.
 
 use chrono::NaiveDateTime;
-use sha2::{Digest, Sha256};
 
+use super::slowdown::{self, Buckets};
 use super::store::{self, UserRow};
 use super::{normalize_email, password, tokens};
 use crate::error::{Error, ErrorCode, Result};
-use crate::rate_limit::{self, Window};
 use crate::state::AppState;
 
 /// A new session: the token goes to the client (once), only its hash is stored.
@@ -25,50 +25,27 @@ pub fn invalid_credentials() -> Error {
     )
 }
 
-/// Checks `email` and `password` from `client` (its address) and opens a session.
+/// Checks `email` and `password` from `client` (its address, see `http::client_address`) and
+/// opens a session.
 pub async fn sign_in(
     state: &AppState,
     email: &str,
     password_text: String,
     client: &str,
 ) -> Result<SignedIn> {
-    let settings = state.settings.clone();
     let email = normalize_email(email);
-    // Buckets are keyed by a hash of the email so the table holds no personal data.
-    let account_bucket = format!(
-        "login:account:{}",
-        hex::encode(Sha256::digest(email.as_bytes()))
-    );
-    let address_bucket = format!("login:address:{client}");
-    let auth = settings.auth.clone();
-    let account_window = Window {
-        limit: auth.max_failures_per_account,
-        seconds: auth.failure_window_seconds,
-    };
-    let address_window = Window {
-        limit: auth.max_failures_per_address,
-        seconds: auth.failure_window_seconds,
-    };
+    let auth = state.settings.auth.clone();
+    let buckets = Buckets::new(&email, client);
+    let (policy, memory) = (auth.sign_in_policy(), auth.failure_memory_seconds);
 
-    // 1. Count the attempt before judging it (atomic per bucket), then look the user up.
-    let (buckets, user) = {
-        let (account, address) = (account_bucket.clone(), address_bucket.clone());
+    // 1. Judge the attempt and count it (as a failure until proven otherwise), then find the user.
+    let user = {
+        let buckets = buckets.clone();
         state
             .db
-            .run(move |conn| {
-                let blocked = rate_limit::take(conn, &account, account_window)?
-                    .max(rate_limit::take(conn, &address, address_window)?);
-                if let Some(retry_after_seconds) = blocked {
-                    return Err(Error::Throttled {
-                        code: ErrorCode::TooManyAttempts,
-                        detail: "Too many failed sign-in attempts. Try again later.".to_owned(),
-                        retry_after_seconds,
-                    });
-                }
-                Ok((
-                    (account, address),
-                    store::find_active_by_email(conn, &email)?,
-                ))
+            .write(move |conn| {
+                slowdown::admit(conn, &buckets, policy, memory)?;
+                store::find_active_by_email(conn, &email)
             })
             .await?
     };
@@ -85,16 +62,13 @@ pub async fn sign_in(
     .map_err(|e| Error::Internal(e.into()))?;
     let user = match user {
         Some(user) if verified => user,
-        // The attempt was counted in step 1.
+        // The failure was counted in step 1.
         _ => return Err(invalid_credentials()),
     };
-    // 3. A success does not count against the account or the address.
+    // 3. The right password: this client's and the account's failures are forgotten.
     state
         .db
-        .run(move |conn| {
-            rate_limit::clear(conn, &buckets.0)?;
-            rate_limit::give_back(conn, &buckets.1)
-        })
+        .write(move |conn| slowdown::forget(conn, &buckets))
         .await?;
 
     let token = tokens::new_token();

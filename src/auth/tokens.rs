@@ -17,6 +17,12 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// Whether a presented secret equals the expected one. Compares their SHA-256 digests, so the time
+/// the comparison takes says nothing about the secret itself.
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    token_hash(given) == token_hash(expected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -111,7 +111,7 @@ pub async fn remove_gift_image(
 pub async fn create_gift(
     state: web::Data<AppState>,
     admin: AdminUser,
-    body: web::Json<NewGiftRequest>,
+    body: crate::http::Json<NewGiftRequest>,
 ) -> Result<HttpResponse> {
     let b = body.into_inner();
     let settings = state.settings.clone();
@@ -194,7 +194,7 @@ pub async fn update_gift(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<String>,
-    body: web::Json<GiftPatch>,
+    body: crate::http::Json<GiftPatch>,
 ) -> Result<web::Json<AdminGift>> {
     let id = id.into_inner();
     let patch = body.into_inner();
@@ -248,7 +248,7 @@ pub async fn gift_action(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<String>,
-    body: web::Json<GiftActionRequest>,
+    body: crate::http::Json<GiftActionRequest>,
 ) -> Result<web::Json<AdminGift>> {
     let id = id.into_inner();
     let GiftActionRequest { action, note } = body.into_inner();

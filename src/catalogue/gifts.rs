@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::db::{now, DbConnection};
 use crate::domain::gift::{GiftRuleError, GiftStatus};
 use crate::domain::gift_approval::{action_for, may_change_reviewed, ApprovalRefusal};
+use crate::domain::text::nfkc;
 use crate::error::{Error, ErrorCode, Result};
 
 pub fn gift_not_found() -> Error {
@@ -72,7 +73,8 @@ pub fn create(
     let row = GiftRow {
         id: Uuid::new_v4().to_string(),
         code: b.code.trim().to_owned(),
-        name: b.name.trim().to_owned(),
+        // A label donors search and portals match: one width (docs/domain.md, "Text").
+        name: nfkc(&b.name).trim().to_owned(),
         description: b.description,
         category: b.category,
         amount: b.amount,
@@ -116,7 +118,7 @@ fn apply_patch(row: GiftRow, p: GiftPatch) -> GiftRow {
     let trimmed = |v: String| v.trim().to_owned();
     GiftRow {
         code: p.code.map_or(row.code, trimmed),
-        name: p.name.map_or(row.name, trimmed),
+        name: p.name.map_or(row.name, |n| nfkc(&n).trim().to_owned()),
         description: p.description.unwrap_or(row.description),
         category: p.category.unwrap_or(row.category),
         amount: p.amount.unwrap_or(row.amount),

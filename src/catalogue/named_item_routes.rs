@@ -42,7 +42,7 @@ macro_rules! named_item_routes {
             pub async fn create(
                 state: web::Data<AppState>,
                 admin: AdminUser,
-                body: web::Json<NamedItemRequest>,
+                body: crate::http::Json<NamedItemRequest>,
             ) -> Result<HttpResponse> {
                 let request = named_items::check(body.into_inner())?;
                 let item = state
@@ -85,7 +85,7 @@ macro_rules! named_item_routes {
                 state: web::Data<AppState>,
                 admin: AdminUser,
                 id: web::Path<String>,
-                body: web::Json<NamedItemPatch>,
+                body: crate::http::Json<NamedItemPatch>,
             ) -> Result<web::Json<NamedItem>> {
                 let patch = body.into_inner();
                 let item = state

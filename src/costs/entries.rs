@@ -32,14 +32,12 @@ pub fn add(conn: &mut DbConnection, actor_id: &str, e: NewCostEntry) -> Result<C
     if e.note.chars().count() > 500 {
         errors.push(FieldError::new("note", "must be at most 500 characters"));
     }
-    if e.channel
+    if let Some(Err(e)) = e
+        .channel
         .as_deref()
-        .is_some_and(|c| !crate::domain::donation::valid_channel(c))
+        .map(|c| crate::domain::donation::check_channel("channel", c))
     {
-        errors.push(FieldError::new(
-            "channel",
-            "must be 1-40 characters of a-z, 0-9, '_' or '-'",
-        ));
+        errors.push(e);
     }
     if let Some(id) = &e.gift_id {
         if find_gift(conn, id)?.is_none() {

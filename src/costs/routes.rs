@@ -36,7 +36,7 @@ crate::problems!(
 pub async fn add_cost(
     state: web::Data<AppState>,
     admin: AdminUser,
-    body: web::Json<NewCostEntry>,
+    body: crate::http::Json<NewCostEntry>,
 ) -> Result<HttpResponse> {
     let (entry, actor) = (body.into_inner(), admin.0.id);
     let created = state
@@ -58,7 +58,7 @@ pub async fn reverse_cost(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<String>,
-    body: web::Json<CostReversalRequest>,
+    body: crate::http::Json<CostReversalRequest>,
 ) -> Result<HttpResponse> {
     let (id, note, actor) = (id.into_inner(), body.into_inner().note, admin.0.id);
     let reversal = state

@@ -47,6 +47,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_in_failures (bucket) {
+        bucket -> Text,
+        failures -> BigInt,
+        last_failed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Text,
         actor_id -> Nullable<Text>,
@@ -304,12 +312,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    import_profiles (id) {
+        id -> Text,
+        channel -> Text,
+        name -> Nullable<Text>,
+        definition -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     businesses,
     gift_images,
     users,
     sessions,
     rate_limits,
+    sign_in_failures,
     audit_log,
     gifts,
     organizations,
@@ -328,7 +348,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     deliveries,
     gift_orders,
     cost_entries,
+    donor_search_terms,
+    import_profiles,
 );
+
+diesel::table! {
+    donor_search_terms (term, donation_id) {
+        donation_id -> Text,
+        term -> Text,
+    }
+}
+
+diesel::joinable!(donor_search_terms -> donations (donation_id));
 
 diesel::table! {
     donor_sign_in_links (token_hash) {

@@ -111,7 +111,7 @@ impl Recipient {
     pub fn parse(input: RecipientInput, prefix: &str) -> Result<Recipient, Vec<FieldError>> {
         let mut f = RequiredFields::new(prefix);
         let recipient = Recipient {
-            name: f.check("name", input.name, |s| max_chars(s, NAME_MAX)),
+            name: f.check_as_written("name", input.name, |s| max_chars(s, NAME_MAX)),
             name_kana: f.check("name_kana", input.name_kana, parse_name_kana),
             phone: f.check("phone", input.phone, parse_phone),
             postal_code: f.check("postal_code", input.postal_code, parse_postal_code),

@@ -274,6 +274,18 @@ pub fn valid_refund_reason(reason: &str) -> bool {
     (1..=500).contains(&reason.trim().chars().count())
 }
 
+/// What a channel must look like, as every form and route says it.
+pub const CHANNEL_RULE: &str = "must be 1-40 characters of a-z, 0-9, '_' or '-'";
+
+/// `valid_channel` as the check of the field `field` (`channel`, `profile`).
+pub fn check_channel(field: &str, channel: &str) -> Result<(), FieldError> {
+    if valid_channel(channel) {
+        Ok(())
+    } else {
+        Err(FieldError::new(field, CHANNEL_RULE))
+    }
+}
+
 /// A sales channel: `official_site` or a portal's short name.
 pub fn valid_channel(channel: &str) -> bool {
     (1..=40).contains(&channel.len())

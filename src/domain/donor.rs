@@ -123,7 +123,7 @@ impl Donor {
     pub fn parse(input: DonorInput, prefix: &str) -> Result<Donor, Vec<FieldError>> {
         let mut f = RequiredFields::new(prefix);
         let donor = Donor {
-            name: f.check("name", input.name, |s| max_chars(s, NAME_MAX)),
+            name: f.check_as_written("name", input.name, |s| max_chars(s, NAME_MAX)),
             name_kana: f.check("name_kana", input.name_kana, parse_name_kana),
             email: f.check("email", input.email, parse_email),
             phone: f.check("phone", input.phone, parse_phone),
@@ -152,8 +152,22 @@ impl<'a> RequiredFields<'a> {
         }
     }
 
-    /// The trimmed value after `rule`; empty (with the problem noted) when missing or refused.
+    /// The value in NFKC, trimmed, after `rule`; empty (with the problem noted) when missing or
+    /// refused. NFKC makes full-width digits, letters and hyphens ASCII and half-width katakana
+    /// full-width, so `１丁目２－３` and `1丁目2-3` are one address (docs/domain.md, "Text").
     pub(super) fn check(
+        &mut self,
+        field: &str,
+        value: Option<String>,
+        rule: fn(&str) -> Result<String, String>,
+    ) -> String {
+        let value = value.map(|v| super::text::nfkc(&v));
+        self.check_as_written(field, value, rule)
+    }
+
+    /// The value trimmed but otherwise as written, after `rule`: for a person's name, which NFKC
+    /// could change (a compatibility ideograph in a name becomes another code point).
+    pub(super) fn check_as_written(
         &mut self,
         field: &str,
         value: Option<String>,

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use super::delivery::{Delivery, DeliveryInput};
 use super::donation::{
-    check_amount, check_residency, valid_channel, DonationKind, DonationLimits, DonationRuleError,
+    check_amount, check_channel, check_residency, DonationKind, DonationLimits, DonationRuleError,
 };
 use super::donor::{Donor, DonorInput};
 use super::FieldError;
@@ -93,11 +93,8 @@ impl NewDonation {
             .map_err(|e| errors.extend(e))
             .ok();
         let channel = req.channel.unwrap_or_else(|| OFFICIAL_SITE.to_owned());
-        if !valid_channel(&channel) {
-            errors.push(FieldError::new(
-                "channel",
-                "must be 1-40 characters of a-z, 0-9, '_' or '-'",
-            ));
+        if let Err(e) = check_channel("channel", &channel) {
+            errors.push(e);
         } else if channel != OFFICIAL_SITE {
             // Portal donations arrive through imports; a public request cannot claim a portal's
             // name and so move money between channels in the reports.

@@ -109,7 +109,7 @@ crate::problems!(
     OneStopErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
 );
 
-/// Donations with filters; `Accept: text/csv` exports every match for Excel.
+/// Donations by filters and donor search (`q`); `Accept: text/csv` exports every match for Excel.
 #[utoipa::path(
     operation_id = "admin_list_donations",
     params(AdminDonationQuery),
@@ -140,7 +140,7 @@ pub async fn list_donations(
         channel: q.channel,
         from: q.from,
         to: q.to,
-        q: None,
+        q: q.q,
     };
     let (offset, limit) = if csv {
         (0, i64::MAX)
@@ -193,7 +193,7 @@ pub async fn record_payment(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<String>,
-    body: web::Json<OfflinePaymentRequest>,
+    body: crate::http::Json<OfflinePaymentRequest>,
 ) -> Result<web::Json<AdminDonation>> {
     let id = id.into_inner();
     let body = body.into_inner();
@@ -228,7 +228,7 @@ pub async fn refund(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<String>,
-    body: web::Json<RefundRequest>,
+    body: crate::http::Json<RefundRequest>,
 ) -> Result<web::Json<AdminDonation>> {
     let id = id.into_inner();
     let reason = RefundReason::parse(&body.into_inner().reason)?;

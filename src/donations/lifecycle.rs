@@ -64,6 +64,8 @@ pub fn mark_paid(
         ))
         .execute(conn)?;
     let donation = store::get(conn, id)?;
+    // Staff find a paid donation by its receipt number too.
+    super::search_terms::index(conn, &donation)?;
     after_paid(conn, settings, &donation)?;
     Ok(Some(donation))
 }

@@ -8,6 +8,7 @@ pub mod one_stop;
 pub mod receipt;
 pub mod refund;
 pub mod routes;
+pub mod search_terms;
 pub mod store;
 pub mod types;
 pub mod views;

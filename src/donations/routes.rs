@@ -45,7 +45,7 @@ crate::problems!(
 /// Start a donation. With `Idempotency-Key`, a retry returns the first answer.
 #[utoipa::path(
     request_body = NewDonationRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 characters; a retry with the same key and body replays the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a retry with the same key and body replays the first answer", pattern = r"^[\x21-\x7E]{1,255}$")),
     responses(
         (status = 201, body = DonationCreated),
         CreateDonationErrors,
@@ -55,10 +55,10 @@ crate::problems!(
 pub async fn create_donation(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<crate::http::StrictJson>,
+    body: crate::http::JsonValue,
 ) -> Result<HttpResponse> {
     let key = IdempotencyKey::from_request(&req)?;
-    let raw = body.into_inner().0;
+    let raw = body.0;
     let fingerprint = idempotency::fingerprint(&raw);
     let request: NewDonationRequest = crate::http::from_json(raw)?;
     let valid = create::check(request, &state.settings)?;

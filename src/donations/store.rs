@@ -122,11 +122,12 @@ pub fn donation_not_found() -> Error {
     Error::rejected(ErrorCode::DonationNotFound, "No such donation.")
 }
 
+/// Inserts a donation and its donor search terms.
 pub fn insert(conn: &mut DbConnection, row: &DonationRow) -> Result<()> {
     diesel::insert_into(donations::table)
         .values(row)
         .execute(conn)?;
-    Ok(())
+    super::search_terms::index(conn, row)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<DonationRow>> {
@@ -237,18 +238,10 @@ pub struct DonationFilter {
     pub channel: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
-    /// A staff search for one donor (`domain::search::donor_lookup`): part of the name, kana,
-    /// email or phone, or a whole receipt number, portal order id or donation id.
+    /// A staff search for one donor (`search_terms::search`): words each equal to one of the
+    /// donor's terms (name or its family or given part, kana, email, phone, postal code, receipt
+    /// number, portal order id) in any width or kana form, or a pasted donation id.
     pub q: Option<String>,
-}
-
-/// `%text%` for LIKE, with LIKE's own characters taken literally (escape `\`).
-fn containing(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
 }
 
 pub fn list(
@@ -257,6 +250,10 @@ pub fn list(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<DonationRow>, i64)> {
+    let search = match filter.q.as_deref() {
+        Some(typed) => super::search_terms::search(conn, typed)?,
+        None => None,
+    };
     let build = || {
         let mut q = donations::table.into_boxed();
         if let Some(s) = filter.status {
@@ -274,21 +271,8 @@ pub fn list(
         if let Some(to) = filter.to {
             q = q.filter(donations::received_on.le(to));
         }
-        if let Some(typed) = filter.q.as_deref().filter(|t| !t.trim().is_empty()) {
-            let (text, kana) = crate::domain::search::donor_lookup(typed);
-            let (text_like, kana_like) = (containing(&text), containing(&kana));
-            let email_like = containing(&text.to_lowercase());
-            q = q.filter(
-                donations::donor_name
-                    .like(text_like.clone())
-                    .escape('\\')
-                    .or(donations::donor_name_kana.like(kana_like).escape('\\'))
-                    .or(donations::donor_email.like(email_like).escape('\\'))
-                    .or(donations::donor_phone.like(text_like).escape('\\'))
-                    .or(donations::receipt_number.eq(text.clone()))
-                    .or(donations::external_id.eq(text.clone()))
-                    .or(donations::id.eq(text)),
-            );
+        if let Some(search) = &search {
+            q = super::search_terms::narrow(q, search);
         }
         q
     };

@@ -102,6 +102,11 @@ pub struct AdminDonationQuery {
     pub from: Option<NaiveDate>,
     /// Last receipt date (received_on), inclusive.
     pub to: Option<NaiveDate>,
+    /// A donor's name or part of it (family or given name), kana, email, phone, postal code,
+    /// receipt number or portal order id, or a donation id; any width or kana form (`ｼﾅｶﾞﾜ`,
+    /// `しながわ`, `シナガワ`; `０３－１２３４－５６７８`); several words must all match. Each
+    /// word matches a whole term, not a fragment of one.
+    pub q: Option<String>,
     #[param(minimum = 1)]
     pub page: Option<i64>,
     #[param(minimum = 1, maximum = 100)]

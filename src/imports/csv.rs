@@ -7,7 +7,10 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::import_profile::ImportProfile;
 use crate::domain::portal_import::{parse_row, ImportRow, COLUMNS, REQUIRED_COLUMNS};
+use crate::domain::portal_row::{self, Located};
+use crate::domain::text::{self, Lines};
 
 /// The encoding a file turned out to be in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -57,9 +60,54 @@ pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, SourceEncoding), LineError>
         })
 }
 
+/// Which columns a file is read by.
+#[derive(Debug, Clone, Copy)]
+pub enum Layout<'p> {
+    /// The project's own English columns.
+    Own,
+    /// The channel's stored profile; a file in the project's own format (every required English
+    /// column in its header) is still read as `Own`, so files made for the own format keep working.
+    ChannelProfile(&'p ImportProfile),
+    /// A profile chosen for this upload (`?profile=`): used whatever the header says.
+    ChosenProfile(&'p ImportProfile),
+}
+
+/// The columns found in the header row, by the layout the file is read in.
+enum Columns<'p> {
+    Own(HashMap<&'static str, usize>),
+    Profile(&'p ImportProfile, Located),
+}
+
+impl Columns<'_> {
+    /// The file's name for one of the own format's columns (the portal's header under a profile).
+    fn name<'a>(&'a self, column: &'a str) -> &'a str {
+        match self {
+            Columns::Own(_) => column,
+            Columns::Profile(profile, _) => profile.header_of(column).unwrap_or(column),
+        }
+    }
+}
+
+/// The rows of a good file, and whether they were read through a profile (so that later
+/// problems are named by the portal's headers too).
+#[derive(Debug)]
+pub struct ReadRows {
+    pub rows: Vec<ImportRow>,
+    pub by_profile: bool,
+}
+
+/// Reads every row of the file in the project's own columns; see `read_rows_with`.
+pub fn read_rows(text: &str, today: NaiveDate) -> Result<Vec<ImportRow>, Vec<LineError>> {
+    read_rows_with(text, today, Layout::Own).map(|read| read.rows)
+}
+
 /// Reads every row of the file and validates it; any problem anywhere rejects the whole file,
 /// listing every bad line. Also rejects an `external_id` repeated within the file.
-pub fn read_rows(text: &str, today: NaiveDate) -> Result<Vec<ImportRow>, Vec<LineError>> {
+pub fn read_rows_with(
+    text: &str,
+    today: NaiveDate,
+    layout: Layout<'_>,
+) -> Result<ReadRows, Vec<LineError>> {
     // The csv crate counts a CRLF-terminated record's line one short (it meets the LF only when
     // reading the next record), and Windows exports use CRLF: read them as LF.
     let text = text.replace("\r\n", "\n");
@@ -75,7 +123,7 @@ pub fn read_rows(text: &str, today: NaiveDate) -> Result<Vec<ImportRow>, Vec<Lin
         Some(Err(e)) => return Err(vec![LineError::new(1, "file", csv_problem(&e))]),
         None => return Err(vec![LineError::new(1, "file", "is empty")]),
     };
-    let columns = header_columns(&header)?;
+    let columns = header_layout(&header, layout)?;
 
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -105,12 +153,34 @@ pub fn read_rows(text: &str, today: NaiveDate) -> Result<Vec<ImportRow>, Vec<Lin
             ));
             continue;
         }
-        let get = |column: &str| columns.get(column).and_then(|&i| record.get(i));
-        match parse_row(line, get, today) {
+        // Every cell is one line of plain text (`domain::text`), whatever its column.
+        let refused: Vec<LineError> = record
+            .iter()
+            .zip(header.iter())
+            .filter_map(|(cell, column)| {
+                let refused = text::check(cell, Lines::One).err()?;
+                Some(LineError::new(line, column, refused.to_string()))
+            })
+            .collect();
+        if !refused.is_empty() {
+            errors.extend(refused);
+            continue;
+        }
+        let parsed = match &columns {
+            Columns::Own(positions) => {
+                let get = |column: &str| positions.get(column).and_then(|&i| record.get(i));
+                parse_row(line, get, today)
+            }
+            Columns::Profile(profile, located) => {
+                let cells: Vec<&str> = record.iter().collect();
+                portal_row::parse(profile, located, line, &cells, today)
+            }
+        };
+        match parsed {
             Ok(row) => match seen.get(&row.external_id) {
                 Some(first) => errors.push(LineError::new(
                     line,
-                    "external_id",
+                    columns.name("external_id"),
                     format!("repeats the external_id of line {first}"),
                 )),
                 None => {
@@ -131,7 +201,43 @@ pub fn read_rows(text: &str, today: NaiveDate) -> Result<Vec<ImportRow>, Vec<Lin
     if rows.is_empty() {
         return Err(vec![LineError::new(1, "file", "has no donation rows")]);
     }
-    Ok(rows)
+    let by_profile = matches!(columns, Columns::Profile(..));
+    Ok(ReadRows { rows, by_profile })
+}
+
+/// Whether a header has every required column of the project's own format.
+fn is_own_format(header: &::csv::StringRecord) -> bool {
+    let names: Vec<String> = header
+        .iter()
+        .map(|n| n.trim_start_matches('\u{FEFF}').to_ascii_lowercase())
+        .collect();
+    REQUIRED_COLUMNS
+        .iter()
+        .all(|required| names.iter().any(|n| n == required))
+}
+
+/// Finds the layout's columns in the header row; reports missing and repeated ones (line 1).
+fn header_layout<'p>(
+    header: &::csv::StringRecord,
+    layout: Layout<'p>,
+) -> Result<Columns<'p>, Vec<LineError>> {
+    let profile = match layout {
+        Layout::Own => None,
+        Layout::ChannelProfile(_) if is_own_format(header) => None,
+        Layout::ChannelProfile(p) | Layout::ChosenProfile(p) => Some(p),
+    };
+    let Some(profile) = profile else {
+        return header_columns(header).map(Columns::Own);
+    };
+    let names: Vec<&str> = header.iter().collect();
+    portal_row::locate(profile, &names)
+        .map(|located| Columns::Profile(profile, located))
+        .map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| LineError::new(1, &e.field, e.message))
+                .collect()
+        })
 }
 
 /// Maps known column names (case-insensitive) to their positions; reports missing and repeated ones.
@@ -174,113 +280,5 @@ fn csv_problem(e: &::csv::Error) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-mod tests {
-    use super::*;
-
-    const HEADER: &str = "external_id,received_on,amount,kind,gift_code,organization,purpose,donor_name,donor_name_kana,donor_email,donor_phone,donor_postal_code,donor_prefecture,donor_city,donor_address_line,one_stop";
-
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2025, 12, 31).unwrap()
-    }
-
-    fn line(id: &str, amount: &str) -> String {
-        format!("{id},2025-07-14,{amount},general,,,,大阪 花子,オオサカ ハナコ,h@example.jp,06-1234-5678,530-0001,大阪府,大阪市北区,梅田1-1-1,false")
-    }
-
-    #[test]
-    fn utf8_with_and_without_bom_and_shift_jis() {
-        let text = format!("{HEADER}\n{}\n", line("A1", "5000"));
-        let (decoded, enc) = decode(text.as_bytes()).unwrap();
-        assert_eq!(enc, SourceEncoding::Utf8);
-        assert_eq!(decoded, text);
-
-        let mut with_bom = UTF8_BOM.to_vec();
-        with_bom.extend_from_slice(text.as_bytes());
-        let (decoded, enc) = decode(&with_bom).unwrap();
-        assert_eq!(enc, SourceEncoding::Utf8);
-        assert_eq!(decoded, text);
-
-        let (sjis, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
-        assert!(!unmappable);
-        let (decoded, enc) = decode(&sjis).unwrap();
-        assert_eq!(enc, SourceEncoding::ShiftJis);
-        assert_eq!(decoded, text);
-        let rows = read_rows(&decoded, today()).unwrap();
-        assert_eq!(rows[0].donor.name, "大阪 花子");
-    }
-
-    #[test]
-    fn undecodable_bytes_are_refused() {
-        // 0x82 0x20 is not a Shift_JIS character and not UTF-8.
-        let err = decode(b"external_id\n\x82\x20\n").unwrap_err();
-        assert_eq!(err.field, "file");
-    }
-
-    #[test]
-    fn every_bad_line_is_reported_with_its_number() {
-        let text = format!(
-            "{HEADER}\n{}\n{}\n{}\n{}\n",
-            line("A1", "5000"),
-            line("A2", "abc"),
-            line("A3", "7000"),
-            line("A1", "8000")
-        );
-        let errors = read_rows(&text, today()).unwrap_err();
-        assert_eq!(
-            errors,
-            [
-                LineError::new(3, "amount", "must be a whole number of yen, e.g. 34000"),
-                LineError::new(5, "external_id", "repeats the external_id of line 2"),
-            ]
-        );
-    }
-
-    #[test]
-    fn crlf_files_report_the_same_lines() {
-        let text = format!(
-            "{HEADER}\r\n{}\r\n{}\r\n",
-            line("A1", "5000"),
-            line("A2", "x")
-        );
-        let errors = read_rows(&text, today()).unwrap_err();
-        assert_eq!(errors[0].line, 3);
-    }
-
-    #[test]
-    fn quoted_newlines_keep_line_numbers_true() {
-        let text = format!(
-            "{HEADER}\n{}\n\"B2\",2025-07-14,5000,general,,,,\"大阪\n花子\",オオサカ ハナコ,h@example.jp,06-1234-5678,530-0001,大阪府,大阪市北区,梅田1-1-1,false\n{}\n",
-            line("B1", "5000"),
-            line("B3", "0")
-        );
-        let errors = read_rows(&text, today()).unwrap_err();
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].line, 5);
-        assert_eq!(errors[0].field, "amount");
-    }
-
-    #[test]
-    fn header_problems_and_ragged_rows() {
-        let errors = read_rows("external_id,amount\nA,1\n", today()).unwrap_err();
-        assert!(errors.iter().all(|e| e.line == 1));
-        assert!(errors.iter().any(|e| e.field == "received_on"));
-
-        let text = format!("{HEADER}\nA1,2025-07-14\n\n");
-        let errors = read_rows(&text, today()).unwrap_err();
-        assert_eq!(errors[0].line, 2);
-        assert_eq!(errors[0].field, "row");
-
-        let errors = read_rows(&format!("{HEADER}\n"), today()).unwrap_err();
-        assert_eq!(errors[0].message, "has no donation rows");
-        assert!(read_rows("", today()).is_err());
-    }
-
-    #[test]
-    fn unknown_columns_are_ignored_and_names_are_case_insensitive() {
-        let text = format!("Memo,{}\nx,{}\n", HEADER.to_uppercase(), line("C1", "5000"));
-        let rows = read_rows(&text, today()).unwrap();
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].external_id, "C1");
-    }
-}
+#[path = "csv_tests.rs"]
+mod tests;

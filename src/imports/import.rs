@@ -2,22 +2,20 @@
 
 use chrono::NaiveDate;
 
-use super::csv::{decode, read_rows, LineError};
+use super::csv::{decode, read_rows_with, Layout, LineError, ReadRows};
+use super::profiles;
 use super::store::{self, ImportFailure, ImportOutcome, ImportRequest};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::calendar::japan_today;
-use crate::domain::portal_import::{valid_channel, ImportRow};
+use crate::domain::donation::check_channel;
+use crate::domain::import_profile::ImportProfile;
+use crate::domain::portal_import::ImportRow;
 use crate::error::{Error, Result};
 use crate::state::AppState;
 
 /// The channel and file name of an upload, checked.
 pub fn check_upload(channel: &str, file_name: Option<String>) -> Result<Option<String>> {
-    if !valid_channel(channel) {
-        return Err(Error::field(
-            "channel",
-            "must be 1-40 characters of a-z, 0-9, _ and -",
-        ));
-    }
+    check_channel("channel", channel).map_err(|e| Error::Validation(vec![e]))?;
     let file_name = file_name
         .map(|f| f.trim().to_owned())
         .filter(|f| !f.is_empty());
@@ -27,22 +25,59 @@ pub fn check_upload(channel: &str, file_name: Option<String>) -> Result<Option<S
     Ok(file_name)
 }
 
+/// The profile an upload is read with: the one chosen by `?profile=` (which must exist), else
+/// the channel's own if one is stored.
+async fn profile_for(
+    state: &AppState,
+    channel: &str,
+    chosen: Option<String>,
+) -> Result<(Option<ImportProfile>, bool)> {
+    let forced = chosen.is_some();
+    if let Some(p) = chosen.as_deref() {
+        check_channel("profile", p).map_err(|e| Error::Validation(vec![e]))?;
+    }
+    let wanted = chosen.unwrap_or_else(|| channel.to_owned());
+    let profile = state
+        .db
+        .run(move |conn| profiles::find(conn, &wanted))
+        .await?;
+    if forced && profile.is_none() {
+        return Err(Error::field(
+            "profile",
+            "no import profile is stored for this channel",
+        ));
+    }
+    Ok((profile, forced))
+}
+
 /// A portal file brought in by a staff member (the API's upload and the console's): checked,
-/// decoded and validated off the async workers, then stored all or nothing. `Ok(Err(lines))`
-/// is a file refused with every bad line.
+/// decoded and validated off the async workers, then stored all or nothing. The file is read
+/// with the channel's import profile when one is stored (or the one `profile` names).
+/// `Ok(Err(lines))` is a file refused with every bad line.
 pub async fn upload(
     state: &AppState,
     actor_id: String,
     channel: String,
     file_name: Option<String>,
+    profile: Option<String>,
     body: actix_web::web::Bytes,
 ) -> Result<std::result::Result<ImportOutcome, Vec<LineError>>> {
     let file_name = check_upload(&channel, file_name)?;
+    let (profile, forced) = profile_for(state, &channel, profile).await?;
     // Decoding and validating a large file is CPU work: keep it off the async workers.
     let today = japan_today();
-    let parsed = actix_web::web::block(move || parse_file(&body, today)).await?;
-    let rows = match parsed {
-        Ok(rows) => rows,
+    let reading = profile.clone();
+    let parsed = actix_web::web::block(move || {
+        let layout = match (&reading, forced) {
+            (None, _) => Layout::Own,
+            (Some(p), false) => Layout::ChannelProfile(p),
+            (Some(p), true) => Layout::ChosenProfile(p),
+        };
+        parse_file_with(&body, today, layout)
+    })
+    .await?;
+    let (rows, by_profile) = match parsed {
+        Ok(read) => (read.rows, read.by_profile),
         Err(errors) => return Ok(Err(errors)),
     };
     let request = ImportRequest {
@@ -59,16 +94,45 @@ pub async fn upload(
         .await?;
     match outcome {
         Ok(o) => Ok(Ok(o)),
-        Err(ImportFailure::Rejected(errors)) => Ok(Err(errors)),
+        Err(ImportFailure::Rejected(errors)) => {
+            let read_with = profile.as_ref().filter(|_| by_profile);
+            Ok(Err(portal_columns(read_with, errors)))
+        }
         Err(ImportFailure::Failed(e)) => Err(e),
     }
+}
+
+/// Catalogue refusals (`gift_code`, `organization`, `purpose`) under the portal's headers, when
+/// the file was read through a profile.
+fn portal_columns(profile: Option<&ImportProfile>, errors: Vec<LineError>) -> Vec<LineError> {
+    let Some(profile) = profile else {
+        return errors;
+    };
+    errors
+        .into_iter()
+        .map(|e| LineError {
+            field: profile
+                .header_of(&e.field)
+                .map_or(e.field.clone(), str::to_owned),
+            ..e
+        })
+        .collect()
 }
 
 /// Decodes (UTF-8 or Shift_JIS) and checks every line of a file; every bad line is reported.
 /// CPU work without the database: run it off the async workers.
 pub fn parse_file(bytes: &[u8], today: NaiveDate) -> Result<Vec<ImportRow>, Vec<LineError>> {
+    parse_file_with(bytes, today, Layout::Own).map(|read| read.rows)
+}
+
+/// `parse_file` in the given layout (the own columns, or a portal's profile).
+pub fn parse_file_with(
+    bytes: &[u8],
+    today: NaiveDate,
+    layout: Layout<'_>,
+) -> Result<ReadRows, Vec<LineError>> {
     let (text, _) = decode(bytes).map_err(|e| vec![e])?;
-    read_rows(&text, today)
+    read_rows_with(&text, today, layout)
 }
 
 /// Stores the checked rows in one write transaction of its own: rows already in the ledger are

@@ -24,6 +24,9 @@ pub struct ImportQuery {
     pub channel: String,
     /// The uploaded file's name, kept with the import record (optional, at most 200 characters).
     pub file_name: Option<String>,
+    /// Read the file with this channel's import profile instead of `channel`'s own (which is
+    /// used when stored); the profile must exist, and is used whatever the file's header.
+    pub profile: Option<String>,
 }
 
 /// `201` answer of an import.
@@ -115,7 +118,7 @@ ErrorCode::UnsupportedMediaType,
 
 crate::problems!(
     /// Importing a portal file.
-    ImportErrors: Unauthorized, Forbidden, InvalidQuery, PayloadTooLarge, UnsupportedMediaType, ImportInProgress, ValidationFailed
+    ImportErrors: Unauthorized, Forbidden, InvalidQuery, PayloadTooLarge, UnsupportedMediaType, ImportInProgress, ImportRejected, ValidationFailed
 );
 crate::problems!(
     /// Paging of past imports.
@@ -128,8 +131,16 @@ crate::problems!(
 /// `server.upload_limit_bytes`, in UTF-8 (with or without BOM) or Shift_JIS/CP932 (detected: valid
 /// UTF-8 is UTF-8, anything else must decode as Shift_JIS without errors).
 ///
-/// The first line is a header; column names are case-insensitive, in any order, and unknown
-/// columns are ignored. Columns:
+/// When the channel has an import profile (`PUT /admin/import-profiles/{channel}`), the file is
+/// read with it: the portal's own headers (compared after NFKC and trim, any order, other columns
+/// ignored), its date, amount and one-stop formats, and its item codes mapped to gift codes; every
+/// column the profile names must be in the header, an unmapped item code is a line error, and
+/// problems are named by the portal's headers. A file in the project's own format (its header has
+/// every required column below) is still read as such. `profile=` reads the file with another
+/// channel's profile, whatever its header; the donations still belong to `channel`.
+///
+/// Without a profile the first line is a header; column names are case-insensitive, in any order,
+/// and unknown columns are ignored. Columns:
 ///
 /// | column | required | value |
 /// |---|---|---|
@@ -154,7 +165,7 @@ crate::problems!(
     request_body(content = String, content_type = "text/csv", description = "The CSV file"),
     responses(
         (status = 201, body = ImportResult),
-        (status = 422, description = "import_rejected (every bad line), validation_failed (channel)", body = ImportProblem, content_type = "application/problem+json"),
+        (status = 422, description = "import_rejected (every bad line), validation_failed (channel, profile)", body = ImportProblem, content_type = "application/problem+json"),
         ImportErrors,
     )
 )]
@@ -166,10 +177,14 @@ pub async fn import_donations(
     query: web::Query<ImportQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse> {
-    let ImportQuery { channel, file_name } = query.into_inner();
+    let ImportQuery {
+        channel,
+        file_name,
+        profile,
+    } = query.into_inner();
     import::check_upload(&channel, file_name.clone())?;
     check_content_type(&req)?;
-    match import::upload(&state, admin.0.id, channel, file_name, body).await? {
+    match import::upload(&state, admin.0.id, channel, file_name, profile, body).await? {
         Ok(o) => Ok(HttpResponse::Created().json(ImportResult {
             import_id: o.import_id,
             channel: o.channel,
@@ -234,4 +249,5 @@ pub async fn list_imports(
 
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(import_donations).service(list_imports);
+    super::profile_routes::services(cfg);
 }

@@ -111,7 +111,106 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
 pub fn to_json(api: &utoipa::openapi::OpenApi) -> serde_json::Value {
     let mut value = serde_json::to_value(api).expect("the document serialises");
     mark_uuids(&mut value);
+    document_boundary_refusals(&mut value);
+    document_text_rule(&mut value);
     value
+}
+
+/// The text rule (`domain::text`) as a `pattern` on every free string, property or parameter:
+/// no control characters or bidi controls, line breaks and tabs only in the multi-line fields. A
+/// string with a format (uuid, date), an enum or its own pattern is already narrower.
+fn document_text_rule(document: &mut serde_json::Value) {
+    fn constrain(schema: &mut serde_json::Value, field: &str) {
+        let is_free_string = schema["type"] == "string"
+            || schema["type"]
+                .as_array()
+                .is_some_and(|ts| ts.iter().any(|t| t == "string"));
+        let narrowed = ["format", "enum", "pattern", "const"]
+            .iter()
+            .any(|k| schema.get(k).is_some());
+        if is_free_string && !narrowed {
+            schema["pattern"] = crate::domain::text::Lines::of_field(field).pattern().into();
+        }
+    }
+    fn walk(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::Object(props)) = map.get_mut("properties") {
+                    for (name, schema) in props.iter_mut() {
+                        constrain(schema, name);
+                    }
+                }
+                if map.get("in").is_some() {
+                    let name = map
+                        .get("name")
+                        .and_then(|n| n.as_str())
+                        .unwrap_or("")
+                        .to_owned();
+                    if let Some(schema) = map.get_mut("schema") {
+                        constrain(schema, &name);
+                    }
+                }
+                map.values_mut().for_each(walk);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(document);
+}
+
+/// The text check at the boundary (`http::text::guard_path_and_query`) answers before any
+/// handler: every operation with a path parameter can answer `400 invalid_path`, and every one
+/// with a query parameter `400 invalid_query`. Added here, once, rather than in each operation.
+fn document_boundary_refusals(document: &mut serde_json::Value) {
+    let Some(paths) = document.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in item.values_mut().filter(|o| o.get("responses").is_some()) {
+            let takes = |place: &str| {
+                operation["parameters"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().any(|p| p["in"] == place))
+            };
+            let mut codes = Vec::new();
+            if takes("path") {
+                codes.push(crate::error::ErrorCode::InvalidPath);
+            }
+            if takes("query") {
+                codes.push(crate::error::ErrorCode::InvalidQuery);
+            }
+            for code in codes {
+                add_problem_code(&mut operation["responses"], code);
+            }
+        }
+    }
+}
+
+/// Adds `code` to the operation's problem answer of its status (creating the answer if needed).
+fn add_problem_code(responses: &mut serde_json::Value, code: crate::error::ErrorCode) {
+    let status = code.status().as_u16().to_string();
+    let name = code.as_str();
+    if responses.get(&status).is_none() {
+        let fresh = problems::responses(&[code]);
+        responses[&status] = serde_json::to_value(&fresh[&status]).expect("a response serialises");
+        return;
+    }
+    let response = &mut responses[&status];
+    let schema = "/content/application~1problem+json/schema/allOf/1/properties/code/enum";
+    let Some(names) = response.pointer_mut(schema).and_then(|e| e.as_array_mut()) else {
+        return;
+    };
+    if names.iter().any(|n| n == name) {
+        return;
+    }
+    names.push(name.into());
+    let joined: Vec<&str> = names.iter().filter_map(|n| n.as_str()).collect();
+    let description = joined.join(", ");
+    response["description"] = description.into();
 }
 
 /// Ids the service makes are UUIDs: every `id` and `…_id` string (property or path parameter)
@@ -119,10 +218,6 @@ pub fn to_json(api: &utoipa::openapi::OpenApi) -> serde_json::Value {
 /// plain strings: the audit log's `entity_id` (also fiscal years), a portal's `external_id`, an
 /// email's `message_id` and a payment provider's event `id` (`WebhookEvent`).
 fn mark_uuids(document: &mut serde_json::Value) {
-    const NOT_OURS: [&str; 3] = ["entity_id", "external_id", "message_id"];
-    fn is_uuid_name(name: &str) -> bool {
-        (name == "id" || name.ends_with("_id")) && !NOT_OURS.contains(&name)
-    }
     fn is_string(schema: &serde_json::Value) -> bool {
         match &schema["type"] {
             serde_json::Value::String(t) => t == "string",
@@ -135,7 +230,7 @@ fn mark_uuids(document: &mut serde_json::Value) {
             serde_json::Value::Object(map) => {
                 if let Some(serde_json::Value::Object(props)) = map.get_mut("properties") {
                     for (name, schema) in props.iter_mut() {
-                        if is_uuid_name(name) && is_string(schema) {
+                        if crate::http::is_our_id(name) && is_string(schema) {
                             schema["format"] = "uuid".into();
                         }
                     }
@@ -144,7 +239,7 @@ fn mark_uuids(document: &mut serde_json::Value) {
                     && map
                         .get("name")
                         .and_then(|n| n.as_str())
-                        .is_some_and(is_uuid_name);
+                        .is_some_and(crate::http::is_our_id);
                 if is_id_param {
                     if let Some(schema) = map.get_mut("schema").filter(|s| is_string(s)) {
                         schema["format"] = "uuid".into();

@@ -118,7 +118,7 @@ pub async fn ship_order(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<String>,
-    body: web::Json<ShipRequest>,
+    body: crate::http::Json<ShipRequest>,
 ) -> Result<web::Json<Order>> {
     let command = OrderCommand::Ship(shipment_of(body.into_inner()));
     staff_command(&state, admin, id.into_inner(), command).await
@@ -133,7 +133,7 @@ pub async fn deliver_order(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<String>,
-    body: web::Json<DeliverRequest>,
+    body: crate::http::Json<DeliverRequest>,
 ) -> Result<web::Json<Order>> {
     let command = OrderCommand::Deliver(body.into_inner().delivered_on);
     staff_command(&state, admin, id.into_inner(), command).await
@@ -161,7 +161,7 @@ pub async fn hold_order(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<String>,
-    body: web::Json<HoldRequest>,
+    body: crate::http::Json<HoldRequest>,
 ) -> Result<web::Json<Order>> {
     let command = OrderCommand::Hold(body.into_inner().reason);
     staff_command(&state, admin, id.into_inner(), command).await
@@ -208,7 +208,7 @@ pub async fn create_vendor_login(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<String>,
-    body: web::Json<LoginRequest>,
+    body: crate::http::Json<LoginRequest>,
 ) -> Result<HttpResponse> {
     let b = body.into_inner();
     let settings = state.settings.clone();

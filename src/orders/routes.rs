@@ -272,7 +272,7 @@ pub async fn ship_order(
     state: web::Data<AppState>,
     vendor: VendorUser,
     id: web::Path<String>,
-    body: web::Json<ShipRequest>,
+    body: crate::http::Json<ShipRequest>,
 ) -> Result<web::Json<Order>> {
     let actor = vendor.user.id.clone();
     let command = OrderCommand::Ship(shipment_of(body.into_inner()));
@@ -297,7 +297,7 @@ pub async fn deliver_order(
     state: web::Data<AppState>,
     vendor: VendorUser,
     id: web::Path<String>,
-    body: web::Json<DeliverRequest>,
+    body: crate::http::Json<DeliverRequest>,
 ) -> Result<web::Json<Order>> {
     let actor = vendor.user.id.clone();
     let command = OrderCommand::Deliver(body.into_inner().delivered_on);

@@ -91,7 +91,7 @@ async fn pay(
     req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    form: web::Form<PayForm>,
+    form: crate::http::Form<PayForm>,
 ) -> HttpResponse {
     let page = Page::new(&req, &state).in_lang(Lang::of_path(&form.return_path));
     if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {

@@ -70,7 +70,7 @@ pub async fn set_target(
     state: web::Data<AppState>,
     admin: AdminUser,
     path: web::Path<i32>,
-    body: web::Json<TargetRequest>,
+    body: crate::http::Json<TargetRequest>,
 ) -> Result<web::Json<Target>> {
     let fy = fiscal_year(path.into_inner())?;
     let amount = targets::check_amount(body.into_inner().amount)?;

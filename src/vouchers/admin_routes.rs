@@ -63,7 +63,7 @@ pub async fn settlements(
 pub async fn settle(
     state: web::Data<AppState>,
     admin: AdminUser,
-    body: web::Json<SettleRequest>,
+    body: crate::http::Json<SettleRequest>,
 ) -> Result<HttpResponse> {
     let body = body.into_inner();
     let month = parse_month(&body.month)?;

@@ -48,7 +48,7 @@ crate::problems!(
 pub async fn create_business_route(
     state: web::Data<AppState>,
     admin: AdminUser,
-    body: web::Json<NewBusinessRequest>,
+    body: crate::http::Json<NewBusinessRequest>,
 ) -> Result<HttpResponse> {
     let b = body.into_inner();
     let settings = state.settings.clone();
@@ -107,7 +107,7 @@ pub async fn update_business(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<String>,
-    body: web::Json<BusinessPatch>,
+    body: crate::http::Json<BusinessPatch>,
 ) -> Result<web::Json<Business>> {
     let id = id.into_inner();
     let p = body.into_inner();
@@ -132,7 +132,7 @@ pub async fn update_business(
 pub async fn create_partner(
     state: web::Data<AppState>,
     admin: AdminUser,
-    body: web::Json<NewPartnerRequest>,
+    body: crate::http::Json<NewPartnerRequest>,
 ) -> Result<HttpResponse> {
     let b = body.into_inner();
     let settings = state.settings.clone();

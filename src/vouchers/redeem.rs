@@ -52,6 +52,23 @@ pub fn parse_code(input: &str) -> Result<VoucherCode> {
     })
 }
 
+/// The rate-limit bucket of a partner's unknown codes.
+fn lookup_bucket(partner_id: &str) -> String {
+    format!("voucher-lookup:{partner_id}")
+}
+
+fn throttled(retry_after_seconds: i64) -> Error {
+    Error::Throttled {
+        code: ErrorCode::TooManyLookups,
+        detail: "Too many unknown voucher codes. Try again later.".to_owned(),
+        retry_after_seconds,
+    }
+}
+
+fn unknown_code() -> Error {
+    Error::rejected(ErrorCode::VoucherNotFound, "No voucher has this code.")
+}
+
 fn lookup_window(settings: &Settings) -> Window {
     Window {
         limit: settings.vouchers.max_unknown_lookups,
@@ -68,32 +85,47 @@ pub fn lookup(
     partner_id: &str,
     code: &VoucherCode,
 ) -> Result<VoucherRow> {
-    let bucket = format!("voucher-lookup:{partner_id}");
-    let window = lookup_window(settings);
     // Only unknown codes count, so a busy till is never throttled by its own honest lookups.
     // (Checked, then counted: parallel guesses can overshoot by at most the pool size.)
-    if let Some(retry_after_seconds) = rate_limit::blocked_for(conn, &bucket, window)? {
-        tracing::warn!(partner_id, "voucher lookups throttled");
-        return Err(Error::Throttled {
-            code: ErrorCode::TooManyLookups,
-            detail: "Too many unknown voucher codes. Try again later.".to_owned(),
-            retry_after_seconds,
-        });
-    }
-    match store::find_by_hash(conn, &issue::hash_of(settings, code))? {
+    match find_unthrottled(conn, settings, partner_id, &issue::hash_of(settings, code))? {
         Some(v) => {
             tracing::info!(partner_id, voucher_id = %v.id, "voucher found");
             Ok(v)
         }
         None => {
-            rate_limit::hit(conn, &bucket, window)?;
+            count_unknown_code(conn, settings, partner_id)?;
             tracing::info!(partner_id, "voucher lookup: unknown code");
-            Err(Error::rejected(
-                ErrorCode::VoucherNotFound,
-                "No voucher has this code.",
-            ))
+            Err(unknown_code())
         }
     }
+}
+
+/// The voucher with this code hash, unless the partner has used up its allowance of unknown
+/// codes (`429 too_many_lookups`).
+fn find_unthrottled(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    partner_id: &str,
+    code_hash: &str,
+) -> Result<Option<VoucherRow>> {
+    let bucket = lookup_bucket(partner_id);
+    if let Some(retry_after_seconds) =
+        rate_limit::blocked_for(conn, &bucket, lookup_window(settings))?
+    {
+        tracing::warn!(partner_id, "voucher lookups throttled");
+        return Err(throttled(retry_after_seconds));
+    }
+    store::find_by_hash(conn, code_hash)
+}
+
+/// One unknown code against the partner's allowance.
+fn count_unknown_code(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    partner_id: &str,
+) -> Result<()> {
+    rate_limit::hit(conn, &lookup_bucket(partner_id), lookup_window(settings))?;
+    Ok(())
 }
 
 fn refusal_error(refusal: RedemptionRefusal) -> Error {
@@ -140,13 +172,17 @@ pub fn redeem(
 ) -> Result<Redemption> {
     let row = store::redeem(conn, &voucher.id, partner_id, order.amount.get(), at)?
         .map_err(refusal_error)?;
-    Ok(Redemption {
+    Ok(redemption_of_row(order, row))
+}
+
+fn redemption_of_row(order: &RedemptionOrder, row: store::RedemptionRow) -> Redemption {
+    Redemption {
         id: row.id,
         voucher_code: order.code.display(),
         amount: row.amount,
         balance_after: row.balance_after,
         redeemed_at: row.redeemed_at.and_utc(),
-    })
+    }
 }
 
 fn reversal_error(refusal: ReversalRefusal) -> Error {
@@ -178,21 +214,57 @@ pub async fn redeem_once(
     fingerprint: String,
     order: RedemptionOrder,
 ) -> Result<(u16, String)> {
-    // Found outside the write transaction, so that an unknown code counts against the partner.
-    let voucher = {
-        let (settings, partner_id, code) =
-            (settings.clone(), partner_id.to_owned(), order.code.clone());
-        db.run(move |conn| lookup(conn, &settings, &partner_id, &code))
-            .await?
-    };
     let scope = format!("POST /api/v1/partner/redemptions {partner_id}");
-    let partner_id = partner_id.to_owned();
+    let (settings, partner_id) = (settings.clone(), partner_id.to_owned());
     idempotency::answer(db, scope, key, fingerprint, move |conn| {
-        let redemption = redeem(conn, &voucher, &partner_id, &order, Utc::now())?;
-        let body = serde_json::to_string(&redemption).map_err(|e| Error::Internal(e.into()))?;
-        Ok((201, body))
+        match take(conn, &settings, &partner_id, &order, Utc::now()) {
+            Ok(redemption) => {
+                let body =
+                    serde_json::to_string(&redemption).map_err(|e| Error::Internal(e.into()))?;
+                Ok((201, body))
+            }
+            // An unknown code counts against the partner's allowance in the same transaction
+            // as the answer, which commits: parallel guesses cannot outrun their count.
+            Err(e) if e.code() == ErrorCode::VoucherNotFound => {
+                count_unknown_code(conn, &settings, &partner_id)?;
+                e.final_answer().ok_or(e)
+            }
+            Err(e) => Err(e),
+        }
     })
     .await
+}
+
+/// Takes the amount in the caller's write transaction. The usual case is one conditional UPDATE
+/// that finds the voucher by its code hash; only when it takes nothing is the voucher read, to
+/// say why (throttled, unknown code, voided, expired, not enough balance).
+pub fn take(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    partner_id: &str,
+    order: &RedemptionOrder,
+    at: DateTime<Utc>,
+) -> Result<Redemption> {
+    let code_hash = issue::hash_of(settings, &order.code);
+    let throttle = store::Throttle {
+        bucket: &lookup_bucket(partner_id),
+        window: lookup_window(settings),
+    };
+    let taken = store::redeem_by_code(
+        conn,
+        &code_hash,
+        partner_id,
+        order.amount.get(),
+        &throttle,
+        at,
+    )?;
+    if let Some(row) = taken {
+        return Ok(redemption_of_row(order, row));
+    }
+    let voucher =
+        find_unthrottled(conn, settings, partner_id, &code_hash)?.ok_or_else(unknown_code)?;
+    // Refused with its reason, or taken after all if a reversal raced in.
+    redeem(conn, &voucher, partner_id, order, at)
 }
 
 /// A redemption of this partner's. Another partner's is indistinguishable from a missing one.

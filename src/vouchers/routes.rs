@@ -69,7 +69,7 @@ pub async fn get_voucher(
 #[utoipa::path(
     operation_id = "redeem_voucher",
     request_body = RedemptionRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 characters")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters", pattern = r"^[\x21-\x7E]{1,255}$")),
     responses(
         (status = 201, body = Redemption),
         RedeemErrors,
@@ -80,10 +80,10 @@ pub async fn redeem(
     state: web::Data<AppState>,
     partner: PartnerUser,
     req: HttpRequest,
-    body: web::Json<crate::http::StrictJson>,
+    body: crate::http::JsonValue,
 ) -> Result<HttpResponse> {
     let key = IdempotencyKey::from_request(&req)?;
-    let raw = body.into_inner().0;
+    let raw = body.0;
     let fingerprint = idempotency::fingerprint(&raw);
     let request: RedemptionRequest = crate::http::from_json(raw)?;
     let order = RedemptionOrder::parse(&request.voucher_code, request.amount)?;

@@ -1,16 +1,17 @@
 //! Voucher queries: redemption as one conditional update, reversal, statements, settlement.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::issue::VoucherRow;
 use super::types::VoucherReport;
-use crate::db::schema::{businesses, redemptions, settlements, vouchers};
+use crate::db::schema::{businesses, rate_limits, redemptions, settlements, vouchers};
 use crate::db::{is_unique_violation, DbConnection};
 use crate::domain::calendar::{japan_date, start_of_japan_day, YearMonth};
 use crate::domain::voucher::{redemption_refusal, RedemptionRefusal, VoucherState};
 use crate::error::{Error, ErrorCode, Result};
+use crate::rate_limit::Window;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = redemptions)]
@@ -66,6 +67,74 @@ pub fn redeem(
         let standing = current.standing(at);
         return Ok(Err(redemption_refusal(standing, current.balance, amount)));
     };
+    Ok(Ok(record_redemption(
+        conn,
+        voucher_id,
+        partner_id,
+        amount,
+        balance_after,
+        at,
+    )?))
+}
+
+/// The till's one-statement path: finds the voucher by its code hash *in* the conditional UPDATE
+/// (active, unexpired, enough balance, and the partner not throttled for unknown codes), then
+/// records the redemption. `None` when nothing was taken; the caller then asks why.
+pub fn redeem_by_code(
+    conn: &mut DbConnection,
+    code_hash: &str,
+    partner_id: &str,
+    amount: i64,
+    throttle: &Throttle<'_>,
+    at: DateTime<Utc>,
+) -> Result<Option<RedemptionRow>> {
+    let now = at.naive_utc();
+    let throttled = rate_limits::table
+        .filter(rate_limits::bucket.eq(throttle.bucket))
+        .filter(rate_limits::hits.ge(throttle.window.limit))
+        .filter(rate_limits::window_start.gt(now - Duration::seconds(throttle.window.seconds)));
+    let taken: Option<(String, i64)> = diesel::update(
+        vouchers::table
+            .filter(vouchers::code_hash.eq(code_hash))
+            .filter(vouchers::status.eq(VoucherState::Active))
+            .filter(vouchers::expires_at.ge(now))
+            .filter(vouchers::balance.ge(amount))
+            .filter(diesel::dsl::not(diesel::dsl::exists(throttled))),
+    )
+    .set((
+        vouchers::balance.eq(vouchers::balance - amount),
+        vouchers::updated_at.eq(now),
+    ))
+    .returning((vouchers::id, vouchers::balance))
+    .get_result(conn)
+    .optional()?;
+    let Some((voucher_id, balance_after)) = taken else {
+        return Ok(None);
+    };
+    Ok(Some(record_redemption(
+        conn,
+        &voucher_id,
+        partner_id,
+        amount,
+        balance_after,
+        at,
+    )?))
+}
+
+/// A partner's allowance of unknown voucher codes: its rate-limit bucket and window.
+pub struct Throttle<'a> {
+    pub bucket: &'a str,
+    pub window: Window,
+}
+
+fn record_redemption(
+    conn: &mut DbConnection,
+    voucher_id: &str,
+    partner_id: &str,
+    amount: i64,
+    balance_after: i64,
+    at: DateTime<Utc>,
+) -> Result<RedemptionRow> {
     let day = japan_date(at);
     let row = RedemptionRow {
         id: Uuid::new_v4().to_string(),
@@ -73,7 +142,7 @@ pub fn redeem(
         partner_id: partner_id.to_owned(),
         amount,
         balance_after,
-        redeemed_at: now,
+        redeemed_at: at.naive_utc(),
         redeemed_on: day,
         redeemed_month: YearMonth::of(day).to_string(),
         reversed_at: None,
@@ -90,7 +159,7 @@ pub fn redeem(
             redemptions::redeemed_month.eq(&row.redeemed_month),
         ))
         .execute(conn)?;
-    Ok(Ok(row))
+    Ok(row)
 }
 
 pub fn is_settled(conn: &mut DbConnection, partner_id: &str, month: &str) -> Result<bool> {

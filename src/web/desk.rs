@@ -150,7 +150,7 @@ pub async fn sign_in_at(
     email: &str,
     password: String,
 ) -> Result<HttpResponse> {
-    let client = client_address(req, state.settings.server.trust_forwarded_for);
+    let client = client_address(req, &state.settings.server.trusted_proxies);
     let signed_in = sign_in(state, email, password, &client).await?;
     let hash = tokens::token_hash(&signed_in.token);
     let desk = session(state, door, hash.clone()).await;
@@ -195,7 +195,9 @@ pub async fn sign_out_at(state: &AppState, door: &Door, desk: Desk) -> Result<Ht
 fn sign_in_words(code: ErrorCode) -> Option<&'static str> {
     Some(match code {
         ErrorCode::InvalidCredentials => "メールアドレスまたはパスワードが違います。",
-        ErrorCode::TooManyAttempts => "ログインの失敗が続いたため、しばらくログインできません。",
+        ErrorCode::TooManyAttempts => {
+            "ログインの失敗が続いたため、少し待ってからもう一度お試しください。"
+        }
         ErrorCode::ValidationFailed => "入力内容を確認してください。",
         _ => return None,
     })
@@ -240,7 +242,7 @@ pub fn login_routes(cfg: &mut web::ServiceConfig, door: &'static Door) {
     .route(
         door.login,
         web::post().to(
-            move |req: HttpRequest, state: web::Data<AppState>, form: web::Form<LoginForm>| async move {
+            move |req: HttpRequest, state: web::Data<AppState>, form: crate::http::Form<LoginForm>| async move {
                 login(&req, &state, door, form.into_inner()).await
             },
         ),

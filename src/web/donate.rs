@@ -286,7 +286,7 @@ async fn donate_form(
 async fn donate(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<DonateForm>,
+    form: crate::http::Form<DonateForm>,
 ) -> HttpResponse {
     let form = form.into_inner();
     if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
@@ -455,7 +455,7 @@ async fn retry(
     req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    form: web::Form<RetryForm>,
+    form: crate::http::Form<RetryForm>,
 ) -> HttpResponse {
     let page = Page::new(&req, &state);
     let id = id.into_inner();

@@ -95,7 +95,7 @@ struct SignInForm {
 async fn ask_for_link(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<SignInForm>,
+    form: crate::http::Form<SignInForm>,
 ) -> HttpResponse {
     let page = Page::new(&req, &state);
     if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
@@ -120,7 +120,7 @@ async fn ask_for_link(
         }
     };
     let settings = state.settings.clone();
-    let client = client_address(&req, settings.server.trust_forwarded_for);
+    let client = client_address(&req, &settings.server.trusted_proxies);
     let sent = state
         .db
         .write(move |c| sign_in::request_link(c, &settings, &email, &client))
@@ -157,7 +157,7 @@ async fn use_link(
     req: HttpRequest,
     state: web::Data<AppState>,
     token: web::Path<String>,
-    form: web::Form<csrf::TokenOnly>,
+    form: crate::http::Form<csrf::TokenOnly>,
 ) -> HttpResponse {
     let page = Page::new(&req, &state);
     if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
@@ -189,7 +189,7 @@ async fn use_link(
 async fn sign_out(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<csrf::TokenOnly>,
+    form: crate::http::Form<csrf::TokenOnly>,
 ) -> HttpResponse {
     let page = Page::new(&req, &state);
     if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
@@ -216,7 +216,7 @@ async fn resend(
     req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    form: web::Form<csrf::TokenOnly>,
+    form: crate::http::Form<csrf::TokenOnly>,
 ) -> HttpResponse {
     let page = Page::new(&req, &state);
     if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {

@@ -151,7 +151,7 @@ async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
     till: Till,
-    form: web::Form<csrf::TokenOnly>,
+    form: crate::http::Form<csrf::TokenOnly>,
 ) -> HttpResponse {
     desk::logout(&req, &state, &DOOR, till.0, &form).await
 }
@@ -235,7 +235,7 @@ async fn voucher_page(
     req: HttpRequest,
     state: web::Data<AppState>,
     till: Till,
-    form: web::Form<CodeForm>,
+    form: crate::http::Form<CodeForm>,
 ) -> HttpResponse {
     if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
         return scan_refused(&req, &state, &till, &form.code, csrf::refused());
@@ -336,7 +336,7 @@ async fn confirm_page(
     req: HttpRequest,
     state: web::Data<AppState>,
     till: Till,
-    form: web::Form<AmountForm>,
+    form: crate::http::Form<AmountForm>,
 ) -> HttpResponse {
     let form = form.into_inner();
     match confirmable(&req, &state, &till, &form).await {
@@ -402,7 +402,7 @@ async fn redeem(
     req: HttpRequest,
     state: web::Data<AppState>,
     till: Till,
-    form: web::Form<AmountForm>,
+    form: crate::http::Form<AmountForm>,
 ) -> HttpResponse {
     let form = form.into_inner();
     match take(&req, &state, &till, &form).await {
@@ -553,7 +553,7 @@ async fn reverse(
     state: web::Data<AppState>,
     till: Till,
     id: web::Path<String>,
-    form: web::Form<ReverseForm>,
+    form: crate::http::Form<ReverseForm>,
 ) -> HttpResponse {
     let id = id.into_inner();
     let reason = form.reason.trim().to_owned();

@@ -125,7 +125,7 @@ async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
     vendor: Vendor,
-    form: web::Form<csrf::TokenOnly>,
+    form: crate::http::Form<csrf::TokenOnly>,
 ) -> HttpResponse {
     desk::logout(&req, &state, &DOOR, vendor.0, &form).await
 }
@@ -288,7 +288,7 @@ async fn accept(
     state: web::Data<AppState>,
     vendor: Vendor,
     id: web::Path<String>,
-    form: web::Form<csrf::TokenOnly>,
+    form: crate::http::Form<csrf::TokenOnly>,
 ) -> HttpResponse {
     let id = id.into_inner();
     if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
@@ -331,7 +331,7 @@ async fn ship(
     state: web::Data<AppState>,
     vendor: Vendor,
     id: web::Path<String>,
-    form: web::Form<ShipForm>,
+    form: crate::http::Form<ShipForm>,
 ) -> HttpResponse {
     let (id, form) = (id.into_inner(), form.into_inner());
     if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
@@ -362,7 +362,7 @@ async fn deliver(
     state: web::Data<AppState>,
     vendor: Vendor,
     id: web::Path<String>,
-    form: web::Form<csrf::TokenOnly>,
+    form: crate::http::Form<csrf::TokenOnly>,
 ) -> HttpResponse {
     let id = id.into_inner();
     if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {

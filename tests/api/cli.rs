@@ -15,6 +15,42 @@ fn furusato(database_url: &str, args: &[&str]) -> std::process::Output {
         .expect("run furusato")
 }
 
+async fn migrate_status_lists_applied_and_pending(engine: Engine) {
+    let (database, url) = TestDatabase::create(engine);
+    let status = |url: &str| {
+        let out = furusato(url, &["migrate", "--status"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let carried = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .count();
+    let before = status(&url);
+    assert!(
+        before.contains("pending  2025-01-01-000001_foundation"),
+        "{before}"
+    );
+    assert!(
+        before.ends_with(&format!("0 applied, {carried} pending\n")),
+        "{before}"
+    );
+    assert!(furusato(&url, &["migrate"]).status.success());
+    let after = status(&url);
+    assert!(
+        after.contains("applied  2025-01-01-000001_foundation"),
+        "{after}"
+    );
+    assert!(
+        after.ends_with(&format!("{carried} applied, 0 pending\n")),
+        "{after}"
+    );
+    drop(database);
+}
+
 async fn admin_create_prints_a_password_that_works(engine: Engine) {
     let (database, url) = TestDatabase::create(engine);
     let out = furusato(&url, &["migrate"]);
@@ -93,6 +129,7 @@ async fn bootstrap_admin_from_the_environment(engine: Engine) {
 }
 
 crate::both_engines!(
+    migrate_status_lists_applied_and_pending,
     admin_create_prints_a_password_that_works,
     bootstrap_admin_from_the_environment
 );

@@ -98,7 +98,8 @@ async fn openapi_documents_every_route(engine: Engine) {
         let concrete = path
             .replace("{id}", "00000000-0000-0000-0000-000000000000")
             .replace("{code}", "AAAA")
-            .replace("{fiscal_year}", "2025");
+            .replace("{fiscal_year}", "2025")
+            .replace("{channel}", "rakuten");
         for method in item.as_object().unwrap().keys() {
             let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let res = app

@@ -5,6 +5,7 @@ mod flows;
 mod helpers;
 
 mod auth;
+mod bench_sql;
 mod browser;
 mod catalogue;
 mod cli;
@@ -12,16 +13,20 @@ mod console_pages;
 mod designation;
 mod donate_pages;
 mod donations;
+mod donor_search;
 mod email;
 mod english_pages;
 mod foundation;
 mod gift_images;
+mod import_profiles;
+mod metrics;
 mod mypage;
 mod orders;
 mod outage;
 mod reports;
 mod smtp_server;
 mod storefront;
+mod text;
 mod till_pages;
 mod use_cases;
 mod vendor_pages;
@@ -95,6 +100,9 @@ pub fn contract_routes() -> &'static [(&'static str, &'static str)] {
         ("get", "/api/v1/admin/reports/organizations"),
         ("post", "/api/v1/admin/imports/donations"),
         ("get", "/api/v1/admin/imports"),
+        ("get", "/api/v1/admin/import-profiles"),
+        ("get", "/api/v1/admin/import-profiles/{channel}"),
+        ("put", "/api/v1/admin/import-profiles/{channel}"),
         ("get", "/api/v1/admin/orders"),
         ("get", "/api/v1/admin/orders/export"),
         ("post", "/api/v1/admin/orders/tracking"),

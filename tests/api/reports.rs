@@ -448,7 +448,9 @@ async fn shift_jis_file_with_japanese_names_imports(engine: Engine) {
         .unwrap();
     assert_eq!(name, "髙橋 﨑子");
     assert_eq!(kana, "タカハシ サキコ");
-    assert_eq!(address, "千代田1-1 ①号室");
+    // The name is kept as written (髙, 﨑 are CP932's IBM extensions); an address is NFKC, so
+    // the NEC special ① arrives decoded and folded to the digit a delivery label needs.
+    assert_eq!(address, "千代田1-1 1号室");
     assert_eq!(phone, "03-1234-5678");
     assert_eq!(postal, "100-0001");
     assert!(!one_stop);

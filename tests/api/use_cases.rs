@@ -212,6 +212,17 @@ async fn voucher_and_import_writes(engine: Engine) {
     let twice = refused(&app, |c, _| redeem::reverse(c, &reversal_order, Utc::now()));
     assert_eq!(twice, ErrorCode::AlreadyReversed);
 
+    // The till's one-statement path: the voucher found by its code inside the UPDATE.
+    let taken = write(&app, |c, s| {
+        redeem::take(c, s, &partner_id, &order, Utc::now())
+    });
+    assert_eq!(taken.balance_after, voucher.face_value - 1_200);
+    let too_much = RedemptionOrder::parse(&code, voucher.face_value).expect("order");
+    let refusal = refused(&app, |c, s| {
+        redeem::take(c, s, &partner_id, &too_much, Utc::now())
+    });
+    assert_eq!(refusal, ErrorCode::InsufficientBalance);
+
     let today = japan_today();
     let this_month = YearMonth::of(today);
     let statement = {
@@ -224,7 +235,8 @@ async fn voucher_and_import_writes(engine: Engine) {
             statement.reversed_amount,
             statement.net_amount
         ),
-        (1_200, 1_200, 0)
+        (2_400, 1_200, 1_200),
+        "the reversed redemption and the one taken by code"
     );
     let open = refused(&app, |c, _| {
         settle::settle_month(c, &actor, &partner_id, this_month, today)

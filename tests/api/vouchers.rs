@@ -413,6 +413,21 @@ async fn codes_with_typos_and_guessing(engine: Engine) {
         "too_many_lookups",
     )
     .await;
+    // Redemptions of unknown codes count too, and a throttled till finds not even a real code
+    // (else a guess that is taken would tell the code exists).
+    let (_, other_till) = app.create_partner(&admin, "二号店").await;
+    for _ in 0..3 {
+        let unknown = VoucherCode::generate().display();
+        let res = app.redeem(&other_till, &unknown, 100).await;
+        assert_problem(res, 404, "voucher_not_found").await;
+    }
+    let res = app.redeem(&other_till, &code, 100).await;
+    assert_problem(res, 429, "too_many_lookups").await;
+    let balances: Vec<i64> = vouchers::table
+        .select(vouchers::balance)
+        .load(&mut *app.conn())
+        .unwrap();
+    assert_eq!(balances, vec![3_000], "nothing taken");
     // The database holds no code in clear.
     let hashes: Vec<String> = vouchers::table
         .select(vouchers::code_hash)

@@ -104,7 +104,7 @@ struct CostForm {
     note: String,
 }
 
-async fn add(console: Console, form: web::Form<CostForm>) -> HttpResponse {
+async fn add(console: Console, form: crate::http::Form<CostForm>) -> HttpResponse {
     let outcome = async {
         let actor = console.change(&form.csrf_token)?;
         let booked_on = date_field("booked_on", form.booked_on.trim())?;
@@ -150,7 +150,7 @@ struct ReverseForm {
 async fn reverse(
     console: Console,
     id: web::Path<String>,
-    form: web::Form<ReverseForm>,
+    form: crate::http::Form<ReverseForm>,
 ) -> HttpResponse {
     let outcome = async {
         let actor = console.change(&form.csrf_token)?;

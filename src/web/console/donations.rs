@@ -1,6 +1,7 @@
-//! Donations at the console: search (name, kana, email, phone, receipt number, portal id) with
-//! the API's filters, one donation with its history, and the staff writes the API has — offline
-//! payment, refund (with a confirmation step), receipt re-issue — plus the printable receipt.
+//! Donations at the console: search (name, kana, email, phone, postal code, receipt number,
+//! portal id: `donations::search_terms`) with the API's filters, one donation with its history,
+//! and the staff writes the API has — offline payment, refund (with a confirmation step), receipt
+//! re-issue — plus the printable receipt.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -244,7 +245,7 @@ async fn after(
 async fn record_payment(
     console: Console,
     id: web::Path<String>,
-    form: web::Form<ActionForm>,
+    form: crate::http::Form<ActionForm>,
 ) -> HttpResponse {
     let (id, form) = (id.into_inner(), form.into_inner());
     let outcome = async {
@@ -278,7 +279,7 @@ async fn record_payment(
 async fn refund_donation(
     console: Console,
     id: web::Path<String>,
-    form: web::Form<ActionForm>,
+    form: crate::http::Form<ActionForm>,
 ) -> HttpResponse {
     let (id, form) = (id.into_inner(), form.into_inner());
     let outcome = async {
@@ -317,7 +318,7 @@ async fn refund_donation(
 async fn reissue(
     console: Console,
     id: web::Path<String>,
-    form: web::Form<ActionForm>,
+    form: crate::http::Form<ActionForm>,
 ) -> HttpResponse {
     let (id, form) = (id.into_inner(), form.into_inner());
     let outcome = async {

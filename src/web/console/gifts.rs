@@ -423,7 +423,7 @@ async fn edit(console: Console, id: web::Path<String>, q: web::Query<DoneQuery>)
     console.answer(outcome)
 }
 
-async fn create(console: Console, form: web::Form<GiftForm>) -> HttpResponse {
+async fn create(console: Console, form: crate::http::Form<GiftForm>) -> HttpResponse {
     let form = form.into_inner();
     let outcome = async {
         let actor = console.change(&form.csrf_token)?;
@@ -450,7 +450,7 @@ async fn create(console: Console, form: web::Form<GiftForm>) -> HttpResponse {
 async fn update(
     console: Console,
     id: web::Path<String>,
-    form: web::Form<GiftForm>,
+    form: crate::http::Form<GiftForm>,
 ) -> HttpResponse {
     let (id, form) = (id.into_inner(), form.into_inner());
     let outcome = async {
@@ -491,7 +491,11 @@ struct ActionForm {
     note: String,
 }
 
-async fn act(console: Console, id: web::Path<String>, form: web::Form<ActionForm>) -> HttpResponse {
+async fn act(
+    console: Console,
+    id: web::Path<String>,
+    form: crate::http::Form<ActionForm>,
+) -> HttpResponse {
     let id = id.into_inner();
     let outcome = async {
         let actor = console.change(&form.csrf_token)?;
@@ -557,7 +561,7 @@ async fn add_image(console: Console, id: web::Path<String>, parts: Multipart) ->
 async fn remove_image(
     console: Console,
     path: web::Path<(String, String)>,
-    form: web::Form<crate::web::csrf::TokenOnly>,
+    form: crate::http::Form<crate::web::csrf::TokenOnly>,
 ) -> HttpResponse {
     let (gift_id, image_id) = path.into_inner();
     let outcome = async {
@@ -580,7 +584,7 @@ async fn remove_image(
 
 /// The rules as staff type: the same check and message as saving (and the API) would give,
 /// without saving. Answers `{ok, code, message, fields}`.
-async fn check(console: Console, form: web::Form<GiftForm>) -> HttpResponse {
+async fn check(console: Console, form: crate::http::Form<GiftForm>) -> HttpResponse {
     let form = form.into_inner();
     let settings = &console.state().settings;
     let outcome = form.typed().and_then(|t| {

@@ -111,6 +111,7 @@ async fn upload(console: Console, parts: Multipart) -> HttpResponse {
             actor,
             channel.clone(),
             upload.file_name,
+            None,
             file,
         )
         .await?;

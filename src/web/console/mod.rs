@@ -284,7 +284,7 @@ pub fn given(value: &Option<String>) -> Option<&str> {
 
 // ---- sign-in -------------------------------------------------------------------------------
 
-async fn logout(console: Console, form: web::Form<csrf::TokenOnly>) -> HttpResponse {
+async fn logout(console: Console, form: crate::http::Form<csrf::TokenOnly>) -> HttpResponse {
     let Console { desk, req, state } = console;
     desk::logout(&req, &state, &DOOR, desk, &form).await
 }

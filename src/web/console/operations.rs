@@ -96,7 +96,7 @@ async fn emails(
 async fn retry(
     console: Console,
     id: web::Path<String>,
-    form: web::Form<crate::web::csrf::TokenOnly>,
+    form: crate::http::Form<crate::web::csrf::TokenOnly>,
 ) -> HttpResponse {
     let id = id.into_inner();
     let outcome = async {

@@ -99,7 +99,7 @@ struct BusinessForm {
 }
 
 /// A business (vendor, partner or both) without a login (the API's `create_business`).
-async fn add_business(console: Console, form: web::Form<BusinessForm>) -> HttpResponse {
+async fn add_business(console: Console, form: crate::http::Form<BusinessForm>) -> HttpResponse {
     let f = form.into_inner();
     let outcome = async {
         let actor = console.change(&f.csrf_token)?;
@@ -140,7 +140,7 @@ struct LoginForm {
 async fn add_vendor_login(
     console: Console,
     id: web::Path<String>,
-    form: web::Form<LoginForm>,
+    form: crate::http::Form<LoginForm>,
 ) -> HttpResponse {
     let (vendor_id, f) = (id.into_inner(), form.into_inner());
     let outcome = async {
@@ -209,7 +209,7 @@ struct NamedForm {
 async fn add_named(
     console: Console,
     kind: web::Path<String>,
-    form: web::Form<NamedForm>,
+    form: crate::http::Form<NamedForm>,
 ) -> HttpResponse {
     let form = form.into_inner();
     let outcome = async {
@@ -233,7 +233,7 @@ async fn add_named(
 async fn deactivate_named(
     console: Console,
     path: web::Path<(String, String)>,
-    form: web::Form<crate::web::csrf::TokenOnly>,
+    form: crate::http::Form<crate::web::csrf::TokenOnly>,
 ) -> HttpResponse {
     let (kind, id) = path.into_inner();
     let outcome = async {
@@ -294,7 +294,7 @@ struct TargetForm {
     amount: String,
 }
 
-async fn set_target(console: Console, form: web::Form<TargetForm>) -> HttpResponse {
+async fn set_target(console: Console, form: crate::http::Form<TargetForm>) -> HttpResponse {
     let outcome = async {
         let actor = console.change(&form.csrf_token)?;
         let year: i32 = form

@@ -83,7 +83,7 @@ struct PartnerForm {
 }
 
 /// A partner shop and its till login in one step (the API's `partners::create_partner`).
-async fn add_partner(console: Console, form: web::Form<PartnerForm>) -> HttpResponse {
+async fn add_partner(console: Console, form: crate::http::Form<PartnerForm>) -> HttpResponse {
     let f = form.into_inner();
     let outcome = async {
         let actor = console.change(&f.csrf_token)?;
@@ -143,7 +143,7 @@ struct SettleForm {
     month: String,
 }
 
-async fn settle_month(console: Console, form: web::Form<SettleForm>) -> HttpResponse {
+async fn settle_month(console: Console, form: crate::http::Form<SettleForm>) -> HttpResponse {
     let f = form.into_inner();
     let outcome = async {
         let actor = console.change(&f.csrf_token)?;

@@ -1,7 +1,10 @@
 //! Small HTTP helpers shared by the feature routes: pagination and the client's address.
 
 use actix_web::HttpRequest;
+
+pub mod text;
 use serde::{Deserialize, Serialize};
+pub use text::{Form, Json, JsonValue};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::Error;
@@ -69,24 +72,53 @@ impl<T> Page<T> {
     }
 }
 
-/// The client's address: the socket peer, or, behind a trusted proxy, the last X-Forwarded-For
-/// entry (the one that proxy added; earlier entries are whatever the client sent).
-pub fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
-    if trust_forwarded_for {
-        if let Some(last) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-        {
-            return last.to_owned();
+/// Whether a field or parameter of this name holds one of our ids, a UUID: `id` and `…_id`,
+/// except ids made elsewhere (the audit log's `entity_id`, a portal's `external_id`, an email's
+/// `message_id`). The OpenAPI document marks them `format: uuid` (`openapi::mark_uuids`) and API
+/// query parameters of such names must be UUIDs (`http::text`).
+pub fn is_our_id(name: &str) -> bool {
+    const NOT_OURS: [&str; 3] = ["entity_id", "external_id", "message_id"];
+    (name == "id" || name.ends_with("_id")) && !NOT_OURS.contains(&name)
+}
+
+/// The client's address: the socket peer, or, when the peer is a trusted proxy, the right-most
+/// `X-Forwarded-For` entry that is not itself a trusted proxy (entries to its left are whatever
+/// the client chose to send, so they are never believed).
+pub fn client_address(req: &HttpRequest, trusted_proxies: &[ipnet::IpNet]) -> String {
+    let peer = req.peer_addr().map(|a| a.ip());
+    peer.map(|peer| forwarded_client(peer, req, trusted_proxies).to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn forwarded_client(
+    peer: std::net::IpAddr,
+    req: &HttpRequest,
+    trusted: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    let hops = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect::<Vec<_>>();
+    for hop in hops.into_iter().rev() {
+        match hop.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(&ip) {
+                    break;
+                }
+            }
+            // A hop that is not an address: stop at the last one we could believe.
+            Err(_) => break,
         }
     }
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+    client
 }
 
 /// Reads a JSON body into a request type; a type error names the field it is about
