@@ -24,7 +24,8 @@ pub fn spawn(state: AppState, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>
     workers
 }
 
-/// Cancels donations unpaid past their hold (releasing stock) and forgets old idempotency keys.
+/// Cancels donations unpaid past their hold (releasing stock), forgets old idempotency keys and
+/// deletes My Numbers kept past their retention period.
 async fn sweeper(state: AppState, mut stop: watch::Receiver<bool>) {
     let every = Duration::from_secs(state.settings.payment.sweep_interval_seconds.max(1));
     loop {
@@ -34,6 +35,8 @@ async fn sweeper(state: AppState, mut stop: watch::Receiver<bool>) {
             Ok(n) => tracing::info!(cancelled = n, "unpaid donations past their hold cancelled"),
             Err(e) => tracing::warn!(error = %e, "sweep failed; will retry"),
         }
+        // My Numbers past their retention period (`one_stop.my_number_retention_days`).
+        crate::one_stop::my_number::sweep(&state).await;
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = stop.changed() => return,
@@ -44,7 +47,8 @@ async fn sweeper(state: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// One pass; each cancellation is its own transaction. Returns how many were cancelled.
+/// One pass; each cancellation is its own transaction, and donations not yet linked to a donor
+/// identity are linked. Returns how many were cancelled.
 pub fn sweep_once(conn: &mut crate::db::DbConnection) -> Result<usize> {
     let mut cancelled = 0;
     for id in store::expired_holds(conn, 500)? {
@@ -56,5 +60,7 @@ pub fn sweep_once(conn: &mut crate::db::DbConnection) -> Result<usize> {
     }
     write_transaction(conn, crate::idempotency::purge_expired)?;
     write_transaction(conn, crate::donors::sign_in::purge_expired)?;
+    // Keeps donor identities (名寄せ) current; one read when every donation is linked.
+    crate::identities::link_pending(conn)?;
     Ok(cancelled)
 }

@@ -1,8 +1,12 @@
 //! Typed settings: built-in defaults < config/<environment>.toml < FURUSATO__SECTION__KEY, validated once.
 
+use std::collections::BTreeMap;
+
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use zeroize::Zeroize;
 
+use crate::crypto::sealed::{Keyring, KeyringError, DEVELOPMENT_KEY};
 use crate::domain::money::BasisPoints;
 
 const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -26,6 +30,7 @@ pub struct Settings {
     pub email: EmailSettings,
     pub log: LogSettings,
     pub metrics: MetricsSettings,
+    pub one_stop: OneStopSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -243,6 +248,40 @@ pub struct MetricsSettings {
     /// a token; only the operator's network should reach it.
     pub listen: String,
 }
+
+/// ワンストップ特例 applications: the keys that seal My Numbers at rest, and how long one is kept.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OneStopSettings {
+    /// The id (in `my_number_keys`) of the key that seals new My Numbers. Lowercase: the
+    /// configuration reads every key name, and so every key id, in lowercase.
+    pub my_number_key_id: String,
+    /// Key id → standard base64 of 32 random bytes (AES-256). Every listed key opens the values
+    /// sealed under it, so a key is rotated by adding a new one and making it current; the old
+    /// one stays listed until no row names it. Secrets: never in `Debug` output.
+    pub my_number_keys: BTreeMap<String, SecretString>,
+    /// A My Number is deleted this many days after its application was received.
+    pub my_number_retention_days: i64,
+}
+
+impl OneStopSettings {
+    /// The keyring of these settings. In `production` the public development key is left out,
+    /// so that nothing sealed with it opens there (the merged defaults still list it).
+    pub fn keyring(&self, production: bool) -> Result<Keyring, KeyringError> {
+        let mut keys: BTreeMap<String, String> = self
+            .my_number_keys
+            .iter()
+            .filter(|(_, key)| !production || key.expose_secret().trim() != DEVELOPMENT_KEY)
+            .map(|(id, key)| (id.clone(), key.expose_secret().to_owned()))
+            .collect();
+        let ring = Keyring::from_settings(&self.my_number_key_id, &keys);
+        // The plain copies made for the keyring are wiped.
+        keys.values_mut().for_each(Zeroize::zeroize);
+        ring
+    }
+}
+
+/// The longest My Number retention accepted, in days (100 years).
+const MAX_RETENTION_DAYS: i64 = 36_500;
 
 /// A setting that stops the service, with the key it concerns.
 #[derive(Debug, thiserror::Error)]
@@ -489,6 +528,7 @@ impl Settings {
                 ));
             }
         }
+        self.validate_one_stop(production)?;
         let c = &self.costs;
         if c.card_fee_basis_points > 10_000
             || c.default_portal_fee_basis_points > 10_000
@@ -543,6 +583,40 @@ impl Settings {
         }
         if !matches!(self.log.format.as_str(), "pretty" | "json") {
             return Err(bad("log.format", "must be pretty or json"));
+        }
+        Ok(())
+    }
+
+    /// The My Number keyring must build, and production must not seal with the public
+    /// development key (by its id or its bytes).
+    fn validate_one_stop(&self, production: bool) -> Result<(), SettingError> {
+        let o = &self.one_stop;
+        if o.my_number_key_id != o.my_number_key_id.to_lowercase() {
+            return Err(bad(
+                "one_stop.my_number_key_id",
+                "must be lowercase: key ids are read in lowercase from the configuration",
+            ));
+        }
+        let ring = o.keyring(false).map_err(|e| {
+            let key = match &e {
+                KeyringError::MissingCurrentKey(_) => "one_stop.my_number_key_id",
+                _ => "one_stop.my_number_keys",
+            };
+            bad(key, e.to_string())
+        })?;
+        if production && ring.is_development() {
+            return Err(bad(
+                "one_stop.my_number_key_id",
+                "the development key cannot seal My Numbers in production: add a key of 32 random \
+                 bytes (FURUSATO__ONE_STOP__MY_NUMBER_KEYS__<ID>=<base64>) and make it current \
+                 (FURUSATO__ONE_STOP__MY_NUMBER_KEY_ID=<id>)",
+            ));
+        }
+        if !(0..=MAX_RETENTION_DAYS).contains(&o.my_number_retention_days) {
+            return Err(bad(
+                "one_stop.my_number_retention_days",
+                format!("must be between 0 and {MAX_RETENTION_DAYS} days"),
+            ));
         }
         Ok(())
     }
@@ -634,6 +708,81 @@ mod tests {
         ])
         .expect_err("dev secret");
         assert_eq!(err.key, "payment.webhook_secret");
+    }
+
+    /// Production settings whose other secrets are real, so that only the My Number key is left.
+    fn production_with(extra: &[(&str, config::Value)]) -> Result<Settings, SettingError> {
+        let mut overrides: Vec<(&str, config::Value)> = vec![
+            ("environment", "production".into()),
+            ("payment.provider", "none".into()),
+            ("server.public_url", "https://furusato.example.jp".into()),
+            (
+                "payment.webhook_secret",
+                "a-real-webhook-secret-0123".into(),
+            ),
+            ("vouchers.code_secret", "a-real-voucher-secret-0123".into()),
+        ];
+        overrides.extend(extra.iter().cloned());
+        Settings::defaults_with(&overrides)
+    }
+
+    /// Standard base64 of 32 bytes of 7.
+    const REAL_KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+
+    #[test]
+    fn production_refuses_the_development_my_number_key() {
+        let err = production_with(&[]).expect_err("dev key");
+        assert_eq!(err.key, "one_stop.my_number_key_id");
+        // The public key's bytes under another id are still the development key.
+        let err = production_with(&[
+            ("one_stop.my_number_key_id", "k2025".into()),
+            ("one_stop.my_number_keys.k2025", DEVELOPMENT_KEY.into()),
+        ])
+        .expect_err("dev bytes");
+        assert_eq!(err.key, "one_stop.my_number_key_id");
+        let s = production_with(&[
+            ("one_stop.my_number_key_id", "k2025".into()),
+            ("one_stop.my_number_keys.k2025", REAL_KEY.into()),
+        ])
+        .expect("a real key");
+        let ring = s.one_stop.keyring(true).expect("keyring");
+        assert_eq!(ring.current_key_id(), "k2025");
+        // The development key the defaults still list opens nothing in production.
+        let development = Settings::defaults_with(&[]).expect("defaults");
+        let sealed = development
+            .one_stop
+            .keyring(false)
+            .expect("keyring")
+            .seal(b"123456789018", b"row");
+        assert_eq!(
+            ring.open(&sealed, b"row"),
+            Err(KeyringError::UnknownKeyId("dev".into()))
+        );
+        assert!(!format!("{ring:?}").contains("dev"), "{ring:?}");
+    }
+
+    #[test]
+    fn my_number_keys_must_build_a_keyring() {
+        let err = Settings::defaults_with(&[("one_stop.my_number_key_id", "k2".into())])
+            .expect_err("no such key");
+        assert_eq!(err.key, "one_stop.my_number_key_id");
+        let err = Settings::defaults_with(&[(
+            "one_stop.my_number_keys.dev",
+            "BwcHBwcHBwcHBwcHBwcHBw==".into(),
+        )])
+        .expect_err("16 bytes");
+        assert_eq!(err.key, "one_stop.my_number_keys");
+        assert!(!err.to_string().contains("BwcH"), "{err}");
+        let err = Settings::defaults_with(&[("one_stop.my_number_key_id", "K2025".into())])
+            .expect_err("upper case");
+        assert_eq!(err.key, "one_stop.my_number_key_id");
+        let err = Settings::defaults_with(&[("one_stop.my_number_retention_days", (-1).into())])
+            .expect_err("negative");
+        assert_eq!(err.key, "one_stop.my_number_retention_days");
+        let s = Settings::defaults_with(&[]).expect("defaults");
+        assert_eq!(s.one_stop.my_number_retention_days, 2557);
+        assert!(s.one_stop.keyring(false).expect("keyring").is_development());
+        assert!(!format!("{s:?}").contains(DEVELOPMENT_KEY));
     }
 
     #[test]

@@ -56,6 +56,8 @@ crate::named_enum! {
         GiftNotFound = "gift_not_found",
         GiftStateConflict = "gift_state_conflict",
         IdempotencyKeyReused = "idempotency_key_reused",
+        IdentityMerged = "identity_merged",
+        IdentityNotFound = "identity_not_found",
         ImageNotFound = "image_not_found",
         ImportInProgress = "import_in_progress",
         ImportProfileNotFound = "import_profile_not_found",
@@ -73,7 +75,11 @@ crate::named_enum! {
         MalformedJson = "malformed_json",
         MethodNotAllowed = "method_not_allowed",
         MonthNotClosed = "month_not_closed",
+        MyNumberNotHeld = "my_number_not_held",
         NotRefundable = "not_refundable",
+        OneStopApplicationExists = "one_stop_application_exists",
+        OneStopApplicationNotFound = "one_stop_application_not_found",
+        OneStopStateConflict = "one_stop_state_conflict",
         OrderNotFound = "order_not_found",
         OrderStateConflict = "order_state_conflict",
         OrganizationNotFound = "organization_not_found",
@@ -127,7 +133,10 @@ impl ErrorCode {
             | DonationNotFound
             | EmailNotFound
             | GiftNotFound
+            | IdentityNotFound
             | ImportProfileNotFound
+            | MyNumberNotHeld
+            | OneStopApplicationNotFound
             | OrderNotFound
             | OrganizationNotFound
             | PartnerNotFound
@@ -147,10 +156,13 @@ impl ErrorCode {
             | EmailTaken
             | GiftCodeTaken
             | GiftStateConflict
+            | IdentityMerged
             | ImportInProgress
             | InsufficientBalance
             | MonthNotClosed
             | NotRefundable
+            | OneStopApplicationExists
+            | OneStopStateConflict
             | OrderStateConflict
             | OrganizationNameTaken
             | OutOfStock

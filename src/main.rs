@@ -1,4 +1,5 @@
-//! The `furusato` command: serve (default), migrate [--status], admin create, demo, openapi.
+//! The `furusato` command: serve (default), migrate [--status], admin create, admin
+//! my-number-access, demo, openapi.
 
 use clap::{Parser, Subcommand};
 
@@ -49,6 +50,16 @@ enum AdminCommand {
         /// nothing, exports no personal data.
         #[arg(long)]
         read_only: bool,
+    },
+    /// Grant or revoke a staff login's permission to read My Numbers (個人番号) of one-stop
+    /// applications; recorded in the audit log. Only from here, never through the API.
+    MyNumberAccess {
+        #[arg(long)]
+        email: String,
+        #[arg(long, conflicts_with = "revoke", required_unless_present = "revoke")]
+        grant: bool,
+        #[arg(long)]
+        revoke: bool,
     },
 }
 
@@ -125,6 +136,35 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 "{} {email} created; password (shown once): {generated}",
                 role.as_str()
             );
+            Ok(())
+        }
+        Command::Admin {
+            command:
+                AdminCommand::MyNumberAccess {
+                    email,
+                    grant,
+                    revoke,
+                },
+        } => {
+            let grant = match (grant, revoke) {
+                (true, false) => true,
+                (false, true) => false,
+                _ => anyhow::bail!("give one of --grant and --revoke"),
+            };
+            let db = startup::database(&settings)?;
+            let email = auth::normalize_email(&email);
+            let mut conn = db.get()?;
+            // No actor: the audit log records the command line.
+            let before = write_transaction(&mut conn, |c| {
+                furusato::one_stop::my_number::set_access(c, None, &email, grant)
+            })
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let Some(before) = before else {
+                anyhow::bail!("no staff login has the email {email}");
+            };
+            let now = if grant { "granted" } else { "revoked" };
+            let already = if before == grant { " (already so)" } else { "" };
+            println!("My Number access {now} for {email}{already}");
             Ok(())
         }
     }

@@ -31,7 +31,7 @@ impl Application {
     /// Connects, migrates, bootstraps and binds. `server.port = 0` picks a free port (tests).
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let db = Db::new(&settings.database)?;
-        let state = AppState::new(settings, db);
+        let state = AppState::new(settings, db)?;
         let prepare = state.clone();
         tokio::task::spawn_blocking(move || bootstrap::prepare_database(&prepare)).await??;
 
@@ -325,8 +325,11 @@ where
                 .configure(crate::reports::routes::services)
                 .configure(crate::costs::routes::services)
                 .configure(crate::imports::routes::services)
+                .configure(crate::identities::routes::services)
                 .configure(crate::orders::routes::services)
-                .configure(crate::orders::admin_routes::services),
+                .configure(crate::orders::admin_routes::services)
+                .configure(crate::one_stop::notice_routes::services)
+                .configure(crate::one_stop::routes::services),
         )
 }
 

@@ -80,7 +80,8 @@ impl DbConnection {
                 // instead of failing; foreign keys are off by default in SQLite.
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {busy_timeout_ms}; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;"
                 ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))

@@ -25,6 +25,7 @@ diesel::table! {
         partner_id -> Nullable<Text>,
         active -> Bool,
         created_at -> Timestamp,
+        my_number_access -> Bool,
     }
 }
 
@@ -350,7 +351,60 @@ diesel::allow_tables_to_appear_in_same_query!(
     cost_entries,
     donor_search_terms,
     import_profiles,
+    donor_identities,
+    donor_identity_links,
+    one_stop_applications,
 );
+
+diesel::table! {
+    donor_identities (id) {
+        id -> Text,
+        merged_into -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    donor_identity_links (donation_id) {
+        donation_id -> Text,
+        identity_id -> Text,
+        match_key -> Text,
+        phone_key -> Nullable<Text>,
+        pinned -> Bool,
+        linked_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(donor_identity_links -> donations (donation_id));
+diesel::joinable!(donor_identity_links -> donor_identities (identity_id));
+
+diesel::table! {
+    one_stop_applications (id) {
+        id -> Text,
+        identity_id -> Text,
+        tax_year -> Integer,
+        received_on -> Date,
+        channel -> Text,
+        status -> Text,
+        invalid_reason -> Nullable<Text>,
+        applicant_name -> Text,
+        applicant_name_kana -> Text,
+        birth_date -> Nullable<Date>,
+        postal_code -> Text,
+        prefecture -> Text,
+        city -> Text,
+        address_line -> Text,
+        municipality_code -> Text,
+        my_number_sealed -> Nullable<Text>,
+        my_number_purged_at -> Nullable<Timestamp>,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(one_stop_applications -> donor_identities (identity_id));
 
 diesel::table! {
     donor_search_terms (term, donation_id) {

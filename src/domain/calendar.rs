@@ -225,6 +225,32 @@ pub fn one_stop_deadline(tax_year: i32) -> NaiveDate {
     ymd(tax_year + 1, 1, 10)
 }
 
+/// Last day the ward sends the one-stop notices (申告特例通知書) of a tax year to the donors'
+/// home municipalities: 31 January of the next year.
+pub fn notice_deadline(tax_year: i32) -> NaiveDate {
+    ymd(tax_year + 1, 1, 31)
+}
+
+/// The tax year whose notices staff are working on by default on `today`: until the end of
+/// January that is last year's (the notices are due on 31 January), from 1 February this year's.
+pub fn notice_tax_year(today: NaiveDate) -> i32 {
+    if today.month() == 1 {
+        today.year() - 1
+    } else {
+        today.year()
+    }
+}
+
+/// A calendar year as written on tax papers: "令和7年" (2025), "令和元年" (2019), "平成30年".
+/// 2019 is 令和元年 in tax use (令和元年分), though it began in 平成31年.
+pub fn wareki_year(year: i32) -> String {
+    match year - 2018 {
+        1 => "令和元年".to_owned(),
+        n if n > 1 => format!("令和{n}年"),
+        _ => format!("平成{}年", year - 1988),
+    }
+}
+
 /// A date known to be valid by construction; falls back to chrono's minimum instead of panicking
 /// for years outside chrono's range (±262,142), which our callers never produce.
 fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
@@ -390,6 +416,28 @@ mod tests {
     #[test]
     fn one_stop_deadline_is_january_tenth_next_year() {
         assert_eq!(one_stop_deadline(2025), date(2026, 1, 10));
+    }
+
+    #[test]
+    fn notice_deadline_is_january_thirty_first_next_year() {
+        assert_eq!(notice_deadline(2025), date(2026, 1, 31));
+        assert_eq!(notice_deadline(2024), date(2025, 1, 31));
+        assert!(one_stop_deadline(2025) < notice_deadline(2025));
+    }
+
+    #[test]
+    fn notices_default_to_last_year_until_february() {
+        assert_eq!(notice_tax_year(date(2026, 1, 1)), 2025);
+        assert_eq!(notice_tax_year(date(2026, 1, 31)), 2025);
+        assert_eq!(notice_tax_year(date(2026, 2, 1)), 2026);
+        assert_eq!(notice_tax_year(date(2025, 12, 31)), 2025);
+    }
+
+    #[test]
+    fn tax_years_in_japanese_eras() {
+        assert_eq!(wareki_year(2025), "令和7年");
+        assert_eq!(wareki_year(2019), "令和元年");
+        assert_eq!(wareki_year(2018), "平成30年");
     }
 
     #[test]

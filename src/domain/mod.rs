@@ -18,6 +18,7 @@ pub mod local_government;
 pub mod money;
 pub mod my_number;
 pub mod new_donation;
+pub mod one_stop;
 pub mod order;
 pub mod portal_formats;
 pub mod portal_import;

@@ -324,7 +324,7 @@ pub fn import(
         .iter()
         .map(|r| (r.id.as_str(), r.donor_facts()))
         .collect();
-    crate::donations::search_terms::insert(conn, &indexed)?;
+    crate::donations::search_terms::insert_new(conn, &indexed)?;
     let flagged = new_rows.iter().filter(|r| r.import_flags.is_some()).count();
     let flagged = i64::try_from(flagged).unwrap_or(i64::MAX);
     // The ward fulfils the gifts of portal donations too: each gift row becomes an order.

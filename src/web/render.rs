@@ -198,6 +198,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/web/console/audit.html"),
     ),
     (
+        "console/one_stop_notices.html",
+        include_str!("../../templates/web/console/one_stop_notices.html"),
+    ),
+    (
         "test_payment.html",
         include_str!("../../templates/web/test_payment.html"),
     ),

@@ -501,6 +501,7 @@ fn console_pages(donation: &str, gift: &str) -> Vec<String> {
         "/console/costs",
         "/console/emails",
         "/console/audit",
+        "/console/one-stop/notices",
     ]
     .iter()
     .map(|p| (*p).to_owned())

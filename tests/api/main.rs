@@ -18,9 +18,12 @@ mod email;
 mod english_pages;
 mod foundation;
 mod gift_images;
+mod identities;
 mod import_profiles;
 mod metrics;
 mod mypage;
+mod one_stop_applications;
+mod one_stop_notices;
 mod orders;
 mod outage;
 mod reports;
@@ -82,6 +85,12 @@ pub fn contract_routes() -> &'static [(&'static str, &'static str)] {
         ("post", "/api/v1/admin/donations/{id}/refund"),
         ("post", "/api/v1/admin/donations/{id}/receipt/reissue"),
         ("get", "/api/v1/admin/one-stop"),
+        ("post", "/api/v1/admin/one-stop/applications"),
+        ("get", "/api/v1/admin/one-stop/applications"),
+        ("get", "/api/v1/admin/one-stop/applications/{id}"),
+        ("patch", "/api/v1/admin/one-stop/applications/{id}"),
+        ("get", "/api/v1/admin/one-stop/applications/{id}/my-number"),
+        ("get", "/api/v1/admin/one-stop/notices"),
         ("get", "/api/v1/partner/vouchers/{code}"),
         ("post", "/api/v1/partner/redemptions"),
         ("post", "/api/v1/partner/redemptions/{id}/reversal"),
@@ -103,6 +112,10 @@ pub fn contract_routes() -> &'static [(&'static str, &'static str)] {
         ("get", "/api/v1/admin/import-profiles"),
         ("get", "/api/v1/admin/import-profiles/{channel}"),
         ("put", "/api/v1/admin/import-profiles/{channel}"),
+        ("get", "/api/v1/admin/identities/{id}"),
+        ("get", "/api/v1/admin/donations/{id}/identity"),
+        ("post", "/api/v1/admin/identities/{id}/merge"),
+        ("post", "/api/v1/admin/identities/{id}/split"),
         ("get", "/api/v1/admin/orders"),
         ("get", "/api/v1/admin/orders/export"),
         ("post", "/api/v1/admin/orders/tracking"),

@@ -10,6 +10,7 @@
 //! - `vouchers`: partners and logins, monthly settlement, the voucher report.
 //! - `operations`: the email outbox, the audit log.
 //! - `costs`: the cost ledger and the year against the 50% rule.
+//! - `one_stop_notices`: the one-stop notices (申告特例通知書) to print, a page per municipality.
 //!
 //! Two roles open the door: `admin` changes things; `viewer` (read-only staff) sees every page
 //! but every form is refused on the server (`Console::change`) and personal-data downloads too.
@@ -20,6 +21,7 @@ mod dashboard;
 mod donations;
 mod gifts;
 mod imports;
+mod one_stop_notices;
 mod operations;
 mod registers;
 mod vouchers;
@@ -303,5 +305,6 @@ pub fn services(cfg: &mut web::ServiceConfig) {
     .configure(imports::services)
     .configure(vouchers::services)
     .configure(operations::services)
-    .configure(costs::services);
+    .configure(costs::services)
+    .configure(one_stop_notices::services);
 }

@@ -1,0 +1,2 @@
+DROP TABLE donor_identity_links;
+DROP TABLE donor_identities;

@@ -1,0 +1,143 @@
+//! Staff routes of donor identities (名寄せ): read one (by its id or a donation's), merge two,
+//! split donations off one. Every read first links the donations not linked yet.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::matching::link_pending;
+use super::store::identity_not_found;
+use super::views::{self, IdentityView};
+use crate::auth::{AdminUser, StaffUser};
+use crate::donations::store::donation_not_found;
+use crate::error::Result;
+use crate::state::AppState;
+
+crate::problems!(
+    /// An unknown identity.
+    IdentityErrors: Unauthorized, Forbidden, IdentityNotFound
+);
+crate::problems!(
+    /// An unknown donation.
+    DonationIdentityErrors: Unauthorized, Forbidden, DonationNotFound
+);
+crate::problems!(
+    /// Merging or splitting identities by hand.
+    IdentityChangeErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, IdentityNotFound, IdentityMerged
+);
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// The identity merged into the one in the path: its donations move there, and its id
+    /// answers with that identity from then on.
+    pub identity_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SplitRequest {
+    /// The donations that become a new identity: each a donation of the identity in the path,
+    /// and not all of them.
+    pub donation_ids: Vec<String>,
+}
+
+/// A donor identity: the person, from the newest donation, and every donation linked to them.
+/// An identity merged into another answers with that one (its own `id` in the body).
+#[utoipa::path(
+    operation_id = "admin_get_identity",
+    params(("id" = String, Path)),
+    responses((status = 200, body = IdentityView), IdentityErrors)
+)]
+#[get("/admin/identities/{id}")]
+pub async fn get_identity(
+    state: web::Data<AppState>,
+    _staff: StaffUser,
+    id: web::Path<String>,
+) -> Result<web::Json<IdentityView>> {
+    let id = id.into_inner();
+    let found = state
+        .db
+        .run(move |conn| {
+            link_pending(conn)?;
+            views::of_identity(conn, &id)
+        })
+        .await?;
+    found.map(web::Json).ok_or_else(identity_not_found)
+}
+
+/// The donor identity a donation belongs to.
+#[utoipa::path(
+    operation_id = "admin_get_donation_identity",
+    params(("id" = String, Path)),
+    responses((status = 200, body = IdentityView), DonationIdentityErrors)
+)]
+#[get("/admin/donations/{id}/identity")]
+pub async fn get_donation_identity(
+    state: web::Data<AppState>,
+    _staff: StaffUser,
+    id: web::Path<String>,
+) -> Result<web::Json<IdentityView>> {
+    let id = id.into_inner();
+    let found = state
+        .db
+        .run(move |conn| {
+            link_pending(conn)?;
+            views::of_donation(conn, &id)
+        })
+        .await?;
+    found.map(web::Json).ok_or_else(donation_not_found)
+}
+
+/// Merge another identity into this one: staff found them to be one person. Its donations move
+/// here (`pinned`); audited.
+#[utoipa::path(
+    operation_id = "admin_merge_identities",
+    params(("id" = String, Path)),
+    request_body = MergeRequest,
+    responses((status = 200, body = IdentityView), IdentityChangeErrors)
+)]
+#[post("/admin/identities/{id}/merge")]
+pub async fn merge_identities(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<String>,
+    body: crate::http::Json<MergeRequest>,
+) -> Result<web::Json<IdentityView>> {
+    let (id, other, actor) = (id.into_inner(), body.into_inner().identity_id, admin.0.id);
+    let merged = state
+        .db
+        .write(move |conn| super::by_hand::merge(conn, &actor, &id, &other))
+        .await?;
+    Ok(web::Json(merged))
+}
+
+/// Split donations off this identity into a new one: staff found them to be another person's.
+/// They move there (`pinned`); audited.
+#[utoipa::path(
+    operation_id = "admin_split_identity",
+    params(("id" = String, Path)),
+    request_body = SplitRequest,
+    responses((status = 201, body = IdentityView), IdentityChangeErrors)
+)]
+#[post("/admin/identities/{id}/split")]
+pub async fn split_identity(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<String>,
+    body: crate::http::Json<SplitRequest>,
+) -> Result<HttpResponse> {
+    let (id, donation_ids, actor) = (id.into_inner(), body.into_inner().donation_ids, admin.0.id);
+    let created = state
+        .db
+        .write(move |conn| super::by_hand::split(conn, &actor, &id, &donation_ids))
+        .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(get_identity)
+        .service(get_donation_identity)
+        .service(merge_identities)
+        .service(split_identity);
+}
