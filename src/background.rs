@@ -37,6 +37,10 @@ async fn sweeper(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         // My Numbers past their retention period (`one_stop.my_number_retention_days`).
         crate::one_stop::my_number::sweep(&state).await;
+        // Donor identities (名寄せ) kept current; one read when every donation is linked.
+        if let Err(e) = crate::identities::matching::catch_up(&state.db).await {
+            tracing::warn!(error = %e, "linking donor identities failed; will retry");
+        }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = stop.changed() => return,
@@ -47,8 +51,7 @@ async fn sweeper(state: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// One pass; each cancellation is its own transaction, and donations not yet linked to a donor
-/// identity are linked. Returns how many were cancelled.
+/// One pass; each cancellation is its own transaction. Returns how many were cancelled.
 pub fn sweep_once(conn: &mut crate::db::DbConnection) -> Result<usize> {
     let mut cancelled = 0;
     for id in store::expired_holds(conn, 500)? {
@@ -60,7 +63,5 @@ pub fn sweep_once(conn: &mut crate::db::DbConnection) -> Result<usize> {
     }
     write_transaction(conn, crate::idempotency::purge_expired)?;
     write_transaction(conn, crate::donors::sign_in::purge_expired)?;
-    // Keeps donor identities (名寄せ) current; one read when every donation is linked.
-    crate::identities::link_pending(conn)?;
     Ok(cancelled)
 }

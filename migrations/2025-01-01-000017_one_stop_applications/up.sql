@@ -1,5 +1,8 @@
--- One-stop applications (ワンストップ特例申請, #14): one per donor identity per tax year, as
--- received by the ward on paper or online. The applicant's name and address are the
+-- One-stop applications (ワンストップ特例申請, #14), as received by the ward on paper or online:
+-- one open application per donor identity per tax year. Withdrawn and invalid ones are final and
+-- do not count (`one_stop_applications_open`, a partial unique index both engines support), so a
+-- donor who changes their mind again sends a new application, and a staff merge of two
+-- identities moves the absorbed one's applications. The applicant's name and address are the
 -- application's own (the home municipality that receives the notice is derived from them);
 -- `municipality_code` is that body's 全国地方公共団体コード (6 digits with its check digit).
 --
@@ -27,11 +30,14 @@ CREATE TABLE one_stop_applications (
     note TEXT,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,
-    UNIQUE (identity_id, tax_year),
     CHECK ((status = 'invalid') = (invalid_reason IS NOT NULL))
 );
+CREATE UNIQUE INDEX one_stop_applications_open ON one_stop_applications (identity_id, tax_year) WHERE status NOT IN ('withdrawn', 'invalid');
 CREATE INDEX one_stop_applications_year ON one_stop_applications (tax_year, municipality_code);
 
 -- The dedicated permission to read a My Number: granted per staff login from the command line
 -- (`furusato admin my-number-access`), never through the API, and recorded in the audit log.
 ALTER TABLE users ADD COLUMN my_number_access BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- An identity's applications (the "already exists" check, a merge moving them).
+CREATE INDEX one_stop_applications_identity ON one_stop_applications (identity_id);

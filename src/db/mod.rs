@@ -81,7 +81,7 @@ impl DbConnection {
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {busy_timeout_ms}; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;"
+                     PRAGMA cache_size = -{SQLITE_CACHE_KIB}; PRAGMA temp_store = MEMORY;"
                 ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
@@ -91,6 +91,30 @@ impl DbConnection {
             )),
         }
     }
+}
+
+/// Each SQLite connection's page cache, KiB: a pool's worth stays modest; a large import
+/// raises its own connection's for the length of its transaction (`with_large_cache`).
+const SQLITE_CACHE_KIB: u32 = 16 * 1024;
+/// A 100,000-row import touches ~150 MB of pages; with SQLite's default 2 MB cache it spent
+/// most of its time spilling pages to the WAL and reading them back.
+const SQLITE_LARGE_CACHE_KIB: u32 = 64 * 1024;
+
+/// Runs `f` with a larger SQLite page cache on this connection (PostgreSQL: unchanged).
+pub fn with_large_cache<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> T,
+) -> Result<T> {
+    let resize = |conn: &mut DbConnection, kib: u32| -> Result<()> {
+        if let DbConnection::Sqlite(c) = conn {
+            c.batch_execute(&format!("PRAGMA cache_size = -{kib}"))?;
+        }
+        Ok(())
+    };
+    resize(conn, SQLITE_LARGE_CACHE_KIB)?;
+    let out = f(conn);
+    resize(conn, SQLITE_CACHE_KIB)?;
+    Ok(out)
 }
 
 /// libpq waits for an unreachable server without limit unless told: a connect gives up after

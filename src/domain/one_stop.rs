@@ -1,5 +1,6 @@
-//! ワンストップ特例 applications (寄附金税額控除に係る申告特例申請書): one per donor per tax year,
-//! received on paper or online. Which states an application moves through, the 10 January
+//! ワンストップ特例 applications (寄附金税額控除に係る申告特例申請書): one open application per
+//! donor per tax year (withdrawn and invalid ones are final and do not count), received on paper
+//! or online. Which states an application moves through, the 10 January
 //! deadline, the applicant's details, the home municipality that receives the notice, and how
 //! long a My Number given on it is kept.
 
@@ -106,6 +107,22 @@ impl ApplicationState {
     pub fn is_final(self) -> bool {
         matches!(self, Self::Withdrawn | Self::Invalid(_))
     }
+}
+
+/// The statuses of final applications. Every other application is open, and a donor has at
+/// most one open application per tax year: a withdrawn or invalid one does not stop a new one.
+/// The partial unique index `one_stop_applications_open` (migration 17) names the same two.
+pub const FINAL_STATUSES: [OneStopStatus; 2] = [OneStopStatus::Withdrawn, OneStopStatus::Invalid];
+
+/// Merging two identities joins their applications, so it must not leave two open ones for one
+/// tax year: the first year both `kept` and `absorbed` (the tax years of each identity's open
+/// applications) name, which staff settle first by withdrawing one.
+pub fn merge_clash(kept: &[i32], absorbed: &[i32]) -> Option<i32> {
+    absorbed
+        .iter()
+        .filter(|&&year| kept.contains(&year))
+        .min()
+        .copied()
 }
 
 /// A state change staff asked for that the rules do not allow.
@@ -377,6 +394,48 @@ mod tests {
             ApplicationState::from_columns(OneStopStatus::Valid, reason),
             None
         );
+    }
+
+    #[test]
+    fn final_statuses_are_those_of_the_final_states() {
+        for state in ALL_STATES {
+            assert_eq!(
+                FINAL_STATUSES.contains(&state.status()),
+                state.is_final(),
+                "{state:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_open_index_names_the_final_statuses() {
+        let migration =
+            include_str!("../../migrations/2025-01-01-000017_one_stop_applications/up.sql");
+        let names: Vec<String> = FINAL_STATUSES
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        let clause = format!("WHERE status NOT IN ({});", names.join(", "));
+        assert!(
+            migration.contains(&format!(
+                "CREATE UNIQUE INDEX one_stop_applications_open ON one_stop_applications \
+                 (identity_id, tax_year) {clause}"
+            )),
+            "{clause}"
+        );
+    }
+
+    #[test]
+    fn a_merge_clashes_on_a_year_both_identities_have_open() {
+        assert_eq!(merge_clash(&[2024, 2025], &[2025, 2026]), Some(2025));
+        assert_eq!(
+            merge_clash(&[2026, 2024], &[2026, 2024]),
+            Some(2024),
+            "the first"
+        );
+        assert_eq!(merge_clash(&[2024], &[2025]), None);
+        assert_eq!(merge_clash(&[], &[2025]), None);
+        assert_eq!(merge_clash(&[2025], &[]), None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Staff correct matching by hand: merge two identities that are one person, or split donations
 //! off an identity that are another's. The donations moved are `pinned`, a record that staff
-//! placed them; matching never moves a linked donation either way. Each change is audited with
-//! identity and donation ids only, never the donor's details.
+//! placed them; matching never moves a linked donation either way. A merge moves the absorbed
+//! identity's one-stop applications too; a split leaves them where they are. Each change is
+//! audited with identity, donation and application ids only, never the donor's details.
 
 use diesel::prelude::*;
 use serde::Serialize;
@@ -11,7 +12,9 @@ use super::store::{self, identity_not_found};
 use super::views::{self, IdentityView};
 use crate::db::schema::{donor_identities, donor_identity_links};
 use crate::db::{now, DbConnection};
+use crate::domain::one_stop::merge_clash;
 use crate::error::{Error, ErrorCode, Result};
+use crate::one_stop::store::{move_to_identity, open_tax_years};
 
 const ENTITY: &str = "donor_identity";
 /// Donations one split may name.
@@ -28,6 +31,18 @@ struct AuditedIdentity {
 #[derive(Serialize)]
 struct Audited {
     identities: Vec<AuditedIdentity>,
+    /// After a merge: the one-stop applications that moved to the kept identity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    moved_one_stop_application_ids: Option<Vec<String>>,
+}
+
+impl Audited {
+    fn of(identities: Vec<AuditedIdentity>) -> Audited {
+        Audited {
+            identities,
+            moved_one_stop_application_ids: None,
+        }
+    }
 }
 
 fn audited(conn: &mut DbConnection, id: &str) -> Result<AuditedIdentity> {
@@ -50,8 +65,10 @@ fn require_live(conn: &mut DbConnection, id: &str) -> Result<()> {
     }
 }
 
-/// Merges identity `other` into `id`: every donation of `other` moves to `id` (pinned), and
-/// `other` (and any identity merged into it before) now resolves to `id`. Returns `id`'s view.
+/// Merges identity `other` into `id`: every donation of `other` moves to `id` (pinned), so does
+/// every one-stop application of `other`, and `other` (and any identity merged into it before)
+/// now resolves to `id`. Refused (`409 one_stop_application_exists`) while both have an open
+/// application for one tax year: staff withdraw one first. Returns `id`'s view.
 pub fn merge(conn: &mut DbConnection, actor: &str, id: &str, other: &str) -> Result<IdentityView> {
     if id == other {
         return Err(Error::field(
@@ -62,9 +79,17 @@ pub fn merge(conn: &mut DbConnection, actor: &str, id: &str, other: &str) -> Res
     take_turn(conn)?;
     require_live(conn, id)?;
     require_live(conn, other)?;
-    let before = Audited {
-        identities: vec![audited(conn, id)?, audited(conn, other)?],
-    };
+    // One person has one open application a year; which one stands is for staff to decide.
+    if let Some(year) = merge_clash(&open_tax_years(conn, id)?, &open_tax_years(conn, other)?) {
+        return Err(Error::rejected(
+            ErrorCode::OneStopApplicationExists,
+            format!(
+                "Both identities have an open one-stop application for tax year {year}; \
+                 withdraw one of them before merging."
+            ),
+        ));
+    }
+    let before = Audited::of(vec![audited(conn, id)?, audited(conn, other)?]);
     let at = now();
     diesel::update(donor_identity_links::table.filter(donor_identity_links::identity_id.eq(other)))
         .set((
@@ -72,6 +97,8 @@ pub fn merge(conn: &mut DbConnection, actor: &str, id: &str, other: &str) -> Res
             donor_identity_links::pinned.eq(true),
         ))
         .execute(conn)?;
+    // Applications follow the donations, so they too name live identities only.
+    let moved = move_to_identity(conn, other, id, at)?;
     // Straight at the live identity, so every old id resolves in one step.
     diesel::update(
         donor_identities::table.filter(
@@ -88,6 +115,7 @@ pub fn merge(conn: &mut DbConnection, actor: &str, id: &str, other: &str) -> Res
     touch(conn, id, at)?;
     let after = Audited {
         identities: vec![audited(conn, id)?, audited(conn, other)?],
+        moved_one_stop_application_ids: Some(moved),
     };
     crate::audit::record(
         conn,
@@ -102,7 +130,8 @@ pub fn merge(conn: &mut DbConnection, actor: &str, id: &str, other: &str) -> Res
 }
 
 /// Moves `donation_ids`, each a donation of identity `id` and not all of them, to a new
-/// identity (pinned). Returns the new identity's view.
+/// identity (pinned). One-stop applications stay with `id` (which donation an application
+/// names is not kept). Returns the new identity's view.
 pub fn split(
     conn: &mut DbConnection,
     actor: &str,
@@ -156,18 +185,14 @@ pub fn split(
     ))
     .execute(conn)?;
     touch(conn, id, at)?;
-    let after = Audited {
-        identities: vec![audited(conn, id)?, audited(conn, &new_id)?],
-    };
+    let after = Audited::of(vec![audited(conn, id)?, audited(conn, &new_id)?]);
     crate::audit::record(
         conn,
         Some(actor),
         "identity.split",
         ENTITY,
         id,
-        Some(&Audited {
-            identities: vec![before],
-        }),
+        Some(&Audited::of(vec![before])),
         Some(&after),
     )?;
     views::view(conn, &new_id)

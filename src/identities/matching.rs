@@ -97,6 +97,22 @@ pub fn link_pending(conn: &mut DbConnection) -> Result<usize> {
     Ok(linked)
 }
 
+/// Links every pending donation before a read that shows identities: one batch per
+/// `Db::write` (on SQLite the service's one writer), so no read holds a write lock for a whole
+/// backlog and a read-only login never opens one when nothing is pending.
+pub async fn catch_up(db: &crate::db::Db) -> Result<usize> {
+    let mut linked = 0;
+    while db.run(has_pending).await? {
+        let n = db.write(link_batch).await?;
+        if n == 0 {
+            // Another instance linked them between the read and the lock.
+            break;
+        }
+        linked += n;
+    }
+    Ok(linked)
+}
+
 /// Waits for any other linking, merge or split to commit (PostgreSQL; on SQLite the write
 /// transaction already excludes every other writer). Call inside the write transaction; the
 /// lock is released when it ends.

@@ -5,7 +5,7 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::matching::link_pending;
+use super::matching::catch_up;
 use super::store::identity_not_found;
 use super::views::{self, IdentityView};
 use crate::auth::{AdminUser, StaffUser};
@@ -22,15 +22,19 @@ crate::problems!(
     DonationIdentityErrors: Unauthorized, Forbidden, DonationNotFound
 );
 crate::problems!(
-    /// Merging or splitting identities by hand.
+    /// Splitting an identity by hand.
     IdentityChangeErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, IdentityNotFound, IdentityMerged
+);
+crate::problems!(
+    /// Merging identities by hand; both with an open one-stop application for one tax year.
+    IdentityMergeErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, IdentityNotFound, IdentityMerged, OneStopApplicationExists
 );
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MergeRequest {
-    /// The identity merged into the one in the path: its donations move there, and its id
-    /// answers with that identity from then on.
+    /// The identity merged into the one in the path: its donations and one-stop applications
+    /// move there, and its id answers with that identity from then on.
     pub identity_id: String,
 }
 
@@ -56,12 +60,10 @@ pub async fn get_identity(
     id: web::Path<String>,
 ) -> Result<web::Json<IdentityView>> {
     let id = id.into_inner();
+    catch_up(&state.db).await?;
     let found = state
         .db
-        .run(move |conn| {
-            link_pending(conn)?;
-            views::of_identity(conn, &id)
-        })
+        .run(move |conn| views::of_identity(conn, &id))
         .await?;
     found.map(web::Json).ok_or_else(identity_not_found)
 }
@@ -79,23 +81,22 @@ pub async fn get_donation_identity(
     id: web::Path<String>,
 ) -> Result<web::Json<IdentityView>> {
     let id = id.into_inner();
+    catch_up(&state.db).await?;
     let found = state
         .db
-        .run(move |conn| {
-            link_pending(conn)?;
-            views::of_donation(conn, &id)
-        })
+        .run(move |conn| views::of_donation(conn, &id))
         .await?;
     found.map(web::Json).ok_or_else(donation_not_found)
 }
 
-/// Merge another identity into this one: staff found them to be one person. Its donations move
-/// here (`pinned`); audited.
+/// Merge another identity into this one: staff found them to be one person. Its donations
+/// (`pinned`) and one-stop applications move here; refused while both have an open application
+/// for one tax year (withdraw one first); audited.
 #[utoipa::path(
     operation_id = "admin_merge_identities",
     params(("id" = String, Path)),
     request_body = MergeRequest,
-    responses((status = 200, body = IdentityView), IdentityChangeErrors)
+    responses((status = 200, body = IdentityView), IdentityMergeErrors)
 )]
 #[post("/admin/identities/{id}/merge")]
 pub async fn merge_identities(

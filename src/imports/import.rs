@@ -142,7 +142,9 @@ pub fn import_file(
     request: &ImportRequest,
     rows: &[ImportRow],
 ) -> Result<ImportOutcome, ImportFailure> {
-    let outcome = write_transaction(conn, |c| store::import(c, request, rows))?;
+    let outcome = crate::db::with_large_cache(conn, |conn| {
+        write_transaction(conn, |c| store::import(c, request, rows))
+    })??;
     tracing::info!(
         import_id = %outcome.import_id,
         channel = %outcome.channel,

@@ -161,8 +161,9 @@ fn set_applicant(row: &mut ApplicationRow, applicant: Applicant) {
 }
 
 /// Records an application for the donor identity of `donation_id` (after linking donations not
-/// yet linked), as `received`, or `invalid` when it arrived after the deadline. One per identity
-/// and tax year (`409 one_stop_application_exists`). Runs in the caller's write transaction.
+/// yet linked), as `received`, or `invalid` when it arrived after the deadline. One open
+/// application per identity and tax year (`409 one_stop_application_exists`); a withdrawn or
+/// invalid one does not count. Runs in the caller's write transaction.
 pub fn create(
     conn: &mut DbConnection,
     keys: &Keyring,
@@ -171,7 +172,11 @@ pub fn create(
 ) -> Result<OneStopApplication> {
     let donor = store::donor_of_donation(conn, &new.donation_id)?
         .ok_or_else(crate::donations::store::donation_not_found)?;
+    // The route caught up first; what arrived since (a few donations) is linked here.
     crate::identities::matching::link_pending(conn)?;
+    // Resolved after taking turns with merges (which move applications), so an application
+    // never lands on an identity a merge has just absorbed.
+    crate::identities::matching::take_turn(conn)?;
     let identity_id = crate::identities::store::identity_of_donation(conn, &new.donation_id)?
         .ok_or_else(|| Error::field("donation_id", "is not linked to a donor identity"))?;
     let applicant = Applicant::parse(ApplicantInput {
@@ -185,7 +190,7 @@ pub fn create(
     .map_err(Error::Validation)?;
     let municipality = rules::home_municipality(new.municipality_code.as_deref(), &applicant)
         .map_err(|e| Error::Validation(vec![e]))?;
-    // Checked first for a clear answer; the UNIQUE constraint still stops a concurrent twin.
+    // Checked first for a clear answer; the partial unique index still stops a concurrent twin.
     if store::exists_for(conn, &identity_id, new.tax_year)? {
         return Err(application_exists());
     }

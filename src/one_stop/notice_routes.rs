@@ -112,10 +112,10 @@ pub async fn list_notices(
     if csv {
         staff.may_export_personal_data()?;
     }
-    // Linking the year's new donations to their identities writes: one write transaction.
+    crate::identities::matching::catch_up(&state.db).await?;
     let mut found = state
         .db
-        .write(move |conn| notices::notices(conn, tax_year))
+        .run(move |conn| notices::notices(conn, tax_year))
         .await?;
     if let Some(code) = &municipality {
         found = found.narrowed_to(code);

@@ -7,9 +7,13 @@
 //! A donation counts when it is `paid` (not pending, cancelled or refunded) and its receipt date
 //! (`received_on`, a Japan date) falls in the tax (calendar) year, whatever its channel and
 //! whether or not its donor ticked "one-stop" when giving: the application decides, not the box.
-//! Two valid applications that end on one identity after a merge are one donor, with the
-//! address of the application received later. A valid application whose donations of the year
-//! were all refunded notifies nothing (no line with ¥0).
+//! A staff merge moves the absorbed identity's applications and is refused while both have an
+//! open one for the year, so each application names a live identity and each identity has at
+//! most one valid application a year. The notices still follow a merged identity to the live
+//! one, and make two valid applications on one identity one donor (with the address of the one
+//! received later), as a safety net: a donor left off a notice would be missed silently. A
+//! valid application whose donations of the year were all refunded notifies nothing (no line
+//! with ¥0).
 //!
 //! No My Number here: the notices are lists, and the number is read per application by a staff
 //! member with `my_number_access`.
@@ -104,12 +108,10 @@ pub fn notice_municipality(typed: &str) -> Result<LocalGovernmentCode> {
         .map_err(|e| Error::Validation(vec![e]))
 }
 
-/// The notices of `tax_year`. Links unlinked donations to their identities first
-/// (`identities::matching::link_pending`), so call it inside a write transaction (`Db::write`).
-/// Two set-based reads: the valid applications with their identities, then the counting
-/// donations of those identities.
+/// The notices of `tax_year`, as the identities stand: callers link pending donations first
+/// (`identities::matching::catch_up`). Two set-based reads: the valid applications with their
+/// identities, then the counting donations of those identities.
 pub fn notices(conn: &mut DbConnection, tax_year: i32) -> Result<Notices> {
-    crate::identities::matching::link_pending(conn)?;
     let (first, last) = year_bounds(tax_year)?;
 
     let rows: Vec<ApplicationRow> = one_stop_applications::table
@@ -133,8 +135,9 @@ pub fn notices(conn: &mut DbConnection, tax_year: i32) -> Result<Notices> {
         ))
         .load(conn)?;
 
-    // An application made before its identity was merged names the merged one; links always
-    // name live identities. Merges are rare, so only those few are followed one by one.
+    // Merges move applications (`identities::by_hand::merge`), so none should name a merged
+    // identity; should one, it is followed to the live one rather than dropped. Links always
+    // name live identities. Such rows are none or few, so they are followed one by one.
     let mut applied = Vec::with_capacity(rows.len());
     let mut merged_live: Vec<String> = Vec::new();
     for row in rows {

@@ -17,7 +17,7 @@ use crate::http::Page;
 use crate::state::AppState;
 
 crate::problems!(
-    /// Recording an application: its fields, its donation, one per donor and tax year.
+    /// Recording an application: its fields, its donation, one open per donor and tax year.
     CreateApplicationErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, DonationNotFound, OneStopApplicationExists
 );
 crate::problems!(
@@ -58,6 +58,8 @@ pub async fn create_one_stop_application(
 ) -> Result<HttpResponse> {
     let new = applications::check_new(body.into_inner(), japan_today())?;
     let (keys, actor) = (state.my_number_keys.clone(), admin.0.id);
+    // A backlog is linked in batches of its own, not inside this one write.
+    crate::identities::matching::catch_up(&state.db).await?;
     let created = state
         .db
         .write(move |conn| applications::create(conn, &keys, &actor, new))

@@ -8,7 +8,7 @@ use crate::db::schema::one_stop_applications as apps;
 use crate::db::schema::{donations, one_stop_applications, users};
 use crate::db::{is_unique_violation, DbConnection};
 use crate::domain::one_stop::{
-    ApplicantInput, OneStopChannel, OneStopInvalidReason, OneStopStatus,
+    ApplicantInput, OneStopChannel, OneStopInvalidReason, OneStopStatus, FINAL_STATUSES,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::Paging;
@@ -55,8 +55,9 @@ pub fn application_not_found() -> Error {
     )
 }
 
-/// Inserts an application; a second one of the identity for the tax year (even a concurrent
-/// one, by the table's UNIQUE) is `409 one_stop_application_exists`.
+/// Inserts an application; a second open one of the identity for the tax year (even a
+/// concurrent one, by the partial unique index `one_stop_applications_open`) is
+/// `409 one_stop_application_exists`.
 pub fn insert(conn: &mut DbConnection, row: &ApplicationRow) -> Result<()> {
     diesel::insert_into(apps::table)
         .values(row)
@@ -79,14 +80,57 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<ApplicationRow>>
         .optional()?)
 }
 
-/// Whether the identity has an application for the tax year.
+/// Whether the identity has an open application (not withdrawn or invalid, which are final)
+/// for the tax year: the filter of the index `one_stop_applications_open`.
 pub fn exists_for(conn: &mut DbConnection, identity_id: &str, tax_year: i32) -> Result<bool> {
     let n: i64 = apps::table
         .filter(apps::identity_id.eq(identity_id))
         .filter(apps::tax_year.eq(tax_year))
+        .filter(apps::status.ne_all(FINAL_STATUSES))
         .count()
         .get_result(conn)?;
     Ok(n > 0)
+}
+
+/// The tax years the identity has an open application for, ascending.
+pub fn open_tax_years(conn: &mut DbConnection, identity_id: &str) -> Result<Vec<i32>> {
+    Ok(apps::table
+        .filter(apps::identity_id.eq(identity_id))
+        .filter(apps::status.ne_all(FINAL_STATUSES))
+        .order(apps::tax_year.asc())
+        .select(apps::tax_year)
+        .load(conn)?)
+}
+
+/// Moves every application of identity `from` to identity `to` (a merge), final ones too;
+/// returns their ids by tax year. An open application of `to` for a year `from` also has one
+/// open is `409 one_stop_application_exists` by the index; the caller checks first
+/// (`domain::one_stop::merge_clash`) for a clear answer.
+pub fn move_to_identity(
+    conn: &mut DbConnection,
+    from: &str,
+    to: &str,
+    at: NaiveDateTime,
+) -> Result<Vec<String>> {
+    let ids: Vec<String> = apps::table
+        .filter(apps::identity_id.eq(from))
+        .order((apps::tax_year.asc(), apps::created_at.asc(), apps::id.asc()))
+        .select(apps::id)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    diesel::update(apps::table.filter(apps::identity_id.eq(from)))
+        .set((apps::identity_id.eq(to), apps::updated_at.eq(at)))
+        .execute(conn)
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                application_exists()
+            } else {
+                e.into()
+            }
+        })?;
+    Ok(ids)
 }
 
 /// Writes every column staff or the rules may change.

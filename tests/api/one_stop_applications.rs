@@ -55,6 +55,14 @@ fn saburo() -> Value {
            "donor": donor("港 三郎", "ミナト サブロウ", "03-5555-6666", home)})
 }
 
+/// 品川 花子 again, from another home and phone: only her reading agrees with `hanako()`, so
+/// matching keeps the two apart until staff merge them.
+fn hanako_elsewhere() -> Value {
+    let home = ("105-0011", "東京都", "港区", "芝公園4-2-8");
+    json!({"kind": "general", "amount": 10_000,
+           "donor": donor("品川 花子", "シナガワ ハナコ", "090-9999-0000", home)})
+}
+
 /// A paper application on `donation_id`, its applicant's details defaulting to the donor's.
 fn application(donation_id: &str, tax_year: i32, received_on: &str) -> Value {
     json!({"donation_id": donation_id, "tax_year": tax_year, "received_on": received_on,
@@ -894,8 +902,195 @@ async fn a_my_number_never_reaches_the_log(engine: Engine) {
     }
 }
 
+async fn a_final_application_makes_room_for_a_new_one(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let admin = app.admin_token().await;
+    let (gift, _) = app.donate_ok(&hanako()).await;
+    let (first, _) = create(&app, &admin, &application(&gift, 2024, "2024-12-20")).await;
+    let first_id = id_of(&first);
+    let identity = first["identity_id"].clone();
+
+    // Withdrawn (her 変更届): a new application for the same year is recorded beside it.
+    change(&app, &admin, &first_id, &json!({"status": "withdrawn"})).await;
+    let (second, _) = create(&app, &admin, &application(&gift, 2024, "2024-12-21")).await;
+    let second_id = id_of(&second);
+    assert_ne!(second_id, first_id);
+    assert_eq!(second["identity_id"], identity);
+    assert_eq!(second["status"], "received");
+    // That one is open: a third is refused, through any of her donations.
+    let (other_gift, _) = app.donate_ok(&hanako()).await;
+    for on in [&gift, &other_gift] {
+        let res = app
+            .post(
+                APPLICATIONS,
+                Some(&admin),
+                &application(on, 2024, "2024-12-22"),
+            )
+            .await;
+        assert_problem(res, 409, "one_stop_application_exists").await;
+    }
+    // Invalid is final too: it makes room again.
+    let body = json!({"status": "invalid", "invalid_reason": "tax_return_filed"});
+    change(&app, &admin, &second_id, &body).await;
+    let (third, _) = create(&app, &admin, &application(&other_gift, 2024, "2024-12-23")).await;
+    let third_id = id_of(&third);
+    assert_eq!(third["identity_id"], identity);
+    let res = app
+        .post(
+            APPLICATIONS,
+            Some(&admin),
+            &application(&gift, 2024, "2024-12-24"),
+        )
+        .await;
+    assert_problem(res, 409, "one_stop_application_exists").await;
+
+    // Final stays final: neither comes back beside the open one.
+    for (id, status) in [(&first_id, "valid"), (&second_id, "received")] {
+        let res = app
+            .patch(&path(id), Some(&admin), &json!({ "status": status }))
+            .await;
+        assert_problem(res, 409, "one_stop_state_conflict").await;
+    }
+    assert_eq!(
+        listed(&app, &admin, "tax_year=2024").await,
+        [first_id.clone(), second_id.clone(), third_id.clone()]
+    );
+    let mut statuses = Vec::new();
+    for id in [&first_id, &second_id, &third_id] {
+        statuses.push(app.get_json(&path(id), Some(&admin)).await["status"].clone());
+    }
+    assert_eq!(statuses, ["withdrawn", "invalid", "received"]);
+}
+
+async fn merge_identities(
+    app: &TestApp,
+    admin: &str,
+    into: &str,
+    other: &str,
+) -> reqwest::Response {
+    app.post(
+        &format!("/api/v1/admin/identities/{into}/merge"),
+        Some(admin),
+        &json!({"identity_id": other}),
+    )
+    .await
+}
+
+/// The `identity_id` of each application listed for `query`, in the list's order.
+async fn identities_listed(app: &TestApp, admin: &str, query: &str) -> Vec<(String, String)> {
+    let page = app
+        .get_json(&format!("{APPLICATIONS}?{query}"), Some(admin))
+        .await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (id_of(a), a["identity_id"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+async fn a_merge_moves_applications_and_refuses_two_open_ones(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let admin = app.admin_token().await;
+    let (gift_a, _) = app.donate_ok(&hanako()).await;
+    let (gift_b, _) = app.donate_ok(&hanako_elsewhere()).await;
+
+    // Each of her two identities has a valid application for 2025; the second also a withdrawn
+    // one for 2024, and the first an open one for 2024.
+    let (a25, _) = create(&app, &admin, &application(&gift_a, 2025, "2025-06-01")).await;
+    let (b25, _) = create(&app, &admin, &application(&gift_b, 2025, "2025-06-02")).await;
+    let (ia, ib) = (
+        a25["identity_id"].as_str().unwrap().to_owned(),
+        b25["identity_id"].as_str().unwrap().to_owned(),
+    );
+    assert_ne!(ia, ib, "matching keeps her two records apart");
+    let (a25, b25) = (id_of(&a25), id_of(&b25));
+    for id in [&a25, &b25] {
+        change(&app, &admin, id, &json!({"status": "valid"})).await;
+    }
+    let (a24, _) = create(&app, &admin, &application(&gift_a, 2024, "2024-12-20")).await;
+    let (b24, _) = create(&app, &admin, &application(&gift_b, 2024, "2024-12-21")).await;
+    let (a24, b24) = (id_of(&a24), id_of(&b24));
+    change(&app, &admin, &b24, &json!({"status": "withdrawn"})).await;
+
+    // Two open applications for 2025: staff must withdraw one first; nothing changes.
+    let problem = assert_problem(
+        merge_identities(&app, &admin, &ia, &ib).await,
+        409,
+        "one_stop_application_exists",
+    )
+    .await;
+    assert_eq!(
+        problem["detail"],
+        "Both identities have an open one-stop application for tax year 2025; \
+         withdraw one of them before merging."
+    );
+    let absorbed = app
+        .get_json(&format!("/api/v1/admin/identities/{ib}"), Some(&admin))
+        .await;
+    assert_eq!(absorbed["id"], ib.as_str(), "not merged");
+    let kept = app
+        .get_json(&format!("/api/v1/admin/identities/{ia}"), Some(&admin))
+        .await;
+    assert_eq!(kept["merged_ids"], json!([]));
+    assert_eq!(kept["donation_count"], 1);
+    assert_eq!(
+        identities_listed(&app, &admin, "tax_year=2025").await,
+        [(a25.clone(), ia.clone()), (b25.clone(), ib.clone())]
+    );
+
+    // Staff withdraw the first identity's 2025 application; the merge goes through and her
+    // applications, the withdrawn ones too, follow her donations.
+    change(&app, &admin, &a25, &json!({"status": "withdrawn"})).await;
+    let res = merge_identities(&app, &admin, &ia, &ib).await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    assert_eq!(
+        identities_listed(&app, &admin, "tax_year=2025").await,
+        [(a25.clone(), ia.clone()), (b25.clone(), ia.clone())]
+    );
+    assert_eq!(
+        identities_listed(&app, &admin, "tax_year=2024").await,
+        [(a24.clone(), ia.clone()), (b24.clone(), ia.clone())]
+    );
+    let moved = app.get_json(&path(&b25), Some(&admin)).await;
+    assert_eq!(moved["status"], "valid");
+    assert_eq!(moved["identity_id"], ia.as_str());
+    // She still has one open application for 2025, now on the identity kept.
+    let res = app
+        .post(
+            APPLICATIONS,
+            Some(&admin),
+            &application(&gift_a, 2025, "2025-06-03"),
+        )
+        .await;
+    assert_problem(res, 409, "one_stop_application_exists").await;
+
+    // The merge's audit entry names the applications it moved, by tax year, ids only.
+    let log = app
+        .get_json(
+            &format!("/api/v1/admin/audit-log?entity=donor_identity&entity_id={ia}"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(log["total"], 1, "the refused merge left no entry: {log}");
+    let entry = &log["items"][0];
+    assert_eq!(entry["action"], "identity.merge");
+    assert_eq!(
+        entry["after"]["moved_one_stop_application_ids"],
+        json!([b24, b25])
+    );
+    assert_eq!(entry["before"].get("moved_one_stop_application_ids"), None);
+    let text = log.to_string();
+    assert!(
+        !text.contains("品川") && !text.contains("シナガワ"),
+        "no personal data: {text}"
+    );
+}
+
 both_engines!(
     applications_are_recorded_once_per_donor_and_year,
+    a_final_application_makes_room_for_a_new_one,
+    a_merge_moves_applications_and_refuses_two_open_ones,
     my_numbers_are_sealed_and_read_only_with_the_permission,
     my_numbers_are_deleted_after_the_retention_period,
     a_my_number_never_reaches_the_log

@@ -394,7 +394,105 @@ async fn notices_refuse_bad_municipality_codes_and_years(engine: Engine) {
     assert_problem(app.get(NOTICES, None).await, 401, "unauthorized").await;
 }
 
+/// 品川 太郎 from a second home in 神戸 with another phone: only the reading agrees with
+/// `taro_on_the_site()`, so matching keeps the two apart until staff merge them.
+fn taro_in_kobe() -> Value {
+    json!({"name": "品川 太郎", "name_kana": "シナガワ タロウ", "email": "taro.kobe@example.jp",
+           "phone": "078-222-3333", "postal_code": "650-0001", "prefecture": "兵庫県",
+           "city": "神戸市中央区", "address_line": "加納町6-5-1"})
+}
+
+/// The id of a donation's live donor identity.
+async fn identity_of(app: &TestApp, admin: &str, donation_id: &str) -> String {
+    let view = app
+        .get_json(
+            &format!("/api/v1/admin/donations/{donation_id}/identity"),
+            Some(admin),
+        )
+        .await;
+    view["id"].as_str().unwrap().to_owned()
+}
+
+async fn a_merged_identitys_donations_count_on_the_notice(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let admin = app.admin_token().await;
+    // 品川 太郎 gave ¥10,000 from 大阪 and applied on that donation; from 神戸 he gave ¥18,000,
+    // and ¥5,000 that was refunded, and did not apply.
+    let osaka_gift = paid_on_the_site(&app, taro_on_the_site(), 10_000).await;
+    let kobe_gift = paid_on_the_site(&app, taro_in_kobe(), 18_000).await;
+    let kobe_refunded = paid_on_the_site(&app, taro_in_kobe(), 5_000).await;
+    let res = app.refund(&admin, &kobe_refunded, "二重の寄附").await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let applied = application(
+        &app,
+        &admin,
+        &osaka_gift,
+        Some("1980-04-01"),
+        MY_NUMBERS[0],
+        "valid",
+    )
+    .await;
+    let osaka = identity_of(&app, &admin, &osaka_gift).await;
+    let kobe = identity_of(&app, &admin, &kobe_gift).await;
+    assert_ne!(osaka, kobe, "matching keeps his two homes apart");
+    assert_eq!(identity_of(&app, &admin, &kobe_refunded).await, kobe);
+
+    // Before the merge the notice has only the 大阪 identity's ¥10,000.
+    let before = app
+        .get_json(&format!("{NOTICES}?tax_year=2025"), Some(&admin))
+        .await;
+    assert_eq!(before["donor_count"], 1);
+    assert_eq!(before["total_amount"], 10_000);
+
+    // Staff find them one person and merge the applicant's identity into the 神戸 one.
+    let res = app
+        .post(
+            &format!("/api/v1/admin/identities/{kobe}/merge"),
+            Some(&admin),
+            &json!({ "identity_id": osaka }),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let moved = app
+        .get_json(
+            &format!("/api/v1/admin/one-stop/applications/{applied}"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        moved["identity_id"],
+        kobe.as_str(),
+        "the application follows"
+    );
+
+    // Once, at the application's address (大阪市), with both identities' paid donations:
+    // ¥10,000 + ¥18,000 = ¥28,000 in 2 donations; the refunded ¥5,000 does not count.
+    let notices = app
+        .get_json(&format!("{NOTICES}?tax_year=2025"), Some(&admin))
+        .await;
+    assert_eq!(notices["donor_count"], 1);
+    assert_eq!(notices["total_amount"], 28_000);
+    let municipalities = notices["municipalities"].as_array().unwrap();
+    assert_eq!(municipalities.len(), 1);
+    let osaka_city = &municipalities[0];
+    assert_eq!(osaka_city["code"], "271004");
+    assert_eq!(osaka_city["donor_count"], 1);
+    assert_eq!(osaka_city["total_amount"], 28_000);
+    assert_eq!(donors(osaka_city).len(), 1, "one person, one line");
+    let taro = &donors(osaka_city)[0];
+    assert_eq!(taro["application_id"], applied.as_str());
+    assert_eq!(taro["identity_id"], kobe.as_str());
+    assert_eq!(taro["name"], "品川 太郎");
+    assert_eq!(taro["city"], "大阪市北区");
+    assert_eq!(taro["donation_count"], 2);
+    assert_eq!(taro["total_amount"], 28_000);
+    let mut both = vec![osaka_gift, kobe_gift];
+    both.sort();
+    assert_eq!(ids(taro), both);
+}
+
 both_engines!(
     one_person_through_two_channels_is_one_donor_on_the_notice,
-    notices_refuse_bad_municipality_codes_and_years
+    notices_refuse_bad_municipality_codes_and_years,
+    a_merged_identitys_donations_count_on_the_notice,
 );

@@ -115,11 +115,11 @@ async fn notices_page(
         if download.wants_csv() {
             console.may_export_personal_data()?;
         }
-        // Linking new donations to their identities writes: one write transaction.
+        crate::identities::matching::catch_up(&console.state().db).await?;
         let mut found: Notices = console
             .state()
             .db
-            .write(move |c| notices::notices(c, tax_year))
+            .run(move |c| notices::notices(c, tax_year))
             .await?;
         if let Some(code) = &municipality {
             found = found.narrowed_to(code);
