@@ -211,7 +211,7 @@ pub fn initial_state(tax_year: i32, received_on: NaiveDate) -> ApplicationState 
     }
 }
 
-/// A tax (calendar) year an application can be for.
+/// A tax (calendar) year an application, a notice or the one-stop list can be for.
 pub fn check_tax_year(tax_year: i32) -> Result<i32, FieldError> {
     if SUPPORTED_YEARS.contains(&tax_year) {
         Ok(tax_year)

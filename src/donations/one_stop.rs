@@ -5,18 +5,12 @@ use std::collections::BTreeMap;
 use super::store;
 use super::types::{OneStopDonation, OneStopGroup, OneStopReport};
 use crate::db::DbConnection;
-use crate::domain::calendar::{one_stop_deadline, SUPPORTED_YEARS};
+use crate::domain::calendar::one_stop_deadline;
 use crate::error::{Error, Result};
 
-/// A tax (calendar) year the list can be asked for.
+/// A tax (calendar) year the list can be asked for: the one rule, `domain::one_stop`'s.
 pub fn check_tax_year(tax_year: i32) -> Result<i32> {
-    if !SUPPORTED_YEARS.contains(&tax_year) {
-        return Err(Error::field(
-            "tax_year",
-            "must be a year between 2000 and 2200",
-        ));
-    }
-    Ok(tax_year)
+    crate::domain::one_stop::check_tax_year(tax_year).map_err(|e| Error::Validation(vec![e]))
 }
 
 /// Paid donations with a one-stop request, per (prefecture, city), with the application deadline.
