@@ -37,6 +37,15 @@ async fn sweeper(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         // My Numbers past their retention period (`one_stop.my_number_retention_days`).
         crate::one_stop::my_number::sweep(&state).await;
+        // Sign-in failures no longer remembered.
+        let memory = state.settings.auth.failure_memory_seconds;
+        let forgotten = state
+            .db
+            .write(move |c| crate::auth::slowdown::purge_forgotten(c, memory))
+            .await;
+        if let Err(e) = forgotten {
+            tracing::warn!(error = %e, "purging old sign-in failures failed; will retry");
+        }
         // Donor identities (名寄せ) kept current; one read when every donation is linked.
         if let Err(e) = crate::identities::matching::catch_up(&state.db).await {
             tracing::warn!(error = %e, "linking donor identities failed; will retry");

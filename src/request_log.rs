@@ -22,7 +22,8 @@ pub async fn log_request(
     let started = Instant::now();
     let result = next.call(req).instrument(span.clone()).await;
     // Rounded to 0.1 ms as a number: no string formatted per request.
-    let latency_ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
+    let elapsed = started.elapsed();
+    let latency_ms = (elapsed.as_secs_f64() * 10_000.0).round() / 10.0;
     let _entered = span.enter();
     match result {
         Ok(mut res) => {
@@ -37,7 +38,7 @@ pub async fn log_request(
             {
                 state
                     .metrics
-                    .observe_request(method.as_str(), &route, status, started.elapsed());
+                    .observe_request(method.as_str(), &route, status, elapsed);
             }
             tracing::info!(method = method.as_str(), %route, status, latency_ms, "request");
             if let Ok(value) = HeaderValue::from_str(&request_id) {

@@ -11,5 +11,5 @@ CREATE TABLE donor_search_terms (
     term TEXT NOT NULL,
     PRIMARY KEY (term, donation_id)
 );
--- A donation's own terms: rewritten when it changes, and found missing by the backfill.
+-- A donation's own terms: found missing by the backfill.
 CREATE INDEX donor_search_terms_donation ON donor_search_terms (donation_id);

@@ -65,19 +65,18 @@ pub async fn sign_in(
         // The failure was counted in step 1.
         _ => return Err(invalid_credentials()),
     };
-    // 3. The right password: this client's and the account's failures are forgotten.
-    state
-        .db
-        .write(move |conn| slowdown::forget(conn, &buckets))
-        .await?;
-
+    // 3. The right password: this client's and the account's failures are forgotten, and the
+    // session begins, in one write.
     let token = tokens::new_token();
     let hash = tokens::token_hash(&token);
     let ttl = state.settings.auth.token_ttl_hours;
     let user_id = user.id.clone();
     let expires_at = state
         .db
-        .write(move |conn| store::create_session(conn, &hash, &user_id, ttl))
+        .write(move |conn| {
+            slowdown::forget(conn, &buckets)?;
+            store::create_session(conn, &hash, &user_id, ttl)
+        })
         .await?;
     tracing::info!(user_id = %user.id, role = user.role.as_str(), "signed in");
     Ok(SignedIn {

@@ -58,6 +58,13 @@ pub fn forget(conn: &mut DbConnection, buckets: &Buckets) -> Result<()> {
     Ok(())
 }
 
+/// Deletes buckets quiet for `memory_seconds`: `admit` already reads them as empty, and without
+/// this every (account, client) pair ever guessed would keep a row. Returns how many went.
+pub fn purge_forgotten(conn: &mut DbConnection, memory_seconds: i64) -> Result<usize> {
+    let quiet_since = now() - chrono::Duration::seconds(memory_seconds);
+    Ok(diesel::delete(f::table.filter(f::last_failed_at.le(quiet_since))).execute(conn)?)
+}
+
 /// Reads a bucket, creating it empty, with its row locked until the transaction ends (an upsert
 /// takes the row lock on PostgreSQL; SQLite's write transaction already holds the database).
 fn lock(conn: &mut DbConnection, bucket: &str) -> Result<Failures> {

@@ -113,7 +113,10 @@ pub fn with_large_cache<T>(
     };
     resize(conn, SQLITE_LARGE_CACHE_KIB)?;
     let out = f(conn);
-    resize(conn, SQLITE_CACHE_KIB)?;
+    // `f` may have committed: a cache left large is no reason to report it as failed.
+    if let Err(e) = resize(conn, SQLITE_CACHE_KIB) {
+        tracing::warn!(error = %e, "SQLite page cache not restored");
+    }
     Ok(out)
 }
 

@@ -126,12 +126,7 @@ impl FiscalYear {
 
     /// The Japanese name: "令和7年度", "令和元年度" (2019), "平成30年度" (2018).
     pub fn label(self) -> String {
-        match self.reiwa() {
-            1 => "令和元年度".to_owned(),
-            n if n > 1 => format!("令和{n}年度"),
-            // 平成 ran 1989–2019; our range starts at 2000, so no 元年 case here.
-            _ => format!("平成{}年度", self.0 - 1988),
-        }
+        format!("{}度", wareki_year(self.0))
     }
 }
 
@@ -223,6 +218,11 @@ impl fmt::Display for YearMonth {
 /// Last day a one-stop exception (ワンストップ特例) request may arrive: 10 January of the next year.
 pub fn one_stop_deadline(tax_year: i32) -> NaiveDate {
     ymd(tax_year + 1, 1, 10)
+}
+
+/// 1 January and 31 December of a tax (calendar) year: the receipt dates that count in it.
+pub fn tax_year_bounds(tax_year: i32) -> (NaiveDate, NaiveDate) {
+    (ymd(tax_year, 1, 1), ymd(tax_year, 12, 31))
 }
 
 /// Last day the ward sends the one-stop notices (申告特例通知書) of a tax year to the donors'

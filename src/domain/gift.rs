@@ -120,16 +120,19 @@ pub enum GiftRuleError {
     },
 }
 
+/// A catalogue gift's code: 1-40 characters of A-Z, a-z, 0-9, '-' or '_'.
+pub fn valid_gift_code(code: &str) -> bool {
+    (1..=40).contains(&code.chars().count())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 impl GiftTerms {
     /// Checks shape first (every problem at once), then the 30% rule, then the wording rule.
     pub fn check(&self, prohibited_words: &[String]) -> Result<(), GiftRuleError> {
         let mut errors = Vec::new();
-        let code_ok = (1..=40).contains(&self.code.chars().count())
-            && self
-                .code
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !code_ok {
+        if !valid_gift_code(&self.code) {
             errors.push(FieldError::new(
                 "code",
                 "must be 1-40 characters of A-Z, a-z, 0-9, '-' or '_'",

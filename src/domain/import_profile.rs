@@ -172,6 +172,11 @@ impl ImportProfile {
         self.columns.get(&Field::parse(field)?).map(String::as_str)
     }
 
+    /// The portal's header for one of our fields, or the field's own name when it has none.
+    pub fn column<'a>(&'a self, field: &'a str) -> &'a str {
+        self.header_of(field).unwrap_or(field)
+    }
+
     /// Our gift code for one of the portal's item codes.
     pub fn gift_code_for(&self, item_code: &str) -> Option<&str> {
         self.item_codes.get(&normal(item_code)).map(String::as_str)
@@ -300,11 +305,7 @@ fn check_item_codes(
             continue;
         }
         let gift = gift.trim().to_owned();
-        let gift_ok = (1..=40).contains(&gift.len())
-            && gift
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !gift_ok {
+        if !super::gift::valid_gift_code(&gift) {
             errors.push(FieldError::new(
                 path,
                 "must be a catalogue gift's code (1-40 characters of A-Z, a-z, 0-9, '-' or '_')",

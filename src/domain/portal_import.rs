@@ -81,9 +81,6 @@ pub struct ImportRow {
 /// Why an imported donation needs a second look, although it is imported (stored in `import_flags`).
 pub const FLAG_RESIDENT_GIFT: &str = "resident_gift";
 
-/// Channel names follow the same rule as the storefront's.
-pub use super::donation::valid_channel;
-
 /// `YYYY-MM-DD` or `YYYY/MM/DD`; month and day may have one digit (`2025/7/4`, as Excel writes).
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
@@ -316,6 +313,7 @@ pub fn flags(row: &ImportRow, home_prefecture: &str, home_city: &str) -> Vec<&'s
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
+    use crate::domain::donation::valid_channel;
     use std::collections::HashMap;
 
     fn today() -> NaiveDate {

@@ -159,9 +159,7 @@ pub fn parse(
     Err(errors
         .into_iter()
         .map(|e| FieldError {
-            field: profile
-                .header_of(&e.field)
-                .map_or(e.field.clone(), str::to_owned),
+            field: profile.column(&e.field).to_owned(),
             message: e.message,
         })
         .collect())

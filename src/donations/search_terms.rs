@@ -26,7 +26,7 @@ struct TermRow<'a> {
 }
 
 /// What a donation row says about its donor.
-pub fn facts_of(row: &DonationRow) -> DonorFacts<'_> {
+fn facts_of(row: &DonationRow) -> DonorFacts<'_> {
     DonorFacts {
         name: &row.donor_name,
         name_kana: &row.donor_name_kana,
@@ -38,10 +38,10 @@ pub fn facts_of(row: &DonationRow) -> DonorFacts<'_> {
     }
 }
 
-/// Writes the terms of donations given as (id, facts); a term already there is kept, so
-/// indexing a donation again only adds what is new (its receipt number once paid).
-pub fn insert(conn: &mut DbConnection, indexed: &[(&str, DonorFacts<'_>)]) -> Result<()> {
-    let rows: Vec<TermRow<'_>> = indexed
+/// The term rows of donations given as (id, facts), in term order: the primary key's, so a
+/// large batch walks the index once instead of at random.
+fn term_rows<'a>(indexed: &[(&'a str, DonorFacts<'_>)]) -> Vec<TermRow<'a>> {
+    let mut rows: Vec<TermRow<'a>> = indexed
         .iter()
         .flat_map(|&(donation_id, facts)| {
             donor_terms(&facts)
@@ -49,6 +49,14 @@ pub fn insert(conn: &mut DbConnection, indexed: &[(&str, DonorFacts<'_>)]) -> Re
                 .map(move |term| TermRow { donation_id, term })
         })
         .collect();
+    rows.sort_unstable_by(|a, b| a.term.cmp(&b.term));
+    rows
+}
+
+/// Writes the terms of donations given as (id, facts); a term already there is kept, so
+/// indexing a donation again only adds what is new (its receipt number once paid).
+fn insert(conn: &mut DbConnection, indexed: &[(&str, DonorFacts<'_>)]) -> Result<()> {
+    let rows = term_rows(indexed);
     for chunk in rows.chunks(TERMS_PER_INSERT) {
         crate::on_engine!(conn, |c| diesel::insert_into(donor_search_terms::table)
             .values(chunk)
@@ -62,15 +70,7 @@ pub fn insert(conn: &mut DbConnection, indexed: &[(&str, DonorFacts<'_>)]) -> Re
 /// term can conflict, so PostgreSQL takes them by `COPY` (a 100,000-row import writes about a
 /// million terms) and SQLite by plain multi-row inserts.
 pub fn insert_new(conn: &mut DbConnection, indexed: &[(&str, DonorFacts<'_>)]) -> Result<()> {
-    let mut rows: Vec<TermRow<'_>> = indexed
-        .iter()
-        .flat_map(|&(donation_id, facts)| {
-            donor_terms(&facts)
-                .into_iter()
-                .map(move |term| TermRow { donation_id, term })
-        })
-        .collect();
-    rows.sort_unstable_by(|a, b| a.term.cmp(&b.term));
+    let rows = term_rows(indexed);
     match conn {
         DbConnection::Postgres(c) => {
             diesel::copy_from(donor_search_terms::table)
@@ -91,13 +91,6 @@ pub fn insert_new(conn: &mut DbConnection, indexed: &[(&str, DonorFacts<'_>)]) -
 /// Writes one donation's terms (new, or changed by adding a field such as its receipt number).
 pub fn index(conn: &mut DbConnection, row: &DonationRow) -> Result<()> {
     insert(conn, &[(row.id.as_str(), facts_of(row))])
-}
-
-/// Writes a donation's terms afresh, for a change that removes or alters donor details.
-pub fn replace(conn: &mut DbConnection, row: &DonationRow) -> Result<()> {
-    diesel::delete(donor_search_terms::table.filter(donor_search_terms::donation_id.eq(&row.id)))
-        .execute(conn)?;
-    index(conn, row)
 }
 
 /// The columns the terms come from, for the backfill.

@@ -288,10 +288,7 @@ pub fn list(
 
 /// Paid donations with a one-stop request whose receipt date falls in the tax (calendar) year.
 pub fn one_stop_requests(conn: &mut DbConnection, tax_year: i32) -> Result<Vec<DonationRow>> {
-    let first = NaiveDate::from_ymd_opt(tax_year, 1, 1)
-        .ok_or_else(|| Error::field("tax_year", "out of range"))?;
-    let last = NaiveDate::from_ymd_opt(tax_year, 12, 31)
-        .ok_or_else(|| Error::field("tax_year", "out of range"))?;
+    let (first, last) = crate::domain::calendar::tax_year_bounds(tax_year);
     Ok(donations::table
         .filter(donations::status.eq(DonationStatus::Paid))
         .filter(donations::one_stop.eq(true))

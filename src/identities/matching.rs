@@ -1,6 +1,6 @@
 //! Linking donations to donor identities. Every donation gets exactly one link
 //! (`donor_identity_links`), made after the donation is written, so creating or importing a
-//! donation writes nothing more: the sweeper and every identity read call [`link_pending`].
+//! donation writes nothing more: the sweeper and every identity read call [`catch_up`].
 //!
 //! A donation joins the identity of the earliest-linked donation that is the same person
 //! (`domain::identity::same_person`), or else a new identity. Candidates are found by the two
@@ -14,7 +14,7 @@ use diesel::sql_types::{BigInt, Bool};
 
 use super::store::NewIdentity;
 use crate::db::schema::{donations, donor_identities, donor_identity_links};
-use crate::db::{now, write_transaction, DbConnection};
+use crate::db::{now, DbConnection};
 use crate::domain::identity::{match_key, phone_match_key, same_person, IdentityFacts};
 use crate::error::Result;
 
@@ -70,33 +70,6 @@ struct NewLink {
     linked_at: chrono::NaiveDateTime,
 }
 
-/// Links every donation that has none, oldest first, a batch per write transaction; returns how
-/// many it linked. Called outside a transaction it opens one per batch and first only reads, so
-/// when everything is linked (as between sweeps) it takes no write lock; called inside the
-/// caller's write transaction it links there. Instances take turns (PostgreSQL: an advisory
-/// lock; SQLite: its one writer), so two never link the same donation.
-pub fn link_pending(conn: &mut DbConnection) -> Result<usize> {
-    let mut linked = 0;
-    if in_transaction(conn)? {
-        loop {
-            let n = link_batch(conn)?;
-            linked += n;
-            if n < BATCH {
-                return Ok(linked);
-            }
-        }
-    }
-    while has_pending(conn)? {
-        let n = write_transaction(conn, link_batch)?;
-        if n == 0 {
-            // Another instance linked them between the read and the lock.
-            break;
-        }
-        linked += n;
-    }
-    Ok(linked)
-}
-
 /// Links every pending donation before a read that shows identities: one batch per
 /// `Db::write` (on SQLite the service's one writer), so no read holds a write lock for a whole
 /// backlog and a read-only login never opens one when nothing is pending.
@@ -123,13 +96,6 @@ pub fn take_turn(conn: &mut DbConnection) -> Result<()> {
             .execute(pg)?;
     }
     Ok(())
-}
-
-fn in_transaction(conn: &mut DbConnection) -> Result<bool> {
-    use diesel::connection::TransactionManager;
-    let status =
-        <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn);
-    Ok(status.transaction_depth()?.is_some())
 }
 
 fn has_pending(conn: &mut DbConnection) -> Result<bool> {

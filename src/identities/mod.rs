@@ -3,7 +3,7 @@
 //! rather than rows. The rule for "one person" is `domain::identity::same_person`.
 //!
 //! - `matching`: links each donation to an identity after it is written (never on the donation's
-//!   own path): the sweeper and every identity read call `link_pending`.
+//!   own path): the sweeper and every identity read call `catch_up`.
 //! - `store`: the queries, among them `identity_of_donation` and `live_identity` for other
 //!   features.
 //! - `by_hand`: staff merge two identities or split donations off one, audited.
@@ -15,5 +15,5 @@ pub mod routes;
 pub mod store;
 pub mod views;
 
-pub use matching::link_pending;
+pub use matching::catch_up;
 pub use store::{identity_of_donation, live_identity};

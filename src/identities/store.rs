@@ -69,7 +69,7 @@ pub fn live_identity(conn: &mut DbConnection, identity_id: &str) -> Result<Optio
 }
 
 /// The live identity of a donation; `None` if the donation is unknown or not linked yet (see
-/// `matching::link_pending`).
+/// `matching::catch_up`).
 pub fn identity_of_donation(conn: &mut DbConnection, donation_id: &str) -> Result<Option<String>> {
     let linked: Option<String> = donor_identity_links::table
         .filter(donor_identity_links::donation_id.eq(donation_id))

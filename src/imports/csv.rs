@@ -83,7 +83,7 @@ impl Columns<'_> {
     fn name<'a>(&'a self, column: &'a str) -> &'a str {
         match self {
             Columns::Own(_) => column,
-            Columns::Profile(profile, _) => profile.header_of(column).unwrap_or(column),
+            Columns::Profile(profile, _) => profile.column(column),
         }
     }
 }

@@ -111,9 +111,7 @@ fn portal_columns(profile: Option<&ImportProfile>, errors: Vec<LineError>) -> Ve
     errors
         .into_iter()
         .map(|e| LineError {
-            field: profile
-                .header_of(&e.field)
-                .map_or(e.field.clone(), str::to_owned),
+            field: profile.column(&e.field).to_owned(),
             ..e
         })
         .collect()

@@ -37,7 +37,8 @@ pub struct ImportProfileList {
     pub items: Vec<ImportProfileView>,
 }
 
-#[derive(Queryable)]
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = import_profiles)]
 struct ProfileRow {
     channel: String,
     definition: String,
@@ -66,12 +67,7 @@ impl ProfileRow {
 fn find_row(conn: &mut DbConnection, channel: &str) -> Result<Option<ProfileRow>> {
     Ok(import_profiles::table
         .filter(import_profiles::channel.eq(channel))
-        .select((
-            import_profiles::channel,
-            import_profiles::definition,
-            import_profiles::created_at,
-            import_profiles::updated_at,
-        ))
+        .select(ProfileRow::as_select())
         .first(conn)
         .optional()?)
 }
@@ -84,12 +80,7 @@ pub fn view(conn: &mut DbConnection, channel: &str) -> Result<Option<ImportProfi
 /// Every stored profile, by channel (there are a handful: one per portal).
 pub fn list(conn: &mut DbConnection) -> Result<Vec<ImportProfileView>> {
     let rows: Vec<ProfileRow> = import_profiles::table
-        .select((
-            import_profiles::channel,
-            import_profiles::definition,
-            import_profiles::created_at,
-            import_profiles::updated_at,
-        ))
+        .select(ProfileRow::as_select())
         .order(import_profiles::channel)
         .load(conn)?;
     rows.into_iter().map(ProfileRow::view).collect()

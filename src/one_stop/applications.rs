@@ -8,9 +8,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::my_number::seal;
-use super::store::{
-    self, application_exists, application_not_found, ApplicationFilter, ApplicationRow,
-};
+use super::store::{self, application_not_found, ApplicationFilter, ApplicationRow};
 use super::types::{
     MyNumberInput, NewOneStopApplication, OneStopApplication, OneStopApplicationChange,
     OneStopApplicationQuery,
@@ -172,8 +170,6 @@ pub fn create(
 ) -> Result<OneStopApplication> {
     let donor = store::donor_of_donation(conn, &new.donation_id)?
         .ok_or_else(crate::donations::store::donation_not_found)?;
-    // The route caught up first; what arrived since (a few donations) is linked here.
-    crate::identities::matching::link_pending(conn)?;
     // Resolved after taking turns with merges (which move applications), so an application
     // never lands on an identity a merge has just absorbed.
     crate::identities::matching::take_turn(conn)?;
@@ -190,10 +186,6 @@ pub fn create(
     .map_err(Error::Validation)?;
     let municipality = rules::home_municipality(new.municipality_code.as_deref(), &applicant)
         .map_err(|e| Error::Validation(vec![e]))?;
-    // Checked first for a clear answer; the partial unique index still stops a concurrent twin.
-    if store::exists_for(conn, &identity_id, new.tax_year)? {
-        return Err(application_exists());
-    }
     let id = Uuid::new_v4().to_string();
     let state = rules::initial_state(new.tax_year, new.received_on);
     let at: NaiveDateTime = now();

@@ -112,14 +112,7 @@ pub async fn list_notices(
     if csv {
         staff.may_export_personal_data()?;
     }
-    crate::identities::matching::catch_up(&state.db).await?;
-    let mut found = state
-        .db
-        .run(move |conn| notices::notices(conn, tax_year))
-        .await?;
-    if let Some(code) = &municipality {
-        found = found.narrowed_to(code);
-    }
+    let found = notices::read(&state.db, tax_year, municipality.as_ref()).await?;
     if csv {
         let file = csv_file_name(tax_year, municipality.as_ref().map(|c| c.as_str()));
         return Ok(csv_download(

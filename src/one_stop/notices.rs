@@ -108,11 +108,26 @@ pub fn notice_municipality(typed: &str) -> Result<LocalGovernmentCode> {
         .map_err(|e| Error::Validation(vec![e]))
 }
 
+/// The notices of `tax_year` as staff read them (the API and the console): pending donations
+/// linked to their identities first, then narrowed to one municipality when one is asked for.
+pub async fn read(
+    db: &crate::db::Db,
+    tax_year: i32,
+    municipality: Option<&LocalGovernmentCode>,
+) -> Result<Notices> {
+    crate::identities::matching::catch_up(db).await?;
+    let found = db.run(move |conn| notices(conn, tax_year)).await?;
+    Ok(match municipality {
+        Some(code) => found.narrowed_to(code),
+        None => found,
+    })
+}
+
 /// The notices of `tax_year`, as the identities stand: callers link pending donations first
 /// (`identities::matching::catch_up`). Two set-based reads: the valid applications with their
 /// identities, then the counting donations of those identities.
 pub fn notices(conn: &mut DbConnection, tax_year: i32) -> Result<Notices> {
-    let (first, last) = year_bounds(tax_year)?;
+    let (first, last) = crate::domain::calendar::tax_year_bounds(tax_year);
 
     let rows: Vec<ApplicationRow> = one_stop_applications::table
         .inner_join(donor_identities::table)
@@ -192,15 +207,6 @@ pub fn notices(conn: &mut DbConnection, tax_year: i32) -> Result<Notices> {
         .collect();
 
     Ok(assemble(tax_year, applied, given, Utc::now()))
-}
-
-/// 1 January and 31 December of the tax year.
-fn year_bounds(tax_year: i32) -> Result<(NaiveDate, NaiveDate)> {
-    let out_of_range = || Error::field("tax_year", "out of range");
-    Ok((
-        NaiveDate::from_ymd_opt(tax_year, 1, 1).ok_or_else(out_of_range)?,
-        NaiveDate::from_ymd_opt(tax_year, 12, 31).ok_or_else(out_of_range)?,
-    ))
 }
 
 /// A valid application as read, with its identity's `merged_into`.

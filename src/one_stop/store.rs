@@ -80,18 +80,6 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<ApplicationRow>>
         .optional()?)
 }
 
-/// Whether the identity has an open application (not withdrawn or invalid, which are final)
-/// for the tax year: the filter of the index `one_stop_applications_open`.
-pub fn exists_for(conn: &mut DbConnection, identity_id: &str, tax_year: i32) -> Result<bool> {
-    let n: i64 = apps::table
-        .filter(apps::identity_id.eq(identity_id))
-        .filter(apps::tax_year.eq(tax_year))
-        .filter(apps::status.ne_all(FINAL_STATUSES))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
-
 /// The tax years the identity has an open application for, ascending.
 pub fn open_tax_years(conn: &mut DbConnection, identity_id: &str) -> Result<Vec<i32>> {
     Ok(apps::table

@@ -268,7 +268,26 @@ async fn roles_are_enforced(engine: Engine) {
     }
 }
 
+/// A bucket quiet past the failure memory is deleted by the sweeper's purge; a recent one stays.
+async fn quiet_sign_in_failures_are_purged(engine: Engine) {
+    use diesel::prelude::*;
+    use furusato::auth::slowdown::purge_forgotten;
+    use furusato::db::schema::sign_in_failures as f;
+    let app = TestApp::spawn(engine).await;
+    let memory = app.settings.auth.failure_memory_seconds;
+    let res = app.login(ADMIN_EMAIL, "not-the-password").await;
+    assert_eq!(res.status(), 401);
+    let rows = |app: &TestApp| -> i64 { f::table.count().get_result(&mut *app.conn()).unwrap() };
+    assert_eq!(rows(&app), 2, "the account's bucket and the client's");
+    assert_eq!(purge_forgotten(&mut app.conn(), memory).unwrap(), 0);
+    assert_eq!(rows(&app), 2);
+    wait_out(&app, memory);
+    assert_eq!(purge_forgotten(&mut app.conn(), memory).unwrap(), 2);
+    assert_eq!(rows(&app), 0);
+}
+
 both_engines!(
+    quiet_sign_in_failures_are_purged,
     login_logout_round_trip,
     unknown_email_and_wrong_password_look_the_same,
     tokens_are_stored_only_as_hashes,

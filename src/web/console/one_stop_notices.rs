@@ -115,15 +115,8 @@ async fn notices_page(
         if download.wants_csv() {
             console.may_export_personal_data()?;
         }
-        crate::identities::matching::catch_up(&console.state().db).await?;
-        let mut found: Notices = console
-            .state()
-            .db
-            .run(move |c| notices::notices(c, tax_year))
-            .await?;
-        if let Some(code) = &municipality {
-            found = found.narrowed_to(code);
-        }
+        let found: Notices =
+            notices::read(&console.state().db, tax_year, municipality.as_ref()).await?;
         let code = municipality.as_ref().map(|c| c.as_str().to_owned());
         if download.wants_csv() {
             let file = csv_file_name(tax_year, code.as_deref());
