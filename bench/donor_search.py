@@ -23,7 +23,7 @@ The script:
   6. stops the service (SIGTERM to its PID) and drops the database.
 
 Inherited FURUSATO* environment variables are not passed to the service. Python 3 standard
-library only (reuses bench/import.py's service helpers); needs `psql`.
+library only (the service helpers of bench/service.py, shared with bench/import.py); needs `psql`.
 
 Usage:
   bench/donor_search.py [--binary target/release/furusato]
@@ -31,7 +31,6 @@ Usage:
                         [--q ｻﾄｳ --q 'さとう はなこ' ...] [--repeat 20] [--port 0] [--keep]
 """
 import argparse
-import importlib.util
 import json
 import os
 import signal
@@ -43,18 +42,9 @@ import time
 import unicodedata
 import urllib.parse
 
-BENCH = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(BENCH)
-
-_spec = importlib.util.spec_from_file_location("bench_import", os.path.join(BENCH, "import.py"))
-bench_import = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench_import)
-Service, Failure = bench_import.Service, bench_import.Failure
-http_call, json_call, free_port, log = (bench_import.http_call, bench_import.json_call,
-                                        bench_import.free_port, bench_import.log)
-
-ADMIN_EMAIL = "bench-admin@city.example"
-ADMIN_PASSWORD = "bench-admin-password-long"
+from service import (Failure, Service, add_binary_argument, check_binary, create_database,
+                     database_url, drop_database, free_port, http_call, log, psql, service_env,
+                     sign_in)
 
 # (kanji, katakana, romaji): each family name is about 1/20 of the donors, each full name 1/400.
 SURNAMES = [
@@ -205,16 +195,6 @@ ON CONFLICT DO NOTHING;
 """
 
 
-def psql(url, sql, capture=False):
-    env = dict(os.environ, PGOPTIONS="-c client_min_messages=warning")
-    cmd = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url]
-    if capture:
-        cmd += ["-A", "-t"]
-    result = subprocess.run(cmd, input=sql, check=True, env=env, text=True,
-                            capture_output=capture)
-    return result.stdout if capture else None
-
-
 def explain(url, title, sql):
     plan = psql(url, f"EXPLAIN (ANALYZE, BUFFERS) {sql};", capture=True)
     print(f"\n--- {title}\n{sql}\n\n{plan}", flush=True)
@@ -249,20 +229,9 @@ def run(args):
     workdir = tempfile.mkdtemp(prefix="furusato-bench-search-")
     port = args.port or free_port()
     db_name = f"furusato_bench_search_{os.getpid()}"
-    parts = urllib.parse.urlsplit(args.pg)
-    db_url = urllib.parse.urlunsplit(
-        (parts.scheme, parts.netloc, "/" + db_name, parts.query, parts.fragment))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FURUSATO")}
-    env.update({
-        "FURUSATO__SERVER__HOST": "127.0.0.1",
-        "FURUSATO__SERVER__PORT": str(port),
-        "FURUSATO__LOG__LEVEL": "warn",
-        "FURUSATO__BOOTSTRAP__ADMIN_EMAIL": ADMIN_EMAIL,
-        "FURUSATO__BOOTSTRAP__ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "FURUSATO__DATABASE__URL": db_url,
-    })
-    psql(args.pg, f"DROP DATABASE IF EXISTS {db_name}")
-    psql(args.pg, f"CREATE DATABASE {db_name}")
+    db_url = database_url(args.pg, db_name)
+    env = service_env(port, FURUSATO__DATABASE__URL=db_url)
+    create_database(args.pg, db_name)
     service = None
     try:
         log(f"starting {args.binary} on 127.0.0.1:{port} (migrations), work dir {workdir}")
@@ -280,8 +249,7 @@ def run(args):
         terms = psql(db_url, "SELECT count(*) FROM donor_search_terms", capture=True).strip()
         log(f"{int(terms):,} terms")
 
-        token = json_call(port, "POST", "/api/v1/auth/login", 200,
-                          {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, what="sign-in")["token"]
+        token = sign_in(port)
         results = []
         for q in args.q:
             words = query_words(q)
@@ -318,17 +286,13 @@ def run(args):
         if args.keep:
             log(f"kept database {db_name} and {workdir}")
         else:
-            try:
-                psql(args.pg, f"DROP DATABASE IF EXISTS {db_name}")
-            except subprocess.CalledProcessError:
-                log(f"could not drop database {db_name}; drop it by hand")
+            drop_database(args.pg, db_name)
 
 
 def main():
-    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(REPO, "target")
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--binary", default=os.path.join(target, "release", "furusato"))
+    add_binary_argument(p)
     p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/postgres",
                    help="PostgreSQL URL of an existing database, used to CREATE/DROP the bench database")
     p.add_argument("--rows", type=int, default=1_000_000, help="donations (default 1000000)")
@@ -342,9 +306,7 @@ def main():
     args.q = args.q or DEFAULT_QUERIES
     if args.rows < 1 or args.repeat < 1:
         p.error("--rows and --repeat must be at least 1")
-    if not (os.path.isfile(args.binary) and os.access(args.binary, os.X_OK)):
-        p.error(f"no executable at {args.binary} (build with cargo build --release, or pass --binary)")
-    args.binary = os.path.abspath(args.binary)
+    check_binary(p, args)
     # A SIGTERM unwinds through the finally blocks: service stopped, database dropped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:

@@ -51,18 +51,16 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 
-BENCH = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(BENCH)
+from service import (BENCH, REPO, Failure, Service, add_binary_argument, check_binary,
+                     create_database, database_url, drop_database, free_port, json_call, log,
+                     service_env, sign_in)
 
-ADMIN_EMAIL = "bench-admin@city.example"
-ADMIN_PASSWORD = "bench-admin-password-long"
 MIB = 1024 * 1024
 # config/default.toml server.upload_limit_bytes, if the file cannot be read.
 DEFAULT_UPLOAD_LIMIT = 10_485_760
@@ -245,12 +243,6 @@ def default_upload_limit():
         return DEFAULT_UPLOAD_LIMIT
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def git_commit():
     try:
         head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
@@ -261,76 +253,6 @@ def git_commit():
         return head + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "?"
-
-
-class Failure(Exception):
-    pass
-
-
-class Service:
-    """The release binary on 127.0.0.1:port, started and stopped by PID."""
-
-    def __init__(self, binary, port, workdir, env):
-        self.port = port
-        self.log_path = os.path.join(workdir, "service.log")
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([binary, "serve"], cwd=workdir, env=env,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-
-    def tail(self, n=40):
-        try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as f:
-                return "".join(f.readlines()[-n:])
-        except OSError:
-            return ""
-
-    def wait_ready(self, seconds=180):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise Failure(f"the service exited with {self.proc.returncode}")
-            try:
-                status, _ = http_call(self.port, "GET", "/health/ready", timeout=5)
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.25)
-        raise Failure(f"the service was not ready after {seconds}s")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()  # SIGTERM to our own child only
-            try:
-                self.proc.wait(timeout=40)  # the server's shutdown_timeout is 30 s
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-
-def http_call(port, method, path, body=None, headers=None, timeout=60):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        res = conn.getresponse()
-        return res.status, res.read()
-    finally:
-        conn.close()
-
-
-def json_call(port, method, path, expected, body=None, token=None, what=""):
-    headers = {}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["content-type"] = "application/json"
-    if token:
-        headers["authorization"] = "Bearer " + token
-    status, raw = http_call(port, method, path, data, headers)
-    if status != expected:
-        raise Failure(f"{what or path}: expected {expected}, got {status}: {raw[:2000].decode(errors='replace')}")
-    return json.loads(raw or b"null")
 
 
 def timed_upload(port, token, path, body, content_type, timeout):
@@ -390,25 +312,14 @@ def run_engine(engine, args, body, expected, upload_env):
     port = args.port or free_port()
     db_name = None
     service = None
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FURUSATO")}
-    env.update({
-        "FURUSATO__SERVER__HOST": "127.0.0.1",
-        "FURUSATO__SERVER__PORT": str(port),
-        "FURUSATO__LOG__LEVEL": "warn",
-        "FURUSATO__DEMO": "true",
-        "FURUSATO__BOOTSTRAP__ADMIN_EMAIL": ADMIN_EMAIL,
-        "FURUSATO__BOOTSTRAP__ADMIN_PASSWORD": ADMIN_PASSWORD,
-    })
+    env = service_env(port, FURUSATO__DEMO="true")
     env.update(upload_env)
     if engine == "sqlite":
         env["FURUSATO__DATABASE__URL"] = "sqlite://" + os.path.join(workdir, "bench.sqlite3")
     else:
         db_name = f"furusato_bench_import_{os.getpid()}"
-        psql(args.pg, f"DROP DATABASE IF EXISTS {db_name}")
-        psql(args.pg, f"CREATE DATABASE {db_name}")
-        parts = urllib.parse.urlsplit(args.pg)
-        env["FURUSATO__DATABASE__URL"] = urllib.parse.urlunsplit(
-            (parts.scheme, parts.netloc, "/" + db_name, parts.query, parts.fragment))
+        create_database(args.pg, db_name)
+        env["FURUSATO__DATABASE__URL"] = database_url(args.pg, db_name)
     for kv in args.env:
         key, _, value = kv.partition("=")
         env[key] = value
@@ -416,8 +327,7 @@ def run_engine(engine, args, body, expected, upload_env):
         log(f"{engine}: starting {args.binary} on 127.0.0.1:{port} (work dir {workdir})")
         service = Service(args.binary, port, workdir, env)
         service.wait_ready()
-        token = json_call(port, "POST", "/api/v1/auth/login", 200,
-                          {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, what="sign-in")["token"]
+        token = sign_in(port)
         check_catalogue(port, token)
         path = (f"/api/v1/admin/imports/donations?channel={args.channel}"
                 f"&file_name={urllib.parse.quote(args.file_name)}")
@@ -457,22 +367,11 @@ def run_engine(engine, args, body, expected, upload_env):
         if service is not None:
             service.stop()
         if db_name and not args.keep:
-            try:
-                psql(args.pg, f"DROP DATABASE IF EXISTS {db_name}")
-            except subprocess.CalledProcessError:
-                try:
-                    psql(args.pg, f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
-                except subprocess.CalledProcessError:
-                    log(f"could not drop database {db_name}; drop it by hand")
+            drop_database(args.pg, db_name)
         if args.keep:
             log(f"{engine}: kept {workdir}" + (f" and database {db_name}" if db_name else ""))
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-
-
-def psql(url, sql):
-    env = dict(os.environ, PGOPTIONS="-c client_min_messages=warning")  # no NOTICE on IF EXISTS
-    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql], check=True, env=env)
 
 
 def loadavg():
@@ -481,11 +380,6 @@ def loadavg():
             return f.read().split()[0]
     except OSError:
         return "?"
-
-
-def log(message):
-    sys.stderr.write(f"[{time.strftime('%H:%M:%S', time.gmtime())}] {message}\n")
-    sys.stderr.flush()
 
 
 def write_markdown(path, commit, results, rows, size):
@@ -504,11 +398,9 @@ def write_markdown(path, commit, results, rows, size):
 
 
 def main():
-    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(REPO, "target")
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--binary", default=os.path.join(target, "release", "furusato"),
-                   help="the furusato binary (default: $CARGO_TARGET_DIR or <repo>/target, /release/furusato)")
+    add_binary_argument(p)
     p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/postgres",
                    help="PostgreSQL URL of an existing database, used to CREATE/DROP the bench database")
     p.add_argument("--rows", type=int, default=100_000, help="data rows in the file (default 100000)")
@@ -538,9 +430,7 @@ def main():
         engines.append(e)
     if args.rows < 1:
         p.error("--rows must be at least 1")
-    if not (os.path.isfile(args.binary) and os.access(args.binary, os.X_OK)):
-        p.error(f"no executable at {args.binary} (build with cargo build --release, or pass --binary)")
-    args.binary = os.path.abspath(args.binary)
+    check_binary(p, args)
     if args.work:
         os.makedirs(args.work, exist_ok=True)
     args.file_name = f"bench-import-{args.rows}.csv"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Loopback benchmarks of furusato, each figure beside a reference measured in the same run.
 #
-#   bench/run_all.sh [catalogue] [pages] [donations] [redemptions] [sql] [sqlite] [import]   (no argument = all)
+#   bench/run_all.sh [catalogue] [pages] [donations] [redemptions] [sql] [sqlite] [import] [search]   (no argument = all)
 #
 #   catalogue    GET /api/v1/gifts (SQLite demo data) vs nginx serving the same bytes; 200 and 304
 #   pages        the storefront's list page GET /gifts vs the JSON list with the same filters, and
@@ -16,13 +16,17 @@
 #   import       POST /api/v1/admin/imports/donations of one portal CSV of $IMPORT_ROWS rows, then of
 #                the same file again (0 imported, all skipped), on SQLite and on PostgreSQL:
 #                bench/import.py, which starts its own service and database for each engine
+#   search       GET /api/v1/admin/donations?q= over $SEARCH_ROWS donations on PostgreSQL: the plans of
+#                the count and page queries and the time of $SEARCH_REPEAT requests per query;
+#                bench/donor_search.py, which starts its own service and database
 #
 # Every load generator targets 127.0.0.1, runs for a fixed time and stops by itself. The script
 # starts its own service (release binary) and nginx, stops them by PID, and drops its database.
 # Knobs (environment): DURATION (10), WARMUP (3) seconds; CAT_CONNS (32); PG_CONNS (8, also the
 # service's pool size); THREADS (2); VOUCHERS (200); APP_PORT (18080); NGINX_PORT (18081);
 # PG (postgres://postgres@127.0.0.1:5432); BENCH_DB (furusato_bench); KEEP_DB=1 keeps it;
-# BUILD=0 skips `cargo build --release`; CARGO_TARGET_DIR (/work/bench-target); IMPORT_ROWS (100000).
+# BUILD=0 skips `cargo build --release`; CARGO_TARGET_DIR (/work/bench-target); IMPORT_ROWS (100000);
+# SEARCH_ROWS (1000000), SEARCH_REPEAT (20); PG_LOG (the cluster's log file, read by `sql`).
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "$0")" && pwd)
@@ -36,7 +40,7 @@ SMOKE=0
 if [ "${1:-}" = --smoke ]; then
   SMOKE=1
   shift
-  DURATION=1 WARMUP=0 VOUCHERS=16 IMPORT_ROWS=2000 CAT_CONNS=4 PG_CONNS=4 BUILD=0
+  DURATION=1 WARMUP=0 VOUCHERS=16 IMPORT_ROWS=2000 SEARCH_ROWS=2000 SEARCH_REPEAT=1 CAT_CONNS=4 PG_CONNS=4 BUILD=0
   BIN=${BIN:-$REPO/target/debug/furusato}
 fi
 BIN=${BIN:-$TARGET/release/furusato}
@@ -51,18 +55,21 @@ CAT_CONNS=${CAT_CONNS:-32}
 PG_CONNS=${PG_CONNS:-8}
 VOUCHERS=${VOUCHERS:-200}
 IMPORT_ROWS=${IMPORT_ROWS:-100000}
+SEARCH_ROWS=${SEARCH_ROWS:-1000000}
+SEARCH_REPEAT=${SEARCH_REPEAT:-20}
 APP_PORT=${APP_PORT:-18080}
 NGINX_PORT=${NGINX_PORT:-18081}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 BENCH_DB=${BENCH_DB:-furusato_bench}
-PG_LOG=${PG_LOG:-/var/log/postgresql/postgresql-15-main.log}
+# The local cluster's log (Debian layout), its version found as .ci/run finds the cluster.
+PG_LOG=${PG_LOG:-/var/log/postgresql/postgresql-$(ls /etc/postgresql 2>/dev/null | head -n 1 || true)-main.log}
 ADMIN_EMAIL=bench-admin@city.example
 ADMIN_PASSWORD=bench-admin-password-long
 APP=http://127.0.0.1:$APP_PORT
 export BENCH_LUA=$BENCH/lua
 
 PARTS=("$@")
-[ ${#PARTS[@]} -eq 0 ] && PARTS=(catalogue pages donations redemptions sql sqlite import)
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(catalogue pages donations redemptions sql sqlite import search)
 want() { local p; for p in "${PARTS[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
 
 mkdir -p "$OUT"
@@ -135,12 +142,12 @@ wrk_run() {
   local result
   result=$(grep '^RESULT' "$OUT/wrk-$label.txt")
   record "$label" "wrk -t$THREADS -c$conns -d${DURATION}s" "$conns" "$result"
-  # A run with failed requests measured something else: refuse it.
+  # A run with no request or with failed requests measured something else: refuse it.
   case "$result" in
-    *" requests=0 "* | *" non2xx3xx=0 socket_errors=0"*) ;;
+    *" requests=0 "*) echo "bench: $label made no request" >&2; exit 1 ;;
+    *" non2xx3xx=0 socket_errors=0"*) ;;
     *) echo "bench: $label had failed requests: $result" >&2; exit 1 ;;
   esac
-  case "$result" in *" requests=0 "*) echo "bench: $label made no request" >&2; exit 1 ;; esac
 }
 
 # pgbench_run LABEL CLIENTS SCRIPT [pgbench args...]: a warm-up, then the measured run with a
@@ -279,11 +286,11 @@ if want sql; then
   OFFSET=$(stat -c %s "$PG_LOG")
   PIDS_BEFORE=$(psql "$PG/postgres" -AtX -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$BENCH_DB'")
   echo "### POST /api/v1/donations (general)" >"$OUT/captured-sql-markers.txt"
-  curl -s -o /dev/null -w '%{http_code}\n' -X POST "$APP/api/v1/donations" -H 'content-type: application/json' \
+  curl -sf -o /dev/null -w '%{http_code}\n' -X POST "$APP/api/v1/donations" -H 'content-type: application/json' \
     --data-binary @"$BENCH/donation.json" | tee -a "$OUT/captured-sql-markers.txt"
   sleep 0.5
   MID=$(stat -c %s "$PG_LOG")
-  curl -s -o /dev/null -w '%{http_code}\n' -X POST "$APP/api/v1/partner/redemptions" -H 'content-type: application/json' \
+  curl -sf -o /dev/null -w '%{http_code}\n' -X POST "$APP/api/v1/partner/redemptions" -H 'content-type: application/json' \
     -H "authorization: Bearer $PARTNER_TOKEN" --data "{\"voucher_code\":\"$(sed -n 2p "$OUT/vouchers/codes.txt")\",\"amount\":1}" | tee -a "$OUT/captured-sql-markers.txt"
   sleep 0.5
   END=$(stat -c %s "$PG_LOG")
@@ -296,6 +303,7 @@ if want sql; then
   } >"$OUT/captured-sql.log"
   stop_service
   psql "$PG/postgres" -q -c "ALTER DATABASE $BENCH_DB RESET log_statement"
+  grep -q INSERT "$OUT/captured-sql.log" || { echo "bench: nothing captured" >&2; exit 1; }
   log "captured SQL in $OUT/captured-sql.log ($PIDS_BEFORE connections were open before)"
 fi
 
@@ -370,6 +378,16 @@ if want import; then
   while IFS=$'\t' read -r label result; do
     record "$label" "import.py --rows $IMPORT_ROWS" 1 "$result"
   done <"$OUT/import.tsv"
+fi
+
+# --- 6. donor search -------------------------------------------------------------------------------
+# donor_search.py starts and stops its own service (by PID) on $APP_PORT, creates and drops its own
+# database (furusato_bench_search_<pid>), prints the plans of the count and page queries it writes by
+# hand (diesel's SQL of donations::store::list) and fails when the service's totals differ from them.
+if want search; then
+  log "search: $SEARCH_ROWS donations, $SEARCH_REPEAT timed requests per query, PostgreSQL"
+  python3 "$BENCH/donor_search.py" --binary "$BIN" --pg "$PG/postgres" --rows "$SEARCH_ROWS" \
+    --repeat "$SEARCH_REPEAT" --port "$APP_PORT" | tee "$OUT/donor-search.txt"
 fi
 
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/env.txt"

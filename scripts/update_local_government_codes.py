@@ -44,7 +44,7 @@ import zipfile
 from pathlib import Path
 
 KINDS = ("prefecture", "city", "special_ward", "designated_ward", "town", "village")
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "data" / "local_government_codes.csv"
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "src" / "domain" / "local_government_codes.csv"
 
 
 class SourceError(Exception):
