@@ -65,6 +65,15 @@ pub fn gift_body(code: &str, vendor: &str, amount: i64, cost: i64) -> Value {
     })
 }
 
+/// Donor details as the donation form takes them, at `home` (postal code, prefecture, city,
+/// address line).
+pub fn donor_at(name: &str, kana: &str, phone: &str, home: (&str, &str, &str, &str)) -> Value {
+    let (postal_code, prefecture, city, address_line) = home;
+    json!({"name": name, "name_kana": kana, "email": "donor@example.jp", "phone": phone,
+           "postal_code": postal_code, "prefecture": prefecture, "city": city,
+           "address_line": address_line})
+}
+
 /// Catalogue set-up, as an admin.
 impl TestApp {
     /// Creates a business that supplies gifts; returns its id.
@@ -166,6 +175,18 @@ impl TestApp {
 
 /// Donating and paying, as the donor, the payment provider and staff.
 impl TestApp {
+    /// The id of the one donation a staff search for portal order id `external_id` finds.
+    pub async fn imported_donation(&self, admin: &str, external_id: &str) -> String {
+        let list = self
+            .get_json(
+                &format!("/api/v1/admin/donations?q={external_id}"),
+                Some(admin),
+            )
+            .await;
+        assert_eq!(list["total"], 1, "{external_id}: {list}");
+        list["items"][0]["id"].as_str().unwrap().to_owned()
+    }
+
     /// POSTs a donation as the storefront does (no token), whatever the answer.
     pub async fn donate(&self, body: &Value) -> Response {
         self.post("/api/v1/donations", None, body).await

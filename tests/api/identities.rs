@@ -7,15 +7,8 @@ use furusato::auth::Role;
 use serde_json::{json, Value};
 
 use crate::both_engines;
+use crate::flows::donor_at as donor;
 use crate::helpers::{assert_problem, error_fields, Engine, TestApp};
-
-/// Donor details as the donation form takes them.
-fn donor(name: &str, kana: &str, phone: &str, home: (&str, &str, &str, &str)) -> Value {
-    let (postal_code, prefecture, city, address_line) = home;
-    json!({"name": name, "name_kana": kana, "email": "donor@example.jp", "phone": phone,
-           "postal_code": postal_code, "prefecture": prefecture, "city": city,
-           "address_line": address_line})
-}
 
 fn general(amount: i64, donor: Value) -> Value {
     json!({"kind": "general", "amount": amount, "donor": donor})
@@ -69,18 +62,6 @@ fn donation_ids(view: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The id of the donation imported with portal order id `external_id`.
-async fn imported(app: &TestApp, admin: &str, external_id: &str) -> String {
-    let list = app
-        .get_json(
-            &format!("/api/v1/admin/donations?q={external_id}"),
-            Some(admin),
-        )
-        .await;
-    assert_eq!(list["total"], 1, "{list}");
-    list["items"][0]["id"].as_str().unwrap().to_owned()
-}
-
 async fn merge(app: &TestApp, token: &str, into: &str, other: &str) -> reqwest::Response {
     app.post(
         &format!("/api/v1/admin/identities/{into}/merge"),
@@ -108,7 +89,7 @@ async fn one_person_through_two_channels_is_one_identity(engine: Engine) {
         .import_csv(&admin, "rakuten", PORTAL_FILE.as_bytes().to_vec())
         .await;
     assert_eq!(res.status(), 201, "{:?}", res.text().await);
-    let portal = imported(&app, &admin, "RK-2025-0101").await;
+    let portal = app.imported_donation(&admin, "RK-2025-0101").await;
     // Same reading, another town and phone: a stranger.
     let stranger = general(
         3_000,

@@ -15,6 +15,7 @@ use furusato::db::schema::{donor_identity_links, one_stop_applications, users};
 use serde_json::{json, Value};
 
 use crate::both_engines;
+use crate::flows::donor_at as donor;
 use crate::helpers::{assert_problem, error_fields, Engine, TestApp, ADMIN_EMAIL};
 
 const APPLICATIONS: &str = "/api/v1/admin/one-stop/applications";
@@ -26,13 +27,6 @@ const NUMBER: &str = "123456789018";
 const OTHER_NUMBER: &str = "983205673214";
 /// The first with a wrong check digit.
 const MISTYPED: &str = "123456789019";
-
-fn donor(name: &str, kana: &str, phone: &str, home: (&str, &str, &str, &str)) -> Value {
-    let (postal_code, prefecture, city, address_line) = home;
-    json!({"name": name, "name_kana": kana, "email": "donor@example.jp", "phone": phone,
-           "postal_code": postal_code, "prefecture": prefecture, "city": city,
-           "address_line": address_line})
-}
 
 /// 品川 花子, at home in 品川区 (131091).
 fn hanako() -> Value {

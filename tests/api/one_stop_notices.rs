@@ -70,18 +70,6 @@ async fn paid_on_the_site(app: &TestApp, donor: Value, amount: i64) -> String {
     id
 }
 
-/// The id of the imported donation with this portal order id.
-async fn imported(app: &TestApp, admin: &str, external_id: &str) -> String {
-    let list = app
-        .get_json(
-            &format!("/api/v1/admin/donations?q={external_id}"),
-            Some(admin),
-        )
-        .await;
-    assert_eq!(list["total"], 1, "{external_id}");
-    list["items"][0]["id"].as_str().unwrap().to_owned()
-}
-
 /// A paper application for tax year 2025 on `donation_id` (the applicant's name and address
 /// default to the donation's), moved on to `status`; returns its id.
 async fn application(
@@ -151,8 +139,8 @@ async fn one_person_through_two_channels_is_one_donor_on_the_notice(engine: Engi
         .import_csv(&admin, "rakuten", PORTAL_FILE.as_bytes().to_vec())
         .await;
     assert_eq!(res.status(), 201, "{:?}", res.text().await);
-    let taro_portal = imported(&app, &admin, "NT-0001").await;
-    let hanako = imported(&app, &admin, "NT-0002").await;
+    let taro_portal = app.imported_donation(&admin, "NT-0001").await;
+    let hanako = app.imported_donation(&admin, "NT-0002").await;
     // 大阪 次郎: ¥30,000 that counts, ¥7,000 refunded that does not.
     let jiro_kept = paid_on_the_site(&app, jiro(), 30_000).await;
     let jiro_refunded = paid_on_the_site(&app, jiro(), 7_000).await;
