@@ -158,7 +158,11 @@ async fn sqlite_locked_past_its_busy_timeout() {
     // Another process holds the write lock (a backup tool, a stuck migration).
     let path = furusato::db::sqlite_path(app.settings.database.url.expose_secret()).to_owned();
     let mut holder = SqliteConnection::establish(&path).unwrap();
-    holder.batch_execute("BEGIN EXCLUSIVE;").unwrap();
+    // It waits its turn behind the service's own background writes (the sweeper's start-up
+    // pass), then holds the lock.
+    holder
+        .batch_execute("PRAGMA busy_timeout = 5000; BEGIN EXCLUSIVE;")
+        .unwrap();
     for n in 0..3 {
         assert_unavailable(donate(&app).await, &format!("donation {n} while locked")).await;
     }
