@@ -298,6 +298,15 @@ fn bad(key: &str, problem: impl Into<String>) -> SettingError {
     }
 }
 
+/// A count or a duration that must be at least 1.
+fn at_least_one(key: &str, value: impl Into<i128>) -> Result<(), SettingError> {
+    let value: i128 = value.into();
+    if value < 1 {
+        return Err(bad(key, "must be at least 1"));
+    }
+    Ok(())
+}
+
 impl Settings {
     /// Loads the layered configuration from the process environment.
     pub fn load() -> Result<Settings, SettingError> {
@@ -386,9 +395,7 @@ impl Settings {
                 "must start with sqlite:// or postgres://",
             ));
         }
-        if self.database.pool_size == 0 {
-            return Err(bad("database.pool_size", "must be at least 1"));
-        }
+        at_least_one("database.pool_size", self.database.pool_size)?;
         if self.auth.token_ttl_hours <= 0 {
             return Err(bad("auth.token_ttl_hours", "must be positive"));
         }
@@ -418,12 +425,10 @@ impl Settings {
                 "must be at least the slowdown cap",
             ));
         }
-        if self.payment.signature_tolerance_seconds < 1 {
-            return Err(bad(
-                "payment.signature_tolerance_seconds",
-                "must be at least 1",
-            ));
-        }
+        at_least_one(
+            "payment.signature_tolerance_seconds",
+            self.payment.signature_tolerance_seconds,
+        )?;
         match (self.payment.provider.as_str(), production) {
             ("test", true) => {
                 return Err(bad(
@@ -454,9 +459,7 @@ impl Settings {
         {
             return Err(bad("donors", "every donors.* value must be at least 1"));
         }
-        if self.payment.hold_minutes < 1 {
-            return Err(bad("payment.hold_minutes", "must be at least 1"));
-        }
+        at_least_one("payment.hold_minutes", self.payment.hold_minutes)?;
         if self.donations.minimum_amount < 1
             || self.donations.maximum_amount < self.donations.minimum_amount
         {
@@ -465,9 +468,7 @@ impl Settings {
                 "must be at least 1 and not above donations.maximum_amount",
             ));
         }
-        if self.donations.max_quantity < 1 {
-            return Err(bad("donations.max_quantity", "must be at least 1"));
-        }
+        at_least_one("donations.max_quantity", self.donations.max_quantity)?;
         if self.donations.organization_share_basis_points > 10_000 {
             return Err(bad(
                 "donations.organization_share_basis_points",
@@ -483,47 +484,23 @@ impl Settings {
         if self.vouchers.tiers.is_empty() || self.vouchers.tiers.iter().any(|t| *t <= 0) {
             return Err(bad("vouchers.tiers", "must list positive yen amounts"));
         }
-        if self.vouchers.validity_days == 0 {
-            return Err(bad("vouchers.validity_days", "must be at least 1"));
-        }
-        if self.vouchers.code_secret.expose_secret().len() < 16 {
-            return Err(bad(
-                "vouchers.code_secret",
-                "must be at least 16 characters",
-            ));
-        }
-        if self.donations.access_token_secret.expose_secret().len() < 16 {
-            return Err(bad(
-                "donations.access_token_secret",
-                "must be at least 16 characters",
-            ));
-        }
-        if self.payment.webhook_secret.expose_secret().len() < 16 {
-            return Err(bad(
-                "payment.webhook_secret",
-                "must be at least 16 characters",
-            ));
-        }
-        if production {
-            if self
-                .payment
-                .webhook_secret
-                .expose_secret()
-                .starts_with("dev-")
-            {
-                return Err(bad(
-                    "payment.webhook_secret",
-                    "the development secret cannot be used in production",
-                ));
+        at_least_one("vouchers.validity_days", self.vouchers.validity_days)?;
+        let voucher_secret = ("vouchers.code_secret", &self.vouchers.code_secret);
+        let webhook_secret = ("payment.webhook_secret", &self.payment.webhook_secret);
+        let access_secret = (
+            "donations.access_token_secret",
+            &self.donations.access_token_secret,
+        );
+        for (key, secret) in [voucher_secret, access_secret, webhook_secret] {
+            if secret.expose_secret().len() < 16 {
+                return Err(bad(key, "must be at least 16 characters"));
             }
-            if self
-                .vouchers
-                .code_secret
-                .expose_secret()
-                .starts_with("dev-")
-            {
+        }
+        // The defaults' secrets start with "dev-": they are public.
+        for (key, secret) in [webhook_secret, voucher_secret] {
+            if production && secret.expose_secret().starts_with("dev-") {
                 return Err(bad(
-                    "vouchers.code_secret",
+                    key,
                     "the development secret cannot be used in production",
                 ));
             }
@@ -559,9 +536,7 @@ impl Settings {
                 "must be a mailbox such as Name <addr@example.jp>",
             ));
         }
-        if self.email.max_attempts < 1 {
-            return Err(bad("email.max_attempts", "must be at least 1"));
-        }
+        at_least_one("email.max_attempts", self.email.max_attempts)?;
         if self.email.base_backoff_seconds < 0
             || self.email.max_backoff_seconds < self.email.base_backoff_seconds
         {
@@ -575,12 +550,11 @@ impl Settings {
                 return Err(bad("email.smtp_url", problem));
             }
         }
-        if self.email.poll_interval_ms == 0 {
-            return Err(bad("email.poll_interval_ms", "must be at least 1"));
-        }
-        if self.email.smtp_timeout_seconds == 0 {
-            return Err(bad("email.smtp_timeout_seconds", "must be at least 1"));
-        }
+        at_least_one("email.poll_interval_ms", self.email.poll_interval_ms)?;
+        at_least_one(
+            "email.smtp_timeout_seconds",
+            self.email.smtp_timeout_seconds,
+        )?;
         if !matches!(self.log.format.as_str(), "pretty" | "json") {
             return Err(bad("log.format", "must be pretty or json"));
         }

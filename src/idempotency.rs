@@ -63,21 +63,8 @@ fn claim(
     key: &IdempotencyKey,
     request_hash: &str,
 ) -> Result<Claim> {
-    // A savepoint, so a duplicate key does not abort the surrounding PostgreSQL transaction.
-    let inserted = conn.transaction(|c| {
-        diesel::insert_into(ik::table)
-            .values((
-                ik::scope.eq(scope),
-                ik::idempotency_key.eq(key.as_str()),
-                ik::request_hash.eq(request_hash),
-                ik::created_at.eq(now()),
-            ))
-            .execute(c)
-    });
-    match inserted {
-        Ok(_) => return Ok(Claim::New),
-        Err(e) if is_unique_violation(&e) => {}
-        Err(e) => return Err(e.into()),
+    if insert_key(conn, scope, key, request_hash, None)? {
+        return Ok(Claim::New);
     }
     let (stored_hash, status, body): (String, Option<i32>, Option<String>) = ik::table
         .filter(ik::scope.eq(scope))
@@ -157,21 +144,43 @@ pub fn remember_refusal(
     status: u16,
     body: &str,
 ) -> Result<()> {
-    let inserted = conn.transaction(|c| {
+    insert_key(conn, scope, key, request_hash, Some((status, body)))?;
+    Ok(())
+}
+
+/// Inserts `key` in `scope`, with its answer when that is already known; `false` when the key
+/// was there before.
+fn insert_key(
+    conn: &mut DbConnection,
+    scope: &str,
+    key: &IdempotencyKey,
+    request_hash: &str,
+    answer: Option<(u16, &str)>,
+) -> Result<bool> {
+    insert_once(conn, |c| {
         diesel::insert_into(ik::table)
             .values((
                 ik::scope.eq(scope),
                 ik::idempotency_key.eq(key.as_str()),
                 ik::request_hash.eq(request_hash),
-                ik::status_code.eq(Some(i32::from(status))),
-                ik::response_body.eq(Some(body)),
+                ik::status_code.eq(answer.map(|(status, _)| i32::from(status))),
+                ik::response_body.eq(answer.map(|(_, body)| body)),
                 ik::created_at.eq(now()),
             ))
             .execute(c)
-    });
-    match inserted {
-        Ok(_) => Ok(()),
-        Err(e) if is_unique_violation(&e) => Ok(()),
+    })
+}
+
+/// Runs `insert`, the claim of something that must happen once (a request's key, a provider's
+/// event): `true` when it made its row, `false` when the row's key was already taken. It runs in
+/// a savepoint, so a taken key does not abort the surrounding PostgreSQL transaction.
+pub fn insert_once(
+    conn: &mut DbConnection,
+    insert: impl FnOnce(&mut DbConnection) -> QueryResult<usize>,
+) -> Result<bool> {
+    match conn.transaction(insert) {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }

@@ -1,15 +1,30 @@
 //! `named_enum!`: an enum whose variants have stable snake_case names, written once. From the one
 //! list it generates the enum, `ALL`, `as_str` and `parse`; the `stored` form also makes the same
-//! names the JSON form (serde, OpenAPI) and the TEXT column form (see `db/text_enum.rs`).
+//! names the JSON form (serde, OpenAPI) and the TEXT column form (see `db/text_enum.rs`). A
+//! variant may carry the Japanese word people read beside its name, which gives `label`.
 
 /// Declares `enum Name { Variant = "name", ... }` with `ALL`, `as_str` and `parse`.
 ///
 /// `stored enum` adds serde, `utoipa::ToSchema` and diesel's `AsExpression`/`FromSqlRow` (as
 /// TEXT), each variant renamed to its name, so JSON, database and code cannot disagree.
+///
+/// `Variant = "name" / "表示名"` gives every variant its label and the enum `label()`; the labels
+/// are all or none, so a new variant cannot be added without one.
 #[macro_export]
 macro_rules! named_enum {
     (@count) => { 0usize };
     (@count $head:ident $($tail:ident)*) => { 1usize + $crate::named_enum!(@count $($tail)*) };
+    (@label $name:ident { $($variant:ident = $label:tt),+ }) => {
+        impl $name {
+            /// The Japanese name staff, donors and vendors read (pages, emails, exports).
+            pub const fn label(self) -> &'static str {
+                match self {
+                    $($name::$variant => $label,)+
+                }
+            }
+        }
+    };
+    (@label $name:ident { $($variant:ident),+ }) => {};
     (@impl $name:ident { $($variant:ident = $text:tt),+ }) => {
         impl $name {
             /// Every variant, in declaration order.
@@ -35,7 +50,7 @@ macro_rules! named_enum {
     (
         $(#[$meta:meta])*
         $vis:vis stored enum $name:ident {
-            $($(#[$vmeta:meta])* $variant:ident = $text:tt),+ $(,)?
+            $($(#[$vmeta:meta])* $variant:ident = $text:tt $(/ $label:literal)?),+ $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -49,12 +64,13 @@ macro_rules! named_enum {
             $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
         }
         $crate::named_enum!(@impl $name { $($variant = $text),+ });
+        $crate::named_enum!(@label $name { $($variant $(= $label)?),+ });
         $crate::text_column!($name);
     };
     (
         $(#[$meta:meta])*
         $vis:vis enum $name:ident {
-            $($(#[$vmeta:meta])* $variant:ident = $text:tt),+ $(,)?
+            $($(#[$vmeta:meta])* $variant:ident = $text:tt $(/ $label:literal)?),+ $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -63,6 +79,7 @@ macro_rules! named_enum {
             $($(#[$vmeta])* $variant,)+
         }
         $crate::named_enum!(@impl $name { $($variant = $text),+ });
+        $crate::named_enum!(@label $name { $($variant $(= $label)?),+ });
     };
 }
 
@@ -74,6 +91,17 @@ mod tests {
 
     crate::named_enum! {
         stored enum Shade { Light = "light", VeryDark = "very_dark" }
+    }
+
+    crate::named_enum! {
+        enum Season { Spring = "spring" / "春", Autumn = "autumn" / "秋" }
+    }
+
+    #[test]
+    fn labels_go_with_their_variants() {
+        let labels = Season::ALL.map(|s| (s.as_str(), s.label()));
+        assert_eq!(labels, [("spring", "春"), ("autumn", "秋")]);
+        assert_eq!(Season::parse("autumn").map(Season::label), Some("秋"));
     }
 
     #[test]

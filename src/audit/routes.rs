@@ -1,41 +1,20 @@
 //! `GET /admin/audit-log`: staff read who changed what.
 
-use actix_web::{get, web};
+use actix_web::get;
 
 use super::store;
-use crate::auth::StaffUser;
 use crate::catalogue::types::{AuditEntry, AuditQuery};
-use crate::error::Result;
-use crate::http::{Page, Paging};
-use crate::state::AppState;
+use crate::http::{page_route, read_page, Page, Paging};
+use crate::openapi::problems::QueryErrors;
 
-crate::problems!(
-    /// Paging and filters of the audit log.
-    AuditLogErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
-);
-
-/// The audit log, newest first.
-#[utoipa::path(
-    operation_id = "list_audit_log",
-    params(AuditQuery),
-    responses(
-        (status = 200, body = Page<AuditEntry>),
-        AuditLogErrors,
-    )
-)]
-#[get("/admin/audit-log")]
-pub async fn audit_log_route(
-    state: web::Data<AppState>,
-    _staff: StaffUser,
-    query: web::Query<AuditQuery>,
-) -> Result<web::Json<Page<AuditEntry>>> {
-    let q = query.into_inner();
-    let paging = Paging::from_query(q.page, q.per_page)?;
-    let (items, total) = state
-        .db
-        .run(move |conn| store::list(conn, &q, paging))
-        .await?;
-    Ok(web::Json(Page::new(items, paging, total)))
+page_route! {
+    /// The audit log, newest first.
+    GET "/admin/audit-log" as "list_audit_log" => Page<AuditEntry>;
+    async fn audit_log_route(state, _staff, query: AuditQuery) {
+        let q = query.into_inner();
+        let paging = Paging::from_query(q.page, q.per_page)?;
+        read_page(&state.db, paging, move |conn, paging| store::list(conn, &q, paging)).await
+    }
 }
 
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -114,79 +114,58 @@ impl FromRequest for AuthUser {
     }
 }
 
-impl FromRequest for AdminUser {
-    type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+/// A role extractor: the signed-in login, admitted by `$admit` (a function of the `AuthUser`
+/// answering the extractor or its refusal).
+macro_rules! role_extractor {
+    ($extractor:ty, $admit:expr) => {
+        impl FromRequest for $extractor {
+            type Error = Error;
+            type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let user = authenticate(req).await?;
-            match user.role {
-                Role::Admin => Ok(AdminUser(user)),
-                Role::Viewer => Err(read_only()),
-                Role::Partner | Role::Vendor => Err(forbidden_for(Role::Admin)),
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let req = req.clone();
+                Box::pin(async move { authenticate(req).await.and_then($admit) })
             }
-        })
-    }
+        }
+    };
 }
 
-impl FromRequest for StaffUser {
-    type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+role_extractor!(AdminUser, |user: AuthUser| match user.role {
+    Role::Admin => Ok(AdminUser(user)),
+    Role::Viewer => Err(read_only()),
+    Role::Partner | Role::Vendor => Err(forbidden_for(Role::Admin)),
+});
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let user = authenticate(req).await?;
-            if user.role.is_staff() {
-                Ok(StaffUser(user))
-            } else {
-                Err(forbidden_for(Role::Admin))
-            }
-        })
+role_extractor!(StaffUser, |user: AuthUser| {
+    if user.role.is_staff() {
+        Ok(StaffUser(user))
+    } else {
+        Err(forbidden_for(Role::Admin))
     }
-}
+});
 
 /// The refusal of a change asked by a read-only staff login.
 pub fn read_only() -> Error {
     Error::forbidden("This staff login is read-only: it can see, not change.")
 }
 
-/// A signed-in login of `role` with the business it works for, or `403`.
-async fn business_login(req: HttpRequest, role: Role) -> Result<(AuthUser, String), Error> {
-    let user = authenticate(req).await?;
-    match user.partner_id.clone() {
-        Some(business_id) if user.role == role => Ok((user, business_id)),
+/// The business a login of `role` works for, or `403` for a login of another role.
+fn business_of(user: &AuthUser, role: Role) -> Result<String, Error> {
+    match &user.partner_id {
+        Some(business_id) if user.role == role => Ok(business_id.clone()),
         _ => Err(forbidden_for(role)),
     }
 }
 
-impl FromRequest for PartnerUser {
-    type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+role_extractor!(PartnerUser, |user: AuthUser| {
+    let partner_id = business_of(&user, Role::Partner)?;
+    Ok(PartnerUser { user, partner_id })
+});
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let login = business_login(req.clone(), Role::Partner);
-        Box::pin(async move {
-            let (user, partner_id) = login.await?;
-            Ok(PartnerUser { user, partner_id })
-        })
-    }
-}
-
-impl FromRequest for VendorUser {
-    type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let login = business_login(req.clone(), Role::Vendor);
-        Box::pin(async move {
-            let (user, vendor_id) = login.await?;
-            Ok(VendorUser { user, vendor_id })
-        })
-    }
-}
+role_extractor!(VendorUser, |user: AuthUser| {
+    let vendor_id = business_of(&user, Role::Vendor)?;
+    Ok(VendorUser { user, vendor_id })
+});
 
 /// The refusal of a login without the role a route needs.
 fn forbidden_for(role: Role) -> Error {

@@ -20,12 +20,11 @@ pub struct UserRow {
     pub active: bool,
 }
 
-pub fn find_active_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<UserRow>> {
-    Ok(users::table
-        .left_join(businesses::table)
-        .filter(users::email.eq(email))
-        .filter(users::active.eq(true))
-        .filter(
+/// An active login that may sign in now (users left-joined with their business): staff always;
+/// a partner or vendor login only while its business is active and still a partner or vendor.
+macro_rules! may_sign_in {
+    () => {
+        users::active.eq(true).and(
             users::role
                 .eq(Role::Admin)
                 .or(users::role.eq(Role::Viewer))
@@ -38,6 +37,14 @@ pub fn find_active_by_email(conn: &mut DbConnection, email: &str) -> Result<Opti
                         .and(businesses::is_vendor.eq(true))),
                 )),
         )
+    };
+}
+
+pub fn find_active_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<UserRow>> {
+    Ok(users::table
+        .left_join(businesses::table)
+        .filter(users::email.eq(email))
+        .filter(may_sign_in!())
         .select(UserRow::as_select())
         .first(conn)
         .optional()?)
@@ -111,20 +118,7 @@ pub fn session_user(conn: &mut DbConnection, token_hash: &str) -> Result<Option<
         .filter(sessions::token_hash.eq(token_hash))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now()))
-        .filter(users::active.eq(true))
-        .filter(
-            users::role
-                .eq(Role::Admin)
-                .or(users::role.eq(Role::Viewer))
-                .or(businesses::active.eq(true).and(
-                    (users::role
-                        .eq(Role::Partner)
-                        .and(businesses::is_partner.eq(true)))
-                    .or(users::role
-                        .eq(Role::Vendor)
-                        .and(businesses::is_vendor.eq(true))),
-                )),
-        )
+        .filter(may_sign_in!())
         .select(UserRow::as_select())
         .first(conn)
         .optional()?)

@@ -1,7 +1,7 @@
 //! Admin catalogue routes: gifts (writes in `gifts`), organisations and usage purposes.
 //! Every write is one transaction that also records the audit entry; the cache is then dropped.
 
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpResponse};
 
 use super::bases::{self, BasisReport};
 use super::images::{self, GiftImage};
@@ -9,20 +9,30 @@ use super::store::{self};
 use super::types::{AdminGift, AdminGiftQuery, GiftActionRequest, GiftPatch, NewGiftRequest};
 use super::{approval, gifts};
 use crate::auth::{AdminUser, StaffUser};
+use crate::config::Settings;
+use crate::db::DbConnection;
 use crate::domain::image::ImageFormat;
 use crate::error::Result;
-use crate::http::{Page, Paging};
-use crate::openapi::problems::StaffErrors;
-use crate::reports::routes::answer;
+use crate::http::{page_route, read_page, read_report, report_route, Page, Paging};
+use crate::openapi::problems::{QueryErrors, StaffErrors};
 use crate::state::AppState;
+
+/// A catalogue write: one transaction, given the settings, that also records the audit entry;
+/// then the catalogue cache is dropped so that the public routes read the change.
+pub(crate) async fn catalogue_write<T, F>(state: &AppState, write: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection, &Settings) -> Result<T> + Send + 'static,
+{
+    let settings = state.settings.clone();
+    let written = state.db.write(move |conn| write(conn, &settings)).await?;
+    state.catalogue_cache.invalidate();
+    Ok(written)
+}
 
 crate::problems!(
     /// Creating a gift: the 30% rule, the wording rule, a unique code.
     GiftWriteErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, GiftCodeTaken, ReturnRatioExceeded, ProhibitedWording, BasisNotApproved, GiftStateConflict
-);
-crate::problems!(
-    /// Paging and filters of the admin gift list.
-    AdminGiftListErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
 );
 crate::problems!(
     /// An unknown gift.
@@ -65,13 +75,11 @@ pub async fn add_gift_image(
 ) -> Result<HttpResponse> {
     let format = ImageFormat::check(&body, state.settings.catalogue.image_max_bytes)
         .map_err(images::image_error)?;
-    let actor = admin.0.id;
-    let gift_id = id.into_inner();
-    let image = state
-        .db
-        .write(move |conn| images::add(conn, &actor, &gift_id, format, &body))
-        .await?;
-    state.catalogue_cache.invalidate();
+    let (actor, gift_id) = (admin.0.id, id.into_inner());
+    let image = catalogue_write(&state, move |conn, _| {
+        images::add(conn, &actor, &gift_id, format, &body)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(image))
 }
 
@@ -89,13 +97,11 @@ pub async fn remove_gift_image(
     admin: AdminUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
-    let (gift_id, image_id) = path.into_inner();
-    let actor = admin.0.id;
-    state
-        .db
-        .write(move |conn| images::remove(conn, &actor, &gift_id, &image_id))
-        .await?;
-    state.catalogue_cache.invalidate();
+    let ((gift_id, image_id), actor) = (path.into_inner(), admin.0.id);
+    catalogue_write(&state, move |conn, _| {
+        images::remove(conn, &actor, &gift_id, &image_id)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -113,48 +119,29 @@ pub async fn create_gift(
     admin: AdminUser,
     body: crate::http::Json<NewGiftRequest>,
 ) -> Result<HttpResponse> {
-    let b = body.into_inner();
-    let settings = state.settings.clone();
-    let actor = admin.0.id;
-    let gift = state
-        .db
-        .write(move |conn| gifts::create(conn, &settings, &actor, b))
-        .await?;
-    state.catalogue_cache.invalidate();
+    let (b, actor) = (body.into_inner(), admin.0.id);
+    let gift = catalogue_write(&state, move |conn, settings| {
+        gifts::create(conn, settings, &actor, b)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(gift))
 }
-/// List gifts in any state.
-#[utoipa::path(
-    operation_id = "admin_list_gifts",
-    params(AdminGiftQuery),
-    responses(
-        (status = 200, body = Page<AdminGift>),
-        AdminGiftListErrors,
-    )
-)]
-#[get("/admin/gifts")]
-pub async fn list_gifts(
-    state: web::Data<AppState>,
-    _staff: StaffUser,
-    query: web::Query<AdminGiftQuery>,
-) -> Result<web::Json<Page<AdminGift>>> {
-    let q = query.into_inner();
-    let paging = Paging::from_query(q.page, q.per_page)?;
-    let (rows, total) = state
-        .db
-        .run(move |conn| {
-            store::admin_gifts(
-                conn,
-                q.status,
-                q.category,
-                q.vendor_id.as_deref(),
-                paging.offset(),
-                paging.per_page,
-            )
+
+page_route! {
+    /// List gifts in any state.
+    GET "/admin/gifts" as "admin_list_gifts" => Page<AdminGift>;
+    async fn list_gifts(state, _staff, query: AdminGiftQuery) {
+        let q = query.into_inner();
+        let paging = Paging::from_query(q.page, q.per_page)?;
+        read_page(&state.db, paging, move |conn, paging| {
+            let vendor = q.vendor_id.as_deref();
+            let (offset, limit) = (paging.offset(), paging.per_page);
+            let (rows, total) =
+                store::admin_gifts(conn, q.status, q.category, vendor, offset, limit)?;
+            Ok((rows.iter().map(|(g, v)| g.admin(v)).collect(), total))
         })
-        .await?;
-    let items: Vec<AdminGift> = rows.iter().map(|(g, v)| g.admin(v)).collect();
-    Ok(web::Json(Page::new(items, paging, total)))
+        .await
+    }
 }
 
 /// One gift with its costs, state and pictures.
@@ -196,15 +183,11 @@ pub async fn update_gift(
     id: web::Path<String>,
     body: crate::http::Json<GiftPatch>,
 ) -> Result<web::Json<AdminGift>> {
-    let id = id.into_inner();
-    let patch = body.into_inner();
-    let settings = state.settings.clone();
-    let actor = admin.0.id;
-    let gift = state
-        .db
-        .write(move |conn| gifts::update(conn, &settings, &actor, &id, patch))
-        .await?;
-    state.catalogue_cache.invalidate();
+    let (id, patch, actor) = (id.into_inner(), body.into_inner(), admin.0.id);
+    let gift = catalogue_write(&state, move |conn, settings| {
+        gifts::update(conn, settings, &actor, &id, patch)
+    })
+    .await?;
     Ok(web::Json(gift))
 }
 /// Suspend a gift (nothing is ever deleted).
@@ -221,13 +204,8 @@ pub async fn suspend_gift(
     admin: AdminUser,
     id: web::Path<String>,
 ) -> Result<web::Json<AdminGift>> {
-    let id = id.into_inner();
-    let actor = admin.0.id;
-    let gift = state
-        .db
-        .write(move |conn| gifts::suspend(conn, &actor, &id))
-        .await?;
-    state.catalogue_cache.invalidate();
+    let (id, actor) = (id.into_inner(), admin.0.id);
+    let gift = catalogue_write(&state, move |conn, _| gifts::suspend(conn, &actor, &id)).await?;
     Ok(web::Json(gift))
 }
 /// Take a step on the gift's way to the catalogue: `submit` its 地場産品 basis (criterion,
@@ -250,39 +228,23 @@ pub async fn gift_action(
     id: web::Path<String>,
     body: crate::http::Json<GiftActionRequest>,
 ) -> Result<web::Json<AdminGift>> {
-    let id = id.into_inner();
+    let (id, actor) = (id.into_inner(), admin.0.id);
     let GiftActionRequest { action, note } = body.into_inner();
-    let settings = state.settings.clone();
-    let actor = admin.0.id;
-    let gift = state
-        .db
-        .write(move |conn| approval::act(conn, &settings, &actor, &id, action, &note))
-        .await?;
-    state.catalogue_cache.invalidate();
+    let gift = catalogue_write(&state, move |conn, settings| {
+        approval::act(conn, settings, &actor, &id, action, &note)
+    })
+    .await?;
     Ok(web::Json(gift))
 }
 
-/// The catalogue by 地場産品 basis: every gift, in any state, under the criterion of 告示第5条 it
-/// claims (in the order of the criteria; gifts without a basis last), with its justification,
-/// evidence and whether the basis is approved. With `Accept: text/csv`, a table for Excel.
-#[utoipa::path(
-    operation_id = "gift_basis_report",
-    responses(
-        (status = 200, body = BasisReport, content(
-            (BasisReport = "application/json"),
-            (String = "text/csv"),
-        )),
-        StaffErrors,
-    )
-)]
-#[get("/admin/reports/gift-bases")]
-pub async fn basis_report(
-    state: web::Data<AppState>,
-    _staff: StaffUser,
-    req: HttpRequest,
-) -> Result<HttpResponse> {
-    let report = state.db.run(bases::report).await?;
-    answer(&req, report, bases::csv, "gift-bases.csv")
+report_route! {
+    /// The catalogue by 地場産品 basis: every gift, in any state, under the criterion of 告示第5条 it
+    /// claims (in the order of the criteria; gifts without a basis last), with its justification,
+    /// evidence and whether the basis is approved. With `Accept: text/csv`, a table for Excel.
+    GET "/admin/reports/gift-bases" as "gift_basis_report" => BasisReport, StaffErrors;
+    async fn basis_report(state, _staff, req) {
+        read_report(&state.db, &req, bases::report, bases::csv, "gift-bases.csv").await
+    }
 }
 
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

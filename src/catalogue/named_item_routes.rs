@@ -3,11 +3,13 @@
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 
+use super::admin_routes::catalogue_write;
 use super::named_items::{self, NamedList};
 use super::types::{NamedItem, NamedItemPatch, NamedItemRequest};
 use crate::auth::{AdminUser, StaffUser};
 use crate::error::Result;
-use crate::http::{Page, PageQuery};
+use crate::http::{read_page, Page, PageQuery};
+use crate::openapi::problems::QueryErrors;
 use crate::state::AppState;
 
 macro_rules! named_item_routes {
@@ -18,10 +20,6 @@ macro_rules! named_item_routes {
             crate::problems!(
                 /// A new entry: its fields and a name unique in the list.
                 CreateErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, $taken
-            );
-            crate::problems!(
-                /// Paging of the list.
-                ListErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
             );
             crate::problems!(
                 /// A change to an entry.
@@ -45,11 +43,10 @@ macro_rules! named_item_routes {
                 body: crate::http::Json<NamedItemRequest>,
             ) -> Result<HttpResponse> {
                 let request = named_items::check(body.into_inner())?;
-                let item = state
-                    .db
-                    .write(move |c| named_items::create(c, $list, &admin.0.id, request))
-                    .await?;
-                state.catalogue_cache.invalidate();
+                let item = catalogue_write(&state, move |c, _| {
+                    named_items::create(c, $list, &admin.0.id, request)
+                })
+                .await?;
                 Ok(HttpResponse::Created().json(item))
             }
 
@@ -57,7 +54,7 @@ macro_rules! named_item_routes {
             #[utoipa::path(
                 operation_id = concat!("admin_list_", $many),
                 params(PageQuery),
-                responses((status = 200, body = Page<NamedItem>), ListErrors)
+                responses((status = 200, body = Page<NamedItem>), QueryErrors)
             )]
             #[get($base)]
             pub async fn list(
@@ -65,12 +62,10 @@ macro_rules! named_item_routes {
                 _staff: StaffUser,
                 query: web::Query<PageQuery>,
             ) -> Result<web::Json<Page<NamedItem>>> {
-                let paging = query.paging()?;
-                let (items, total) = state
-                    .db
-                    .run(move |c| $list.list(c, false, paging.offset(), paging.per_page))
-                    .await?;
-                Ok(web::Json(Page::new(items, paging, total)))
+                read_page(&state.db, query.paging()?, |c, paging| {
+                    $list.list(c, false, paging.offset(), paging.per_page)
+                })
+                .await
             }
 
             /// Change an entry (`active: false` deactivates it).
@@ -88,11 +83,10 @@ macro_rules! named_item_routes {
                 body: crate::http::Json<NamedItemPatch>,
             ) -> Result<web::Json<NamedItem>> {
                 let patch = body.into_inner();
-                let item = state
-                    .db
-                    .write(move |c| named_items::update(c, $list, &admin.0.id, &id, patch))
-                    .await?;
-                state.catalogue_cache.invalidate();
+                let item = catalogue_write(&state, move |c, _| {
+                    named_items::update(c, $list, &admin.0.id, &id, patch)
+                })
+                .await?;
                 Ok(web::Json(item))
             }
 
@@ -108,11 +102,10 @@ macro_rules! named_item_routes {
                 admin: AdminUser,
                 id: web::Path<String>,
             ) -> Result<web::Json<NamedItem>> {
-                let item = state
-                    .db
-                    .write(move |c| named_items::deactivate(c, $list, &admin.0.id, &id))
-                    .await?;
-                state.catalogue_cache.invalidate();
+                let item = catalogue_write(&state, move |c, _| {
+                    named_items::deactivate(c, $list, &admin.0.id, &id)
+                })
+                .await?;
                 Ok(web::Json(item))
             }
         }

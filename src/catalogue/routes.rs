@@ -11,7 +11,7 @@ use super::store::{self};
 use super::types::{GiftQuery, NamedItem, PublicGift, PublicPartner};
 use crate::domain::calendar::japan_today;
 use crate::error::{Error, Result};
-use crate::http::{etag_matches, Page, PageQuery};
+use crate::http::{etag_matches, read_page, Page, PageQuery};
 use crate::state::AppState;
 
 /// Serves a cached body, or builds, caches and serves it. Answers 304 when the client's copy matches.
@@ -66,8 +66,8 @@ where
 }
 
 crate::problems!(
-    /// Filters, sorts and paging of the public list.
-    GiftListErrors: InvalidQuery, ValidationFailed
+    /// Filters, sorts and paging of a public list (gifts, organisations, purposes, partners).
+    ListErrors: InvalidQuery, ValidationFailed
 );
 crate::problems!(
     /// An unknown or unpublished gift.
@@ -80,7 +80,7 @@ crate::problems!(
     responses(
         (status = 200, body = Page<PublicGift>, description = "With an ETag; 304 when If-None-Match matches"),
         (status = 304, description = "Not modified"),
-        GiftListErrors,
+        ListErrors,
     )
 )]
 #[get("/gifts")]
@@ -124,11 +124,6 @@ pub async fn get_gift(
     .await
 }
 
-crate::problems!(
-    /// Paging of a named list.
-    NamedListErrors: InvalidQuery, ValidationFailed
-);
-
 /// The active entries of a named list, cached and revalidated like the gift list.
 async fn active_entries(
     state: &AppState,
@@ -148,7 +143,7 @@ async fn active_entries(
 /// Active support-donation organisations (応援先), by name.
 #[utoipa::path(
     params(PageQuery),
-    responses((status = 200, body = Page<NamedItem>), (status = 304, description = "Not modified"), NamedListErrors)
+    responses((status = 200, body = Page<NamedItem>), (status = 304, description = "Not modified"), ListErrors)
 )]
 #[get("/organizations")]
 pub async fn list_organizations(
@@ -162,7 +157,7 @@ pub async fn list_organizations(
 /// Active usage purposes (使い道), by name.
 #[utoipa::path(
     params(PageQuery),
-    responses((status = 200, body = Page<NamedItem>), (status = 304, description = "Not modified"), NamedListErrors)
+    responses((status = 200, body = Page<NamedItem>), (status = 304, description = "Not modified"), ListErrors)
 )]
 #[get("/purposes")]
 pub async fn list_purposes(
@@ -173,28 +168,21 @@ pub async fn list_purposes(
     active_entries(&state, &req, &query, NamedList::Purposes).await
 }
 
-crate::problems!(
-    /// The public list of partner shops.
-    PartnerListErrors: InvalidQuery, ValidationFailed
-);
-
 /// The shops where on-site e-vouchers can be used (active partners), by name.
 #[utoipa::path(
     operation_id = "list_partner_shops",
     params(PageQuery),
-    responses((status = 200, body = Page<PublicPartner>), PartnerListErrors)
+    responses((status = 200, body = Page<PublicPartner>), ListErrors)
 )]
 #[get("/partners")]
 pub async fn list_partners(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<PublicPartner>>> {
-    let paging = query.paging()?;
-    let (items, total) = state
-        .db
-        .run(move |c| store::public_partners(c, paging.offset(), paging.per_page))
-        .await?;
-    Ok(web::Json(Page::new(items, paging, total)))
+    read_page(&state.db, query.paging()?, |c, paging| {
+        store::public_partners(c, paging.offset(), paging.per_page)
+    })
+    .await
 }
 
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -316,6 +316,14 @@ macro_rules! named_items {
 
             type Row = (String, String, String, bool);
 
+            fn name_taken(e: diesel::result::Error) -> Error {
+                if is_unique_violation(&e) {
+                    Error::rejected($taken, "An entry with this name already exists.")
+                } else {
+                    e.into()
+                }
+            }
+
             fn item((id, name, description, active): Row) -> NamedItem {
                 NamedItem {
                     id,
@@ -384,13 +392,7 @@ macro_rules! named_items {
                         $table::updated_at.eq(at),
                     ))
                     .execute(conn)
-                    .map_err(|e| {
-                        if is_unique_violation(&e) {
-                            Error::rejected($taken, "An entry with this name already exists.")
-                        } else {
-                            e.into()
-                        }
-                    })?;
+                    .map_err(name_taken)?;
                 bump_version(conn)?;
                 Ok(NamedItem {
                     id,
@@ -409,13 +411,7 @@ macro_rules! named_items {
                         $table::updated_at.eq(now()),
                     ))
                     .execute(conn)
-                    .map_err(|e| {
-                        if is_unique_violation(&e) {
-                            Error::rejected($taken, "An entry with this name already exists.")
-                        } else {
-                            e.into()
-                        }
-                    })?;
+                    .map_err(name_taken)?;
                 bump_version(conn)
             }
         }

@@ -1,14 +1,16 @@
 //! Cost ledger routes: staff entries and reversals, the year's entries, and the cost report.
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpResponse};
 
 use super::types::{CostEntry, CostQuery, CostReport, CostReversalRequest, NewCostEntry};
 use super::{entries, report};
-use crate::auth::{AdminUser, StaffUser};
+use crate::auth::AdminUser;
+use crate::db::DbConnection;
 use crate::domain::calendar::japan_today;
 use crate::error::Result;
-use crate::http::{Page, Paging};
-use crate::reports::routes::{answer, fiscal_year};
+use crate::http::{page_route, read_report, report_route, Page, Paging};
+use crate::openapi::problems::QueryErrors;
+use crate::reports::routes::fiscal_year;
 use crate::reports::types::FiscalYearQuery;
 use crate::state::AppState;
 
@@ -19,10 +21,6 @@ crate::problems!(
 crate::problems!(
     /// Reversing an entry: once, with a reason.
     CostReversalErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, CostEntryNotFound, AlreadyReversed
-);
-crate::problems!(
-    /// The ledger's year and filters.
-    CostListErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
 );
 
 /// Enter a cost of raising donations by hand (advertising, printing, postage, staff time, an
@@ -68,60 +66,37 @@ pub async fn reverse_cost(
     Ok(HttpResponse::Created().json(reversal))
 }
 
-/// The ledger's entries of a fiscal year (by the date they count on), oldest first.
-#[utoipa::path(
-    params(CostQuery),
-    responses((status = 200, body = Page<CostEntry>), CostListErrors)
-)]
-#[get("/admin/costs")]
-pub async fn list_costs(
-    state: web::Data<AppState>,
-    _staff: StaffUser,
-    query: web::Query<CostQuery>,
-) -> Result<web::Json<Page<CostEntry>>> {
-    let q = query.into_inner();
-    let fy = fiscal_year(q.fiscal_year)?;
-    let paging = Paging::from_query(q.page, q.per_page)?;
-    let page = state
-        .db
-        .run(move |conn| entries::list(conn, fy, q.category, paging))
-        .await?;
-    Ok(web::Json(page))
+page_route! {
+    /// The ledger's entries of a fiscal year (by the date they count on), oldest first.
+    GET "/admin/costs" => Page<CostEntry>;
+    async fn list_costs(state, _staff, query: CostQuery) {
+        let q = query.into_inner();
+        let fy = fiscal_year(q.fiscal_year)?;
+        let paging = Paging::from_query(q.page, q.per_page)?;
+        let page = state
+            .db
+            .run(move |conn| entries::list(conn, fy, q.category, paging))
+            .await?;
+        Ok(web::Json(page))
+    }
 }
 
-/// The costs of raising donations (募集に要する費用) in a fiscal year against the 50% rule.
-///
-/// Per category (返礼品等の調達, 送付, 広報, 決済等, 事務) and in total: the amount and its share
-/// of the year's paid donations in basis points (rounded down), the gift ratio overall, and the
-/// standing: `warning` from the configured threshold, `exceeded` above 50% (exactly 50% is
-/// within). On-site vouchers count as partners are paid; what they still commit is shown beside.
-/// With `Accept: text/csv` the table comes as CSV for Excel (`; charset=Shift_JIS` for CP932).
-#[utoipa::path(
-    operation_id = "cost_report",
-    params(FiscalYearQuery),
-    responses(
-        (status = 200, body = CostReport, content(
-            (CostReport = "application/json"),
-            (String = "text/csv"),
-        )),
-        CostListErrors,
-    )
-)]
-#[get("/admin/reports/costs")]
-pub async fn cost_report(
-    state: web::Data<AppState>,
-    _staff: StaffUser,
-    req: HttpRequest,
-    query: web::Query<FiscalYearQuery>,
-) -> Result<HttpResponse> {
-    let fy = fiscal_year(query.fiscal_year)?;
-    let settings = state.settings.clone();
-    let r = state
-        .db
-        .run(move |conn| report::build(conn, &settings, fy, japan_today()))
-        .await?;
-    let file = format!("cost-report-FY{}.csv", fy.year());
-    answer(&req, r, report::csv, &file)
+report_route! {
+    /// The costs of raising donations (募集に要する費用) in a fiscal year against the 50% rule.
+    ///
+    /// Per category (返礼品等の調達, 送付, 広報, 決済等, 事務) and in total: the amount and its share
+    /// of the year's paid donations in basis points (rounded down), the gift ratio overall, and the
+    /// standing: `warning` from the configured threshold, `exceeded` above 50% (exactly 50% is
+    /// within). On-site vouchers count as partners are paid; what they still commit is shown beside.
+    /// With `Accept: text/csv` the table comes as CSV for Excel (`; charset=Shift_JIS` for CP932).
+    GET "/admin/reports/costs" as "cost_report" => CostReport, QueryErrors;
+    async fn cost_report(state, _staff, req, query: FiscalYearQuery) {
+        let fy = fiscal_year(query.fiscal_year)?;
+        let settings = state.settings.clone();
+        let file = format!("cost-report-FY{}.csv", fy.year());
+        let read = move |conn: &mut DbConnection| report::build(conn, &settings, fy, japan_today());
+        read_report(&state.db, &req, read, report::csv, &file).await
+    }
 }
 
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -7,28 +7,15 @@ crate::named_enum! {
     /// The ministry's categories of fundraising cost.
     pub stored enum CostCategory {
         /// 返礼品等の調達: gifts, and on-site vouchers as they are paid to partners.
-        Procurement = "procurement",
+        Procurement = "procurement" / "返礼品等の調達",
         /// 送付: shipping the gifts.
-        Shipping = "shipping",
+        Shipping = "shipping" / "返礼品等の送付",
         /// 広報: advertising, printing.
-        Publicity = "publicity",
+        Publicity = "publicity" / "広報",
         /// 決済等: the payment provider's fees.
-        Payment = "payment",
+        Payment = "payment" / "決済等",
         /// 事務: portal and intermediary fees, postage, staff time.
-        Administration = "administration",
-    }
-}
-
-impl CostCategory {
-    /// The ministry's Japanese name.
-    pub fn label(self) -> &'static str {
-        match self {
-            CostCategory::Procurement => "返礼品等の調達",
-            CostCategory::Shipping => "返礼品等の送付",
-            CostCategory::Publicity => "広報",
-            CostCategory::Payment => "決済等",
-            CostCategory::Administration => "事務",
-        }
+        Administration = "administration" / "事務",
     }
 }
 
@@ -36,31 +23,17 @@ crate::named_enum! {
     /// What put an entry in the ledger: the service books all but `manual` by itself.
     pub stored enum CostSource {
         /// A paid gift donation's procurement cost, at the cost the gift had when donated.
-        Gift = "gift",
+        Gift = "gift" / "返礼品（寄附時の原価）",
         /// A paid gift donation's shipping cost, likewise.
-        Shipping = "shipping",
+        Shipping = "shipping" / "送料（寄附時）",
         /// A partner's month of redeemed vouchers, when settled.
-        VoucherSettlement = "voucher_settlement",
+        VoucherSettlement = "voucher_settlement" / "電子商品券の精算",
         /// A portal's fee on a donation imported from it.
-        PortalFee = "portal_fee",
+        PortalFee = "portal_fee" / "ポータル手数料",
         /// The payment provider's fee on a card payment.
-        CardFee = "card_fee",
+        CardFee = "card_fee" / "決済手数料",
         /// Entered by staff.
-        Manual = "manual",
-    }
-}
-
-impl CostSource {
-    /// The staff's Japanese name.
-    pub fn label(self) -> &'static str {
-        match self {
-            CostSource::Gift => "返礼品（寄附時の原価）",
-            CostSource::Shipping => "送料（寄附時）",
-            CostSource::VoucherSettlement => "電子商品券の精算",
-            CostSource::PortalFee => "ポータル手数料",
-            CostSource::CardFee => "決済手数料",
-            CostSource::Manual => "手入力",
-        }
+        Manual = "manual" / "手入力",
     }
 }
 
@@ -259,32 +232,21 @@ mod tests {
 
     const WARN: BasisPoints = BasisPoints(4500);
 
+    /// Where `costs` stand against a year of 1,000,000 yen of donations.
+    fn standing_of(costs: i64) -> CostStanding {
+        standing(Yen(costs), Yen(1_000_000), WARN)
+    }
+
     #[test]
     fn exactly_half_is_within_and_one_yen_more_is_exceeded() {
-        assert_eq!(
-            standing(Yen(500_000), Yen(1_000_000), WARN),
-            CostStanding::Warning
-        );
-        assert_ne!(
-            standing(Yen(500_000), Yen(1_000_000), WARN),
-            CostStanding::Exceeded
-        );
-        assert_eq!(
-            standing(Yen(500_001), Yen(1_000_000), WARN),
-            CostStanding::Exceeded
-        );
+        assert_eq!(standing_of(500_000), CostStanding::Warning);
+        assert_eq!(standing_of(500_001), CostStanding::Exceeded);
     }
 
     #[test]
     fn the_warning_starts_at_the_threshold() {
-        assert_eq!(
-            standing(Yen(449_999), Yen(1_000_000), WARN),
-            CostStanding::Within
-        );
-        assert_eq!(
-            standing(Yen(450_000), Yen(1_000_000), WARN),
-            CostStanding::Warning
-        );
+        assert_eq!(standing_of(449_999), CostStanding::Within);
+        assert_eq!(standing_of(450_000), CostStanding::Warning);
     }
 
     #[test]

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::donor::{
-    max_chars, parse_name_kana, parse_phone, parse_postal_code, parse_prefecture, RequiredFields,
-    ADDRESS_LINE_MAX, CITY_MAX, NAME_MAX,
+    max_chars, parse_name_kana, parse_phone, parse_postal_code, parse_prefecture, redacted_debug,
+    RequiredFields, ADDRESS_LINE_MAX, CITY_MAX, NAME_MAX,
 };
 use super::order::Fulfilment;
 use super::FieldError;
@@ -17,48 +17,23 @@ const NOSHI_NAME_MAX: usize = 20;
 crate::named_enum! {
     /// The inscription above the ribbon (表書き).
     pub stored enum NoshiType {
-        Orei = "orei",
-        Ochugen = "ochugen",
-        Oseibo = "oseibo",
-        Uchiiwai = "uchiiwai",
+        Orei = "orei" / "御礼",
+        Ochugen = "ochugen" / "御中元",
+        Oseibo = "oseibo" / "御歳暮",
+        Uchiiwai = "uchiiwai" / "内祝",
         /// のし without an inscription.
-        Muji = "muji",
-    }
-}
-
-impl NoshiType {
-    /// As printed on the のし and read by the vendor.
-    pub fn label(self) -> &'static str {
-        match self {
-            NoshiType::Orei => "御礼",
-            NoshiType::Ochugen => "御中元",
-            NoshiType::Oseibo => "御歳暮",
-            NoshiType::Uchiiwai => "内祝",
-            NoshiType::Muji => "無地のし",
-        }
+        Muji = "muji" / "無地のし",
     }
 }
 
 crate::named_enum! {
     /// The carriers' common delivery time slots.
     pub stored enum DeliveryWindow {
-        Morning = "morning",
-        From14To16 = "14-16",
-        From16To18 = "16-18",
-        From18To20 = "18-20",
-        From19To21 = "19-21",
-    }
-}
-
-impl DeliveryWindow {
-    pub fn label(self) -> &'static str {
-        match self {
-            DeliveryWindow::Morning => "午前中",
-            DeliveryWindow::From14To16 => "14時〜16時",
-            DeliveryWindow::From16To18 => "16時〜18時",
-            DeliveryWindow::From18To20 => "18時〜20時",
-            DeliveryWindow::From19To21 => "19時〜21時",
-        }
+        Morning = "morning" / "午前中",
+        From14To16 = "14-16" / "14時〜16時",
+        From16To18 = "16-18" / "16時〜18時",
+        From18To20 = "18-20" / "18時〜20時",
+        From19To21 = "19-21" / "19時〜21時",
     }
 }
 
@@ -95,17 +70,7 @@ pub struct Recipient {
     pub address_line: String,
 }
 
-impl std::fmt::Debug for RecipientInput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RecipientInput { <personal data redacted> }")
-    }
-}
-
-impl std::fmt::Debug for Recipient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Recipient { <personal data redacted> }")
-    }
-}
+redacted_debug!(RecipientInput, Recipient);
 
 impl Recipient {
     pub fn parse(input: RecipientInput, prefix: &str) -> Result<Recipient, Vec<FieldError>> {
@@ -227,11 +192,7 @@ impl Delivery {
             ),
             _ => {}
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+        FieldError::all_or(errors, ())
     }
 }
 

@@ -9,39 +9,17 @@ use super::FieldError;
 crate::named_enum! {
     pub stored enum DonationKind {
         /// With a return gift (返礼品あり).
-        Gift = "gift",
+        Gift = "gift" / "返礼品あり",
         /// To support a named organisation (団体応援寄附); no gift.
-        Support = "support",
+        Support = "support" / "団体応援",
         /// For an on-site e-voucher (現地決済型).
-        OnSite = "on_site",
+        OnSite = "on_site" / "現地決済型",
         /// No gift (寄附のみ).
-        General = "general",
-    }
-}
-
-impl DonationStatus {
-    /// The staff's Japanese name (console lists and detail).
-    pub fn label(self) -> &'static str {
-        match self {
-            DonationStatus::PendingPayment => "入金待ち",
-            DonationStatus::Paid => "入金済み",
-            DonationStatus::Cancelled => "取消",
-            DonationStatus::Refunded => "返金済み",
-        }
+        General = "general" / "寄附のみ",
     }
 }
 
 impl DonationKind {
-    /// The Japanese name used in exports (also accepted by portal imports).
-    pub fn label(self) -> &'static str {
-        match self {
-            DonationKind::Gift => "返礼品あり",
-            DonationKind::Support => "団体応援",
-            DonationKind::OnSite => "現地決済型",
-            DonationKind::General => "寄附のみ",
-        }
-    }
-
     /// Whether paying for this donation issues an on-site e-voucher: an `on_site` donation does,
     /// and so does a donation for a catalogue item of the on-site category (現地決済型), whatever
     /// the storefront called it — the item decides, so the donor always gets what they paid for.
@@ -57,10 +35,10 @@ impl DonationKind {
 
 crate::named_enum! {
     pub stored enum DonationStatus {
-        PendingPayment = "pending_payment",
-        Paid = "paid",
-        Cancelled = "cancelled",
-        Refunded = "refunded",
+        PendingPayment = "pending_payment" / "入金待ち",
+        Paid = "paid" / "入金済み",
+        Cancelled = "cancelled" / "取消",
+        Refunded = "refunded" / "返金済み",
     }
 }
 
@@ -414,33 +392,21 @@ mod tests {
 
     #[test]
     fn offline_payments_need_a_plausible_date_and_no_voucher() {
+        use DonationKind::{General, Gift, OnSite};
         use DonationStatus::*;
+        use OfflinePaymentRefusal::*;
         let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
         let (made, today) = (d(7, 1), d(7, 20));
         let check = |kind: DonationKind, status, received| {
             check_offline_payment(kind.issues_voucher(None), status, made, received, today)
         };
-        assert_eq!(
-            check(DonationKind::General, PendingPayment, d(7, 1)),
-            Ok(())
-        );
-        assert_eq!(check(DonationKind::Gift, Cancelled, d(7, 20)), Ok(()));
-        assert_eq!(
-            check(DonationKind::General, Paid, d(7, 2)),
-            Err(OfflinePaymentRefusal::NotPayable)
-        );
-        assert_eq!(
-            check(DonationKind::OnSite, PendingPayment, d(7, 2)),
-            Err(OfflinePaymentRefusal::CardOnly)
-        );
-        assert_eq!(
-            check(DonationKind::General, PendingPayment, d(6, 30)),
-            Err(OfflinePaymentRefusal::ReceivedOnOutOfRange)
-        );
-        assert_eq!(
-            check(DonationKind::General, PendingPayment, d(7, 21)),
-            Err(OfflinePaymentRefusal::ReceivedOnOutOfRange)
-        );
+        assert_eq!(check(General, PendingPayment, d(7, 1)), Ok(()));
+        assert_eq!(check(Gift, Cancelled, d(7, 20)), Ok(()));
+        assert_eq!(check(General, Paid, d(7, 2)), Err(NotPayable));
+        assert_eq!(check(OnSite, PendingPayment, d(7, 2)), Err(CardOnly));
+        let out_of_range = Err(ReceivedOnOutOfRange);
+        assert_eq!(check(General, PendingPayment, d(6, 30)), out_of_range);
+        assert_eq!(check(General, PendingPayment, d(7, 21)), out_of_range);
     }
 
     #[test]

@@ -104,18 +104,20 @@ pub struct Donor {
     pub address_line: String,
 }
 
-// Personal data: `Debug` never prints it, so a stray `{:?}` cannot leak it into logs.
-impl std::fmt::Debug for DonorInput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DonorInput { <personal data redacted> }")
-    }
+/// `Debug` for types that hold personal data: it prints the type's name only, so a stray `{:?}`
+/// cannot leak the data into logs.
+macro_rules! redacted_debug {
+    ($($name:ident),+) => {
+        $(impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), " { <personal data redacted> }"))
+            }
+        })+
+    };
 }
+pub(crate) use redacted_debug;
 
-impl std::fmt::Debug for Donor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Donor { <personal data redacted> }")
-    }
-}
+redacted_debug!(DonorInput, Donor);
 
 impl Donor {
     /// Validates every field and reports all problems at once; `prefix` (e.g. "donor") is
@@ -191,11 +193,7 @@ impl<'a> RequiredFields<'a> {
 
     /// `value` when every field passed.
     pub(super) fn finish<T>(self, value: T) -> Result<T, Vec<FieldError>> {
-        if self.errors.is_empty() {
-            Ok(value)
-        } else {
-            Err(self.errors)
-        }
+        FieldError::all_or(self.errors, value)
     }
 }
 
@@ -371,4 +369,4 @@ fn normalise_place(s: &str) -> String {
 
 #[cfg(test)]
 #[path = "donor_tests.rs"]
-mod tests;
+pub(super) mod tests;

@@ -14,11 +14,7 @@ pub fn check_named(name: &str, description: &str) -> Result<(), Vec<FieldError>>
             "must be at most 2000 characters",
         ));
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
+    FieldError::all_or(errors, ())
 }
 
 /// A login's email (plausible address) and password (12-200 characters).
@@ -31,11 +27,7 @@ pub fn check_login(email: &str, password_text: &str) -> Result<(), Vec<FieldErro
     if !(12..=200).contains(&password_text.chars().count()) {
         errors.push(FieldError::new("password", "must be 12-200 characters"));
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
+    FieldError::all_or(errors, ())
 }
 
 #[cfg(test)]

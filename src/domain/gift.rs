@@ -9,10 +9,10 @@ use super::FieldError;
 crate::named_enum! {
     /// 体験型 / 商品型 / 旅行クーポン / 現地決済型.
     pub stored enum Category {
-        Experience = "experience",
-        Product = "product",
-        Travel = "travel",
-        OnSite = "on_site",
+        Experience = "experience" / "体験型",
+        Product = "product" / "商品型",
+        Travel = "travel" / "旅行クーポン",
+        OnSite = "on_site" / "現地決済型",
     }
 }
 
@@ -37,44 +37,20 @@ impl Category {
             Category::OnSite => "現地で使える電子商品券",
         }
     }
-
-    /// The Japanese name used in reports.
-    pub fn label(self) -> &'static str {
-        match self {
-            Category::Experience => "体験型",
-            Category::Product => "商品型",
-            Category::Travel => "旅行クーポン",
-            Category::OnSite => "現地決済型",
-        }
-    }
 }
 
 crate::named_enum! {
     /// Where a gift stands on its way to the public catalogue; see `gift_approval` for the steps.
     pub stored enum GiftStatus {
-        Draft = "draft",
+        Draft = "draft" / "下書き",
         /// Its 地場産品 basis awaits approval.
-        Submitted = "submitted",
+        Submitted = "submitted" / "承認待ち",
         /// Its basis is approved; not yet public.
-        Approved = "approved",
-        Published = "published",
-        Suspended = "suspended",
+        Approved = "approved" / "承認済み",
+        Published = "published" / "公開中",
+        Suspended = "suspended" / "停止中",
         /// Taken out of the catalogue for good (kept, like everything).
-        Withdrawn = "withdrawn",
-    }
-}
-
-impl GiftStatus {
-    /// The staff's Japanese name.
-    pub fn label(self) -> &'static str {
-        match self {
-            GiftStatus::Draft => "下書き",
-            GiftStatus::Submitted => "承認待ち",
-            GiftStatus::Approved => "承認済み",
-            GiftStatus::Published => "公開中",
-            GiftStatus::Suspended => "停止中",
-            GiftStatus::Withdrawn => "取り下げ",
-        }
+        Withdrawn = "withdrawn" / "取り下げ",
     }
 }
 

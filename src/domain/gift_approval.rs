@@ -43,6 +43,14 @@ pub struct LocalBasis {
 }
 
 impl LocalBasis {
+    /// The two written parts, each with its field name.
+    fn texts(&self) -> [(&'static str, &Option<String>); 2] {
+        [
+            ("basis_justification", &self.justification),
+            ("basis_evidence", &self.evidence),
+        ]
+    }
+
     /// Whatever is given must be well formed (a draft may still lack parts).
     pub fn check_shape(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
@@ -52,10 +60,7 @@ impl LocalBasis {
                 "must be a criterion number of 告示第5条 (1-9)",
             ));
         }
-        for (field, text) in [
-            ("basis_justification", &self.justification),
-            ("basis_evidence", &self.evidence),
-        ] {
+        for (field, text) in self.texts() {
             if text.as_ref().is_some_and(|t| t.chars().count() > 2000) {
                 errors.push(FieldError::new(field, "must be at most 2000 characters"));
             }
@@ -72,10 +77,7 @@ impl LocalBasis {
                 "is required before the basis is submitted",
             ));
         }
-        for (field, text) in [
-            ("basis_justification", &self.justification),
-            ("basis_evidence", &self.evidence),
-        ] {
+        for (field, text) in self.texts() {
             if text.as_ref().is_none_or(|t| t.trim().is_empty()) {
                 errors.push(FieldError::new(
                     field,
@@ -91,36 +93,23 @@ crate::named_enum! {
     /// A staff action on a gift's way to (and off) the catalogue.
     pub stored enum GiftAction {
         /// Draft → submitted: the basis goes to review.
-        Submit = "submit",
+        Submit = "submit" / "承認を申請",
         /// Submitted → approved, by someone other than the submitter.
-        Approve = "approve",
+        Approve = "approve" / "承認",
         /// Submitted → draft: sent back with a note.
-        SendBack = "send_back",
+        SendBack = "send_back" / "差し戻し",
         /// Approved or suspended → published.
-        Publish = "publish",
+        Publish = "publish" / "公開",
         /// Published → suspended.
-        Suspend = "suspend",
+        Suspend = "suspend" / "公開停止",
         /// Approved or suspended → draft: to change the basis, which then needs approval again.
-        Reopen = "reopen",
+        Reopen = "reopen" / "下書きに戻す",
         /// Anything but withdrawn → withdrawn, for good.
-        Withdraw = "withdraw",
+        Withdraw = "withdraw" / "取り下げ",
     }
 }
 
 impl GiftAction {
-    /// The staff's Japanese name (console buttons, audit).
-    pub fn label(self) -> &'static str {
-        match self {
-            GiftAction::Submit => "承認を申請",
-            GiftAction::Approve => "承認",
-            GiftAction::SendBack => "差し戻し",
-            GiftAction::Publish => "公開",
-            GiftAction::Suspend => "公開停止",
-            GiftAction::Reopen => "下書きに戻す",
-            GiftAction::Withdraw => "取り下げ",
-        }
-    }
-
     /// The state the action leads to from `from`, if it may be taken there.
     pub fn from(self, from: GiftStatus) -> Option<GiftStatus> {
         use GiftStatus::*;
@@ -251,28 +240,14 @@ mod tests {
     #[test]
     fn the_way_to_the_catalogue_goes_through_approval() {
         let b = complete();
-        let a = staff("a", None);
-        assert_eq!(
-            check_action(GiftAction::Submit, Draft, &b, &a),
-            Ok(Submitted)
-        );
-        let other = staff("b", Some("a"));
-        assert_eq!(
-            check_action(GiftAction::Approve, Submitted, &b, &other),
-            Ok(Approved)
-        );
-        assert_eq!(
-            check_action(GiftAction::Publish, Approved, &b, &a),
-            Ok(Published)
-        );
-        assert_eq!(
-            check_action(GiftAction::Suspend, Published, &b, &a),
-            Ok(Suspended)
-        );
-        assert_eq!(
-            check_action(GiftAction::Publish, Suspended, &b, &a),
-            Ok(Published)
-        );
+        let (a, other) = (staff("a", None), staff("b", Some("a")));
+        let by_a = |action, from| check_action(action, from, &b, &a);
+        assert_eq!(by_a(GiftAction::Submit, Draft), Ok(Submitted));
+        let by_other = |action, from| check_action(action, from, &b, &other);
+        assert_eq!(by_other(GiftAction::Approve, Submitted), Ok(Approved));
+        assert_eq!(by_a(GiftAction::Publish, Approved), Ok(Published));
+        assert_eq!(by_a(GiftAction::Suspend, Published), Ok(Suspended));
+        assert_eq!(by_a(GiftAction::Publish, Suspended), Ok(Published));
     }
 
     #[test]

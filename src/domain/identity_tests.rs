@@ -11,26 +11,37 @@ fn shinagawa(line: &str) -> String {
     address_key("東京都", "品川区", line)
 }
 
-#[test]
-fn a_reading_is_one_key_in_any_width_script_and_spacing() {
-    for typed in [
-        "シナガワ タロウ",
-        "しながわ　たろう",
-        "ｼﾅｶﾞﾜﾀﾛｳ",
-        "ｼﾅｶﾞﾜ ﾀﾛｳ",
-        "シナガワ・タロウ",
-        "ｼﾅｶﾞﾜ･ﾀﾛｳ",
-        " シナガワ\u{3000}\u{3000}タロウ ",
-    ] {
-        assert_eq!(kana_key(typed), "シナガワタロウ", "{typed}");
+/// `key` gives `expected` for every one of `typed`.
+fn each_gives(key: impl Fn(&str) -> String, typed: &[&str], expected: &str) {
+    for &text in typed {
+        assert_eq!(key(text), expected, "{text}");
     }
 }
 
 #[test]
+fn a_reading_is_one_key_in_any_width_script_and_spacing() {
+    each_gives(
+        kana_key,
+        &[
+            "シナガワ タロウ",
+            "しながわ　たろう",
+            "ｼﾅｶﾞﾜﾀﾛｳ",
+            "ｼﾅｶﾞﾜ ﾀﾛｳ",
+            "シナガワ・タロウ",
+            "ｼﾅｶﾞﾜ･ﾀﾛｳ",
+            " シナガワ\u{3000}\u{3000}タロウ ",
+        ],
+        "シナガワタロウ",
+    );
+}
+
+#[test]
 fn small_kana_are_read_as_large_ones_and_vu_is_kept() {
-    for typed in ["キョウコ", "キヨウコ", "ｷｮｳｺ", "きょうこ"] {
-        assert_eq!(kana_key(typed), "キヨウコ", "{typed}");
-    }
+    each_gives(
+        kana_key,
+        &["キョウコ", "キヨウコ", "ｷｮｳｺ", "きょうこ"],
+        "キヨウコ",
+    );
     assert_eq!(kana_key("ハットリ"), kana_key("ハツトリ"));
     assert_eq!(kana_key("ヴァイオレット"), "ヴアイオレツト");
     assert_eq!(kana_key("ゔぁいおれっと"), "ヴアイオレツト");
@@ -39,17 +50,19 @@ fn small_kana_are_read_as_large_ones_and_vu_is_kept() {
 
 #[test]
 fn every_dash_typed_for_the_long_vowel_is_one_mark() {
-    for typed in [
-        "サトー ユーコ",
-        "サト－ ユ－コ",
-        "ｻﾄｰ ﾕｰｺ",
-        "サト‐ユ‐コ",
-        "サト―ユ―コ",
-        "サト─ユ─コ",
-        "さとー ゆーこ",
-    ] {
-        assert_eq!(kana_key(typed), "サトーユーコ", "{typed}");
-    }
+    each_gives(
+        kana_key,
+        &[
+            "サトー ユーコ",
+            "サト－ ユ－コ",
+            "ｻﾄｰ ﾕｰｺ",
+            "サト‐ユ‐コ",
+            "サト―ユ―コ",
+            "サト─ユ─コ",
+            "さとー ゆーこ",
+        ],
+        "サトーユーコ",
+    );
 }
 
 #[test]
@@ -89,24 +102,26 @@ fn too_few_digits_are_no_phone() {
 
 #[test]
 fn every_way_of_writing_a_block_number_is_one_address() {
-    for line in [
-        "北品川1丁目2番3号",
-        "北品川1丁目2番地3",
-        "北品川1丁目2番地の3",
-        "北品川1-2-3",
-        "北品川一丁目二番三号",
-        "北品川一丁目2-3",
-        "北品川１－２－３",
-        "北品川１丁目２番３号",
-        "北品川 1‐2‐3",
-        "北品川1−2−3",
-        "北品川1ー2ー3",
-        "北品川１ｰ２ｰ３",
-        "北品川1丁目 2番 3号",
-        "北品川 1 - 2 - 3",
-    ] {
-        assert_eq!(shinagawa(line), "東京都品川区北品川1-2-3", "{line}");
-    }
+    each_gives(
+        shinagawa,
+        &[
+            "北品川1丁目2番3号",
+            "北品川1丁目2番地3",
+            "北品川1丁目2番地の3",
+            "北品川1-2-3",
+            "北品川一丁目二番三号",
+            "北品川一丁目2-3",
+            "北品川１－２－３",
+            "北品川１丁目２番３号",
+            "北品川 1‐2‐3",
+            "北品川1−2−3",
+            "北品川1ー2ー3",
+            "北品川１ｰ２ｰ３",
+            "北品川1丁目 2番 3号",
+            "北品川 1 - 2 - 3",
+        ],
+        "東京都品川区北品川1-2-3",
+    );
 }
 
 #[test]
@@ -169,18 +184,16 @@ fn kanji_numerals_in_place_names_stay_as_written() {
 
 #[test]
 fn sapporo_jo_addresses_match_in_kanji_and_digits() {
-    for line in [
-        "北一条西二丁目1番地",
-        "北1条西2丁目1",
-        "北１条西２－１",
-        "北1条西2-1",
-    ] {
-        assert_eq!(
-            address_key("北海道", "札幌市中央区", line),
-            "北海道札幌市中央区北1条西2-1",
-            "{line}"
-        );
-    }
+    each_gives(
+        |line| address_key("北海道", "札幌市中央区", line),
+        &[
+            "北一条西二丁目1番地",
+            "北1条西2丁目1",
+            "北１条西２－１",
+            "北1条西2-1",
+        ],
+        "北海道札幌市中央区北1条西2-1",
+    );
     assert_eq!(
         address_key_without_building("北海道", "札幌市中央区", "北1条西2丁目3-4 札幌ハイツ205"),
         "北海道札幌市中央区北1条西2-3-4"
@@ -189,46 +202,40 @@ fn sapporo_jo_addresses_match_in_kanji_and_digits() {
 
 #[test]
 fn a_banchi_without_go_is_its_number() {
-    for line in [
-        "元八王子町2丁目1234番地",
-        "元八王子町二丁目1234",
-        "元八王子町2-1234",
-    ] {
-        assert_eq!(
-            address_key("東京都", "八王子市", line),
-            "東京都八王子市元八王子町2-1234",
-            "{line}"
-        );
-    }
+    each_gives(
+        |line| address_key("東京都", "八王子市", line),
+        &[
+            "元八王子町2丁目1234番地",
+            "元八王子町二丁目1234",
+            "元八王子町2-1234",
+        ],
+        "東京都八王子市元八王子町2-1234",
+    );
     assert_eq!(shinagawa("北品川2番地の5"), "東京都品川区北品川2-5");
 }
 
 #[test]
 fn a_building_and_room_are_kept_and_can_be_left_out() {
-    for line in [
-        "北品川1-2-3 品川マンション101",
-        "北品川1丁目2番3号　品川マンション101号室",
-        "北品川１－２－３品川マンション１０１",
-    ] {
-        assert_eq!(
-            shinagawa(line),
-            "東京都品川区北品川1-2-3品川マンション101",
-            "{line}"
-        );
-    }
-    for line in [
-        "北品川1-2-3 品川マンション101",
-        "北品川一丁目二番三号 品川マンション二〇三号室",
-        "北品川1-2-3 101",
-        "北品川1丁目2番3号 101号室",
-        "北品川1-2-3",
-    ] {
-        assert_eq!(
-            address_key_without_building("東京都", "品川区", line),
-            "東京都品川区北品川1-2-3",
-            "{line}"
-        );
-    }
+    each_gives(
+        shinagawa,
+        &[
+            "北品川1-2-3 品川マンション101",
+            "北品川1丁目2番3号　品川マンション101号室",
+            "北品川１－２－３品川マンション１０１",
+        ],
+        "東京都品川区北品川1-2-3品川マンション101",
+    );
+    each_gives(
+        |line| address_key_without_building("東京都", "品川区", line),
+        &[
+            "北品川1-2-3 品川マンション101",
+            "北品川一丁目二番三号 品川マンション二〇三号室",
+            "北品川1-2-3 101",
+            "北品川1丁目2番3号 101号室",
+            "北品川1-2-3",
+        ],
+        "東京都品川区北品川1-2-3",
+    );
     // A room number after a space is not run into the block number.
     assert_eq!(shinagawa("北品川1-2-3 101"), "東京都品川区北品川1-2-3-101");
     assert_eq!(shinagawa("北品川1-2-3 101"), shinagawa("北品川1-2-3-101"));

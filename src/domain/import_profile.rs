@@ -38,7 +38,7 @@ crate::named_enum! {
 impl Field {
     /// Whether every profile must name the portal's column for it. Without `kind`, a row's kind
     /// follows from its cells (`portal_row`); the others are optional as in the own format.
-    pub fn required(self) -> bool {
+    pub const fn required(self) -> bool {
         !matches!(
             self,
             Field::Kind | Field::GiftCode | Field::Organization | Field::Purpose | Field::OneStop

@@ -47,4 +47,13 @@ impl FieldError {
             message: message.into(),
         }
     }
+
+    /// Every problem at once, or the checked `value` when there is none.
+    pub fn all_or<T>(errors: Vec<FieldError>, value: T) -> Result<T, Vec<FieldError>> {
+        if errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(errors)
+        }
+    }
 }

@@ -165,23 +165,17 @@ mod tests {
         }
     }
 
+    /// A donor living in `city`: 品川区, where the limits' municipality is, or 大阪市北区.
     fn donor(city: &str) -> DonorInput {
+        let prefecture = if city == "品川区" {
+            "東京都"
+        } else {
+            "大阪府"
+        };
         DonorInput {
-            name: Some("山田 太郎".into()),
-            name_kana: Some("ヤマダ タロウ".into()),
-            email: Some("taro@example.jp".into()),
-            phone: Some("090-1234-5678".into()),
-            postal_code: Some("530-0001".into()),
-            prefecture: Some(
-                if city == "品川区" {
-                    "東京都"
-                } else {
-                    "大阪府"
-                }
-                .into(),
-            ),
+            prefecture: Some(prefecture.into()),
             city: Some(city.into()),
-            address_line: Some("梅田1-1-1".into()),
+            ..crate::domain::donor::tests::valid_input()
         }
     }
 

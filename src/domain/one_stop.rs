@@ -8,8 +8,8 @@ use chrono::{Datelike, Days, NaiveDate};
 
 use super::calendar::{one_stop_deadline, SUPPORTED_YEARS};
 use super::donor::{
-    max_chars, parse_name_kana, parse_postal_code, parse_prefecture, RequiredFields,
-    ADDRESS_LINE_MAX, CITY_MAX, NAME_MAX,
+    max_chars, parse_name_kana, parse_postal_code, parse_prefecture, redacted_debug,
+    RequiredFields, ADDRESS_LINE_MAX, CITY_MAX, NAME_MAX,
 };
 use super::local_government::{self, LocalGovernment, LocalGovernmentCode};
 use super::FieldError;
@@ -290,11 +290,7 @@ pub struct Applicant {
     pub address_line: String,
 }
 
-impl std::fmt::Debug for Applicant {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Applicant { <personal data redacted> }")
-    }
-}
+redacted_debug!(Applicant);
 
 impl Applicant {
     /// The same rules as a donor's details (`Donor::parse`), every problem reported together

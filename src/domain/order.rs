@@ -20,29 +20,14 @@ crate::named_enum! {
 crate::named_enum! {
     /// new → accepted → shipped → delivered, with held, cancelled and returned beside.
     pub stored enum OrderStatus {
-        New = "new",
-        Accepted = "accepted",
+        New = "new" / "新規",
+        Accepted = "accepted" / "受付済み",
         /// Stopped by staff (an address to check, a donor's request).
-        Held = "held",
-        Shipped = "shipped",
-        Delivered = "delivered",
-        Cancelled = "cancelled",
-        Returned = "returned",
-    }
-}
-
-impl OrderStatus {
-    /// The word vendors, staff and donors read.
-    pub fn label(self) -> &'static str {
-        match self {
-            OrderStatus::New => "新規",
-            OrderStatus::Accepted => "受付済み",
-            OrderStatus::Held => "保留",
-            OrderStatus::Shipped => "発送済み",
-            OrderStatus::Delivered => "配達完了",
-            OrderStatus::Cancelled => "キャンセル",
-            OrderStatus::Returned => "返送",
-        }
+        Held = "held" / "保留",
+        Shipped = "shipped" / "発送済み",
+        Delivered = "delivered" / "配達完了",
+        Cancelled = "cancelled" / "キャンセル",
+        Returned = "returned" / "返送",
     }
 }
 
@@ -123,27 +108,16 @@ pub fn on_refund(status: OrderStatus) -> RefundEffect {
 crate::named_enum! {
     /// Carriers a tracking number belongs to.
     pub stored enum Carrier {
-        Yamato = "yamato",
-        Sagawa = "sagawa",
-        JapanPost = "japan_post",
-        Seino = "seino",
-        Fukuyama = "fukuyama",
-        Other = "other",
+        Yamato = "yamato" / "ヤマト運輸",
+        Sagawa = "sagawa" / "佐川急便",
+        JapanPost = "japan_post" / "日本郵便",
+        Seino = "seino" / "西濃運輸",
+        Fukuyama = "fukuyama" / "福山通運",
+        Other = "other" / "その他",
     }
 }
 
 impl Carrier {
-    pub fn label(self) -> &'static str {
-        match self {
-            Carrier::Yamato => "ヤマト運輸",
-            Carrier::Sagawa => "佐川急便",
-            Carrier::JapanPost => "日本郵便",
-            Carrier::Seino => "西濃運輸",
-            Carrier::Fukuyama => "福山通運",
-            Carrier::Other => "その他",
-        }
-    }
-
     /// A carrier by its code or its Japanese name, as a vendor's spreadsheet writes it.
     pub fn from_text(text: &str) -> Option<Carrier> {
         let text = text.trim();

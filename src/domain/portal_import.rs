@@ -4,44 +4,33 @@ use chrono::NaiveDate;
 
 use super::donation::DonationKind;
 use super::donor::{same_municipality, Donor, DonorInput};
+use super::import_profile::Field;
 use super::money::Yen;
 use super::FieldError;
 
-/// The columns of a portal CSV, in the documented order. Unknown columns are ignored.
-pub const COLUMNS: [&str; 16] = [
-    "external_id",
-    "received_on",
-    "amount",
-    "kind",
-    "gift_code",
-    "organization",
-    "purpose",
-    "donor_name",
-    "donor_name_kana",
-    "donor_email",
-    "donor_phone",
-    "donor_postal_code",
-    "donor_prefecture",
-    "donor_city",
-    "donor_address_line",
-    "one_stop",
-];
+/// The columns of a portal CSV, in the documented order: the row's fields by their own names.
+/// Unknown columns are ignored.
+pub const COLUMNS: [&str; 16] = own_columns(false);
 
 /// Columns that must appear in the header row (values may still be empty where the rules allow).
-pub const REQUIRED_COLUMNS: [&str; 12] = [
-    "external_id",
-    "received_on",
-    "amount",
-    "kind",
-    "donor_name",
-    "donor_name_kana",
-    "donor_email",
-    "donor_phone",
-    "donor_postal_code",
-    "donor_prefecture",
-    "donor_city",
-    "donor_address_line",
-];
+pub const REQUIRED_COLUMNS: [&str; 12] = own_columns(true);
+
+/// The names of the own format's columns in `Field` order: all of them, or only those a header
+/// must have, which are a profile's required fields and `kind` (the own format always states it).
+const fn own_columns<const N: usize>(required_only: bool) -> [&'static str; N] {
+    let mut names = [""; N];
+    let (mut i, mut n) = (0, 0);
+    while i < Field::ALL.len() {
+        let field = Field::ALL[i];
+        if !required_only || field.required() || matches!(field, Field::Kind) {
+            names[n] = field.as_str();
+            n += 1;
+        }
+        i += 1;
+    }
+    assert!(n == N, "N must be the number of columns");
+    names
+}
 
 const EXTERNAL_ID_MAX: usize = 100;
 const REFERENCE_MAX: usize = 200;

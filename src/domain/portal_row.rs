@@ -49,11 +49,7 @@ pub fn locate(profile: &ImportProfile, header: &[&str]) -> Result<Located, Vec<F
             )),
         }
     }
-    if errors.is_empty() {
-        Ok(Located { positions })
-    } else {
-        Err(errors)
-    }
+    FieldError::all_or(errors, Located { positions })
 }
 
 /// The kind of a row whose portal has no kind column: a row with an item code is a gift, one

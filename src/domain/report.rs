@@ -153,20 +153,8 @@ impl Projection {
 /// monthly shape (`projection::project_year_end`) and a straight line when that has no basis.
 pub fn project(table: &MonthlyTable, today: NaiveDate) -> Projection {
     let elapsed = months_elapsed(table.fiscal_year, today).min(12);
-    let actual: [i64; 12] = std::array::from_fn(|i| {
-        table
-            .months
-            .get(i)
-            .map(|m| m.current.amount)
-            .unwrap_or_default()
-    });
-    let previous: [i64; 12] = std::array::from_fn(|i| {
-        table
-            .months
-            .get(i)
-            .map(|m| m.previous_year.amount)
-            .unwrap_or_default()
-    });
+    let actual = monthly_amounts(table, |m| m.current);
+    let previous = monthly_amounts(table, |m| m.previous_year);
     let (year_end_amount, basis) = match elapsed {
         0 => (None, ProjectionBasis::None),
         12 => (Some(table.total.amount), ProjectionBasis::Actual),
@@ -183,6 +171,11 @@ pub fn project(table: &MonthlyTable, today: NaiveDate) -> Projection {
         basis,
         months_elapsed: elapsed,
     }
+}
+
+/// The amounts of one year's `tally` of the table, April to March.
+fn monthly_amounts(table: &MonthlyTable, tally: impl Fn(&MonthLine) -> Tally) -> [i64; 12] {
+    std::array::from_fn(|i| table.months.get(i).map_or(0, |m| tally(m).amount))
 }
 
 /// Sum of the first `elapsed` months × 12 ÷ `elapsed`, floored, in i128; `None` if out of range.
@@ -272,6 +265,10 @@ mod tests {
         FiscalYear::new(y).unwrap()
     }
 
+    fn tally(count: i64, amount: i64) -> Tally {
+        Tally { count, amount }
+    }
+
     #[test]
     fn days_fold_into_fiscal_months_of_both_years() {
         let days = [
@@ -286,33 +283,15 @@ mod tests {
         let t = monthly_table(fy(2025), &days);
         assert_eq!(t.months.len(), 12);
         assert_eq!(t.months[0].month.to_string(), "2025-04");
-        assert_eq!(
-            t.months[0].current,
-            Tally {
-                count: 3,
-                amount: 30_000
-            }
-        );
+        assert_eq!(t.months[0].current, tally(3, 30_000));
         assert_eq!(t.months[11].month.to_string(), "2026-03");
         assert_eq!(t.months[11].current.amount, 5_000);
         assert_eq!(t.months[11].cumulative_amount, 35_000);
         assert_eq!(t.months[5].cumulative_amount, 30_000);
         assert_eq!(t.months[8].previous_year.amount, 30_000);
         assert_eq!(t.months[11].previous_year.amount, 1_000);
-        assert_eq!(
-            t.total,
-            Tally {
-                count: 4,
-                amount: 35_000
-            }
-        );
-        assert_eq!(
-            t.previous_year_total,
-            Tally {
-                count: 4,
-                amount: 31_000
-            }
-        );
+        assert_eq!(t.total, tally(4, 35_000));
+        assert_eq!(t.previous_year_total, tally(4, 31_000));
     }
 
     #[test]

@@ -4,16 +4,19 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Datelike;
 
 use super::refund::RefundReason;
-use super::store::{self, DonationFilter};
+use super::store::{self, DonationFilter, DonationRow};
 use super::types::{
     AdminDonation, AdminDonationQuery, OfflinePaymentRequest, OneStopQuery, OneStopReport, Receipt,
     RefundRequest,
 };
 use super::views;
 use crate::auth::{AdminUser, StaffUser};
+use crate::config::Settings;
+use crate::db::DbConnection;
 use crate::domain::calendar::japan_today;
 use crate::error::Result;
 use crate::http::{csv_response, excel_csv, wants_csv, Page, Paging};
+use crate::openapi::problems::QueryErrors;
 use crate::payments::offline::{self, OfflinePayment};
 use crate::state::AppState;
 
@@ -85,10 +88,6 @@ pub fn donations_csv(items: &[AdminDonation]) -> Result<Vec<u8>> {
 }
 
 crate::problems!(
-    /// Filters and paging of the staff donation list.
-    DonationListErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
-);
-crate::problems!(
     /// An unknown donation.
     DonationErrors: Unauthorized, Forbidden, DonationNotFound
 );
@@ -104,10 +103,17 @@ crate::problems!(
     /// Re-issuing a receipt.
     ReissueErrors: Unauthorized, Forbidden, DonationNotFound, ReceiptNotFound, ReceiptVoided
 );
-crate::problems!(
-    /// The one-stop report's tax year.
-    OneStopErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
-);
+
+/// A staff write that changes a donation (in one transaction, given the settings), answered
+/// with the donation as staff see it.
+async fn change_donation<F>(state: &AppState, change: F) -> Result<web::Json<AdminDonation>>
+where
+    F: FnOnce(&mut DbConnection, &Settings) -> Result<DonationRow> + Send + 'static,
+{
+    let settings = state.settings.clone();
+    let after = state.db.write(move |conn| change(conn, &settings)).await?;
+    Ok(web::Json(views::admin_view(&after)))
+}
 
 /// Donations by filters and donor search (`q`); `Accept: text/csv` exports every match for Excel.
 #[utoipa::path(
@@ -118,7 +124,7 @@ crate::problems!(
             (Page<AdminDonation> = "application/json"),
             (String = "text/csv"),
         )),
-        DonationListErrors,
+        QueryErrors,
     )
 )]
 #[get("/admin/donations")]
@@ -195,22 +201,15 @@ pub async fn record_payment(
     id: web::Path<String>,
     body: crate::http::Json<OfflinePaymentRequest>,
 ) -> Result<web::Json<AdminDonation>> {
-    let id = id.into_inner();
-    let body = body.into_inner();
+    let (id, body, actor) = (id.into_inner(), body.into_inner(), admin.0.id);
     let payment = OfflinePayment {
         received_on: body.received_on,
         method: body.method.into(),
     };
-    let settings = state.settings.clone();
-    let actor = admin.0.id;
-    let donation = state
-        .db
-        .write(move |conn| {
-            let after = offline::record_offline(conn, &settings, &actor, &id, payment)?;
-            Ok(views::admin_view(&after))
-        })
-        .await?;
-    Ok(web::Json(donation))
+    change_donation(&state, move |conn, settings| {
+        offline::record_offline(conn, settings, &actor, &id, payment)
+    })
+    .await
 }
 
 /// Refund a paid donation: a reversal that keeps the record and voids its receipt.
@@ -230,18 +229,12 @@ pub async fn refund(
     id: web::Path<String>,
     body: crate::http::Json<RefundRequest>,
 ) -> Result<web::Json<AdminDonation>> {
-    let id = id.into_inner();
     let reason = RefundReason::parse(&body.into_inner().reason)?;
-    let actor = admin.0.id;
-    let settings = state.settings.clone();
-    let donation = state
-        .db
-        .write(move |conn| {
-            let after = super::refund::refund(conn, &settings, &actor, &id, &reason)?;
-            Ok(views::admin_view(&after))
-        })
-        .await?;
-    Ok(web::Json(donation))
+    let (id, actor) = (id.into_inner(), admin.0.id);
+    change_donation(&state, move |conn, settings| {
+        super::refund::refund(conn, settings, &actor, &id, &reason)
+    })
+    .await
 }
 
 /// Re-issue a receipt: the same number, marked 再発行.
@@ -274,7 +267,7 @@ pub async fn reissue_receipt(
     params(OneStopQuery),
     responses(
         (status = 200, body = OneStopReport),
-        OneStopErrors,
+        QueryErrors,
     )
 )]
 #[get("/admin/one-stop")]

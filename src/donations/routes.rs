@@ -13,7 +13,8 @@ use crate::config::Settings;
 use crate::domain::donation::DonationStatus;
 use crate::domain::new_donation::NewDonationRequest;
 use crate::error::Result;
-use crate::idempotency::{self, IdempotencyKey};
+use crate::http::idempotent_json;
+use crate::idempotency;
 use crate::payments::provider::{storefront_return_path, Checkout};
 use crate::state::AppState;
 
@@ -57,10 +58,7 @@ pub async fn create_donation(
     req: HttpRequest,
     body: crate::http::JsonValue,
 ) -> Result<HttpResponse> {
-    let key = IdempotencyKey::from_request(&req)?;
-    let raw = body.0;
-    let fingerprint = idempotency::fingerprint(&raw);
-    let request: NewDonationRequest = crate::http::from_json(raw)?;
+    let (key, fingerprint, request): (_, _, NewDonationRequest) = idempotent_json(&req, body)?;
     let valid = create::check(request, &state.settings)?;
     let created =
         match create::create_once(&state.db, state.settings.clone(), key, fingerprint, valid)

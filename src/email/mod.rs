@@ -41,25 +41,13 @@ crate::named_enum! {
     /// Delivery state of an outbox row.
     pub stored enum EmailStatus {
         /// Waiting for its `next_attempt_at`.
-        Pending = "pending",
+        Pending = "pending" / "送信待ち",
         /// Claimed by a worker until `locked_until`.
-        Sending = "sending",
+        Sending = "sending" / "送信中",
         /// Accepted by the mail server.
-        Sent = "sent",
+        Sent = "sent" / "送信済み",
         /// Gave up after `email.max_attempts` (or a permanent rejection); an admin may retry it.
-        Failed = "failed",
-    }
-}
-
-impl EmailStatus {
-    /// The staff's Japanese name.
-    pub fn label(self) -> &'static str {
-        match self {
-            EmailStatus::Pending => "送信待ち",
-            EmailStatus::Sending => "送信中",
-            EmailStatus::Sent => "送信済み",
-            EmailStatus::Failed => "失敗",
-        }
+        Failed = "failed" / "失敗",
     }
 }
 

@@ -7,9 +7,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::outbox::{self, OutboxRow};
 use super::EmailStatus;
-use crate::auth::{AdminUser, StaffUser};
+use crate::auth::AdminUser;
 use crate::error::{Error, Result};
-use crate::http::{Page, Paging};
+use crate::http::{page_route, read_page, Page, Paging};
+use crate::openapi::problems::QueryErrors;
 use crate::state::AppState;
 
 /// One outbox message as admins see it (bodies left out; they may be long).
@@ -77,46 +78,33 @@ pub struct EmailListQuery {
 }
 
 crate::problems!(
-    /// Filters and paging of the outbox list.
-    EmailListErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
-);
-crate::problems!(
     /// Sending a failed email again.
     RetryEmailErrors: Unauthorized, Forbidden, EmailNotFound, EmailAlreadySent, EmailInFlight
 );
 
-/// The email outbox, newest first.
-#[utoipa::path(
-    params(EmailListQuery),
-    responses(
-        (status = 200, body = Page<EmailView>),
-        EmailListErrors,
-    )
-)]
-#[get("/admin/emails")]
-pub async fn list_emails(
-    state: web::Data<AppState>,
-    _staff: StaffUser,
-    query: web::Query<EmailListQuery>,
-) -> Result<web::Json<Page<EmailView>>> {
-    let query = query.into_inner();
-    let status =
-        match query.status.as_deref().filter(|s| !s.is_empty()) {
-            None => None,
-            Some(s) => Some(EmailStatus::parse(s).ok_or_else(|| {
-                Error::field("status", "must be pending, sending, sent or failed")
-            })?),
-        };
-    let paging = Paging::from_query(query.page, query.per_page)?;
-    let (rows, total) = state
-        .db
-        .run(move |conn| outbox::list(conn, status, paging))
-        .await?;
-    let items = rows
-        .into_iter()
-        .map(EmailView::try_from)
-        .collect::<Result<Vec<_>>>()?;
-    Ok(web::Json(Page::new(items, paging, total)))
+/// The `status` filter of the outbox list: none when absent or empty.
+fn status_filter(status: Option<&str>) -> Result<Option<EmailStatus>> {
+    let Some(s) = status.filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    EmailStatus::parse(s)
+        .map(Some)
+        .ok_or_else(|| Error::field("status", "must be pending, sending, sent or failed"))
+}
+
+page_route! {
+    /// The email outbox, newest first.
+    GET "/admin/emails" => Page<EmailView>;
+    async fn list_emails(state, _staff, query: EmailListQuery) {
+        let status = status_filter(query.status.as_deref())?;
+        let paging = Paging::from_query(query.page, query.per_page)?;
+        read_page(&state.db, paging, move |conn, paging| {
+            let (rows, total) = outbox::list(conn, status, paging)?;
+            let items: Result<Vec<EmailView>> = rows.into_iter().map(EmailView::try_from).collect();
+            Ok((items?, total))
+        })
+        .await
+    }
 }
 
 /// Put a failed (or waiting) email back in the queue, due now, with a fresh attempt budget.

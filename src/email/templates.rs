@@ -17,97 +17,34 @@ use crate::domain::calendar::one_stop_deadline;
 use crate::domain::money::Yen;
 use crate::error::{Error, Result};
 
+/// The templates of the layout and of each kind of email (`{kind}.subject.txt`, `.txt` and
+/// `.html`), as (name, source) from `templates/email/`.
+macro_rules! email_templates {
+    (@file $name:expr) => {
+        ($name, include_str!(concat!("../../templates/email/", $name)))
+    };
+    ($($kind:literal),+ $(,)?) => {
+        &[
+            email_templates!(@file "base.html"),
+            email_templates!(@file "footer.txt"),
+            $(
+                email_templates!(@file concat!($kind, ".subject.txt")),
+                email_templates!(@file concat!($kind, ".txt")),
+                email_templates!(@file concat!($kind, ".html")),
+            )+
+        ]
+    };
+}
+
 /// The templates, compiled into the binary so it works from any directory.
-const TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../../templates/email/base.html")),
-    (
-        "footer.txt",
-        include_str!("../../templates/email/footer.txt"),
-    ),
-    (
-        "thank_you.subject.txt",
-        include_str!("../../templates/email/thank_you.subject.txt"),
-    ),
-    (
-        "thank_you.txt",
-        include_str!("../../templates/email/thank_you.txt"),
-    ),
-    (
-        "thank_you.html",
-        include_str!("../../templates/email/thank_you.html"),
-    ),
-    (
-        "voucher_issued.subject.txt",
-        include_str!("../../templates/email/voucher_issued.subject.txt"),
-    ),
-    (
-        "voucher_issued.txt",
-        include_str!("../../templates/email/voucher_issued.txt"),
-    ),
-    (
-        "voucher_issued.html",
-        include_str!("../../templates/email/voucher_issued.html"),
-    ),
-    (
-        "refund_notice.subject.txt",
-        include_str!("../../templates/email/refund_notice.subject.txt"),
-    ),
-    (
-        "refund_notice.txt",
-        include_str!("../../templates/email/refund_notice.txt"),
-    ),
-    (
-        "refund_notice.html",
-        include_str!("../../templates/email/refund_notice.html"),
-    ),
-    (
-        "partner_welcome.subject.txt",
-        include_str!("../../templates/email/partner_welcome.subject.txt"),
-    ),
-    (
-        "partner_welcome.txt",
-        include_str!("../../templates/email/partner_welcome.txt"),
-    ),
-    (
-        "partner_welcome.html",
-        include_str!("../../templates/email/partner_welcome.html"),
-    ),
-    (
-        "sign_in_link.subject.txt",
-        include_str!("../../templates/email/sign_in_link.subject.txt"),
-    ),
-    (
-        "sign_in_link.txt",
-        include_str!("../../templates/email/sign_in_link.txt"),
-    ),
-    (
-        "sign_in_link.html",
-        include_str!("../../templates/email/sign_in_link.html"),
-    ),
-    (
-        "gift_shipped.subject.txt",
-        include_str!("../../templates/email/gift_shipped.subject.txt"),
-    ),
-    (
-        "gift_shipped.txt",
-        include_str!("../../templates/email/gift_shipped.txt"),
-    ),
-    (
-        "gift_shipped.html",
-        include_str!("../../templates/email/gift_shipped.html"),
-    ),
-    (
-        "vendor_welcome.subject.txt",
-        include_str!("../../templates/email/vendor_welcome.subject.txt"),
-    ),
-    (
-        "vendor_welcome.txt",
-        include_str!("../../templates/email/vendor_welcome.txt"),
-    ),
-    (
-        "vendor_welcome.html",
-        include_str!("../../templates/email/vendor_welcome.html"),
-    ),
+const TEMPLATES: &[(&str, &str)] = email_templates![
+    "thank_you",
+    "voucher_issued",
+    "refund_notice",
+    "partner_welcome",
+    "sign_in_link",
+    "gift_shipped",
+    "vendor_welcome",
 ];
 
 fn build_environment() -> std::result::Result<Environment<'static>, String> {
@@ -421,6 +358,16 @@ mod tests {
     #[test]
     fn every_template_compiles() {
         build_environment().unwrap();
+    }
+
+    #[test]
+    fn every_kind_has_its_subject_and_bodies() {
+        for kind in EmailKind::ALL {
+            for ending in [".subject.txt", ".txt", ".html"] {
+                let name = format!("{}{ending}", kind.as_str());
+                assert!(TEMPLATES.iter().any(|(n, _)| *n == name), "{name}");
+            }
+        }
     }
 
     #[test]

@@ -1,13 +1,18 @@
-//! Small HTTP helpers shared by the feature routes: pagination and the client's address.
+//! Small HTTP helpers shared by the feature routes: pagination, the client's address, reading
+//! bodies, CSV; `answer.rs`: the answers many routes share (a page, a report as JSON or CSV).
 
 use actix_web::HttpRequest;
 
+mod answer;
 pub mod text;
+pub use answer::{json_or_csv, read_page, read_report};
+pub(crate) use answer::{page_route, report_route};
 use serde::{Deserialize, Serialize};
 pub use text::{Form, Json, JsonValue};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::Error;
+use crate::idempotency::{self, IdempotencyKey};
 
 pub const MAX_PER_PAGE: i64 = 100;
 
@@ -129,6 +134,17 @@ pub fn from_json<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> Res
         let field = if path == "." { "body".to_owned() } else { path };
         Error::field(&field, e.into_inner().to_string())
     })
+}
+
+/// An idempotent request's parts: its `Idempotency-Key` (if any), the fingerprint of the body as
+/// sent, and the body read as `T` (`from_json`).
+pub fn idempotent_json<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    body: JsonValue,
+) -> Result<(Option<IdempotencyKey>, String, T), Error> {
+    let key = IdempotencyKey::from_request(req)?;
+    let fingerprint = idempotency::fingerprint(&body.0);
+    Ok((key, fingerprint, from_json(body.0)?))
 }
 
 /// A JSON body read as a value, refusing a key given twice in one object: serde_json keeps the

@@ -14,21 +14,32 @@ use super::{from_json, StrictJson};
 use crate::domain::text::{self, Lines, Refused};
 use crate::error::{Error, ErrorCode};
 
-/// A JSON body as `T`: a repeated key is malformed (`StrictJson`), every text is checked, and a
-/// type error names its field. Use it instead of `web::Json<T>` for request bodies.
-pub struct Json<T>(pub T);
+/// A checked body as `T`, used like actix's own `web::Json` and `web::Form`: `into_inner` gives
+/// the value and `Deref` its fields.
+macro_rules! checked_body {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name<T>(pub T);
 
-impl<T> Json<T> {
-    pub fn into_inner(self) -> T {
-        self.0
-    }
+        impl<T> $name<T> {
+            pub fn into_inner(self) -> T {
+                self.0
+            }
+        }
+
+        impl<T> std::ops::Deref for $name<T> {
+            type Target = T;
+            fn deref(&self) -> &T {
+                &self.0
+            }
+        }
+    };
 }
 
-impl<T> std::ops::Deref for Json<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
+checked_body! {
+    /// A JSON body as `T`: a repeated key is malformed (`StrictJson`), every text is checked, and
+    /// a type error names its field. Use it instead of `web::Json<T>` for request bodies.
+    Json
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
@@ -36,8 +47,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let value = JsonValue::from_request(req, payload);
-        Box::pin(async move { Ok(Json(from_json(value.await?.0)?)) })
+        read_then(req, payload, |value: JsonValue| {
+            Ok(Json(from_json(value.0)?))
+        })
     }
 }
 
@@ -49,13 +61,27 @@ impl FromRequest for JsonValue {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = web::Json::<StrictJson>::from_request(req, payload);
-        Box::pin(async move {
-            let value = body.await?.into_inner().0;
+        read_then(req, payload, |body: web::Json<StrictJson>| {
+            let value = body.into_inner().0;
             check_json(&value, &mut String::new())?;
             Ok(JsonValue(value))
         })
     }
+}
+
+/// What each extractor here does: reads the body with another extractor (`R`), then `check`s it.
+fn read_then<R, T>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    check: impl FnOnce(R) -> Result<T, actix_web::Error> + 'static,
+) -> LocalBoxFuture<'static, Result<T, actix_web::Error>>
+where
+    R: FromRequest<Error = actix_web::Error> + 'static,
+    R::Future: 'static,
+    T: 'static,
+{
+    let raw = R::from_request(req, payload);
+    Box::pin(async move { check(raw.await?) })
 }
 
 /// Walks a JSON value; `path` is where it sits (`donor.name`, `lines[2].note`).
@@ -94,20 +120,9 @@ fn refused_field(field: &str, refused: Refused) -> Error {
     Error::field(&text::shown(field), refused.to_string())
 }
 
-/// A form body (`application/x-www-form-urlencoded`) as `T`, every field checked first.
-pub struct Form<T>(pub T);
-
-impl<T> Form<T> {
-    pub fn into_inner(self) -> T {
-        self.0
-    }
-}
-
-impl<T> std::ops::Deref for Form<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
+checked_body! {
+    /// A form body (`application/x-www-form-urlencoded`) as `T`, every field checked first.
+    Form
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
@@ -115,9 +130,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let form = web::Form::<Vec<(String, String)>>::from_request(req, payload);
-        Box::pin(async move {
-            let fields = form.await?.into_inner();
+        read_then(req, payload, |body: web::Form<Vec<(String, String)>>| {
+            let fields = body.into_inner();
             for (name, value) in &fields {
                 text::check(name, Lines::One)
                     .and_then(|()| text::check(value, Lines::of_field(name)))

@@ -9,8 +9,9 @@ use super::matching::catch_up;
 use super::store::identity_not_found;
 use super::views::{self, IdentityView};
 use crate::auth::{AdminUser, StaffUser};
+use crate::db::DbConnection;
 use crate::donations::store::donation_not_found;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::state::AppState;
 
 crate::problems!(
@@ -46,6 +47,19 @@ pub struct SplitRequest {
     pub donation_ids: Vec<String>,
 }
 
+/// An identity read by `read` once the donations not linked yet are linked; none is `missing`.
+async fn read_identity(
+    state: &AppState,
+    id: web::Path<String>,
+    read: fn(&mut DbConnection, &str) -> Result<Option<IdentityView>>,
+    missing: fn() -> Error,
+) -> Result<web::Json<IdentityView>> {
+    let id = id.into_inner();
+    catch_up(&state.db).await?;
+    let found = state.db.run(move |conn| read(conn, &id)).await?;
+    found.map(web::Json).ok_or_else(missing)
+}
+
 /// A donor identity: the person, from the newest donation, and every donation linked to them.
 /// An identity merged into another answers with that one (its own `id` in the body).
 #[utoipa::path(
@@ -59,13 +73,7 @@ pub async fn get_identity(
     _staff: StaffUser,
     id: web::Path<String>,
 ) -> Result<web::Json<IdentityView>> {
-    let id = id.into_inner();
-    catch_up(&state.db).await?;
-    let found = state
-        .db
-        .run(move |conn| views::of_identity(conn, &id))
-        .await?;
-    found.map(web::Json).ok_or_else(identity_not_found)
+    read_identity(&state, id, views::of_identity, identity_not_found).await
 }
 
 /// The donor identity a donation belongs to.
@@ -80,13 +88,7 @@ pub async fn get_donation_identity(
     _staff: StaffUser,
     id: web::Path<String>,
 ) -> Result<web::Json<IdentityView>> {
-    let id = id.into_inner();
-    catch_up(&state.db).await?;
-    let found = state
-        .db
-        .run(move |conn| views::of_donation(conn, &id))
-        .await?;
-    found.map(web::Json).ok_or_else(donation_not_found)
+    read_identity(&state, id, views::of_donation, donation_not_found).await
 }
 
 /// Merge another identity into this one: staff found them to be one person. Its donations

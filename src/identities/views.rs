@@ -11,6 +11,7 @@ use crate::db::schema::{donations, donor_identity_links};
 use crate::db::DbConnection;
 use crate::domain::donation::DonationStatus;
 use crate::error::Result;
+use crate::orders::store::DonorAddress;
 
 /// A donor identity (名寄せ): one person's donations through every channel.
 // Personal data: no Debug, so it cannot be logged by accident.
@@ -62,12 +63,8 @@ struct LinkedDonation {
     received_on: Option<NaiveDate>,
     receipt_number: Option<String>,
     created_at: NaiveDateTime,
-    donor_name: String,
-    donor_name_kana: String,
-    donor_postal_code: String,
-    donor_prefecture: String,
-    donor_city: String,
-    donor_address_line: String,
+    #[diesel(embed)]
+    donor: DonorAddress,
 }
 
 /// The identity `id` is, or was merged into; `None` if there is no such identity.
@@ -101,26 +98,17 @@ pub fn view(conn: &mut DbConnection, id: &str) -> Result<IdentityView> {
         .map(|(d, _)| d.amount)
         .sum();
     // The person as the newest donation gives them (a live identity always has one).
-    let (name, name_kana, postal_code, prefecture, city, address_line) = match rows.last() {
-        Some((d, _)) => (
-            d.donor_name.clone(),
-            d.donor_name_kana.clone(),
-            d.donor_postal_code.clone(),
-            d.donor_prefecture.clone(),
-            d.donor_city.clone(),
-            d.donor_address_line.clone(),
-        ),
-        None => Default::default(),
-    };
+    let newest = rows.last().map(|(d, _)| d.donor.clone());
+    let person = newest.unwrap_or_default().applicant();
     Ok(IdentityView {
         id: id.to_owned(),
         merged_ids,
-        name,
-        name_kana,
-        postal_code,
-        prefecture,
-        city,
-        address_line,
+        name: person.name,
+        name_kana: person.name_kana,
+        postal_code: person.postal_code,
+        prefecture: person.prefecture,
+        city: person.city,
+        address_line: person.address_line,
         donation_count: rows.len() as i64,
         paid_total,
         donations: rows

@@ -9,9 +9,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::csv::LineError;
 use super::import;
 use super::store;
-use crate::auth::{AdminUser, StaffUser};
+use crate::auth::AdminUser;
 use crate::error::{Error, ErrorCode, Result};
-use crate::http::{Page, PageQuery};
+use crate::http::{page_route, read_page, Page, PageQuery};
+use crate::openapi::problems::QueryErrors;
 use crate::state::AppState;
 
 /// At most this many line problems are listed in one rejection.
@@ -120,10 +121,6 @@ crate::problems!(
     /// Importing a portal file.
     ImportErrors: Unauthorized, Forbidden, InvalidQuery, PayloadTooLarge, UnsupportedMediaType, ImportInProgress, ImportRejected, ValidationFailed
 );
-crate::problems!(
-    /// Paging of past imports.
-    ImportListErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
-);
 
 /// Import donations from a portal site's CSV file.
 ///
@@ -225,26 +222,15 @@ pub fn history(
     Ok((items, total))
 }
 
-/// Recorded imports, newest first.
-#[utoipa::path(
-    params(PageQuery),
-    responses(
-        (status = 200, body = Page<ImportSummary>),
-        ImportListErrors,
-    )
-)]
-#[get("/admin/imports")]
-pub async fn list_imports(
-    state: web::Data<AppState>,
-    _staff: StaffUser,
-    query: web::Query<PageQuery>,
-) -> Result<web::Json<Page<ImportSummary>>> {
-    let paging = query.paging()?;
-    let (items, total) = state
-        .db
-        .run(move |conn| history(conn, paging.offset(), paging.per_page))
-        .await?;
-    Ok(web::Json(Page::new(items, paging, total)))
+page_route! {
+    /// Recorded imports, newest first.
+    GET "/admin/imports" => Page<ImportSummary>;
+    async fn list_imports(state, _staff, query: PageQuery) {
+        read_page(&state.db, query.paging()?, |conn, paging| {
+            history(conn, paging.offset(), paging.per_page)
+        })
+        .await
+    }
 }
 
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

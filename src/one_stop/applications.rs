@@ -31,11 +31,35 @@ fn my_number(input: &MyNumberInput) -> Result<MyNumber, FieldError> {
     MyNumber::parse(input.typed()).map_err(|e| FieldError::new("my_number", e.message()))
 }
 
-fn validation(errors: Vec<FieldError>) -> Result<()> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Validation(errors))
+/// The field errors of a request, gathered while checking it and reported together.
+#[derive(Default)]
+struct Problems(Vec<FieldError>);
+
+impl Problems {
+    /// The checked value, or `None` with its error noted.
+    fn keep<T>(&mut self, checked: Result<T, FieldError>) -> Option<T> {
+        match checked {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+
+    /// A home municipality given by code must be one applications may name.
+    fn check_municipality(&mut self, code: Option<&str>) {
+        if let Some(code) = code {
+            self.keep(rules::given_municipality(code));
+        }
+    }
+
+    fn finish(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Validation(self.0))
+        }
     }
 }
 
@@ -60,42 +84,24 @@ pub struct NewApplication {
 
 /// Checks what needs no database; every problem is reported together.
 pub fn check_new(body: NewOneStopApplication, today: NaiveDate) -> Result<NewApplication> {
-    let mut errors = Vec::new();
-    match rules::check_tax_year(body.tax_year) {
-        Ok(year) => {
-            if let Err(e) = rules::check_received_on(year, body.received_on, today) {
-                errors.push(e);
-            }
-        }
-        Err(e) => errors.push(e),
+    let mut problems = Problems::default();
+    if let Some(year) = problems.keep(rules::check_tax_year(body.tax_year)) {
+        problems.keep(rules::check_received_on(year, body.received_on, today));
     }
-    if let Some(Err(e)) = body.birth_date.map(|d| rules::check_birth_date(d, today)) {
-        errors.push(e);
+    if let Some(birth_date) = body.birth_date {
+        problems.keep(rules::check_birth_date(birth_date, today));
     }
-    let note = match body.note.as_deref().map(rules::clean_note) {
-        Some(Ok(note)) => note,
-        Some(Err(e)) => {
-            errors.push(e);
-            None
-        }
-        None => None,
-    };
-    let number = match body.my_number.as_ref().map(my_number) {
-        Some(Ok(number)) => Some(number),
-        Some(Err(e)) => {
-            errors.push(e);
-            None
-        }
-        None => None,
-    };
-    if let Some(Err(e)) = body
-        .municipality_code
+    let note = body
+        .note
         .as_deref()
-        .map(rules::given_municipality)
-    {
-        errors.push(e);
-    }
-    validation(errors)?;
+        .and_then(|text| problems.keep(rules::clean_note(text)))
+        .flatten();
+    let number = body
+        .my_number
+        .as_ref()
+        .and_then(|input| problems.keep(my_number(input)));
+    problems.check_municipality(body.municipality_code.as_deref());
+    problems.finish()?;
     Ok(NewApplication {
         donation_id: body.donation_id,
         tax_year: body.tax_year,
@@ -244,60 +250,31 @@ pub struct Change {
 
 /// Checks what needs no database; every problem is reported together.
 pub fn check_change(body: OneStopApplicationChange, today: NaiveDate) -> Result<Change> {
-    let mut errors = Vec::new();
+    let mut problems = Problems::default();
     let state = match (body.status, body.invalid_reason) {
-        (Some(status), reason) => match rules::requested_state(status, reason) {
-            Ok(state) => Some(state),
-            Err(e) => {
-                errors.push(e);
-                None
-            }
-        },
-        (None, Some(_)) => {
-            errors.push(FieldError::new(
-                "invalid_reason",
-                "is given only with status invalid",
-            ));
-            None
-        }
+        (Some(status), reason) => problems.keep(rules::requested_state(status, reason)),
+        (None, Some(_)) => problems.keep(Err(FieldError::new(
+            "invalid_reason",
+            "is given only with status invalid",
+        ))),
         (None, None) => None,
     };
-    if let Some(Some(Err(e))) = body
-        .birth_date
-        .map(|d| d.map(|d| rules::check_birth_date(d, today)))
-    {
-        errors.push(e);
+    if let Some(Some(birth_date)) = body.birth_date {
+        problems.keep(rules::check_birth_date(birth_date, today));
     }
+    // `Some(None)`: the request clears the note or the number.
     let note = match body.note {
-        Some(Some(text)) => match rules::clean_note(&text) {
-            Ok(note) => Some(note),
-            Err(e) => {
-                errors.push(e);
-                None
-            }
-        },
+        Some(Some(text)) => problems.keep(rules::clean_note(&text)),
         Some(None) => Some(None),
         None => None,
     };
     let number = match &body.my_number {
-        Some(Some(input)) => match my_number(input) {
-            Ok(number) => Some(Some(number)),
-            Err(e) => {
-                errors.push(e);
-                None
-            }
-        },
+        Some(Some(input)) => problems.keep(my_number(input)).map(Some),
         Some(None) => Some(None),
         None => None,
     };
-    if let Some(Err(e)) = body
-        .municipality_code
-        .as_deref()
-        .map(rules::given_municipality)
-    {
-        errors.push(e);
-    }
-    validation(errors)?;
+    problems.check_municipality(body.municipality_code.as_deref());
+    problems.finish()?;
     Ok(Change {
         state,
         note,
@@ -399,15 +376,18 @@ pub fn get(conn: &mut DbConnection, id: &str) -> Result<OneStopApplication> {
 
 /// The list's filters, checked.
 pub fn check_query(q: &OneStopApplicationQuery) -> Result<(ApplicationFilter, Paging)> {
-    let mut errors = Vec::new();
-    if let Some(Err(e)) = q.tax_year.map(rules::check_tax_year) {
-        errors.push(e);
+    let mut problems = Problems::default();
+    if let Some(year) = q.tax_year {
+        problems.keep(rules::check_tax_year(year));
     }
     let code = q.municipality_code.as_deref().map(str::trim);
-    if let Some(Err(e)) = code.map(LocalGovernmentCode::parse) {
-        errors.push(FieldError::new("municipality_code", e.to_string()));
+    if let Some(code) = code {
+        problems.keep(
+            LocalGovernmentCode::parse(code)
+                .map_err(|e| FieldError::new("municipality_code", e.to_string())),
+        );
     }
-    validation(errors)?;
+    problems.finish()?;
     let paging = Paging::from_query(q.page, q.per_page)?;
     Ok((
         ApplicationFilter {

@@ -8,7 +8,8 @@ use super::notices::{self, Notices};
 use crate::auth::StaffUser;
 use crate::domain::calendar::{japan_today, notice_tax_year};
 use crate::error::Result;
-use crate::http::{csv_download, excel_csv, wants_csv, CsvCharset};
+use crate::http::{excel_csv, json_or_csv, wants_csv};
+use crate::openapi::problems::QueryErrors;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
@@ -64,11 +65,6 @@ pub fn csv_file_name(tax_year: i32, municipality: Option<&str>) -> String {
     }
 }
 
-crate::problems!(
-    /// The notices' tax year and municipality code.
-    NoticeErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
-);
-
 /// The one-stop notices (申告特例通知書) of a tax year, by the donors' home municipality.
 ///
 /// One line per donor with a `valid` application: the application's name and address, and the
@@ -89,7 +85,7 @@ crate::problems!(
             (Notices = "application/json"),
             (String = "text/csv"),
         )),
-        NoticeErrors,
+        QueryErrors,
     )
 )]
 #[get("/admin/one-stop/notices")]
@@ -108,20 +104,12 @@ pub async fn list_notices(
         .as_deref()
         .map(notices::notice_municipality)
         .transpose()?;
-    let csv = wants_csv(&req);
-    if csv {
+    if wants_csv(&req) {
         staff.may_export_personal_data()?;
     }
     let found = notices::read(&state.db, tax_year, municipality.as_ref()).await?;
-    if csv {
-        let file = csv_file_name(tax_year, municipality.as_ref().map(|c| c.as_str()));
-        return Ok(csv_download(
-            notices_csv(&found)?,
-            CsvCharset::of(&req, None),
-            &file,
-        ));
-    }
-    Ok(HttpResponse::Ok().json(found))
+    let file = csv_file_name(tax_year, municipality.as_ref().map(|c| c.as_str()));
+    json_or_csv(&req, found, notices_csv, &file)
 }
 
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

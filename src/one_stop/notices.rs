@@ -133,21 +133,7 @@ pub fn notices(conn: &mut DbConnection, tax_year: i32) -> Result<Notices> {
         .inner_join(donor_identities::table)
         .filter(one_stop_applications::tax_year.eq(tax_year))
         .filter(one_stop_applications::status.eq(OneStopStatus::Valid.as_str()))
-        .select((
-            one_stop_applications::id,
-            one_stop_applications::identity_id,
-            one_stop_applications::received_on,
-            one_stop_applications::created_at,
-            one_stop_applications::applicant_name,
-            one_stop_applications::applicant_name_kana,
-            one_stop_applications::birth_date,
-            one_stop_applications::postal_code,
-            one_stop_applications::prefecture,
-            one_stop_applications::city,
-            one_stop_applications::address_line,
-            one_stop_applications::municipality_code,
-            donor_identities::merged_into,
-        ))
+        .select(ApplicationRow::as_select())
         .load(conn)?;
 
     // Merges move applications (`identities::by_hand::merge`), so none should name a merged
@@ -210,7 +196,8 @@ pub fn notices(conn: &mut DbConnection, tax_year: i32) -> Result<Notices> {
 }
 
 /// A valid application as read, with its identity's `merged_into`.
-#[derive(Clone, Queryable)]
+#[derive(Clone, Queryable, Selectable)]
+#[diesel(table_name = one_stop_applications)]
 struct ApplicationRow {
     id: String,
     identity_id: String,
@@ -224,6 +211,7 @@ struct ApplicationRow {
     city: String,
     address_line: String,
     municipality_code: String,
+    #[diesel(select_expression = donor_identities::merged_into)]
     merged_into: Option<String>,
 }
 
@@ -362,14 +350,15 @@ mod tests {
         )
     }
 
-    fn now() -> DateTime<Utc> {
-        "2026-01-20T00:00:00Z".parse().unwrap()
+    /// The notices of 2025, made on 20 January 2026.
+    fn notices_of(applied: Vec<Applied>, given: Vec<(String, NoticeDonation)>) -> Notices {
+        let made_at = "2026-01-20T00:00:00Z".parse().unwrap();
+        assemble(2025, applied, given, made_at)
     }
 
-    #[test]
-    fn each_municipality_totals_its_donors_and_is_sorted_by_code() {
-        let notices = assemble(
-            2025,
+    /// Two donors of Osaka (one with two donations) and one of Yokohama.
+    fn osaka_and_yokohama() -> Notices {
+        notices_of(
             vec![
                 application("a1", "i1", "2025-12-01", "シナガワ タロウ", "271004"),
                 application("a2", "i2", "2025-12-02", "アオキ ジロウ", "271004"),
@@ -381,8 +370,12 @@ mod tests {
                 gave("i2", "d3", "2025-07-14", 30_000),
                 gave("i3", "d4", "2025-01-01", 12_000),
             ],
-            now(),
-        );
+        )
+    }
+
+    #[test]
+    fn each_municipality_totals_its_donors_and_is_sorted_by_code() {
+        let notices = osaka_and_yokohama();
         assert_eq!(notices.deadline, date("2026-01-31"));
         let codes: Vec<&str> = notices
             .municipalities
@@ -412,14 +405,12 @@ mod tests {
         earlier.row.identity_id = "merged".to_owned();
         earlier.row.merged_into = Some("live".to_owned());
         let later = application("a2", "live", "2025-12-01", "ｼﾅｶﾞﾜ ﾀﾛｳ", "141003");
-        let notices = assemble(
-            2025,
+        let notices = notices_of(
             vec![later, earlier],
             vec![
                 gave("live", "d1", "2025-07-14", 10_000),
                 gave("live", "d2", "2025-08-01", 5_000),
             ],
-            now(),
         );
         assert_eq!(notices.municipalities.len(), 1);
         let m = &notices.municipalities[0];
@@ -431,8 +422,7 @@ mod tests {
 
     #[test]
     fn an_application_without_counting_donations_notifies_nothing() {
-        let notices = assemble(
-            2025,
+        let notices = notices_of(
             vec![application(
                 "a1",
                 "i1",
@@ -441,7 +431,6 @@ mod tests {
                 "271004",
             )],
             vec![gave("someone-else", "d1", "2025-07-14", 10_000)],
-            now(),
         );
         assert!(notices.municipalities.is_empty());
         assert_eq!((notices.donor_count, notices.total_amount), (0, 0));
@@ -449,20 +438,15 @@ mod tests {
 
     #[test]
     fn readings_in_any_width_sort_together() {
-        let notices = assemble(
-            2025,
-            vec![
-                application("a1", "i1", "2025-12-01", "ﾀﾅｶ", "271004"),
-                application("a2", "i2", "2025-12-01", "スズキ", "271004"),
-                application("a3", "i3", "2025-12-01", "さとう", "271004"),
-            ],
-            vec![
-                gave("i1", "d1", "2025-07-14", 1),
-                gave("i2", "d2", "2025-07-14", 1),
-                gave("i3", "d3", "2025-07-14", 1),
-            ],
-            now(),
-        );
+        // One donor of one municipality per reading, each with one donation.
+        let readings = ["ﾀﾅｶ", "スズキ", "さとう"];
+        let donors = (1..).zip(readings).map(|(n, kana)| {
+            let (application_id, identity) = (format!("a{n}"), format!("i{n}"));
+            let applied = application(&application_id, &identity, "2025-12-01", kana, "271004");
+            (applied, gave(&identity, &format!("d{n}"), "2025-07-14", 1))
+        });
+        let (applied, given): (Vec<Applied>, Vec<_>) = donors.unzip();
+        let notices = notices_of(applied, given);
         let kana: Vec<&str> = notices.municipalities[0]
             .donors
             .iter()
@@ -473,20 +457,9 @@ mod tests {
 
     #[test]
     fn narrowing_keeps_one_municipality_and_its_totals() {
-        let notices = assemble(
-            2025,
-            vec![
-                application("a1", "i1", "2025-12-01", "ア", "271004"),
-                application("a2", "i2", "2025-12-01", "イ", "141003"),
-            ],
-            vec![
-                gave("i1", "d1", "2025-07-14", 7),
-                gave("i2", "d2", "2025-07-14", 11),
-            ],
-            now(),
-        )
-        .narrowed_to(&LocalGovernmentCode::parse("141003").unwrap());
+        let yokohama = LocalGovernmentCode::parse("141003").unwrap();
+        let notices = osaka_and_yokohama().narrowed_to(&yokohama);
         assert_eq!(notices.municipalities.len(), 1);
-        assert_eq!((notices.donor_count, notices.total_amount), (1, 11));
+        assert_eq!((notices.donor_count, notices.total_amount), (1, 12_000));
     }
 }

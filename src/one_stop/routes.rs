@@ -13,16 +13,13 @@ use super::types::{
 use crate::auth::{AdminUser, StaffUser};
 use crate::domain::calendar::japan_today;
 use crate::error::Result;
-use crate::http::Page;
+use crate::http::{page_route, Page};
+use crate::openapi::problems::QueryErrors;
 use crate::state::AppState;
 
 crate::problems!(
     /// Recording an application: its fields, its donation, one open per donor and tax year.
     CreateApplicationErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, DonationNotFound, OneStopApplicationExists
-);
-crate::problems!(
-    /// The list's filters and paging.
-    ApplicationListErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
 );
 crate::problems!(
     /// An unknown application.
@@ -67,24 +64,18 @@ pub async fn create_one_stop_application(
     Ok(HttpResponse::Created().json(created))
 }
 
-/// Applications, newest tax year first and then in the order received; `tax_year`, `status`
-/// and `municipality_code` narrow the list. No My Number in it.
-#[utoipa::path(
-    params(OneStopApplicationQuery),
-    responses((status = 200, body = Page<OneStopApplication>), ApplicationListErrors)
-)]
-#[get("/admin/one-stop/applications")]
-pub async fn list_one_stop_applications(
-    state: web::Data<AppState>,
-    _staff: StaffUser,
-    query: web::Query<OneStopApplicationQuery>,
-) -> Result<web::Json<Page<OneStopApplication>>> {
-    let (filter, paging) = applications::check_query(&query)?;
-    let page = state
-        .db
-        .run(move |conn| applications::list(conn, &filter, paging))
-        .await?;
-    Ok(web::Json(page))
+page_route! {
+    /// Applications, newest tax year first and then in the order received; `tax_year`, `status`
+    /// and `municipality_code` narrow the list. No My Number in it.
+    GET "/admin/one-stop/applications" => Page<OneStopApplication>;
+    async fn list_one_stop_applications(state, _staff, query: OneStopApplicationQuery) {
+        let (filter, paging) = applications::check_query(&query)?;
+        let page = state
+            .db
+            .run(move |conn| applications::list(conn, &filter, paging))
+            .await?;
+        Ok(web::Json(page))
+    }
 }
 
 /// One application, with `has_my_number` in place of the number.

@@ -12,6 +12,7 @@ use crate::domain::one_stop::{
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::Paging;
+use crate::orders::store::DonorAddress;
 
 /// One application as stored. `my_number_sealed` is the sealed number (`crypto::sealed`), never
 /// the digits.
@@ -48,6 +49,15 @@ pub fn application_exists() -> Error {
     )
 }
 
+/// A write refused by the index of open applications (one per identity and tax year).
+fn open_one_exists(e: diesel::result::Error) -> Error {
+    if is_unique_violation(&e) {
+        application_exists()
+    } else {
+        e.into()
+    }
+}
+
 pub fn application_not_found() -> Error {
     Error::rejected(
         ErrorCode::OneStopApplicationNotFound,
@@ -62,13 +72,7 @@ pub fn insert(conn: &mut DbConnection, row: &ApplicationRow) -> Result<()> {
     diesel::insert_into(apps::table)
         .values(row)
         .execute(conn)
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                application_exists()
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(open_one_exists)?;
     Ok(())
 }
 
@@ -111,13 +115,7 @@ pub fn move_to_identity(
     diesel::update(apps::table.filter(apps::identity_id.eq(from)))
         .set((apps::identity_id.eq(to), apps::updated_at.eq(at)))
         .execute(conn)
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                application_exists()
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(open_one_exists)?;
     Ok(ids)
 }
 
@@ -222,28 +220,12 @@ pub fn donor_of_donation(
     conn: &mut DbConnection,
     donation_id: &str,
 ) -> Result<Option<ApplicantInput>> {
-    let found: Option<(String, String, String, String, String, String)> = donations::table
+    let found: Option<DonorAddress> = donations::table
         .find(donation_id)
-        .select((
-            donations::donor_name,
-            donations::donor_name_kana,
-            donations::donor_postal_code,
-            donations::donor_prefecture,
-            donations::donor_city,
-            donations::donor_address_line,
-        ))
+        .select(DonorAddress::as_select())
         .first(conn)
         .optional()?;
-    Ok(found.map(
-        |(name, name_kana, postal_code, prefecture, city, address_line)| ApplicantInput {
-            name,
-            name_kana,
-            postal_code,
-            prefecture,
-            city,
-            address_line,
-        },
-    ))
+    Ok(found.map(DonorAddress::applicant))
 }
 
 /// Whether a login holds the permission to read My Numbers.

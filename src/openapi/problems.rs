@@ -72,6 +72,11 @@ crate::problems!(
     StaffErrors: Unauthorized,
     Forbidden
 );
+crate::problems!(
+    /// A staff or partner read with query parameters (filters, paging, a year, a month, a date
+    /// range): those answers, and the query refused by the text rule or its fields' checks.
+    QueryErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
+);
 
 #[cfg(test)]
 mod tests {

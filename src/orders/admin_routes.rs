@@ -5,8 +5,8 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
 use super::fulfil::OrderCommand;
 use super::routes::{
-    serve, shipment_of, ExportQuery, OrderReadErrors, OrderWriteErrors, StatementErrors,
-    StatementQuery, TrackingErrors,
+    command_routes, serve, shipment_of, tracking_route, ExportQuery, OrderReadErrors,
+    OrderWriteErrors, StatementErrors, StatementQuery, TrackingErrors,
 };
 use super::store::OrderScope;
 use super::tracking::TrackingOutcome;
@@ -16,6 +16,7 @@ use crate::catalogue::types::{LoginRequest, PartnerCreated};
 use crate::error::Result;
 use crate::http::Page;
 use crate::state::AppState;
+use crate::vouchers::partner_admin_routes::write_with_login;
 use crate::vouchers::partners::{self, NewLogin};
 
 crate::problems!(
@@ -53,25 +54,10 @@ pub async fn export_orders(
     serve::export(&state, &req, OrderScope::Staff, q.into_inner()).await
 }
 
-/// Tracking numbers from a CSV for any vendor's orders (as the vendor route).
-#[utoipa::path(
-    operation_id = "admin_upload_tracking",
-    request_body(content = String, content_type = "text/csv", description = "The CSV file"),
-    responses(
-        (status = 200, body = TrackingOutcome),
-        (status = 422, description = "import_rejected: every bad line", body = crate::imports::routes::ImportProblem, content_type = "application/problem+json"),
-        TrackingErrors,
-    )
-)]
-#[post("/admin/orders/tracking")]
-pub async fn upload_tracking(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    admin: AdminUser,
-    body: web::Bytes,
-) -> Result<HttpResponse> {
-    crate::imports::routes::check_content_type(&req)?;
-    serve::tracking(&state, admin.0.id, OrderScope::Staff, body).await
+tracking_route! {
+    /// Tracking numbers from a CSV for any vendor's orders (as the vendor route).
+    POST "/admin/orders/tracking" as "admin_upload_tracking";
+    fn upload_tracking(AdminUser);
 }
 
 /// One order, with why it is held or flagged.
@@ -87,97 +73,32 @@ pub async fn get_order(
     serve::one(&state, OrderScope::Staff, id.into_inner()).await
 }
 
-async fn staff_command(
-    state: &AppState,
-    admin: AdminUser,
-    id: String,
-    command: OrderCommand,
-) -> Result<web::Json<Order>> {
-    serve::command(state, admin.0.id, OrderScope::Staff, id, command).await
-}
+command_routes! {
+    /// Accept an order for its vendor (e.g. one that orders by phone).
+    POST "/admin/orders/{id}/accept" as "admin_accept_order";
+    fn accept_order(AdminUser) => OrderCommand::Accept;
 
-/// Accept an order for its vendor (e.g. one that orders by phone).
-#[utoipa::path(
-    operation_id = "admin_accept_order",
-    params(("id" = String, Path)), responses((status = 200, body = Order), OrderWriteErrors))]
-#[post("/admin/orders/{id}/accept")]
-pub async fn accept_order(
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    id: web::Path<String>,
-) -> Result<web::Json<Order>> {
-    staff_command(&state, admin, id.into_inner(), OrderCommand::Accept).await
-}
+    /// Record a shipment for its vendor.
+    POST "/admin/orders/{id}/shipment" as "admin_ship_order";
+    fn ship_order(AdminUser, body: ShipRequest)
+        => OrderCommand::Ship(shipment_of(body.into_inner()));
 
-/// Record a shipment for its vendor.
-#[utoipa::path(
-    operation_id = "admin_ship_order",
-    params(("id" = String, Path)), request_body = ShipRequest, responses((status = 200, body = Order), OrderWriteErrors))]
-#[post("/admin/orders/{id}/shipment")]
-pub async fn ship_order(
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    id: web::Path<String>,
-    body: crate::http::Json<ShipRequest>,
-) -> Result<web::Json<Order>> {
-    let command = OrderCommand::Ship(shipment_of(body.into_inner()));
-    staff_command(&state, admin, id.into_inner(), command).await
-}
+    /// Mark an order delivered.
+    POST "/admin/orders/{id}/delivery" as "admin_deliver_order";
+    fn deliver_order(AdminUser, body: DeliverRequest)
+        => OrderCommand::Deliver(body.into_inner().delivered_on);
 
-/// Mark an order delivered.
-#[utoipa::path(
-    operation_id = "admin_deliver_order",
-    params(("id" = String, Path)), request_body = DeliverRequest, responses((status = 200, body = Order), OrderWriteErrors))]
-#[post("/admin/orders/{id}/delivery")]
-pub async fn deliver_order(
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    id: web::Path<String>,
-    body: crate::http::Json<DeliverRequest>,
-) -> Result<web::Json<Order>> {
-    let command = OrderCommand::Deliver(body.into_inner().delivered_on);
-    staff_command(&state, admin, id.into_inner(), command).await
-}
+    /// Mark an order returned.
+    POST "/admin/orders/{id}/return" as "admin_return_order";
+    fn return_order(AdminUser) => OrderCommand::Return;
 
-/// Mark an order returned.
-#[utoipa::path(
-    operation_id = "admin_return_order",
-    params(("id" = String, Path)), responses((status = 200, body = Order), OrderWriteErrors))]
-#[post("/admin/orders/{id}/return")]
-pub async fn return_order(
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    id: web::Path<String>,
-) -> Result<web::Json<Order>> {
-    staff_command(&state, admin, id.into_inner(), OrderCommand::Return).await
-}
+    /// Hold an order not yet sent, with the reason (the vendor sees it held, not why).
+    POST "/admin/orders/{id}/hold" as "admin_hold_order";
+    fn hold_order(AdminUser, body: HoldRequest) => OrderCommand::Hold(body.into_inner().reason);
 
-/// Hold an order not yet sent, with the reason (the vendor sees it held, not why).
-#[utoipa::path(
-    operation_id = "admin_hold_order",
-    params(("id" = String, Path)), request_body = HoldRequest, responses((status = 200, body = Order), OrderWriteErrors))]
-#[post("/admin/orders/{id}/hold")]
-pub async fn hold_order(
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    id: web::Path<String>,
-    body: crate::http::Json<HoldRequest>,
-) -> Result<web::Json<Order>> {
-    let command = OrderCommand::Hold(body.into_inner().reason);
-    staff_command(&state, admin, id.into_inner(), command).await
-}
-
-/// Release a held order to where it was.
-#[utoipa::path(
-    operation_id = "admin_release_order",
-    params(("id" = String, Path)), responses((status = 200, body = Order), OrderWriteErrors))]
-#[post("/admin/orders/{id}/release")]
-pub async fn release_order(
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    id: web::Path<String>,
-) -> Result<web::Json<Order>> {
-    staff_command(&state, admin, id.into_inner(), OrderCommand::Release).await
+    /// Release a held order to where it was.
+    POST "/admin/orders/{id}/release" as "admin_release_order";
+    fn release_order(AdminUser) => OrderCommand::Release;
 }
 
 /// A vendor's statement of a month (JSON, or CSV on `Accept: text/csv` or `charset=`).
@@ -210,15 +131,16 @@ pub async fn create_vendor_login(
     id: web::Path<String>,
     body: crate::http::Json<LoginRequest>,
 ) -> Result<HttpResponse> {
-    let b = body.into_inner();
-    let settings = state.settings.clone();
-    let s = settings.clone();
-    let login = web::block(move || NewLogin::prepare(&s, &b.email, &b.password)).await??;
     let (actor, id) = (admin.0.id, id.into_inner());
-    let created = state
-        .db
-        .write(move |conn| partners::create_vendor_login(conn, &settings, &actor, &id, login))
-        .await?;
+    let created = write_with_login(
+        &state,
+        body.into_inner(),
+        |settings, b| NewLogin::prepare(settings, &b.email, &b.password),
+        move |conn, settings, _, login| {
+            partners::create_vendor_login(conn, settings, &actor, &id, login)
+        },
+    )
+    .await?;
     Ok(HttpResponse::Created().json(created))
 }
 

@@ -91,17 +91,20 @@ pub fn act(
         .ok_or_else(|| not_now(status, action))?;
     let at = now();
     let today = japan_today();
+    // Every command moves the order from the state it was read in to `to`, stamped `at`; each
+    // names only what else it writes.
+    macro_rules! move_order {
+        ($($change:expr),* $(,)?) => {
+            store::transition(
+                conn,
+                order_id,
+                status,
+                (o::status.eq(to), $($change,)* o::updated_at.eq(at)),
+            )?
+        };
+    }
     let moved = match command {
-        OrderCommand::Accept => store::transition(
-            conn,
-            order_id,
-            status,
-            (
-                o::status.eq(to),
-                o::accepted_at.eq(Some(at)),
-                o::updated_at.eq(at),
-            ),
-        )?,
+        OrderCommand::Accept => move_order!(o::accepted_at.eq(Some(at))),
         OrderCommand::Ship(input) => {
             let ordered_on = japan_date(order.created_at.and_utc());
             let shipment = parse_shipment(input, order.fulfilment, ordered_on, today)
@@ -126,20 +129,13 @@ pub fn act(
                     changed: false,
                 });
             }
-            let moved = store::transition(
-                conn,
-                order_id,
-                status,
-                (
-                    o::status.eq(to),
-                    o::carrier.eq(carrier),
-                    o::tracking_number.eq(tracking),
-                    o::booking_reference.eq(reference),
-                    o::shipped_on.eq(Some(shipment.shipped_on())),
-                    o::delivered_on.eq(None::<NaiveDate>),
-                    o::updated_at.eq(at),
-                ),
-            )?;
+            let moved = move_order!(
+                o::carrier.eq(carrier),
+                o::tracking_number.eq(tracking),
+                o::booking_reference.eq(reference),
+                o::shipped_on.eq(Some(shipment.shipped_on())),
+                o::delivered_on.eq(None::<NaiveDate>),
+            );
             if moved {
                 email::enqueue(conn, &shipping_notice(settings, &before, &shipment)?)?;
             }
@@ -153,49 +149,17 @@ pub fn act(
                     "must be between the shipping date and today",
                 ));
             }
-            store::transition(
-                conn,
-                order_id,
-                status,
-                (
-                    o::status.eq(to),
-                    o::delivered_on.eq(Some(on)),
-                    o::updated_at.eq(at),
-                ),
-            )?
+            move_order!(o::delivered_on.eq(Some(on)))
         }
         OrderCommand::Hold(reason) => {
             let reason = reason.trim();
             if reason.is_empty() || reason.chars().count() > HOLD_REASON_MAX {
                 return Err(Error::field("reason", "must be 1-500 characters"));
             }
-            store::transition(
-                conn,
-                order_id,
-                status,
-                (
-                    o::status.eq(to),
-                    o::held_reason.eq(Some(reason)),
-                    o::updated_at.eq(at),
-                ),
-            )?
+            move_order!(o::held_reason.eq(Some(reason)))
         }
-        OrderCommand::Release => store::transition(
-            conn,
-            order_id,
-            status,
-            (
-                o::status.eq(to),
-                o::held_reason.eq(None::<String>),
-                o::updated_at.eq(at),
-            ),
-        )?,
-        OrderCommand::Return => store::transition(
-            conn,
-            order_id,
-            status,
-            (o::status.eq(to), o::updated_at.eq(at)),
-        )?,
+        OrderCommand::Release => move_order!(o::held_reason.eq(None::<String>)),
+        OrderCommand::Return => move_order!(),
     };
     if !moved {
         return Err(changed_meanwhile());

@@ -1,6 +1,7 @@
 //! Vendor routes (`/api/v1/vendor/`): a vendor's own orders, their CSV out and tracking numbers
 //! in, and its monthly statement. The handlers here and in `admin_routes` share `serve`: only
-//! the scope differs (a vendor's own orders, or every vendor's for staff).
+//! the scope differs (a vendor's own orders, or every vendor's for staff). The writes of both
+//! doors are written once, by `command_routes!` and `tracking_route!`, from the door's `Door`.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -11,12 +12,12 @@ use super::store::{self, OrderFilter, OrderScope};
 use super::tracking::{self, TrackingError, TrackingOutcome};
 use super::views::{DeliverRequest, Order, OrderQuery, ShipRequest, VendorStatement};
 use super::{export, statement};
-use crate::auth::VendorUser;
+use crate::auth::{AdminUser, VendorUser};
 use crate::db::write_transaction;
 use crate::domain::order::{OrderStatus, ShipmentInput};
 use crate::domain::FieldError;
 use crate::error::{Error, Result};
-use crate::http::{csv_download, CsvCharset, Page, Paging};
+use crate::http::{csv_download, read_page, CsvCharset, Page, Paging};
 use crate::state::AppState;
 
 crate::problems!(
@@ -48,13 +49,13 @@ pub mod serve {
     ) -> Result<web::Json<Page<Order>>> {
         let paging = Paging::from_query(q.page, q.per_page)?;
         let filter = filter_of(&scope, &q)?;
-        let shown = scope.clone();
-        let (records, total) = state
-            .db
-            .run(move |c| store::list(c, &scope, &filter, paging.offset(), paging.per_page))
-            .await?;
-        let items = records.iter().map(|r| Order::of(r, &shown)).collect();
-        Ok(web::Json(Page::new(items, paging, total)))
+        read_page(&state.db, paging, move |c, paging| {
+            let (offset, limit) = (paging.offset(), paging.per_page);
+            let (records, total) = store::list(c, &scope, &filter, offset, limit)?;
+            let orders: Vec<Order> = records.iter().map(|r| Order::of(r, &scope)).collect();
+            Ok((orders, total))
+        })
+        .await
     }
 
     pub fn filter_of(scope: &OrderScope, q: &OrderQuery) -> Result<OrderFilter> {
@@ -195,9 +196,88 @@ pub struct StatementQuery {
     pub charset: Option<CsvCharset>,
 }
 
+/// A door to the orders: who acts through it, and the orders they reach there.
+pub trait Door {
+    fn actor_and_scope(self) -> (String, OrderScope);
+}
+
+impl Door for VendorUser {
+    fn actor_and_scope(self) -> (String, OrderScope) {
+        (self.user.id, OrderScope::Vendor(self.vendor_id))
+    }
+}
+
+impl Door for AdminUser {
+    fn actor_and_scope(self) -> (String, OrderScope) {
+        (self.0.id, OrderScope::Staff)
+    }
+}
+
 fn mine(vendor: &VendorUser) -> OrderScope {
     OrderScope::Vendor(vendor.vendor_id.clone())
 }
+
+/// Order commands through a door (`VendorUser`, `AdminUser`): each a handler with its OpenAPI
+/// operation, answering the order as the door shows it. A command read from a body names the
+/// body and its type. The calling module imports what the operation names (`post`, `Order`,
+/// `OrderWriteErrors`).
+macro_rules! command_routes {
+    ($(
+        $(#[doc = $doc:tt])*
+        POST $path:tt as $operation:tt;
+        fn $name:ident($door:ident $(, $body:ident: $request:ident)?) => $command:expr;
+    )+) => {$(
+        $(#[doc = $doc])*
+        #[utoipa::path(
+            operation_id = $operation,
+            params(("id" = String, Path)), $(request_body = $request,)? responses((status = 200, body = Order), OrderWriteErrors))]
+        #[post($path)]
+        pub async fn $name(
+            state: actix_web::web::Data<crate::state::AppState>,
+            door: $door,
+            id: actix_web::web::Path<String>,
+            $($body: crate::http::Json<$request>,)?
+        ) -> crate::error::Result<actix_web::web::Json<Order>> {
+            let (actor, scope) = crate::orders::routes::Door::actor_and_scope(door);
+            crate::orders::routes::serve::command(&state, actor, scope, id.into_inner(), $command)
+                .await
+        }
+    )+};
+}
+pub(crate) use command_routes;
+
+/// The route of a door that takes a file of tracking numbers, with its OpenAPI operation. The
+/// calling module imports what the operation names (`post`, `TrackingOutcome`, `TrackingErrors`).
+macro_rules! tracking_route {
+    (
+        $(#[doc = $doc:tt])*
+        POST $path:tt as $operation:tt;
+        fn $name:ident($door:ident);
+    ) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(
+            operation_id = $operation,
+            request_body(content = String, content_type = "text/csv", description = "The CSV file"),
+            responses(
+                (status = 200, body = TrackingOutcome),
+                (status = 422, description = "import_rejected: every bad line", body = crate::imports::routes::ImportProblem, content_type = "application/problem+json"),
+                TrackingErrors,
+            )
+        )]
+        #[post($path)]
+        pub async fn $name(
+            state: actix_web::web::Data<crate::state::AppState>,
+            req: actix_web::HttpRequest,
+            door: $door,
+            body: actix_web::web::Bytes,
+        ) -> crate::error::Result<actix_web::HttpResponse> {
+            crate::imports::routes::check_content_type(&req)?;
+            let (actor, scope) = crate::orders::routes::Door::actor_and_scope(door);
+            crate::orders::routes::serve::tracking(&state, actor, scope, body).await
+        }
+    };
+}
+pub(crate) use tracking_route;
 
 /// This vendor's orders, oldest first.
 #[utoipa::path(
@@ -241,42 +321,25 @@ pub async fn get_order(
     serve::one(&state, mine(&vendor), id.into_inner()).await
 }
 
-/// Accept a new order.
-#[utoipa::path(
-    operation_id = "vendor_accept_order",
-    params(("id" = String, Path)), responses((status = 200, body = Order), OrderWriteErrors))]
-#[post("/vendor/orders/{id}/accept")]
-pub async fn accept_order(
-    state: web::Data<AppState>,
-    vendor: VendorUser,
-    id: web::Path<String>,
-) -> Result<web::Json<Order>> {
-    let actor = vendor.user.id.clone();
-    serve::command(
-        &state,
-        actor,
-        mine(&vendor),
-        id.into_inner(),
-        OrderCommand::Accept,
-    )
-    .await
-}
+command_routes! {
+    /// Accept a new order.
+    POST "/vendor/orders/{id}/accept" as "vendor_accept_order";
+    fn accept_order(VendorUser) => OrderCommand::Accept;
 
-/// Record the shipment (carrier and tracking number, or booking reference); the donor is told.
-/// The same shipment again changes nothing; a different one corrects it.
-#[utoipa::path(
-    operation_id = "vendor_ship_order",
-    params(("id" = String, Path)), request_body = ShipRequest, responses((status = 200, body = Order), OrderWriteErrors))]
-#[post("/vendor/orders/{id}/shipment")]
-pub async fn ship_order(
-    state: web::Data<AppState>,
-    vendor: VendorUser,
-    id: web::Path<String>,
-    body: crate::http::Json<ShipRequest>,
-) -> Result<web::Json<Order>> {
-    let actor = vendor.user.id.clone();
-    let command = OrderCommand::Ship(shipment_of(body.into_inner()));
-    serve::command(&state, actor, mine(&vendor), id.into_inner(), command).await
+    /// Record the shipment (carrier and tracking number, or booking reference); the donor is told.
+    /// The same shipment again changes nothing; a different one corrects it.
+    POST "/vendor/orders/{id}/shipment" as "vendor_ship_order";
+    fn ship_order(VendorUser, body: ShipRequest)
+        => OrderCommand::Ship(shipment_of(body.into_inner()));
+
+    /// Mark a shipped order delivered.
+    POST "/vendor/orders/{id}/delivery" as "vendor_deliver_order";
+    fn deliver_order(VendorUser, body: DeliverRequest)
+        => OrderCommand::Deliver(body.into_inner().delivered_on);
+
+    /// Mark a sent order returned (refused, undeliverable); it may be shipped again.
+    POST "/vendor/orders/{id}/return" as "vendor_return_order";
+    fn return_order(VendorUser) => OrderCommand::Return;
 }
 
 pub fn shipment_of(b: ShipRequest) -> ShipmentInput {
@@ -288,66 +351,13 @@ pub fn shipment_of(b: ShipRequest) -> ShipmentInput {
     }
 }
 
-/// Mark a shipped order delivered.
-#[utoipa::path(
-    operation_id = "vendor_deliver_order",
-    params(("id" = String, Path)), request_body = DeliverRequest, responses((status = 200, body = Order), OrderWriteErrors))]
-#[post("/vendor/orders/{id}/delivery")]
-pub async fn deliver_order(
-    state: web::Data<AppState>,
-    vendor: VendorUser,
-    id: web::Path<String>,
-    body: crate::http::Json<DeliverRequest>,
-) -> Result<web::Json<Order>> {
-    let actor = vendor.user.id.clone();
-    let command = OrderCommand::Deliver(body.into_inner().delivered_on);
-    serve::command(&state, actor, mine(&vendor), id.into_inner(), command).await
-}
-
-/// Mark a sent order returned (refused, undeliverable); it may be shipped again.
-#[utoipa::path(
-    operation_id = "vendor_return_order",
-    params(("id" = String, Path)), responses((status = 200, body = Order), OrderWriteErrors))]
-#[post("/vendor/orders/{id}/return")]
-pub async fn return_order(
-    state: web::Data<AppState>,
-    vendor: VendorUser,
-    id: web::Path<String>,
-) -> Result<web::Json<Order>> {
-    let actor = vendor.user.id.clone();
-    serve::command(
-        &state,
-        actor,
-        mine(&vendor),
-        id.into_inner(),
-        OrderCommand::Return,
-    )
-    .await
-}
-
-/// Tracking numbers from a CSV (`注文ID`/`order_id`, `配送業者`/`carrier`, `伝票番号`/
-/// `tracking_number`, optional `予約番号`/`booking_reference` and `発送日`/`shipped_on`; the
-/// export with those columns filled in will do). UTF-8 or Shift_JIS. All or nothing: any bad
-/// line answers `422 import_rejected` listing every bad line, and no order changes.
-#[utoipa::path(
-    operation_id = "vendor_upload_tracking",
-    request_body(content = String, content_type = "text/csv", description = "The CSV file"),
-    responses(
-        (status = 200, body = TrackingOutcome),
-        (status = 422, description = "import_rejected: every bad line", body = crate::imports::routes::ImportProblem, content_type = "application/problem+json"),
-        TrackingErrors,
-    )
-)]
-#[post("/vendor/orders/tracking")]
-pub async fn upload_tracking(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    vendor: VendorUser,
-    body: web::Bytes,
-) -> Result<HttpResponse> {
-    crate::imports::routes::check_content_type(&req)?;
-    let actor = vendor.user.id.clone();
-    serve::tracking(&state, actor, mine(&vendor), body).await
+tracking_route! {
+    /// Tracking numbers from a CSV (`注文ID`/`order_id`, `配送業者`/`carrier`, `伝票番号`/
+    /// `tracking_number`, optional `予約番号`/`booking_reference` and `発送日`/`shipped_on`; the
+    /// export with those columns filled in will do). UTF-8 or Shift_JIS. All or nothing: any bad
+    /// line answers `422 import_rejected` listing every bad line, and no order changes.
+    POST "/vendor/orders/tracking" as "vendor_upload_tracking";
+    fn upload_tracking(VendorUser);
 }
 
 /// This vendor's statement of a month: orders sent and what the ward owes; CSV on

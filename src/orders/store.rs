@@ -9,6 +9,7 @@ use crate::db::DbConnection;
 use crate::domain::delivery::{
     Delivery, DeliveryInput, DeliveryWindow, Noshi, NoshiType, Recipient, RecipientInput,
 };
+use crate::domain::one_stop::ApplicantInput;
 use crate::domain::order::{Carrier, Fulfilment, OrderStatus};
 use crate::error::{Error, ErrorCode, Result};
 
@@ -107,8 +108,11 @@ impl DeliveryRow {
     }
 }
 
-/// The donor's own address: where a gift goes when no other recipient was named.
-#[derive(Clone, Queryable, Selectable)]
+/// The donor as written on a donation: name, contacts and address. A gift goes here when no
+/// other recipient was named (`recipient`); a one-stop applicant's details default to it and a
+/// donor identity shows its newest (`applicant`).
+// Personal data: no Debug, so it cannot be logged by accident.
+#[derive(Clone, Default, Queryable, Selectable)]
 #[diesel(table_name = donations)]
 pub struct DonorAddress {
     pub donor_name: String,
@@ -131,6 +135,18 @@ impl DonorAddress {
             prefecture: self.donor_prefecture.clone(),
             city: self.donor_city.clone(),
             address_line: self.donor_address_line.clone(),
+        }
+    }
+
+    /// The name and address a person is known by.
+    pub fn applicant(self) -> ApplicantInput {
+        ApplicantInput {
+            name: self.donor_name,
+            name_kana: self.donor_name_kana,
+            postal_code: self.donor_postal_code,
+            prefecture: self.donor_prefecture,
+            city: self.donor_city,
+            address_line: self.donor_address_line,
         }
     }
 }

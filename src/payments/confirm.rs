@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::types::WebhookEvent;
 use crate::config::Settings;
 use crate::db::schema::payment_events;
-use crate::db::{is_unique_violation, now, DbConnection};
+use crate::db::{now, DbConnection};
 use crate::domain::calendar::japan_date;
 use crate::domain::donation::{
     check_paid_at, on_payment_succeeded, payment_failure_cancels, DonationStatus, PaymentMethod,
@@ -15,6 +15,7 @@ use crate::domain::donation::{
 use crate::donations::lifecycle::{self, Payment};
 use crate::donations::store;
 use crate::error::{Error, ErrorCode, Result};
+use crate::idempotency::insert_once;
 
 crate::named_enum! {
     /// What an event did; the provider sees it in the acknowledgement.
@@ -45,7 +46,7 @@ pub fn confirm(
 
 /// Records the event id first: a repeat (even a concurrent one) finds it and does nothing.
 fn claim_event(conn: &mut DbConnection, event: &WebhookEvent) -> Result<bool> {
-    let inserted = conn.transaction(|c| {
+    insert_once(conn, |c| {
         diesel::insert_into(payment_events::table)
             .values((
                 payment_events::id.eq(&event.id),
@@ -56,12 +57,7 @@ fn claim_event(conn: &mut DbConnection, event: &WebhookEvent) -> Result<bool> {
                 payment_events::received_at.eq(now()),
             ))
             .execute(c)
-    });
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(e) if is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+    })
 }
 
 fn apply_event(

@@ -2,6 +2,7 @@
 //! `Accept: text/csv` and the console's downloads.
 
 use super::types::{ChannelReport, GiftReport, MonthlyReport, OrganizationReport, PurposeReport};
+use crate::domain::report::Tally;
 use crate::error::Result;
 use crate::http::excel_csv;
 
@@ -72,29 +73,31 @@ pub fn gifts(report: &GiftReport) -> Result<Vec<u8>> {
 }
 
 pub fn channels(report: &ChannelReport) -> Result<Vec<u8>> {
-    let rows = report
-        .channels
-        .iter()
-        .map(|c| vec![c.channel.clone(), n(c.count), n(c.amount)])
-        .chain(std::iter::once(vec![
-            "合計".to_owned(),
-            n(report.total.count),
-            n(report.total.amount),
-        ]));
-    excel_csv(&["経路", "件数", "金額"], rows)
+    let lines = report.channels.iter();
+    let tallies = lines.map(|c| (c.channel.as_str(), c.count, c.amount));
+    named_tallies("経路", tallies, &report.total)
 }
 
 pub fn purposes(report: &PurposeReport) -> Result<Vec<u8>> {
-    let rows = report
-        .purposes
-        .iter()
-        .map(|p| vec![p.name.clone(), n(p.count), n(p.amount)])
+    let lines = report.purposes.iter();
+    let tallies = lines.map(|p| (p.name.as_str(), p.count, p.amount));
+    named_tallies("使い道", tallies, &report.total)
+}
+
+/// `{heading},件数,金額`: one line per name and a 合計 line.
+fn named_tallies<'a>(
+    heading: &str,
+    tallies: impl Iterator<Item = (&'a str, i64, i64)>,
+    total: &Tally,
+) -> Result<Vec<u8>> {
+    let rows = tallies
+        .map(|(name, count, amount)| vec![name.to_owned(), n(count), n(amount)])
         .chain(std::iter::once(vec![
             "合計".to_owned(),
-            n(report.total.count),
-            n(report.total.amount),
+            n(total.count),
+            n(total.amount),
         ]));
-    excel_csv(&["使い道", "件数", "金額"], rows)
+    excel_csv(&[heading, "件数", "金額"], rows)
 }
 
 pub fn organizations(report: &OrganizationReport) -> Result<Vec<u8>> {

@@ -20,6 +20,25 @@ fn sum_amount() -> diesel::expression::SqlLiteral<BigInt> {
     sql::<BigInt>("CAST(COALESCE(SUM(donations.amount), 0) AS BIGINT)")
 }
 
+/// Paid donations with a receipt date in `from..=to` (the covering index: status, received_on).
+macro_rules! paid_in {
+    ($from:expr, $to:expr) => {
+        donations::table
+            .filter(donations::status.eq(PAID))
+            .filter(donations::received_on.ge($from))
+            .filter(donations::received_on.le($to))
+    };
+}
+
+/// `(value, count, amount)` per value of `$column` among the donations of `$query`.
+macro_rules! tallied_by {
+    ($query:expr, $column:expr) => {
+        $query
+            .group_by($column)
+            .select(($column, count_star(), sum_amount()))
+    };
+}
+
 /// Paid donations per receipt date in `from..=to`: at most one row per day, so two fiscal years
 /// are at most 731 rows. Reads only the covering index (status, received_on, amount).
 pub fn paid_by_day(
@@ -27,13 +46,8 @@ pub fn paid_by_day(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<DayTotal>> {
-    let rows: Vec<(Option<NaiveDate>, i64, i64)> = donations::table
-        .filter(donations::status.eq(PAID))
-        .filter(donations::received_on.ge(from))
-        .filter(donations::received_on.le(to))
-        .group_by(donations::received_on)
-        .select((donations::received_on, count_star(), sum_amount()))
-        .load(conn)?;
+    let rows: Vec<(Option<NaiveDate>, i64, i64)> =
+        tallied_by!(paid_in!(from, to), donations::received_on).load(conn)?;
     Ok(rows
         .into_iter()
         .filter_map(|(date, count, amount)| {
@@ -55,10 +69,7 @@ pub fn paid_by_kind_and_gift(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<KindGiftGroup>> {
-    Ok(donations::table
-        .filter(donations::status.eq(PAID))
-        .filter(donations::received_on.ge(from))
-        .filter(donations::received_on.le(to))
+    Ok(paid_in!(from, to)
         .group_by((donations::kind, donations::gift_id))
         .select((
             donations::kind,
@@ -91,13 +102,7 @@ pub fn paid_by_channel(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<(String, i64, i64)>> {
-    Ok(donations::table
-        .filter(donations::status.eq(PAID))
-        .filter(donations::received_on.ge(from))
-        .filter(donations::received_on.le(to))
-        .group_by(donations::channel)
-        .select((donations::channel, count_star(), sum_amount()))
-        .load(conn)?)
+    Ok(tallied_by!(paid_in!(from, to), donations::channel).load(conn)?)
 }
 
 /// Paid donations in `from..=to` per usage purpose (None = no purpose named).
@@ -106,13 +111,7 @@ pub fn paid_by_purpose(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<(Option<String>, i64, i64)>> {
-    Ok(donations::table
-        .filter(donations::status.eq(PAID))
-        .filter(donations::received_on.ge(from))
-        .filter(donations::received_on.le(to))
-        .group_by(donations::purpose_id)
-        .select((donations::purpose_id, count_star(), sum_amount()))
-        .load(conn)?)
+    Ok(tallied_by!(paid_in!(from, to), donations::purpose_id).load(conn)?)
 }
 
 /// Paid support donations in `from..=to` per organisation.
@@ -121,14 +120,8 @@ pub fn paid_support_by_organization(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<(Option<String>, i64, i64)>> {
-    Ok(donations::table
-        .filter(donations::status.eq(PAID))
-        .filter(donations::received_on.ge(from))
-        .filter(donations::received_on.le(to))
-        .filter(donations::kind.eq(DonationKind::Support))
-        .group_by(donations::organization_id)
-        .select((donations::organization_id, count_star(), sum_amount()))
-        .load(conn)?)
+    let support = paid_in!(from, to).filter(donations::kind.eq(DonationKind::Support));
+    Ok(tallied_by!(support, donations::organization_id).load(conn)?)
 }
 
 /// Every usage purpose: (id, name).

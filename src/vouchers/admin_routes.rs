@@ -4,18 +4,17 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
 use super::routes::parse_month;
+use super::settle::{settlements_csv, voucher_report_csv};
 use super::store;
 use super::types::{MonthQuery, SettleRequest, SettlementLine, Settlements, VoucherReport};
 use crate::auth::{AdminUser, StaffUser};
+use crate::db::DbConnection;
 use crate::domain::calendar::japan_today;
 use crate::error::Result;
-use crate::http::{csv_download, wants_csv, CsvCharset};
+use crate::http::{read_report, report_route};
+use crate::openapi::problems::QueryErrors;
 use crate::state::AppState;
 
-crate::problems!(
-    /// The month of the settlement list.
-    SettlementListErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
-);
 crate::problems!(
     /// Settling a partner's month.
     SettleErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, PartnerNotFound, MonthNotClosed, AlreadySettled
@@ -27,7 +26,7 @@ crate::problems!(
     params(MonthQuery),
     responses(
         (status = 200, body = Settlements, description = "JSON, or text/csv (UTF-8 with BOM)"),
-        SettlementListErrors,
+        QueryErrors,
     )
 )]
 #[get("/admin/settlements")]
@@ -38,16 +37,9 @@ pub async fn settlements(
     query: web::Query<MonthQuery>,
 ) -> Result<HttpResponse> {
     let month = parse_month(&query.month)?;
-    let s = state
-        .db
-        .run(move |conn| super::settle::settlements(conn, month))
-        .await?;
-    if wants_csv(&req) {
-        let body = super::settle::settlements_csv(&s)?;
-        let file = format!("settlements-{}.csv", s.month);
-        return Ok(csv_download(body, CsvCharset::of(&req, None), &file));
-    }
-    Ok(HttpResponse::Ok().json(s))
+    let file = format!("settlements-{month}.csv");
+    let read = move |conn: &mut DbConnection| super::settle::settlements(conn, month);
+    read_report(&state.db, &req, read, settlements_csv, &file).await
 }
 
 /// Mark a partner's month as paid; its redemptions can then no longer be reversed.
@@ -78,35 +70,15 @@ pub async fn settle(
     Ok(HttpResponse::Created().json(line))
 }
 
-/// On-site voucher figures of a month: issued, redeemed, reversed, outstanding, expired unspent.
-#[utoipa::path(
-    params(MonthQuery),
-    responses(
-        (status = 200, body = VoucherReport, content(
-            (VoucherReport = "application/json"),
-            (String = "text/csv"),
-        )),
-        SettlementListErrors,
-    )
-)]
-#[get("/admin/reports/vouchers")]
-pub async fn voucher_report(
-    state: web::Data<AppState>,
-    _staff: StaffUser,
-    req: HttpRequest,
-    query: web::Query<MonthQuery>,
-) -> Result<HttpResponse> {
-    let month = parse_month(&query.month)?;
-    let report = state
-        .db
-        .run(move |conn| store::month_report(conn, month, Utc::now()))
-        .await?;
-    if wants_csv(&req) {
-        let body = super::settle::voucher_report_csv(&report)?;
-        let file = format!("voucher-report-{}.csv", report.month);
-        return Ok(csv_download(body, CsvCharset::of(&req, None), &file));
+report_route! {
+    /// On-site voucher figures of a month: issued, redeemed, reversed, outstanding, expired unspent.
+    GET "/admin/reports/vouchers" => VoucherReport, QueryErrors;
+    async fn voucher_report(state, _staff, req, query: MonthQuery) {
+        let month = parse_month(&query.month)?;
+        let file = format!("voucher-report-{month}.csv");
+        let read = move |conn: &mut DbConnection| store::month_report(conn, month, Utc::now());
+        read_report(&state.db, &req, read, voucher_report_csv, &file).await
     }
-    Ok(HttpResponse::Ok().json(report))
 }
 
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

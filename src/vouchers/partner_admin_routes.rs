@@ -4,27 +4,48 @@
 use actix_web::{get, patch, post, web, HttpResponse};
 
 use super::partners::{self, NewLogin};
-use crate::auth::{AdminUser, StaffUser};
+use crate::auth::AdminUser;
+use crate::catalogue::admin_routes::catalogue_write;
 use crate::catalogue::store::{self, BusinessList};
 use crate::catalogue::types::{
     Business, BusinessPatch, NewBusinessRequest, NewPartnerRequest, PartnerCreated,
 };
+use crate::config::Settings;
+use crate::db::DbConnection;
 use crate::error::Result;
-use crate::http::{Page, PageQuery};
+use crate::http::{page_route, read_page, Page, PageQuery};
+use crate::openapi::problems::QueryErrors;
 use crate::state::AppState;
 
-/// Prepares a login on the blocking pool: argon2 is CPU work, never for an async worker.
-async fn hashing<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    web::block(f).await?
+/// A write that adds a login: `prepare` checks the request's login and hashes its password on
+/// the blocking pool (argon2 is CPU work, never for an async worker), then `write` stores the
+/// request with that login in one transaction.
+pub(crate) async fn write_with_login<B, L, T, P, W>(
+    state: &AppState,
+    request: B,
+    prepare: P,
+    write: W,
+) -> Result<T>
+where
+    B: Send + 'static,
+    L: Send + 'static,
+    T: Send + 'static,
+    P: FnOnce(&Settings, &B) -> Result<L> + Send + 'static,
+    W: FnOnce(&mut DbConnection, &Settings, B, L) -> Result<T> + Send + 'static,
+{
+    let settings = state.settings.clone();
+    let hashing = settings.clone();
+    let (request, login) =
+        web::block(move || prepare(&hashing, &request).map(|login| (request, login))).await??;
+    state
+        .db
+        .write(move |conn| write(conn, &settings, request, login))
+        .await
 }
 
 crate::problems!(
     /// Registering a business with its first login.
     BusinessWriteErrors: Unauthorized, Forbidden, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, EmailTaken
-);
-crate::problems!(
-    /// Paging of businesses and partner logins.
-    BusinessListErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
 );
 crate::problems!(
     /// Changing a business.
@@ -50,15 +71,14 @@ pub async fn create_business_route(
     admin: AdminUser,
     body: crate::http::Json<NewBusinessRequest>,
 ) -> Result<HttpResponse> {
-    let b = body.into_inner();
-    let settings = state.settings.clone();
-    let (s, is_partner, asked) = (settings.clone(), b.is_partner, b.login.clone());
-    let login = hashing(move || partners::business_login(&s, is_partner, asked.as_ref())).await?;
     let actor = admin.0.id;
-    let created = state
-        .db
-        .write(move |conn| partners::create_business(conn, &settings, &actor, b, login))
-        .await?;
+    let created = write_with_login(
+        &state,
+        body.into_inner(),
+        |settings, b| partners::business_login(settings, b.is_partner, b.login.as_ref()),
+        move |conn, settings, b, login| partners::create_business(conn, settings, &actor, b, login),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -68,29 +88,18 @@ async fn business_page(
     query: &PageQuery,
     list: BusinessList,
 ) -> Result<web::Json<Page<Business>>> {
-    let paging = query.paging()?;
-    let (items, total) = state
-        .db
-        .run(move |c| store::list_businesses(c, list, paging.offset(), paging.per_page))
-        .await?;
-    Ok(web::Json(Page::new(items, paging, total)))
+    read_page(&state.db, query.paging()?, move |c, paging| {
+        store::list_businesses(c, list, paging.offset(), paging.per_page)
+    })
+    .await
 }
 
-/// List businesses.
-#[utoipa::path(
-    params(PageQuery),
-    responses(
-        (status = 200, body = Page<Business>),
-        BusinessListErrors,
-    )
-)]
-#[get("/admin/businesses")]
-pub async fn list_businesses(
-    state: web::Data<AppState>,
-    _staff: StaffUser,
-    query: web::Query<PageQuery>,
-) -> Result<web::Json<Page<Business>>> {
-    business_page(&state, &query, BusinessList::All).await
+page_route! {
+    /// List businesses.
+    GET "/admin/businesses" => Page<Business>;
+    async fn list_businesses(state, _staff, query: PageQuery) {
+        business_page(&state, &query, BusinessList::All).await
+    }
 }
 
 /// Change a business.
@@ -109,14 +118,11 @@ pub async fn update_business(
     id: web::Path<String>,
     body: crate::http::Json<BusinessPatch>,
 ) -> Result<web::Json<Business>> {
-    let id = id.into_inner();
-    let p = body.into_inner();
-    let actor = admin.0.id;
-    let business = state
-        .db
-        .write(move |conn| partners::update_business(conn, &actor, &id, p))
-        .await?;
-    state.catalogue_cache.invalidate();
+    let (id, p, actor) = (id.into_inner(), body.into_inner(), admin.0.id);
+    let business = catalogue_write(&state, move |conn, _| {
+        partners::update_business(conn, &actor, &id, p)
+    })
+    .await?;
     Ok(web::Json(business))
 }
 
@@ -134,33 +140,23 @@ pub async fn create_partner(
     admin: AdminUser,
     body: crate::http::Json<NewPartnerRequest>,
 ) -> Result<HttpResponse> {
-    let b = body.into_inner();
-    let settings = state.settings.clone();
-    let (s, email, password) = (settings.clone(), b.email.clone(), b.password.clone());
-    let login = hashing(move || NewLogin::prepare(&s, &email, &password)).await?;
     let actor = admin.0.id;
-    let created = state
-        .db
-        .write(move |conn| partners::create_partner(conn, &settings, &actor, b, login))
-        .await?;
+    let created = write_with_login(
+        &state,
+        body.into_inner(),
+        |settings, b| NewLogin::prepare(settings, &b.email, &b.password),
+        move |conn, settings, b, login| partners::create_partner(conn, settings, &actor, b, login),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
-/// List partner businesses.
-#[utoipa::path(
-    params(PageQuery),
-    responses(
-        (status = 200, body = Page<Business>),
-        BusinessListErrors,
-    )
-)]
-#[get("/admin/partners")]
-pub async fn list_partners(
-    state: web::Data<AppState>,
-    _staff: StaffUser,
-    query: web::Query<PageQuery>,
-) -> Result<web::Json<Page<Business>>> {
-    business_page(&state, &query, BusinessList::Partners).await
+page_route! {
+    /// List partner businesses.
+    GET "/admin/partners" => Page<Business>;
+    async fn list_partners(state, _staff, query: PageQuery) {
+        business_page(&state, &query, BusinessList::Partners).await
+    }
 }
 
 pub fn services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -11,7 +11,9 @@ use super::types::{
 use crate::auth::PartnerUser;
 use crate::domain::calendar::YearMonth;
 use crate::error::{Error, Result};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::http::idempotent_json;
+use crate::idempotency;
+use crate::openapi::problems::QueryErrors;
 use crate::state::AppState;
 
 pub fn parse_month(s: &str) -> Result<YearMonth> {
@@ -29,10 +31,6 @@ crate::problems!(
 crate::problems!(
     /// Reversing a redemption.
     ReversalErrors: Unauthorized, Forbidden, RedemptionNotFound, AlreadyReversed, ReversalWindowClosed, AlreadySettled
-);
-crate::problems!(
-    /// The month of a partner's statement.
-    StatementErrors: Unauthorized, Forbidden, InvalidQuery, ValidationFailed
 );
 
 /// A voucher's balance and state, for the till.
@@ -82,10 +80,7 @@ pub async fn redeem(
     req: HttpRequest,
     body: crate::http::JsonValue,
 ) -> Result<HttpResponse> {
-    let key = IdempotencyKey::from_request(&req)?;
-    let raw = body.0;
-    let fingerprint = idempotency::fingerprint(&raw);
-    let request: RedemptionRequest = crate::http::from_json(raw)?;
+    let (key, fingerprint, request): (_, _, RedemptionRequest) = idempotent_json(&req, body)?;
     let order = RedemptionOrder::parse(&request.voucher_code, request.amount)?;
     let (status, body) = redeem_once(
         &state.db,
@@ -138,7 +133,7 @@ pub async fn reverse(
 }
 
 /// This partner's redemptions of a month, with the net amount the municipality pays.
-#[utoipa::path(operation_id = "partner_statement", params(MonthQuery), responses((status = 200, body = Statement), StatementErrors))]
+#[utoipa::path(operation_id = "partner_statement", params(MonthQuery), responses((status = 200, body = Statement), QueryErrors))]
 #[get("/partner/statement")]
 pub async fn statement(
     state: web::Data<AppState>,

@@ -13,27 +13,22 @@ struct Asset {
     body: &'static [u8],
 }
 
+/// A file of `static/` as served: its name there and its content type.
+macro_rules! asset {
+    ($name:literal, $content_type:literal) => {
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            body: include_bytes!(concat!("../../static/", $name)),
+        }
+    };
+}
+
 const ASSETS: &[Asset] = &[
-    Asset {
-        name: "site.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_bytes!("../../static/site.css"),
-    },
-    Asset {
-        name: "till.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../static/till.js"),
-    },
-    Asset {
-        name: "console.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../static/console.js"),
-    },
-    Asset {
-        name: "favicon.svg",
-        content_type: "image/svg+xml",
-        body: include_bytes!("../../static/favicon.svg"),
-    },
+    asset!("site.css", "text/css; charset=utf-8"),
+    asset!("till.js", "text/javascript; charset=utf-8"),
+    asset!("console.js", "text/javascript; charset=utf-8"),
+    asset!("favicon.svg", "image/svg+xml"),
 ];
 
 fn versions() -> &'static Vec<(&'static str, String)> {

@@ -9,13 +9,13 @@ use std::pin::Pin;
 
 use actix_web::cookie::time::Duration as CookieAge;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use minijinja::context;
 use serde::Deserialize;
 
 use super::csrf;
 use super::lang::Lang;
-use super::render::{private_cookie, see_other, Page};
+use super::render::{private_cookie, see_other, status_of, Page, Visit};
 use crate::auth::sign_in::{sign_in, sign_out};
 use crate::auth::{store as auth_store, tokens, Role};
 use crate::error::{Error, ErrorCode, Result};
@@ -37,6 +37,24 @@ pub struct Door {
     /// The door's own words for a refusal, beside the API's message.
     pub words: fn(ErrorCode) -> Option<&'static str>,
 }
+
+/// The door named `$name` (`till`, `vendor`, `console`): its cookie is `furusato_$name`, its
+/// pages are under `/$name/`, and its sign-in page is `/$name/login` (`$name/login.html`).
+macro_rules! door {
+    ($name:literal, roles: $roles:expr, wrong_login: $wrong_login:expr, words: $words:expr $(,)?) => {
+        $crate::web::desk::Door {
+            roles: $roles,
+            cookie: concat!("furusato_", $name),
+            host_cookie: concat!("__Host-furusato_", $name),
+            home: concat!("/", $name, "/"),
+            login: concat!("/", $name, "/login"),
+            wrong_login: $wrong_login,
+            login_template: concat!($name, "/login.html"),
+            words: $words,
+        }
+    };
+}
+pub(crate) use door;
 
 /// Someone signed in at a door, and the business they work for at a business door.
 pub struct Desk {
@@ -103,42 +121,110 @@ pub async fn session(state: &AppState, door: &Door, token_hash: String) -> Resul
 }
 
 /// The desk of this request's cookie, if any.
-pub async fn of_request(req: &HttpRequest, door: &Door) -> Result<Option<Desk>> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| Error::internal("application state missing"))?
-        .clone();
+async fn of_request(req: &HttpRequest, state: &AppState, door: &Door) -> Result<Option<Desk>> {
     let Some(cookie) = req.cookie(cookie_name(door, state.settings.is_production())) else {
         return Ok(None);
     };
-    session(&state, door, tokens::token_hash(cookie.value())).await
+    session(state, door, tokens::token_hash(cookie.value())).await
 }
 
-/// For a door's `FromRequest`: the desk, or the answer that sends the visitor to sign in (or
-/// shows the error page when the lookup itself failed).
-pub fn extract(
+/// A visit at a back-office desk: the page's request, who is signed in, and at which door.
+pub struct AtDesk {
+    pub visit: Visit,
+    pub desk: Desk,
+    pub door: &'static Door,
+}
+
+impl std::ops::Deref for AtDesk {
+    type Target = Visit;
+
+    fn deref(&self) -> &Visit {
+        &self.visit
+    }
+}
+
+/// For a door's `FromRequest` (see `visitor!`): the visit, or the answer that sends the visitor
+/// to sign in (or shows the error page when the lookup itself failed).
+pub fn visit(
     req: &HttpRequest,
     door: &'static Door,
-) -> Pin<Box<dyn Future<Output = std::result::Result<Desk, actix_web::Error>>>> {
-    let req = req.clone();
+) -> Pin<Box<dyn Future<Output = std::result::Result<AtDesk, actix_web::Error>>>> {
+    let visit = Visit::extract(req);
     Box::pin(async move {
-        match of_request(&req, door).await {
-            Ok(Some(desk)) => Ok(desk),
-            Ok(None) => Err(actix_web::error::InternalError::from_response(
-                "sign in first",
-                see_other(door.login),
-            )
-            .into()),
-            Err(e) => {
-                let state = req.app_data::<web::Data<AppState>>().cloned();
-                let response = match &state {
-                    Some(state) => Page::new(&req, state).error(e),
-                    None => HttpResponse::ServiceUnavailable().finish(),
-                };
-                Err(actix_web::error::InternalError::from_response("desk", response).into())
+        let visit = visit.await?;
+        let found = of_request(&visit.req, &visit.state, door).await;
+        let response = match found {
+            Ok(Some(desk)) => return Ok(AtDesk { visit, desk, door }),
+            Ok(None) => see_other(door.login),
+            Err(e) => visit.error(e),
+        };
+        Err(actix_web::error::InternalError::from_response("sign in first", response).into())
+    })
+}
+
+/// A door's visitor type (`pub struct Till(AtDesk);`): the extractor that opens only at `$door`
+/// (without a live session there, every page leads to its sign-in page) and reads as the visit.
+macro_rules! visitor {
+    ($visitor:ident, $door:expr) => {
+        impl actix_web::FromRequest for $visitor {
+            type Error = actix_web::Error;
+            type Future = std::pin::Pin<
+                Box<dyn std::future::Future<Output = std::result::Result<Self, Self::Error>>>,
+            >;
+
+            fn from_request(
+                req: &actix_web::HttpRequest,
+                _: &mut actix_web::dev::Payload,
+            ) -> Self::Future {
+                let visit = $crate::web::desk::visit(req, $door);
+                Box::pin(async move { visit.await.map($visitor) })
             }
         }
-    })
+
+        impl std::ops::Deref for $visitor {
+            type Target = $crate::web::desk::AtDesk;
+
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+    };
+}
+pub(crate) use visitor;
+
+impl AtDesk {
+    /// A page of a business's desk (till, vendor desk): the business's name on every screen.
+    pub fn render(
+        &self,
+        status: StatusCode,
+        template: &str,
+        context: minijinja::Value,
+    ) -> HttpResponse {
+        self.page().render(
+            status,
+            template,
+            context! { business_name => self.desk.business_name(), ..context },
+        )
+    }
+
+    pub fn ok(&self, template: &str, context: minijinja::Value) -> HttpResponse {
+        self.render(StatusCode::OK, template, context)
+    }
+
+    /// A refusal as this door shows it (`refused`).
+    pub fn refused(&self, error: &Error) -> minijinja::Value {
+        refused(error, self.door)
+    }
+
+    /// Signing out from the door's menu.
+    pub async fn logout(&self, form: &csrf::TokenOnly) -> HttpResponse {
+        let outcome = async {
+            self.check_form(&form.csrf_token)?;
+            sign_out_at(&self.state, self.door, self.desk.token_hash.clone()).await
+        }
+        .await;
+        self.answer(outcome)
+    }
 }
 
 /// Signs in at `door`: on success the answer sends the browser home with its session cookie.
@@ -174,9 +260,13 @@ pub async fn sign_in_at(
     Ok(response)
 }
 
-/// Revokes the desk's session and removes its cookie; the answer leads to the sign-in page.
-pub async fn sign_out_at(state: &AppState, door: &Door, desk: Desk) -> Result<HttpResponse> {
-    sign_out(state, desk.token_hash).await?;
+/// Revokes a desk's session and removes its cookie; the answer leads to the sign-in page.
+pub async fn sign_out_at(
+    state: &AppState,
+    door: &Door,
+    token_hash: String,
+) -> Result<HttpResponse> {
+    sign_out(state, token_hash).await?;
     let production = state.settings.is_production();
     let mut gone = private_cookie(
         cookie_name(door, production),
@@ -273,31 +363,15 @@ pub async fn login(
     let page = Page::new(req, state);
     let again = |error: Error| {
         page.render(
-            actix_web::ResponseError::status_code(&error),
+            status_of(&error),
             door.login_template,
             context! { email => &form.email, signed_out => false, problem => refused(&error, door) },
         )
     };
-    if !csrf::form_ok(req, &state.settings, &form.csrf_token) {
-        return again(csrf::refused());
+    if let Err(e) = page.check_form(&form.csrf_token) {
+        return again(e);
     }
     sign_in_at(req, state, door, &form.email, form.password.clone())
         .await
         .unwrap_or_else(again)
-}
-
-/// Signing out from the door's menu.
-pub async fn logout(
-    req: &HttpRequest,
-    state: &AppState,
-    door: &Door,
-    desk: Desk,
-    form: &csrf::TokenOnly,
-) -> HttpResponse {
-    if !csrf::form_ok(req, &state.settings, &form.csrf_token) {
-        return Page::new(req, state).error(csrf::refused());
-    }
-    sign_out_at(state, door, desk)
-        .await
-        .unwrap_or_else(|e| Page::new(req, state).error(e))
 }

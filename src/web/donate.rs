@@ -9,15 +9,15 @@ use std::collections::BTreeMap;
 
 use actix_web::cookie::time::Duration as CookieAge;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use minijinja::context;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::csrf;
+use super::forms::optional;
 use super::lang::Lang;
-use super::render::{message, private_cookie, see_other, Page};
+use super::render::{message, private_cookie, see_other, status_of, Visit};
 use crate::catalogue::browse;
 use crate::catalogue::named_items::NamedList;
 use crate::domain::calendar::japan_today;
@@ -31,6 +31,7 @@ use crate::donations::create::{self, Once};
 use crate::donations::routes::for_donor;
 use crate::donations::{access, receipt, store, views};
 use crate::error::{Error, ErrorCode, Result};
+use crate::http::Form;
 use crate::idempotency::{self, IdempotencyKey};
 use crate::payments::provider::storefront_return_path;
 use crate::state::AppState;
@@ -75,8 +76,16 @@ struct DonateForm {
     idempotency_key: String,
 }
 
-fn optional(text: &str) -> Option<String> {
-    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
+/// A choice from the form's list, blank for none; an unknown one is `field`'s error.
+fn choice<T>(
+    text: &str,
+    parse: fn(&str) -> Option<T>,
+    field: &str,
+    message: &str,
+) -> Result<Option<T>> {
+    optional(text)
+        .map(|t| parse(&t).ok_or_else(|| Error::field(field, message)))
+        .transpose()
 }
 
 /// A number as typed (see `typed_number`), or the API's field message.
@@ -139,21 +148,22 @@ impl DonateForm {
             city: optional(&self.to_city),
             address_line: optional(&self.to_address_line),
         });
-        let noshi = match optional(&self.noshi_type) {
-            None => None,
-            Some(t) => Some(Noshi {
-                kind: NoshiType::parse(&t)
-                    .ok_or_else(|| Error::field("delivery.noshi", "choose a kind of のし"))?,
-                name: optional(&self.noshi_name),
-            }),
-        };
-        let window =
-            match optional(&self.window) {
-                None => None,
-                Some(w) => Some(DeliveryWindow::parse(&w).ok_or_else(|| {
-                    Error::field("delivery.window", "choose a delivery time slot")
-                })?),
-            };
+        let noshi = choice(
+            &self.noshi_type,
+            NoshiType::parse,
+            "delivery.noshi",
+            "choose a kind of のし",
+        )?
+        .map(|kind| Noshi {
+            kind,
+            name: optional(&self.noshi_name),
+        });
+        let window = choice(
+            &self.window,
+            DeliveryWindow::parse,
+            "delivery.window",
+            "choose a delivery time slot",
+        )?;
         let d = DeliveryInput {
             recipient,
             noshi,
@@ -215,13 +225,8 @@ fn form_problem(
 }
 
 /// The donation form, filled in with `form` and showing `problem` if there is one.
-async fn show_form(
-    req: &HttpRequest,
-    state: &AppState,
-    form: DonateForm,
-    problem: Option<&Error>,
-) -> HttpResponse {
-    let page = Page::new(req, state);
+async fn show_form(visit: &Visit, form: DonateForm, problem: Option<&Error>) -> HttpResponse {
+    let (page, state) = (visit.page(), &visit.state);
     let gift_id = optional(&form.gift_id).filter(|_| form.kind() == Some(DonationKind::Gift));
     let today = japan_today();
     let loaded = state
@@ -250,9 +255,7 @@ async fn show_form(
     let (errors, summary) = problem
         .map(|p| form_problem(p, page.lang(), municipality))
         .unwrap_or_default();
-    let status = problem
-        .map(actix_web::ResponseError::status_code)
-        .unwrap_or(StatusCode::OK);
+    let status = problem.map(status_of).unwrap_or(StatusCode::OK);
     let settings = &state.settings;
     page.render(
         status,
@@ -275,30 +278,23 @@ async fn show_form(
     )
 }
 
-async fn donate_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: web::Query<DonateForm>,
-) -> HttpResponse {
-    show_form(&req, &state, query.into_inner(), None).await
+async fn donate_form(visit: Visit, query: web::Query<DonateForm>) -> HttpResponse {
+    show_form(&visit, query.into_inner(), None).await
 }
 
-async fn donate(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: crate::http::Form<DonateForm>,
-) -> HttpResponse {
+async fn donate(visit: Visit, form: Form<DonateForm>) -> HttpResponse {
     let form = form.into_inner();
-    if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
-        return show_form(&req, &state, form, Some(&csrf::refused())).await;
+    let started = async {
+        visit.check_form(&form.csrf_token)?;
+        if visit.state.payment_provider.is_none() {
+            return Err(no_online_payment());
+        }
+        start_donation(&visit.state, &form, visit.page().lang()).await
     }
-    if state.payment_provider.is_none() {
-        return show_form(&req, &state, form, Some(&no_online_payment())).await;
-    }
-    let lang = Lang::of_path(req.path());
-    match start_donation(&state, &form, lang).await {
-        Ok(started) => started.response(&state),
-        Err(e) => show_form(&req, &state, form, Some(&e)).await,
+    .await;
+    match started {
+        Ok(started) => started.response(&visit.state),
+        Err(e) => show_form(&visit, form, Some(&e)).await,
     }
 }
 
@@ -391,10 +387,17 @@ async fn to_payment(state: &AppState, once: Once, lang: Lang) -> Result<Started>
     })
 }
 
-/// The donation this browser made, if its cookie names `id` with a valid access token.
-fn donation_of_browser(req: &HttpRequest, state: &AppState, id: &str) -> bool {
-    let secret = state.settings.donations.access_token_secret.expose_secret();
-    req.cookie(DONATION_COOKIE)
+/// Whether this browser made donation `id`: its cookie names `id` with a valid access token.
+fn donation_of_browser(visit: &Visit, id: &str) -> bool {
+    let secret = visit
+        .state
+        .settings
+        .donations
+        .access_token_secret
+        .expose_secret();
+    visit
+        .req
+        .cookie(DONATION_COOKIE)
         .and_then(|c| {
             let (claimed, token) = c.value().split_once('.')?;
             Some(claimed == id && access::verify(secret.as_bytes(), id, token))
@@ -404,10 +407,10 @@ fn donation_of_browser(req: &HttpRequest, state: &AppState, id: &str) -> bool {
 
 /// After paying: waits for the provider's confirmation, then shows the receipt number and, for
 /// an on-site donation, the voucher. Another browser learns nothing about the donation.
-async fn done(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
-    let page = Page::new(&req, &state);
+async fn done(visit: Visit, id: web::Path<String>) -> HttpResponse {
+    let (page, state) = (visit.page(), &visit.state);
     let id = id.into_inner();
-    if !donation_of_browser(&req, &state, &id) {
+    if !donation_of_browser(&visit, &id) {
         return page.render(
             StatusCode::OK,
             "done.html",
@@ -451,26 +454,24 @@ struct RetryForm {
 /// Another try after a failed payment: the same donation details become a new donation (the
 /// failed one stays cancelled, its stock released). Its key is the failed donation's id and the
 /// page's retry key, so a double tap here is one new donation too.
-async fn retry(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    form: crate::http::Form<RetryForm>,
-) -> HttpResponse {
-    let page = Page::new(&req, &state);
+async fn retry(visit: Visit, id: web::Path<String>, form: Form<RetryForm>) -> HttpResponse {
     let id = id.into_inner();
-    if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
-        return page.error(csrf::refused());
+    let outcome = async {
+        visit.check_form(&form.csrf_token)?;
+        if !donation_of_browser(&visit, &id) {
+            return Err(store::donation_not_found());
+        }
+        let lang = visit.page().lang();
+        let state = &visit.state;
+        Ok(
+            match retry_donation(state, id.clone(), &form.retry_key, lang).await? {
+                Some(started) => started.response(state),
+                None => see_other(&storefront_return_path(lang.root(), &id)),
+            },
+        )
     }
-    if !donation_of_browser(&req, &state, &id) {
-        return page.error(store::donation_not_found());
-    }
-    let lang = page.lang();
-    match retry_donation(&state, id.clone(), &form.retry_key, lang).await {
-        Ok(Some(started)) => started.response(&state),
-        Ok(None) => see_other(&storefront_return_path(lang.root(), &id)),
-        Err(e) => page.error(e),
-    }
+    .await;
+    visit.answer(outcome)
 }
 
 async fn retry_donation(
@@ -527,23 +528,14 @@ async fn retry_donation(
 }
 
 /// The printable receipt (寄附金受領証明書) of the donation this browser made.
-async fn receipt_page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-) -> HttpResponse {
-    let page = Page::new(&req, &state);
+async fn receipt_page(visit: Visit, id: web::Path<String>) -> HttpResponse {
     let id = id.into_inner();
-    if !donation_of_browser(&req, &state, &id) {
-        return page.error(store::donation_not_found());
+    if !donation_of_browser(&visit, &id) {
+        return visit.error(store::donation_not_found());
     }
-    let settings = state.settings.clone();
-    let html = state
-        .db
-        .run(move |c| store::get(c, &id))
-        .await
-        .and_then(|row| receipt::printable(&settings, &row));
-    page.printable(html)
+    let row = visit.state.db.run(move |c| store::get(c, &id)).await;
+    let html = row.and_then(|row| receipt::printable(&visit.state.settings, &row));
+    visit.page().printable(html)
 }
 
 /// The pages at `prefix` (the Japanese root, or the English one).

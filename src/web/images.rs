@@ -3,25 +3,20 @@
 //! may keep them for a year without asking again.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 
-use super::render::Page;
+use super::render::Visit;
 use crate::catalogue::images;
-use crate::state::AppState;
 
-async fn image(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-) -> HttpResponse {
+async fn image(visit: Visit, id: web::Path<String>) -> HttpResponse {
     let id = id.into_inner();
-    match state.db.run(move |c| images::bytes_of(c, &id)).await {
+    match visit.state.db.run(move |c| images::bytes_of(c, &id)).await {
         Ok((format, bytes)) => HttpResponse::Ok()
             .content_type(format.as_str())
             .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
             .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
             .body(bytes),
-        Err(e) => Page::new(&req, &state).error(e),
+        Err(e) => visit.error(e),
     }
 }
 

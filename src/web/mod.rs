@@ -5,6 +5,7 @@
 //!   error pages showing the API's own code and message.
 //! - `assets`: CSS and icons built into the binary, served under fingerprinted names.
 //! - `csrf`: the token every state-changing form carries.
+//! - `forms`: form fields read as values, a refusal's messages beside its fields.
 //! - `desk`: the back-office doors' sign-in and session cookie (till, vendor, console).
 //! - `console`: the staff console (`/console/`): dashboard, catalogue, donations, imports,
 //!   vouchers, operations; every table as CSV.
@@ -21,6 +22,7 @@ pub mod console;
 pub mod csrf;
 pub mod desk;
 pub mod donate;
+pub mod forms;
 pub mod images;
 pub mod lang;
 pub mod mypage;

@@ -4,11 +4,13 @@
 use std::sync::OnceLock;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
 use minijinja::{Environment, Value};
 
 use super::lang::Lang;
 use super::{assets, csrf};
+use crate::domain::calendar::japan_offset;
 use crate::domain::money::Yen;
 use crate::error::Error;
 use crate::state::AppState;
@@ -22,189 +24,65 @@ const FALLBACK_PAGE: &str =
     "<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><title>エラー</title>\
     <p>ページを表示できませんでした。時間をおいてもう一度お試しください。</p></html>";
 
+/// A page template by its name under `templates/web/`, built into the binary.
+macro_rules! template {
+    ($name:literal) => {
+        ($name, include_str!(concat!("../../templates/web/", $name)))
+    };
+}
+
 const TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../../templates/web/base.html")),
-    ("error.html", include_str!("../../templates/web/error.html")),
-    (
-        "macros.html",
-        include_str!("../../templates/web/macros.html"),
-    ),
-    ("home.html", include_str!("../../templates/web/home.html")),
-    ("gifts.html", include_str!("../../templates/web/gifts.html")),
-    ("gift.html", include_str!("../../templates/web/gift.html")),
-    (
-        "donate.html",
-        include_str!("../../templates/web/donate.html"),
-    ),
-    ("done.html", include_str!("../../templates/web/done.html")),
-    (
-        "simulator.html",
-        include_str!("../../templates/web/simulator.html"),
-    ),
-    (
-        "partners.html",
-        include_str!("../../templates/web/partners.html"),
-    ),
-    (
-        "mypage.html",
-        include_str!("../../templates/web/mypage.html"),
-    ),
-    (
-        "mypage_sign_in.html",
-        include_str!("../../templates/web/mypage_sign_in.html"),
-    ),
-    (
-        "mypage_sent.html",
-        include_str!("../../templates/web/mypage_sent.html"),
-    ),
-    (
-        "mypage_link.html",
-        include_str!("../../templates/web/mypage_link.html"),
-    ),
-    (
-        "vendor/base.html",
-        include_str!("../../templates/web/vendor/base.html"),
-    ),
-    (
-        "vendor/login.html",
-        include_str!("../../templates/web/vendor/login.html"),
-    ),
-    (
-        "vendor/orders.html",
-        include_str!("../../templates/web/vendor/orders.html"),
-    ),
-    (
-        "vendor/order.html",
-        include_str!("../../templates/web/vendor/order.html"),
-    ),
-    (
-        "vendor/packing.html",
-        include_str!("../../templates/web/vendor/packing.html"),
-    ),
-    (
-        "till/base.html",
-        include_str!("../../templates/web/till/base.html"),
-    ),
-    (
-        "till/macros.html",
-        include_str!("../../templates/web/till/macros.html"),
-    ),
-    (
-        "till/login.html",
-        include_str!("../../templates/web/till/login.html"),
-    ),
-    (
-        "till/scan.html",
-        include_str!("../../templates/web/till/scan.html"),
-    ),
-    (
-        "till/voucher.html",
-        include_str!("../../templates/web/till/voucher.html"),
-    ),
-    (
-        "till/confirm.html",
-        include_str!("../../templates/web/till/confirm.html"),
-    ),
-    (
-        "till/result.html",
-        include_str!("../../templates/web/till/result.html"),
-    ),
-    (
-        "till/reverse.html",
-        include_str!("../../templates/web/till/reverse.html"),
-    ),
-    (
-        "till/today.html",
-        include_str!("../../templates/web/till/today.html"),
-    ),
-    (
-        "till/statement.html",
-        include_str!("../../templates/web/till/statement.html"),
-    ),
-    (
-        "console/base.html",
-        include_str!("../../templates/web/console/base.html"),
-    ),
-    (
-        "console/macros.html",
-        include_str!("../../templates/web/console/macros.html"),
-    ),
-    (
-        "console/login.html",
-        include_str!("../../templates/web/console/login.html"),
-    ),
-    (
-        "console/dashboard.html",
-        include_str!("../../templates/web/console/dashboard.html"),
-    ),
-    (
-        "console/donations.html",
-        include_str!("../../templates/web/console/donations.html"),
-    ),
-    (
-        "console/donation.html",
-        include_str!("../../templates/web/console/donation.html"),
-    ),
-    (
-        "console/refund_confirm.html",
-        include_str!("../../templates/web/console/refund_confirm.html"),
-    ),
-    (
-        "console/gifts.html",
-        include_str!("../../templates/web/console/gifts.html"),
-    ),
-    (
-        "console/gift.html",
-        include_str!("../../templates/web/console/gift.html"),
-    ),
-    (
-        "console/businesses.html",
-        include_str!("../../templates/web/console/businesses.html"),
-    ),
-    (
-        "console/named.html",
-        include_str!("../../templates/web/console/named.html"),
-    ),
-    (
-        "console/targets.html",
-        include_str!("../../templates/web/console/targets.html"),
-    ),
-    (
-        "console/costs.html",
-        include_str!("../../templates/web/console/costs.html"),
-    ),
-    (
-        "console/imports.html",
-        include_str!("../../templates/web/console/imports.html"),
-    ),
-    (
-        "console/partners.html",
-        include_str!("../../templates/web/console/partners.html"),
-    ),
-    (
-        "console/settlements.html",
-        include_str!("../../templates/web/console/settlements.html"),
-    ),
-    (
-        "console/voucher_report.html",
-        include_str!("../../templates/web/console/voucher_report.html"),
-    ),
-    (
-        "console/emails.html",
-        include_str!("../../templates/web/console/emails.html"),
-    ),
-    (
-        "console/audit.html",
-        include_str!("../../templates/web/console/audit.html"),
-    ),
-    (
-        "console/one_stop_notices.html",
-        include_str!("../../templates/web/console/one_stop_notices.html"),
-    ),
-    (
-        "test_payment.html",
-        include_str!("../../templates/web/test_payment.html"),
-    ),
+    template!("base.html"),
+    template!("error.html"),
+    template!("macros.html"),
+    template!("home.html"),
+    template!("gifts.html"),
+    template!("gift.html"),
+    template!("donate.html"),
+    template!("done.html"),
+    template!("simulator.html"),
+    template!("partners.html"),
+    template!("mypage.html"),
+    template!("mypage_sign_in.html"),
+    template!("mypage_sent.html"),
+    template!("mypage_link.html"),
+    template!("desk.html"),
+    template!("vendor/base.html"),
+    template!("vendor/login.html"),
+    template!("vendor/orders.html"),
+    template!("vendor/order.html"),
+    template!("vendor/packing.html"),
+    template!("till/base.html"),
+    template!("till/macros.html"),
+    template!("till/login.html"),
+    template!("till/scan.html"),
+    template!("till/voucher.html"),
+    template!("till/confirm.html"),
+    template!("till/result.html"),
+    template!("till/reverse.html"),
+    template!("till/today.html"),
+    template!("till/statement.html"),
+    template!("console/base.html"),
+    template!("console/macros.html"),
+    template!("console/login.html"),
+    template!("console/dashboard.html"),
+    template!("console/donations.html"),
+    template!("console/donation.html"),
+    template!("console/refund_confirm.html"),
+    template!("console/gifts.html"),
+    template!("console/gift.html"),
+    template!("console/businesses.html"),
+    template!("console/named.html"),
+    template!("console/targets.html"),
+    template!("console/costs.html"),
+    template!("console/imports.html"),
+    template!("console/partners.html"),
+    template!("console/settlements.html"),
+    template!("console/voucher_report.html"),
+    template!("console/emails.html"),
+    template!("console/audit.html"),
+    template!("console/one_stop_notices.html"),
+    template!("test_payment.html"),
 ];
 
 fn build_environment() -> Result<Environment<'static>, minijinja::Error> {
@@ -259,6 +137,52 @@ fn translate(
 fn environment() -> &'static Result<Environment<'static>, minijinja::Error> {
     static ENV: OnceLock<Result<Environment<'static>, minijinja::Error>> = OnceLock::new();
     ENV.get_or_init(build_environment)
+}
+
+/// A page's request as a handler takes it: the request, and the service's state to answer from.
+pub struct Visit {
+    pub req: HttpRequest,
+    pub state: web::Data<AppState>,
+}
+
+impl FromRequest for Visit {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let visit = match req.app_data::<web::Data<AppState>>() {
+            Some(state) => Ok(Visit {
+                req: req.clone(),
+                state: state.clone(),
+            }),
+            None => Err(actix_web::error::ErrorInternalServerError(
+                "application state missing",
+            )),
+        };
+        std::future::ready(visit)
+    }
+}
+
+impl Visit {
+    /// The page being answered.
+    pub fn page(&self) -> Page<'_> {
+        Page::new(&self.req, &self.state)
+    }
+
+    /// The error page, with the API's status, code and message.
+    pub fn error(&self, error: Error) -> HttpResponse {
+        self.page().error(error)
+    }
+
+    /// A page's outcome: the page, or the error page.
+    pub fn answer(&self, outcome: Result<HttpResponse, Error>) -> HttpResponse {
+        self.page().answer(outcome)
+    }
+
+    /// The check before a form's write: its CSRF token.
+    pub fn check_form(&self, csrf_token: &str) -> Result<(), Error> {
+        self.page().check_form(csrf_token)
+    }
 }
 
 /// A page being answered: knows the request (for the CSRF cookie) and the service's settings.
@@ -331,9 +255,23 @@ impl<'a> Page<'a> {
         response
     }
 
+    /// The check before a form's write: its CSRF token matches this browser's cookie.
+    pub fn check_form(&self, csrf_token: &str) -> Result<(), Error> {
+        if csrf::form_ok(self.req, &self.state.settings, csrf_token) {
+            Ok(())
+        } else {
+            Err(csrf::refused())
+        }
+    }
+
+    /// A page's outcome: the page, or the error page.
+    pub fn answer(&self, outcome: Result<HttpResponse, Error>) -> HttpResponse {
+        outcome.unwrap_or_else(|e| self.error(e))
+    }
+
     /// The page for a refusal or failure: the API's status, code and message.
     pub fn error(&self, error: Error) -> HttpResponse {
-        let status = actix_web::ResponseError::status_code(&error);
+        let status = status_of(&error);
         let message = self.message(&error);
         self.render(
             status,
@@ -362,6 +300,18 @@ impl Page<'_> {
             Err(e) => self.error(e),
         }
     }
+}
+
+/// The HTTP status the API answers `error` with.
+pub fn status_of(error: &Error) -> StatusCode {
+    actix_web::ResponseError::status_code(error)
+}
+
+/// An instant as the pages show it: Japan time, to the minute.
+pub fn japan_time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&japan_offset())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// On to another page after a form (303, so the browser GETs it).

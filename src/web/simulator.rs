@@ -1,16 +1,15 @@
 //! 控除上限額シミュレーション: a GET form (no state, no script) over `domain::deduction`.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::Datelike;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::render::Page;
+use super::render::Visit;
 use crate::domain::calendar::japan_today;
 use crate::domain::deduction::{estimate, Household};
 use crate::domain::fields::typed_number;
-use crate::state::AppState;
 
 /// The form as typed: yen amounts may carry commas or full-width digits.
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -39,12 +38,7 @@ fn amount(text: &str, field: &str, errors: &mut Vec<(String, &'static str)>) -> 
     }
 }
 
-async fn simulator(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Query<SimulatorForm>,
-) -> HttpResponse {
-    let page = Page::new(&req, &state);
+async fn simulator(visit: Visit, form: web::Query<SimulatorForm>) -> HttpResponse {
     let mut errors = Vec::new();
     let salary = amount(&form.salary, "salary", &mut errors);
     let household = Household {
@@ -70,7 +64,7 @@ async fn simulator(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let errors: std::collections::BTreeMap<_, _> = errors.into_iter().collect();
-    page.render(
+    visit.page().render(
         status,
         "simulator.html",
         context! { form => &*form, result, errors, year => household.year },

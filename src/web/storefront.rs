@@ -2,20 +2,19 @@
 //! the JSON routes (`catalogue::browse`), so a page shows exactly what the API answers.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use minijinja::{context, Value};
 use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
 
 use super::lang::Lang;
-use super::render::Page;
+use super::render::Visit;
 use crate::catalogue::browse::{self, gift_not_on_offer, Browse};
 use crate::catalogue::named_items::NamedList;
 use crate::catalogue::types::{GiftQuery, GiftSort};
 use crate::domain::calendar::japan_today;
 use crate::domain::gift::Category;
 use crate::error::{Error, Result};
-use crate::state::AppState;
 
 const PER_PAGE: i64 = 12;
 
@@ -169,8 +168,8 @@ impl ListForm {
     }
 }
 
-async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let page = Page::new(&req, &state);
+async fn home(visit: Visit) -> HttpResponse {
+    let (page, state) = (visit.page(), &visit.state);
     let popular = GiftQuery {
         sort: Some(GiftSort::Popular),
         per_page: Some(6),
@@ -200,9 +199,9 @@ async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let page = Page::new(&req, &state);
-    let form: ListForm = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+async fn list(visit: Visit) -> HttpResponse {
+    let (page, state) = (visit.page(), &visit.state);
+    let form: ListForm = serde_urlencoded::from_str(visit.req.query_string()).unwrap_or_default();
     let lang = page.lang();
     let bands: Vec<_> = BANDS
         .iter()
@@ -252,8 +251,8 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     )
 }
 
-async fn gift(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
-    let page = Page::new(&req, &state);
+async fn gift(visit: Visit, id: web::Path<String>) -> HttpResponse {
+    let (page, state) = (visit.page(), &visit.state);
     let today = japan_today();
     let id = id.into_inner();
     let loaded = state
@@ -286,8 +285,8 @@ async fn gift(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String
 }
 
 /// The shops where on-site vouchers can be used.
-async fn partners(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let page = Page::new(&req, &state);
+async fn partners(visit: Visit) -> HttpResponse {
+    let (page, state) = (visit.page(), &visit.state);
     match state
         .db
         .run(|c| crate::catalogue::store::public_partners(c, 0, 1000))

@@ -3,41 +3,33 @@
 //! the orders as CSV. Every write is the API's own (`orders::fulfil::act` within the vendor's
 //! scope), so the pages refuse what the API refuses; sign-in is the till's (`desk`).
 
-use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::Pin;
-
 use actix_web::http::StatusCode;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::csrf;
-use super::desk::{self, Desk, Door};
-use super::render::{see_other, Page};
+use super::desk::{self, AtDesk, Door};
+use super::forms::{field_errors, optional};
+use super::render::{see_other, status_of};
 use crate::auth::Role;
+use crate::db::DbConnection;
 use crate::domain::calendar::japan_date;
-use crate::domain::order::{typed_date, Carrier, OrderStatus, ShipmentInput};
+use crate::domain::order::{order_number, typed_date, Carrier, OrderStatus, ShipmentInput};
 use crate::error::{Error, ErrorCode, Result};
-use crate::http::{csv_download, CsvCharset};
+use crate::http::{csv_download, CsvCharset, Form};
 use crate::orders::export;
 use crate::orders::fulfil::{act, OrderCommand};
 use crate::orders::store::{self, OrderFilter, OrderRecord, OrderScope};
 use crate::orders::views::Order;
-use crate::state::AppState;
 
 /// The vendor desk's door: vendor logins, signed in at `/vendor/login`.
-pub static DOOR: Door = Door {
+pub static DOOR: Door = desk::door!(
+    "vendor",
     roles: &[Role::Vendor],
-    cookie: "furusato_vendor",
-    host_cookie: "__Host-furusato_vendor",
-    home: "/vendor/",
-    login: "/vendor/login",
-    wrong_login:
-        "返礼品事業者用のページです。事業者のログインでお入りください（区の職員は管理画面へ）。",
-    login_template: "vendor/login.html",
+    wrong_login: "返礼品事業者用のページです。事業者のログインでお入りください（区の職員は管理画面へ）。",
     words: desk_words,
-};
+);
 
 /// Refusals the vendor desk meets, in its words.
 fn desk_words(code: ErrorCode) -> Option<&'static str> {
@@ -55,22 +47,40 @@ fn desk_words(code: ErrorCode) -> Option<&'static str> {
 /// Orders listed on one page; the CSV holds every one.
 const LISTED: i64 = 100;
 
-/// A vendor's staff member signed in.
-pub struct Vendor(Desk);
-
-impl FromRequest for Vendor {
-    type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = std::result::Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let desk = desk::extract(req, &DOOR);
-        Box::pin(async move { desk.await.map(Vendor) })
-    }
-}
+/// A vendor's staff member signed in; every page shows the vendor's name.
+pub struct Vendor(AtDesk);
+desk::visitor!(Vendor, &DOOR);
 
 impl Vendor {
     fn scope(&self) -> OrderScope {
-        OrderScope::Vendor(self.0.business_id().to_owned())
+        OrderScope::Vendor(self.desk.business_id().to_owned())
+    }
+
+    /// Reads through the store within this vendor's scope.
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection, &OrderScope) -> Result<T> + Send + 'static,
+    {
+        let scope = self.scope();
+        self.state.db.run(move |c| f(c, &scope)).await
+    }
+
+    /// Orders as the pages show them.
+    fn lines(&self, records: &[OrderRecord]) -> Vec<OrderLine> {
+        let scope = self.scope();
+        records.iter().map(|r| OrderLine::of(r, &scope)).collect()
+    }
+
+    /// Runs one of the API's order writes as this vendor.
+    async fn command(&self, id: String, command: OrderCommand) -> Result<OrderRecord> {
+        let settings = self.state.settings.clone();
+        let (actor, scope) = (self.desk.user_id.clone(), self.scope());
+        self.state
+            .db
+            .write(move |c| act(c, &settings, &actor, &scope, &id, command))
+            .await
+            .map(|acted| acted.order)
     }
 }
 
@@ -100,34 +110,10 @@ impl OrderLine {
     }
 }
 
-fn render(
-    req: &HttpRequest,
-    state: &AppState,
-    vendor: &Vendor,
-    status: StatusCode,
-    template: &str,
-    context: minijinja::Value,
-) -> HttpResponse {
-    Page::new(req, state).render(
-        status,
-        template,
-        context! { vendor_name => vendor.0.business_name(), ..context },
-    )
-}
-
-fn status_of(error: &Error) -> StatusCode {
-    actix_web::ResponseError::status_code(error)
-}
-
 // ---- sign-in -------------------------------------------------------------------------------
 
-async fn logout(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    vendor: Vendor,
-    form: crate::http::Form<csrf::TokenOnly>,
-) -> HttpResponse {
-    desk::logout(&req, &state, &DOOR, vendor.0, &form).await
+async fn logout(vendor: Vendor, form: Form<csrf::TokenOnly>) -> HttpResponse {
+    vendor.logout(&form).await
 }
 
 // ---- orders --------------------------------------------------------------------------------
@@ -153,85 +139,58 @@ fn tab(status: Option<&str>) -> OrderStatus {
         .unwrap_or(OrderStatus::New)
 }
 
-async fn orders_page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    vendor: Vendor,
-    query: web::Query<ListQuery>,
-) -> HttpResponse {
+async fn orders_page(vendor: Vendor, query: web::Query<ListQuery>) -> HttpResponse {
     let status = tab(query.status.as_deref());
-    let scope = vendor.scope();
     let filter = OrderFilter::with_status(status);
-    let listing = {
-        let scope = scope.clone();
-        state
-            .db
-            .run(move |c| store::list(c, &scope, &filter, 0, LISTED))
-            .await
-    };
-    let (records, total) = match listing {
-        Ok(l) => l,
-        Err(e) => return Page::new(&req, &state).error(e),
-    };
-    let orders: Vec<OrderLine> = records.iter().map(|r| OrderLine::of(r, &scope)).collect();
-    let shown = i64::try_from(orders.len()).unwrap_or(0);
-    let done = query
-        .accepted
-        .as_ref()
-        .map(|n| format!("注文 {n} を受け付けました。"));
-    render(
-        &req,
-        &state,
-        &vendor,
-        StatusCode::OK,
-        "vendor/orders.html",
-        context! {
-            orders, total, done,
-            more => total - shown,
-            status => status.as_str(),
-            status_label => status.label(),
-            statuses => TABS.iter().map(|s| (s.as_str(), s.label())).collect::<Vec<_>>(),
-        },
-    )
+    let outcome = async {
+        let (records, total) = vendor
+            .read(move |c, scope| store::list(c, scope, &filter, 0, LISTED))
+            .await?;
+        let orders = vendor.lines(&records);
+        let shown = i64::try_from(orders.len()).unwrap_or(0);
+        let done = query
+            .accepted
+            .as_ref()
+            .map(|n| format!("注文 {n} を受け付けました。"));
+        Ok(vendor.ok(
+            "vendor/orders.html",
+            context! {
+                orders, total, done,
+                more => total - shown,
+                status => status.as_str(),
+                status_label => status.label(),
+                statuses => TABS.iter().map(|s| (s.as_str(), s.label())).collect::<Vec<_>>(),
+            },
+        ))
+    }
+    .await;
+    vendor.answer(outcome)
 }
 
 /// One order with its forms; `problem` and `errors` after a refused form.
 async fn show_order(
-    req: &HttpRequest,
-    state: &AppState,
     vendor: &Vendor,
     id: String,
     form: ShipForm,
     problem: Option<Error>,
-    done: Option<String>,
+    done: Option<&str>,
 ) -> HttpResponse {
-    let scope = vendor.scope();
-    let found = {
-        let scope = scope.clone();
-        state.db.run(move |c| store::find(c, &scope, &id)).await
-    };
-    let record = match found {
+    let record = match vendor
+        .read(move |c, scope| store::find(c, scope, &id))
+        .await
+    {
         Ok(r) => r,
-        Err(e) => return Page::new(req, state).error(e),
-    };
-    let errors: BTreeMap<String, String> = match &problem {
-        Some(Error::Validation(fields)) => fields
-            .iter()
-            .map(|f| (f.field.clone(), f.message.clone()))
-            .collect(),
-        _ => BTreeMap::new(),
+        Err(e) => return vendor.error(e),
     };
     let status = problem.as_ref().map(status_of).unwrap_or(StatusCode::OK);
-    render(
-        req,
-        state,
-        vendor,
+    vendor.render(
         status,
         "vendor/order.html",
         context! {
-            o => OrderLine::of(&record, &scope),
-            form, errors, done,
-            problem => problem.as_ref().map(|e| desk::refused(e, &DOOR)),
+            o => OrderLine::of(&record, &vendor.scope()),
+            form, done,
+            errors => field_errors(problem.as_ref()),
+            problem => problem.as_ref().map(|e| vendor.refused(e)),
             carriers => Carrier::ALL.iter().map(|c| (c.as_str(), c.label())).collect::<Vec<_>>(),
         },
     )
@@ -243,8 +202,6 @@ struct OrderQuery {
 }
 
 async fn order_page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
     vendor: Vendor,
     id: web::Path<String>,
     query: web::Query<OrderQuery>,
@@ -254,64 +211,46 @@ async fn order_page(
         "delivered" => "配達完了にしました。",
         _ => "受け付けました。",
     });
-    let done = done.map(str::to_owned);
-    show_order(
-        &req,
-        &state,
-        &vendor,
-        id.into_inner(),
-        ShipForm::default(),
-        None,
-        done,
-    )
-    .await
+    show_order(&vendor, id.into_inner(), ShipForm::default(), None, done).await
 }
 
-/// Runs one of the API's order writes as this vendor.
-async fn command(
-    state: &AppState,
-    vendor: &Vendor,
+/// A form's order write (`command`, or why the form could not make one): once done, on to the
+/// page `next` names; otherwise the order again with the refusal and the shipment form as typed.
+async fn write(
+    vendor: Vendor,
     id: String,
-    command: OrderCommand,
-) -> Result<OrderRecord> {
-    let settings = state.settings.clone();
-    let (actor, scope) = (vendor.0.user_id.clone(), vendor.scope());
-    state
-        .db
-        .write(move |c| act(c, &settings, &actor, &scope, &id, command))
-        .await
-        .map(|acted| acted.order)
+    form: ShipForm,
+    command: Result<OrderCommand>,
+    next: impl FnOnce(&OrderRecord) -> String,
+) -> HttpResponse {
+    if let Err(e) = vendor.check_form(&form.csrf_token) {
+        return vendor.error(e);
+    }
+    let done = match command {
+        Ok(command) => vendor.command(id.clone(), command).await,
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(record) => see_other(&next(&record)),
+        Err(e) => show_order(&vendor, id, form, Some(e), None).await,
+    }
 }
 
 async fn accept(
-    req: HttpRequest,
-    state: web::Data<AppState>,
     vendor: Vendor,
     id: web::Path<String>,
-    form: crate::http::Form<csrf::TokenOnly>,
+    form: Form<csrf::TokenOnly>,
 ) -> HttpResponse {
-    let id = id.into_inner();
-    if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
-        return Page::new(&req, &state).error(csrf::refused());
-    }
-    match command(&state, &vendor, id.clone(), OrderCommand::Accept).await {
-        Ok(r) => see_other(&format!(
-            "/vendor/?accepted={}",
-            crate::domain::order::order_number(&r.order.id)
-        )),
-        Err(e) => {
-            show_order(
-                &req,
-                &state,
-                &vendor,
-                id,
-                ShipForm::default(),
-                Some(e),
-                None,
-            )
-            .await
-        }
-    }
+    let form = ShipForm::with_token(&form);
+    let next = |r: &OrderRecord| format!("/vendor/?accepted={}", order_number(&r.order.id));
+    write(
+        vendor,
+        id.into_inner(),
+        form,
+        Ok(OrderCommand::Accept),
+        next,
+    )
+    .await
 }
 
 /// The shipment form as typed.
@@ -326,63 +265,42 @@ struct ShipForm {
     csrf_token: String,
 }
 
-async fn ship(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    vendor: Vendor,
-    id: web::Path<String>,
-    form: crate::http::Form<ShipForm>,
-) -> HttpResponse {
-    let (id, form) = (id.into_inner(), form.into_inner());
-    if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
-        return Page::new(&req, &state).error(csrf::refused());
-    }
-    let given = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-    let shipped_on = match typed_date(&form.shipped_on) {
-        Ok(d) => d,
-        Err(m) => {
-            let e = Error::field("shipped_on", m);
-            return show_order(&req, &state, &vendor, id, form, Some(e), None).await;
+impl ShipForm {
+    /// An empty shipment form, for a button's form that carries only its token.
+    fn with_token(form: &csrf::TokenOnly) -> ShipForm {
+        ShipForm {
+            csrf_token: form.csrf_token.clone(),
+            ..ShipForm::default()
         }
-    };
-    let input = ShipmentInput {
-        carrier: given(&form.carrier),
-        tracking_number: given(&form.tracking_number),
-        booking_reference: given(&form.booking_reference),
-        shipped_on,
-    };
-    match command(&state, &vendor, id.clone(), OrderCommand::Ship(input)).await {
-        Ok(_) => see_other(&format!("/vendor/orders/{id}?done=shipped")),
-        Err(e) => show_order(&req, &state, &vendor, id, form, Some(e), None).await,
+    }
+
+    /// The shipment as the API takes it.
+    fn shipment(&self) -> Result<OrderCommand> {
+        let shipped_on = typed_date(&self.shipped_on).map_err(|m| Error::field("shipped_on", m))?;
+        Ok(OrderCommand::Ship(ShipmentInput {
+            carrier: optional(&self.carrier),
+            tracking_number: optional(&self.tracking_number),
+            booking_reference: optional(&self.booking_reference),
+            shipped_on,
+        }))
     }
 }
 
+async fn ship(vendor: Vendor, id: web::Path<String>, form: Form<ShipForm>) -> HttpResponse {
+    let (id, form) = (id.into_inner(), form.into_inner());
+    let next = format!("/vendor/orders/{id}?done=shipped");
+    let command = form.shipment();
+    write(vendor, id, form, command, |_| next).await
+}
+
 async fn deliver(
-    req: HttpRequest,
-    state: web::Data<AppState>,
     vendor: Vendor,
     id: web::Path<String>,
-    form: crate::http::Form<csrf::TokenOnly>,
+    form: Form<csrf::TokenOnly>,
 ) -> HttpResponse {
-    let id = id.into_inner();
-    if !csrf::form_ok(&req, &state.settings, &form.csrf_token) {
-        return Page::new(&req, &state).error(csrf::refused());
-    }
-    match command(&state, &vendor, id.clone(), OrderCommand::Deliver(None)).await {
-        Ok(_) => see_other(&format!("/vendor/orders/{id}?done=delivered")),
-        Err(e) => {
-            show_order(
-                &req,
-                &state,
-                &vendor,
-                id,
-                ShipForm::default(),
-                Some(e),
-                None,
-            )
-            .await
-        }
-    }
+    let (id, form) = (id.into_inner(), ShipForm::with_token(&form));
+    let next = format!("/vendor/orders/{id}?done=delivered");
+    write(vendor, id, form, Ok(OrderCommand::Deliver(None)), |_| next).await
 }
 
 #[derive(Deserialize)]
@@ -391,36 +309,20 @@ struct PackingQuery {
 }
 
 /// Packing slips (出荷票), one a printed page: accepted orders unless `status` says.
-async fn packing_list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    vendor: Vendor,
-    query: web::Query<PackingQuery>,
-) -> HttpResponse {
+async fn packing_list(vendor: Vendor, query: web::Query<PackingQuery>) -> HttpResponse {
     let status = query
         .status
         .as_deref()
         .and_then(OrderStatus::parse)
         .unwrap_or(OrderStatus::Accepted);
-    let scope = vendor.scope();
     let filter = OrderFilter::with_status(status);
-    let found = {
-        let scope = scope.clone();
-        state.db.run(move |c| store::all(c, &scope, &filter)).await
-    };
-    let records = match found {
-        Ok(r) => r,
-        Err(e) => return Page::new(&req, &state).error(e),
-    };
-    let orders: Vec<OrderLine> = records.iter().map(|r| OrderLine::of(r, &scope)).collect();
-    render(
-        &req,
-        &state,
-        &vendor,
-        StatusCode::OK,
-        "vendor/packing.html",
-        context! { orders, status => status.as_str(), status_label => status.label() },
-    )
+    match vendor.read(move |c, scope| store::all(c, scope, &filter)).await {
+        Ok(records) => vendor.ok(
+            "vendor/packing.html",
+            context! { orders => vendor.lines(&records), status => status.as_str(), status_label => status.label() },
+        ),
+        Err(e) => vendor.error(e),
+    }
 }
 
 #[derive(Deserialize)]
@@ -430,21 +332,18 @@ struct CsvQuery {
 }
 
 /// The list's orders as CSV, the API's export.
-async fn orders_csv(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    vendor: Vendor,
-    query: web::Query<CsvQuery>,
-) -> HttpResponse {
+async fn orders_csv(vendor: Vendor, query: web::Query<CsvQuery>) -> HttpResponse {
     let filter = OrderFilter::with_status(tab(query.status.as_deref()));
-    let scope = vendor.scope();
-    let body = state
-        .db
-        .run(move |c| export::orders_csv(&store::all(c, &scope, &filter)?))
+    let body = vendor
+        .read(move |c, scope| export::orders_csv(&store::all(c, scope, &filter)?))
         .await;
     match body {
-        Ok(body) => csv_download(body, CsvCharset::of(&req, query.charset), "orders.csv"),
-        Err(e) => Page::new(&req, &state).error(e),
+        Ok(body) => csv_download(
+            body,
+            CsvCharset::of(&vendor.req, query.charset),
+            "orders.csv",
+        ),
+        Err(e) => vendor.error(e),
     }
 }
 

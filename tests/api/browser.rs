@@ -14,6 +14,8 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
+use crate::helpers::TestApp;
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -144,6 +146,13 @@ impl Browser {
         })
     }
 
+    /// The browser of the test named `test` on `app`, or None when the browser half is skipped;
+    /// its screenshots are named for the test and the engine.
+    pub async fn for_test(app: &TestApp, test: &str, options: Options) -> Option<Browser> {
+        let name = format!("{test}-{}", app.engine.name());
+        Browser::open(&app.address, &name, options).await
+    }
+
     pub async fn goto(&self, path: &str) {
         self.client
             .goto(&format!("{}{path}", self.base))
@@ -157,6 +166,15 @@ impl Browser {
             Ok(e) => e.text().await.expect("text"),
             Err(e) => self.fail(&format!("no element {css}: {e}")).await,
         }
+    }
+
+    /// Asserts that the text of the first element matching `css` contains `expected`.
+    pub async fn assert_text_contains(&self, css: &str, expected: &str) {
+        let text = self.text(css).await;
+        assert!(
+            text.contains(expected),
+            "{css}: {text:?} lacks {expected:?}"
+        );
     }
 
     /// The texts of every element matching `css`.
@@ -219,6 +237,32 @@ impl Browser {
         };
         field.clear().await.expect("clear");
         field.send_keys(value).await.expect("type");
+    }
+
+    /// Fills in a person as the API takes one (a donor, a recipient): each field `person` has
+    /// goes into the form's `#f-{prefix}{field}`, the prefecture chosen from its list.
+    pub async fn fill_person(&self, prefix: &str, person: &Value) {
+        const FIELDS: [&str; 8] = [
+            "name",
+            "name_kana",
+            "email",
+            "phone",
+            "postal_code",
+            "prefecture",
+            "city",
+            "address_line",
+        ];
+        for field in FIELDS {
+            let Some(value) = person[field].as_str() else {
+                continue;
+            };
+            let css = format!("#f-{prefix}{field}");
+            if field == "prefecture" {
+                self.choose(&css, value).await;
+            } else {
+                self.fill(&css, value).await;
+            }
+        }
     }
 
     /// Chooses the option with this visible text in a `<select>`.

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use crate::both_engines;
 use crate::flows::gift_body;
-use crate::helpers::{assert_problem, error_fields, Engine, TestApp};
+use crate::helpers::{assert_problem, error_fields, strings, Engine, TestApp};
 
 async fn public_list(app: &TestApp, query: &str) -> Value {
     let res = app.get(&format!("/api/v1/gifts{query}"), None).await;
@@ -13,12 +13,7 @@ async fn public_list(app: &TestApp, query: &str) -> Value {
 }
 
 fn codes(list: &Value) -> Vec<String> {
-    list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["code"].as_str().unwrap().to_owned())
-        .collect()
+    strings(&list["items"], "code")
 }
 
 async fn thirty_percent_boundary_on_create_and_patch(engine: Engine) {
@@ -114,16 +109,9 @@ async fn shape_and_wording_rules(engine: Engine) {
         .await;
     // create, then the approval's submit, approve and publish.
     assert_eq!(log["total"], 4, "refused writes leave no trace: {log}");
-    let actions: Vec<&str> = log["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["action"].as_str().unwrap())
-        .collect();
-    assert!(
-        actions.contains(&"create") && actions.contains(&"publish"),
-        "{actions:?}"
-    );
+    let actions = strings(&log["items"], "action");
+    let logged = |action: &str| actions.iter().any(|a| a == action);
+    assert!(logged("create") && logged("publish"), "{actions:?}");
     assert!(log["items"]
         .as_array()
         .unwrap()

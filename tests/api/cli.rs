@@ -1,10 +1,11 @@
 //! The `furusato` command: admin creation, migration, and start-up refusal of bad settings.
 
-use std::process::Command;
+use std::process::{Command, Output};
 
 use crate::helpers::{test_settings, Engine, TestApp, TestDatabase};
 
-fn furusato(database_url: &str, args: &[&str]) -> std::process::Output {
+/// `furusato <args>` on the database at `database_url`, quiet, with the built-in settings.
+pub fn furusato(database_url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_furusato"))
         .args(args)
         .env("FURUSATO__DATABASE__URL", database_url)
@@ -15,60 +16,43 @@ fn furusato(database_url: &str, args: &[&str]) -> std::process::Output {
         .expect("run furusato")
 }
 
+/// The standard output of a run that must succeed (else the test fails with its standard error).
+pub fn stdout_of_success(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
 async fn migrate_status_lists_applied_and_pending(engine: Engine) {
     let (database, url) = TestDatabase::create(engine);
-    let status = |url: &str| {
-        let out = furusato(url, &["migrate", "--status"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+    // The first migration listed as `state`, and the count of each state at the end.
+    let status_says = |state: &str, applied: usize, pending: usize| {
+        let listed = stdout_of_success(furusato(&url, &["migrate", "--status"]));
+        let first = format!("{state}  2025-01-01-000001_foundation");
+        assert!(listed.contains(&first), "{listed}");
+        let counts = format!("{applied} applied, {pending} pending\n");
+        assert!(listed.ends_with(&counts), "{listed}");
     };
     let carried = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
         .unwrap()
         .count();
-    let before = status(&url);
-    assert!(
-        before.contains("pending  2025-01-01-000001_foundation"),
-        "{before}"
-    );
-    assert!(
-        before.ends_with(&format!("0 applied, {carried} pending\n")),
-        "{before}"
-    );
+    status_says("pending", 0, carried);
     assert!(furusato(&url, &["migrate"]).status.success());
-    let after = status(&url);
-    assert!(
-        after.contains("applied  2025-01-01-000001_foundation"),
-        "{after}"
-    );
-    assert!(
-        after.ends_with(&format!("{carried} applied, 0 pending\n")),
-        "{after}"
-    );
+    status_says("applied", carried, 0);
     drop(database);
 }
 
 async fn admin_create_prints_a_password_that_works(engine: Engine) {
     let (database, url) = TestDatabase::create(engine);
-    let out = furusato(&url, &["migrate"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    stdout_of_success(furusato(&url, &["migrate"]));
     let out = furusato(
         &url,
         &["admin", "create", "--email", "Staff@City.Shinagawa.example"],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stdout = stdout_of_success(out);
     let password = stdout.trim().rsplit(' ').next().unwrap().to_owned();
     assert!(password.len() >= 16, "{stdout}");
     // The same email again is refused.
@@ -87,8 +71,7 @@ async fn admin_create_prints_a_password_that_works(engine: Engine) {
             "reader@city.shinagawa.example",
         ],
     );
-    assert!(viewer.status.success());
-    let stdout = String::from_utf8(viewer.stdout).unwrap();
+    let stdout = stdout_of_success(viewer);
     assert!(stdout.starts_with("viewer reader@"), "{stdout}");
     let viewer_password = stdout.trim().rsplit(' ').next().unwrap().to_owned();
 
@@ -98,17 +81,17 @@ async fn admin_create_prints_a_password_that_works(engine: Engine) {
         .unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let res = reqwest::Client::new()
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": "staff@city.shinagawa.example", "password": password}))
-        .send()
+    let sign_in = |email: &str, password: &str| {
+        reqwest::Client::new()
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+    };
+    let res = sign_in("staff@city.shinagawa.example", password.as_str())
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let res = reqwest::Client::new()
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": "reader@city.shinagawa.example", "password": viewer_password}))
-        .send()
+    let res = sign_in("reader@city.shinagawa.example", viewer_password.as_str())
         .await
         .unwrap();
     let login: serde_json::Value = res.json().await.unwrap();

@@ -10,7 +10,6 @@ use crate::both_engines;
 use crate::browser::{Browser, Options};
 use crate::flows::{general, gift_body};
 use crate::helpers::{Engine, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
-use crate::storefront::engine_name;
 
 const VIEWER_EMAIL: &str = "viewer@city.shinagawa.example";
 const VIEWER_PASSWORD: &str = "viewer-password-for-tests";
@@ -28,17 +27,19 @@ fn portal_file(rows: &[(&str, &str, i64)]) -> String {
     text
 }
 
-async fn open(app: &TestApp, name: &str, engine: Engine) -> Option<Browser> {
-    let name = format!("console-{name}-{}", engine_name(engine));
-    Browser::open(
-        &app.address,
-        &name,
-        Options {
-            desktop: true,
-            ..Options::default()
-        },
-    )
-    .await
+/// The browser of console test `name`, on a desk PC.
+async fn open(app: &TestApp, name: &str) -> Option<Browser> {
+    let desk = Options {
+        desktop: true,
+        ..Options::default()
+    };
+    Browser::for_test(app, &format!("console-{name}"), desk).await
+}
+
+/// Sends a form by its button `css`; the page that follows confirms it, saying `done`.
+async fn send_and_confirm(b: &Browser, css: &str, done: &str) {
+    b.click_to_navigate(css).await;
+    b.assert_text_contains("#done", done).await;
 }
 
 async fn sign_in(b: &Browser, email: &str, password: &str) {
@@ -67,6 +68,13 @@ async fn fetch_bytes(b: &Browser, path: &str) -> (u16, Vec<u8>) {
         .map(|v| v.as_u64().unwrap() as u8)
         .collect();
     (status, bytes)
+}
+
+/// Downloads `path` through the page (200) and decodes it as CP932.
+async fn download_cp932(b: &Browser, path: &str) -> String {
+    let (status, bytes) = fetch_bytes(b, path).await;
+    assert_eq!(status, 200, "{path}");
+    cp932(&bytes)
 }
 
 fn cp932(bytes: &[u8]) -> String {
@@ -109,7 +117,7 @@ async fn the_dashboard_reads_as_the_report_api(engine: Engine) {
         )
         .await;
     assert_eq!(res.status(), 200);
-    let Some(b) = open(&app, "dashboard", engine).await else {
+    let Some(b) = open(&app, "dashboard").await else {
         return;
     };
     sign_in(&b, ADMIN_EMAIL, ADMIN_PASSWORD).await;
@@ -211,25 +219,21 @@ async fn the_dashboard_reads_as_the_report_api(engine: Engine) {
     assert!(b.text("#previous-total").await.contains("¥75,000"));
 
     // The monthly table and the donation list downloaded in Shift_JIS, decoded as CP932.
-    let (status, bytes) = fetch_bytes(
+    let text = download_cp932(
         &b,
         "/console/reports/monthly.csv?fiscal_year=2025&charset=shift_jis",
     )
     .await;
-    assert_eq!(status, 200);
-    let text = cp932(&bytes);
     assert!(
         text.starts_with("月,件数,金額,累計,前年度件数,前年度金額\n"),
         "{text}"
     );
     assert!(text.contains("2025-04,2,42000,42000,1,20000"), "{text}");
-    let (status, bytes) = fetch_bytes(
+    let text = download_cp932(
         &b,
         "/console/donations?channel=rakuten&format=csv&charset=shift_jis",
     )
     .await;
-    assert_eq!(status, 200);
-    let text = cp932(&bytes);
     assert!(text.starts_with("寄附ID,種別,状態,金額"), "{text}");
     assert!(
         text.contains("大阪 花子") && text.contains("オオサカ ハナコ"),
@@ -253,7 +257,7 @@ async fn gifts_and_donation_writes_through_the_pages_match_the_api(engine: Engin
     let app = TestApp::spawn(engine).await;
     let admin = app.admin_token().await;
     let vendor = app.create_vendor(&admin, "品川ものづくり工房").await;
-    let Some(b) = open(&app, "writes", engine).await else {
+    let Some(b) = open(&app, "writes").await else {
         return;
     };
     sign_in(&b, ADMIN_EMAIL, ADMIN_PASSWORD).await;
@@ -281,8 +285,7 @@ async fn gifts_and_donation_writes_through_the_pages_match_the_api(engine: Engin
     // Exactly 30% saves.
     b.fill("#f-procurement_cost", "3000").await;
     b.wait_for("#rule-check[data-code='ok']").await;
-    b.click_to_navigate("#gift-form button[type=submit]").await;
-    assert!(b.text("#done").await.contains("保存しました"));
+    send_and_confirm(&b, "#gift-form button[type=submit]", "保存しました").await;
     let gifts = app
         .get_json(
             &format!("/api/v1/admin/gifts?vendor_id={vendor}"),
@@ -306,8 +309,7 @@ async fn gifts_and_donation_writes_through_the_pages_match_the_api(engine: Engin
     let picture = dir.path().join("pan.png");
     std::fs::write(&picture, include_bytes!("../../demo/images/product.png")).unwrap();
     b.fill("#f-image", picture.to_str().unwrap()).await;
-    b.click_to_navigate("#image-form button[type=submit]").await;
-    assert!(b.text("#done").await.contains("写真"));
+    send_and_confirm(&b, "#image-form button[type=submit]", "写真").await;
     let images = |g: &Value| g["images"].as_array().unwrap().len();
     let g = app
         .get_json(&format!("/api/v1/admin/gifts/{gift_id}"), Some(&admin))
@@ -360,35 +362,27 @@ async fn gifts_and_donation_writes_through_the_pages_match_the_api(engine: Engin
 
     // The cost ledger: a cost entered on the page is the API's entry, and the page shows the
     // report's total; a mistake is reversed from the page.
+    const COSTS_2025: &str = "/api/v1/admin/reports/costs?fiscal_year=2025";
     b.goto("/console/costs?fiscal_year=2025").await;
     b.run("document.querySelector('#f-booked_on').value = '2025-10-01'; return null;")
         .await;
     b.choose("#f-category", "広報").await;
     b.fill("#f-amount", "120,000").await;
     b.fill("#f-note", "ポスター印刷").await;
-    b.click_to_navigate("#cost-form button[type=submit]").await;
-    assert!(b.text("#done").await.contains("記録しました"));
-    let costs = app
-        .get_json("/api/v1/admin/reports/costs?fiscal_year=2025", Some(&admin))
-        .await;
+    send_and_confirm(&b, "#cost-form button[type=submit]", "記録しました").await;
+    let costs = app.get_json(COSTS_2025, Some(&admin)).await;
     assert_eq!(costs["total"], 120_000);
     assert_eq!(b.text("#cost-total").await, "¥120,000");
     b.assert_accessible("costs").await;
     b.fill("#cost-entries input[name=note]", "二重計上").await;
-    b.click_to_navigate("#cost-entries button[type=submit]")
-        .await;
-    assert!(b.text("#done").await.contains("取り消し"));
-    let costs = app
-        .get_json("/api/v1/admin/reports/costs?fiscal_year=2025", Some(&admin))
-        .await;
+    send_and_confirm(&b, "#cost-entries button[type=submit]", "取り消し").await;
+    let costs = app.get_json(COSTS_2025, Some(&admin)).await;
     assert_eq!(costs["total"], 0);
 
     // A new vendor and a login for its order desk.
     b.goto("/console/businesses").await;
     b.fill("#f-name", "大井町青果").await;
-    b.click_to_navigate("#business-form button[type=submit]")
-        .await;
-    assert!(b.text("#done").await.contains("追加しました"));
+    send_and_confirm(&b, "#business-form button[type=submit]", "追加しました").await;
     let businesses = app
         .get_json("/api/v1/admin/businesses?per_page=100", Some(&admin))
         .await;
@@ -410,8 +404,7 @@ async fn gifts_and_donation_writes_through_the_pages_match_the_api(engine: Engin
         "a-long-vendor-password",
     )
     .await;
-    b.click_to_navigate(&format!("{form} button")).await;
-    assert!(b.text("#done").await.contains("ログインを登録しました"));
+    send_and_confirm(&b, &format!("{form} button"), "ログインを登録しました").await;
     b.assert_accessible("businesses").await;
     let res = app
         .login("shop@ooimachi.example", "a-long-vendor-password")
@@ -422,6 +415,7 @@ async fn gifts_and_donation_writes_through_the_pages_match_the_api(engine: Engin
 
     // An offline payment found by the donor's kana typed in hiragana.
     let (id, _) = app.donate_ok(&general(10_000)).await;
+    let as_staff_see_it = format!("/api/v1/admin/donations/{id}");
     b.goto("/console/donations?q=しながわ").await;
     assert_eq!(b.text("#result-count").await, "1件");
     b.assert_accessible("donations").await;
@@ -434,9 +428,7 @@ async fn gifts_and_donation_writes_through_the_pages_match_the_api(engine: Engin
     b.click_to_navigate("#payment-form button[type=submit]")
         .await;
     assert_eq!(b.text("#status").await, "入金済み");
-    let d = app
-        .get_json(&format!("/api/v1/admin/donations/{id}"), Some(&admin))
-        .await;
+    let d = app.get_json(&as_staff_see_it, Some(&admin)).await;
     assert_eq!(d["status"], "paid");
     assert_eq!(d["payment_method"], "bank_transfer");
     assert_eq!(d["received_on"], today);
@@ -446,9 +438,7 @@ async fn gifts_and_donation_writes_through_the_pages_match_the_api(engine: Engin
     );
 
     // Re-issue, then the receipt as printed.
-    b.click_to_navigate("#reissue-form button[type=submit]")
-        .await;
-    assert!(b.text("#done").await.contains("再発行"));
+    send_and_confirm(&b, "#reissue-form button[type=submit]", "再発行").await;
     let receipt = app
         .get_json(&format!("/api/v1/donations/{id}/receipt"), Some(&admin))
         .await;
@@ -463,9 +453,7 @@ async fn gifts_and_donation_writes_through_the_pages_match_the_api(engine: Engin
         .await;
     assert_eq!(b.text("#confirm-reason").await, "寄附者の申し出による取消");
     b.assert_accessible("refund-confirm").await;
-    let d = app
-        .get_json(&format!("/api/v1/admin/donations/{id}"), Some(&admin))
-        .await;
+    let d = app.get_json(&as_staff_see_it, Some(&admin)).await;
     assert_eq!(
         d["status"], "paid",
         "nothing happens before the confirmation"
@@ -473,9 +461,7 @@ async fn gifts_and_donation_writes_through_the_pages_match_the_api(engine: Engin
     b.click_to_navigate("#refund-confirm button[type=submit]")
         .await;
     assert_eq!(b.text("#status").await, "返金済み");
-    let d = app
-        .get_json(&format!("/api/v1/admin/donations/{id}"), Some(&admin))
-        .await;
+    let d = app.get_json(&as_staff_see_it, Some(&admin)).await;
     assert_eq!(d["status"], "refunded");
     assert_eq!(d["refund_reason"], "寄附者の申し出による取消");
     assert!(b.text("#history").await.contains("refund"));
@@ -639,7 +625,7 @@ async fn a_read_only_login_sees_everything_and_changes_nothing(engine: Engine) {
 
     // The pages: every one opens (and passes axe), no form is offered, and every form route
     // refuses a well-formed submission on the server.
-    let Some(b) = open(&app, "read-only", engine).await else {
+    let Some(b) = open(&app, "read-only").await else {
         return;
     };
     sign_in(&b, VIEWER_EMAIL, VIEWER_PASSWORD).await;

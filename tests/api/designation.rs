@@ -120,33 +120,23 @@ async fn a_gift_is_public_only_with_an_approved_basis(engine: Engine) {
         })
         .await;
     let id = gift["id"].as_str().unwrap().to_owned();
-    let path = format!("/api/v1/admin/gifts/{id}");
-    let action = |token: &str, action: &str| {
-        let (token, action) = (token.to_owned(), action.to_owned());
-        let url = format!("{path}/actions");
-        let app = &app;
-        async move {
-            app.post(&url, Some(&token), &json!({"action": action}))
-                .await
-        }
+    let actions = format!("/api/v1/admin/gifts/{id}/actions");
+    let with_note = |token: &str, body: Value| {
+        let (token, url, app) = (token.to_owned(), &actions, &app);
+        async move { app.post(url, Some(&token), &body).await }
     };
+    let action = |token: &str, action: &str| with_note(token, json!({ "action": action }));
     let problem = assert_problem(action(&admin, "submit").await, 422, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["basis_evidence"]);
     // Publishing a draft, by action or by PATCH, is refused with the stable code.
     assert_problem(action(&admin, "publish").await, 422, "basis_not_approved").await;
     let res = app
-        .patch(&path, Some(&admin), &json!({"status": "published"}))
+        .patch_gift(&admin, &id, &json!({"status": "published"}))
         .await;
     assert_problem(res, 422, "basis_not_approved").await;
 
-    let res = app
-        .patch(
-            &path,
-            Some(&admin),
-            &json!({"basis_evidence": "工場の登記簿と製造工程表"}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    let evidence = json!({"basis_evidence": "工場の登記簿と製造工程表"});
+    assert_eq!(app.patch_gift(&admin, &id, &evidence).await.status(), 200);
     assert_eq!(action(&admin, "submit").await.status(), 200);
     // Four eyes: the submitter cannot approve; publishing still waits for the approval.
     assert_problem(
@@ -158,7 +148,7 @@ async fn a_gift_is_public_only_with_an_approved_basis(engine: Engine) {
     assert_problem(action(&admin, "publish").await, 422, "basis_not_approved").await;
     // A submitted basis is what is reviewed: it cannot change underneath the reviewer.
     let res = app
-        .patch(&path, Some(&admin), &json!({"basis_criterion": 2}))
+        .patch_gift(&admin, &id, &json!({"basis_criterion": 2}))
         .await;
     assert_problem(res, 409, "gift_state_conflict").await;
     assert_eq!(public_total().await, 0);
@@ -174,32 +164,15 @@ async fn a_gift_is_public_only_with_an_approved_basis(engine: Engine) {
     assert_eq!(action(&admin, "suspend").await.status(), 200);
     assert_eq!(public_total().await, 0);
     assert_eq!(action(&admin, "publish").await.status(), 200);
-    let res = app
-        .post(
-            &format!("{path}/actions"),
-            Some(&admin),
-            &json!({"action": "withdraw"}),
-        )
-        .await;
-    assert_problem(res, 422, "validation_failed").await;
-    let res = app
-        .post(
-            &format!("{path}/actions"),
-            Some(&admin),
-            &json!({"action": "withdraw", "note": "事業者の廃業"}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    // A withdrawal needs its reason.
+    assert_problem(action(&admin, "withdraw").await, 422, "validation_failed").await;
+    let reason = json!({"action": "withdraw", "note": "事業者の廃業"});
+    assert_eq!(with_note(&admin, reason).await.status(), 200);
     assert_eq!(public_total().await, 0);
     assert_problem(action(&admin, "publish").await, 422, "basis_not_approved").await;
 
     // Every step is in the audit log, by whom, with its note.
-    let log = app
-        .get_json(
-            &format!("/api/v1/admin/audit-log?entity=gift&entity_id={id}&per_page=100"),
-            Some(&admin),
-        )
-        .await;
+    let log = app.audit_log(&admin, "gift", &id).await;
     let steps: Vec<(String, Value)> = log["items"]
         .as_array()
         .unwrap()
@@ -255,6 +228,13 @@ fn portal_file(rows: &[String]) -> Vec<u8> {
 
 fn portal_row(id: &str, on: &str, amount: i64, kind: &str, gift: &str) -> String {
     format!("{id},{on},{amount},{kind},{gift},山田 太郎,ヤマダ タロウ,taro@example.jp,06-1234-5678,530-0001,大阪府,大阪市北区,梅田1-1-1")
+}
+
+/// The line of the cost report for `category`.
+fn category_line(report: &Value, category: &str) -> Value {
+    let lines = report["categories"].as_array().unwrap();
+    let line = lines.iter().find(|c| c["category"] == category);
+    line.expect("a line for every category").clone()
 }
 
 /// Adds a staff cost; returns its id.
@@ -447,15 +427,7 @@ async fn the_cost_report_equals_a_hand_computation(engine: Engine) {
         .get_json("/api/v1/admin/reports/costs?fiscal_year=2025", Some(&admin))
         .await;
     assert_eq!(report["donations_amount"], donations, "{report}");
-    let line = |category: &str| {
-        report["categories"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["category"] == category)
-            .unwrap()
-            .clone()
-    };
+    let line = |category: &str| category_line(&report, category);
     assert_eq!(line("procurement")["amount"], procurement, "{report}");
     assert_eq!(line("shipping")["amount"], shipping);
     assert_eq!(line("payment")["amount"], payment);
@@ -572,15 +544,7 @@ async fn a_refund_after_the_gift_left_keeps_what_it_cost(engine: Engine) {
     let report = app
         .get_json("/api/v1/admin/reports/costs?fiscal_year=2025", Some(&admin))
         .await;
-    let amount = |category: &str| {
-        report["categories"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["category"] == category)
-            .unwrap()["amount"]
-            .clone()
-    };
+    let amount = |category: &str| category_line(&report, category)["amount"].clone();
     assert_eq!(amount("procurement"), 3_000, "the gift was sent: {report}");
     assert_eq!(amount("shipping"), 500);
     assert_eq!(
@@ -592,24 +556,15 @@ async fn a_refund_after_the_gift_left_keeps_what_it_cost(engine: Engine) {
     assert_eq!(report["standing"], "exceeded", "costs with no donations");
 
     // A sent gift's vendor and category were approved as they are.
-    let path = format!("/api/v1/admin/gifts/{}", gift["id"].as_str().unwrap());
+    let id = gift["id"].as_str().unwrap();
     let other = app.create_vendor(&admin, "別の工房").await;
-    let res = app
-        .patch(&path, Some(&admin), &json!({"vendor_id": other}))
-        .await;
-    assert_problem(res, 409, "gift_state_conflict").await;
-    let res = app
-        .patch(&path, Some(&admin), &json!({"category": "on_site"}))
-        .await;
-    assert_problem(res, 409, "gift_state_conflict").await;
+    for approved in [json!({"vendor_id": other}), json!({"category": "on_site"})] {
+        let res = app.patch_gift(&admin, id, &approved).await;
+        assert_problem(res, 409, "gift_state_conflict").await;
+    }
     // A basis written with a trailing newline is not changed by sending it back trimmed.
-    let res = app
-        .patch(
-            &path,
-            Some(&admin),
-            &json!({"basis_evidence": "製造工程表\r\n"}),
-        )
-        .await;
+    let evidence = json!({"basis_evidence": "製造工程表\r\n"});
+    let res = app.patch_gift(&admin, id, &evidence).await;
     assert_eq!(res.status(), 200, "{:?}", res.text().await);
     // A cost beyond any real one is refused before it can break a year's sums.
     let res = app

@@ -2,23 +2,21 @@
 //! built-in test payment provider, the resident told before paying, a double tap, a failed
 //! payment tried again.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::both_engines;
-use crate::browser::{Browser, Options};
+use crate::browser::Browser;
+use crate::flows::donor;
 use crate::helpers::{Engine, TestApp};
-use crate::storefront::{catalogue, engine_name};
+use crate::storefront::catalogue_on_a_phone;
 
-/// Fills the donor's part of the form: someone living at `prefecture`, `city`.
-async fn fill_donor(b: &Browser, prefecture: &str, city: &str) {
-    b.fill("#f-name", "大阪 太郎").await;
-    b.fill("#f-name_kana", "オオサカ タロウ").await;
-    b.fill("#f-email", "taro@example.jp").await;
-    b.fill("#f-phone", "06-1234-5678").await;
-    b.fill("#f-postal_code", "530-0001").await;
-    b.choose("#f-prefecture", prefecture).await;
-    b.fill("#f-city", city).await;
-    b.fill("#f-address_line", "梅田1-1-1").await;
+/// Fills the donor's part of the form: 大阪 太郎 (taro@example.jp), living at `prefecture`, `city`.
+pub async fn fill_donor(b: &Browser, prefecture: &str, city: &str) {
+    let mut taro = donor(prefecture, city);
+    taro["name"] = json!("大阪 太郎");
+    taro["name_kana"] = json!("オオサカ タロウ");
+    taro["email"] = json!("taro@example.jp");
+    b.fill_person("", &taro).await;
 }
 
 /// Submits the form, pays on the test provider's page with `button` (`#pay` or `#decline`) and
@@ -40,15 +38,8 @@ async fn donations(app: &TestApp, admin: &str) -> Vec<Value> {
     list["items"].as_array().cloned().unwrap_or_default()
 }
 
-async fn open(app: &TestApp, test: &str, engine: Engine) -> Option<Browser> {
-    let name = format!("{test}-{}", engine_name(engine));
-    Browser::open(&app.address, &name, Options::default()).await
-}
-
 async fn a_donor_gives_for_a_gift_and_prints_the_receipt(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
-    let admin = catalogue(&app).await;
-    let Some(b) = open(&app, "donate-gift", engine).await else {
+    let Some((app, admin, b)) = catalogue_on_a_phone(engine, "donate-gift").await else {
         return;
     };
     b.goto("/gifts?q=フライパン").await;
@@ -56,18 +47,14 @@ async fn a_donor_gives_for_a_gift_and_prints_the_receipt(engine: Engine) {
     b.wait_for(".donate-button").await;
     b.click_to_navigate(".donate-button").await;
     assert_eq!(b.text(".gift-name").await, "品川の職人が打つフライパン");
-    assert!(b
-        .text(".resident-warning")
-        .await
-        .contains("品川区にお住まいの方"));
+    b.assert_text_contains(".resident-warning", "品川区にお住まいの方")
+        .await;
     b.assert_accessible("donate-form").await;
 
     // Sent empty: the API's messages, each beside its field, and nothing created.
     b.click_to_navigate("form.donate button[type=submit]").await;
-    assert!(b
-        .text("#problem")
-        .await
-        .contains("入力内容を確認してください"));
+    b.assert_text_contains("#problem", "入力内容を確認してください")
+        .await;
     assert!(!b.text("#f-email-error").await.is_empty());
     assert!(!b.text("#f-name_kana-error").await.is_empty());
     assert_eq!(
@@ -90,10 +77,8 @@ async fn a_donor_gives_for_a_gift_and_prints_the_receipt(engine: Engine) {
     let number = b.text(".receipt-number").await;
     assert!(!number.is_empty());
     assert!(b.text(".email-note").await.contains("taro@example.jp"));
-    assert!(b
-        .text(".receipt-facts")
-        .await
-        .contains("申請書をお送りします"));
+    b.assert_text_contains(".receipt-facts", "申請書をお送りします")
+        .await;
     b.assert_accessible("done-gift").await;
 
     // The same donation, paid, as staff see it.
@@ -119,26 +104,19 @@ async fn a_donor_gives_for_a_gift_and_prints_the_receipt(engine: Engine) {
 }
 
 async fn an_on_site_donation_shows_the_voucher_and_a_double_tap_is_one_donation(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
-    let admin = catalogue(&app).await;
-    let Some(b) = open(&app, "donate-on-site", engine).await else {
+    let Some((app, admin, b)) = catalogue_on_a_phone(engine, "donate-on-site").await else {
         return;
     };
     b.goto("/donate").await;
     b.click_to_navigate("a[href='/donate?kind=on_site']").await;
-    assert!(b
-        .text(".resident-warning")
-        .await
-        .contains("品川区にお住まいの方"));
+    b.assert_text_contains(".resident-warning", "品川区にお住まいの方")
+        .await;
     b.click("#f-tier-30000").await;
     fill_donor(&b, "大阪府", "大阪市北区").await;
 
     // A double tap: the same form sent twice at once.
     let statuses = b.submit_twice_at_once("form.donate").await;
-    assert_eq!(
-        statuses,
-        serde_json::json!(["opaqueredirect", "opaqueredirect"])
-    );
+    assert_eq!(statuses, json!(["opaqueredirect", "opaqueredirect"]));
     assert_eq!(
         donations(&app, &admin).await.len(),
         1,
@@ -165,12 +143,10 @@ async fn an_on_site_donation_shows_the_voucher_and_a_double_tap_is_one_donation(
 }
 
 async fn a_resident_is_told_and_a_failed_payment_can_be_tried_again(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
-    let admin = catalogue(&app).await;
-    app.create_purpose(&admin, "子どもの学び").await;
-    let Some(b) = open(&app, "donate-support", engine).await else {
+    let Some((app, admin, b)) = catalogue_on_a_phone(engine, "donate-support").await else {
         return;
     };
+    app.create_purpose(&admin, "子どもの学び").await;
 
     // A resident of the ward asks for a voucher: told before any payment, nothing created.
     b.goto("/donate?kind=on_site").await;
@@ -178,10 +154,8 @@ async fn a_resident_is_told_and_a_failed_payment_can_be_tried_again(engine: Engi
     fill_donor(&b, "東京都", "品川区").await;
     b.click_to_navigate("form.donate button[type=submit]").await;
     assert_eq!(b.current_path().await, "/donate");
-    assert!(b
-        .text("#problem")
-        .await
-        .contains("品川区にお住まいの方は返礼品を受け取れません"));
+    b.assert_text_contains("#problem", "品川区にお住まいの方は返礼品を受け取れません")
+        .await;
     assert!(b.text("#f-city-error").await.contains("Residents"));
     assert!(donations(&app, &admin).await.is_empty());
 

@@ -12,19 +12,14 @@ use crate::flows::{
     donor, failed, general, gift_body, gift_donation, on_site, osaka, succeeded, PAID_AT,
     WEBHOOK_SECRET,
 };
-use crate::helpers::{assert_problem, error_fields, Engine, TestApp};
+use crate::helpers::{assert_problem, error_fields, strings, Engine, TestApp};
 
 /// Receipt numbers of the donations the admin list shows for `query`, sorted.
 async fn receipt_numbers(app: &TestApp, admin: &str, query: &str) -> Vec<String> {
     let list = app
         .get_json(&format!("/api/v1/admin/donations{query}"), Some(admin))
         .await;
-    let mut numbers: Vec<String> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["receipt_number"].as_str().unwrap().to_owned())
-        .collect();
+    let mut numbers = strings(&list["items"], "receipt_number");
     numbers.sort();
     numbers
 }
@@ -638,12 +633,7 @@ async fn popular_sort_counts_recent_paid_donations(engine: Engine) {
     app.donate_ok(&gift_donation(c["id"].as_str().unwrap(), 30_000))
         .await;
     let list = app.get_json("/api/v1/gifts?sort=popular", None).await;
-    let codes: Vec<&str> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["code"].as_str().unwrap())
-        .collect();
+    let codes = strings(&list["items"], "code");
     assert_eq!(codes, ["POP-B", "POP-A", "POP-C"]);
 }
 

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::both_engines;
 use crate::flows::general;
-use crate::helpers::{assert_problem, error_fields, Engine, TestApp};
+use crate::helpers::{assert_problem, error_fields, strings, Engine, TestApp};
 
 /// `?q=…&per_page=100`, encoded.
 fn search_query(q: &str) -> String {
@@ -19,12 +19,7 @@ fn search_query(q: &str) -> String {
 async fn found(app: &TestApp, admin: &str, q: &str) -> Vec<String> {
     let path = format!("/api/v1/admin/donations?{}", search_query(q));
     let list = app.get_json(&path, Some(admin)).await;
-    let mut ids: Vec<String> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap().to_owned())
-        .collect();
+    let mut ids = strings(&list["items"], "id");
     assert_eq!(list["total"], json!(ids.len()), "{q}");
     ids.sort();
     ids

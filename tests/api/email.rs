@@ -46,6 +46,24 @@ async fn smtp_app(
     .await
 }
 
+/// An app whose worker retries a second apart, up to 30 times: a slow machine cannot use the
+/// attempts up before `server` (stopped) is restarted.
+async fn patient_smtp_app(engine: Engine, server: &SmtpServer) -> TestApp {
+    smtp_app(engine, server, |s| {
+        s.email.base_backoff_seconds = 1;
+        s.email.max_backoff_seconds = 1;
+        s.email.max_attempts = 30;
+    })
+    .await
+}
+
+/// The Message-IDs (without the brackets) the outbox gives the messages with these ids.
+fn message_ids(ids: &[String]) -> HashSet<String> {
+    ids.iter()
+        .map(|id| format!("{id}@city.shinagawa.example"))
+        .collect()
+}
+
 fn thank_you_mail(settings: &Settings, n: usize) -> OutgoingEmail {
     email::thank_you(
         settings,
@@ -76,15 +94,10 @@ fn enqueue_many(app: &TestApp, count: usize) -> Vec<String> {
     .unwrap()
 }
 
+/// A page (200) of the admin list of outbox messages, `query` appended (`&status=sent`).
 async fn list(app: &TestApp, token: &str, query: &str) -> Value {
-    let res = app
-        .get(
-            &format!("/api/v1/admin/emails?per_page=100{query}"),
-            Some(token),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+    let path = format!("/api/v1/admin/emails?per_page=100{query}");
+    app.get_json(&path, Some(token)).await
 }
 
 /// Polls the admin list until `done` holds for its items; panics after `WAIT`.
@@ -198,12 +211,7 @@ async fn japanese_subject_and_bodies_decode(engine: Engine) {
 
 async fn outage_then_recovery_delivers_each_once(engine: Engine) {
     let server = SmtpServer::stopped().await;
-    let app = smtp_app(engine, &server, |s| {
-        s.email.base_backoff_seconds = 1;
-        s.email.max_backoff_seconds = 1;
-        s.email.max_attempts = 30;
-    })
-    .await;
+    let app = patient_smtp_app(engine, &server).await;
     let token = app.admin_token().await;
 
     // Enqueueing does not need the mail server.
@@ -240,11 +248,7 @@ async fn outage_then_recovery_delivers_each_once(engine: Engine) {
     let received_after = server.messages();
     assert_eq!(received_after.len(), 3, "each message exactly once");
     let delivered: HashSet<String> = received.iter().map(message_id_of).collect();
-    let expected: HashSet<String> = ids
-        .iter()
-        .map(|id| format!("{id}@city.shinagawa.example"))
-        .collect();
-    assert_eq!(delivered, expected);
+    assert_eq!(delivered, message_ids(&ids));
 }
 
 async fn two_instances_deliver_200_without_duplicates(engine: Engine) {
@@ -272,11 +276,7 @@ async fn two_instances_deliver_200_without_duplicates(engine: Engine) {
     assert_eq!(received.len(), COUNT, "no message twice");
     let delivered: HashSet<String> = received.iter().map(message_id_of).collect();
     assert_eq!(delivered.len(), COUNT, "no duplicate Message-ID");
-    let expected: HashSet<String> = ids
-        .iter()
-        .map(|id| format!("{id}@city.shinagawa.example"))
-        .collect();
-    assert_eq!(delivered, expected);
+    assert_eq!(delivered, message_ids(&ids));
     // Every row went out on its first attempt: no worker took a row another one held.
     for page_number in [1, 2] {
         let page = list(&app, &token, &format!("&status=sent&page={page_number}")).await;
@@ -525,13 +525,7 @@ async fn partner_creation_queues_login_instructions(engine: Engine) {
 /// each letter arrives exactly once when it is back.
 async fn paying_a_donation_mails_receipt_and_voucher(engine: Engine) {
     let server = SmtpServer::stopped().await;
-    // Attempts spaced a second apart, so a slow machine cannot use them all up before the restart.
-    let app = smtp_app(engine, &server, |s| {
-        s.email.base_backoff_seconds = 1;
-        s.email.max_backoff_seconds = 1;
-        s.email.max_attempts = 30;
-    })
-    .await;
+    let app = patient_smtp_app(engine, &server).await;
     let (id, token) = app.donate_ok(&crate::flows::on_site(30_000)).await;
     app.pay(&id, 30_000).await;
     let donation = app.view_donation(&id, &token).await;

@@ -1,10 +1,11 @@
 //! The storefront in English (`/en/`) for visitors who use the on-site vouchers: every page is
 //! English, the language switch keeps the page, and a visitor donates for a voucher and sees it.
 
+use serde_json::json;
+
 use crate::both_engines;
-use crate::browser::{Browser, Options};
 use crate::helpers::{Engine, TestApp};
-use crate::storefront::{catalogue, engine_name};
+use crate::storefront::{catalogue, catalogue_on_a_phone};
 
 /// The Japanese texts the English pages replace (their table, as the service builds it in).
 const ENGLISH_TABLE: &str = include_str!("../../templates/web/en.toml");
@@ -98,10 +99,7 @@ async fn every_english_page_is_in_english(engine: Engine) {
 }
 
 async fn a_visitor_donates_for_an_on_site_voucher_in_english(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
-    let admin = catalogue(&app).await;
-    let name = format!("english-on-site-{}", engine_name(engine));
-    let Some(b) = Browser::open(&app.address, &name, Options::default()).await else {
+    let Some((app, admin, b)) = catalogue_on_a_phone(engine, "english-on-site").await else {
         return;
     };
     b.goto("/").await;
@@ -115,30 +113,26 @@ async fn a_visitor_donates_for_an_on_site_voucher_in_english(engine: Engine) {
     b.assert_accessible("en-home").await;
     b.click_to_navigate("a[href='/en/donate?kind=on_site']")
         .await;
-    assert!(b
-        .text(".resident-warning")
-        .await
-        .contains("If you live in Shinagawa City"));
+    b.assert_text_contains(".resident-warning", "If you live in Shinagawa City")
+        .await;
     b.assert_accessible("en-donate-on-site").await;
 
     // Sent without an amount: the message beside the choices, the summary in English.
     b.click_to_navigate("form.donate button[type=submit]").await;
-    assert!(b
-        .text("#problem")
-        .await
-        .starts_with("Please check what you entered"));
+    let problem = b.text("#problem").await;
+    assert!(
+        problem.starts_with("Please check what you entered"),
+        "{problem}"
+    );
     assert!(!b.text("#f-amount-error").await.is_empty());
     b.assert_accessible("en-donate-errors").await;
 
     b.click("#f-tier-10000").await;
-    b.fill("#f-name", "スミス ジョン").await;
-    b.fill("#f-name_kana", "スミス ジョン").await;
-    b.fill("#f-email", "john@example.com").await;
-    b.fill("#f-phone", "090-1234-5678").await;
-    b.fill("#f-postal_code", "530-0001").await;
-    b.choose("#f-prefecture", "大阪府").await;
-    b.fill("#f-city", "大阪市北区").await;
-    b.fill("#f-address_line", "梅田1-1-1").await;
+    let john = json!({"name": "スミス ジョン", "name_kana": "スミス ジョン",
+                      "email": "john@example.com", "phone": "090-1234-5678",
+                      "postal_code": "530-0001", "prefecture": "大阪府", "city": "大阪市北区",
+                      "address_line": "梅田1-1-1"});
+    b.fill_person("", &john).await;
     b.click_to_navigate("form.donate button[type=submit]").await;
     assert!(b.current_path().await.starts_with("/test-payments/"));
     assert_eq!(b.text("h1").await, "Test payment");

@@ -28,7 +28,12 @@ pub fn osaka() -> Value {
 
 /// A donation body: a general donation (no gift) of `amount` by the Osaka donor.
 pub fn general(amount: i64) -> Value {
-    json!({"kind": "general", "amount": amount, "donor": osaka()})
+    general_by(osaka(), amount)
+}
+
+/// A donation body: a general donation (no gift) of `amount` by `donor`.
+pub fn general_by(donor: Value, amount: i64) -> Value {
+    json!({"kind": "general", "amount": amount, "donor": donor})
 }
 
 /// A donation body: one unit of gift `gift_id` for `amount`, by the Osaka donor.
@@ -74,6 +79,26 @@ pub fn donor_at(name: &str, kana: &str, phone: &str, home: (&str, &str, &str, &s
            "address_line": address_line})
 }
 
+/// The columns of a stored donation that the import tests read, as the database holds them.
+#[derive(diesel::Queryable, diesel::Selectable)]
+#[diesel(table_name = furusato::db::schema::donations)]
+pub struct StoredDonation {
+    pub kind: String,
+    pub status: String,
+    pub amount: i64,
+    pub gift_id: Option<String>,
+    pub donor_name: String,
+    pub donor_name_kana: String,
+    pub donor_phone: String,
+    pub donor_postal_code: String,
+    pub donor_address_line: String,
+    pub one_stop: bool,
+    pub received_on: Option<chrono::NaiveDate>,
+    pub paid_at: Option<chrono::NaiveDateTime>,
+    pub payment_method: Option<String>,
+    pub import_flags: Option<String>,
+}
+
 /// Catalogue set-up, as an admin.
 impl TestApp {
     /// Creates a business that supplies gifts; returns its id.
@@ -96,6 +121,12 @@ impl TestApp {
     /// POSTs a gift to the admin catalogue, whatever the answer.
     pub async fn post_gift(&self, admin: &str, body: &Value) -> Response {
         self.post("/api/v1/admin/gifts", Some(admin), body).await
+    }
+
+    /// PATCHes a gift of the admin catalogue, whatever the answer.
+    pub async fn patch_gift(&self, admin: &str, gift_id: &str, body: &Value) -> Response {
+        let path = format!("/api/v1/admin/gifts/{gift_id}");
+        self.patch(&path, Some(admin), body).await
     }
 
     /// Creates a gift (201) as a draft and takes it to the state its body's `status` names
@@ -404,6 +435,26 @@ impl TestApp {
         .await
     }
 
+    /// An admin, and the published gift `HANABI` (¥34,000) of 花火実行委員会 that the import
+    /// tests' portal files name; returns (admin token, the gift as the admin API shows it).
+    pub async fn admin_with_portal_gift(&self) -> (String, Value) {
+        let (admin, vendor) = self.admin_and_vendor("花火実行委員会").await;
+        let body = gift_body("HANABI", &vendor, 34_000, 10_000);
+        let gift = self.create_gift(&admin, &body).await;
+        (admin, gift)
+    }
+
+    /// The stored columns of the donation imported as portal order `external_id`.
+    pub fn imported_row(&self, external_id: &str) -> StoredDonation {
+        use diesel::prelude::*;
+        use furusato::db::schema::donations;
+        donations::table
+            .filter(donations::external_id.eq(external_id))
+            .select(StoredDonation::as_select())
+            .first(&mut *self.conn())
+            .expect("the imported donation")
+    }
+
     /// Uploads a portal's CSV export (`export.csv`) of donations for `channel`, whatever the answer.
     pub async fn import_csv(&self, admin: &str, channel: &str, body: Vec<u8>) -> Response {
         self.post_raw(
@@ -418,10 +469,14 @@ impl TestApp {
 
 /// Gift vendors and their orders.
 impl TestApp {
-    /// Adds a login to vendor `vendor_id`; returns its bearer token.
-    pub async fn vendor_token(&self, admin: &str, vendor_id: &str) -> String {
-        let email = format!("vendor-{}@shop.example", uuid::Uuid::new_v4().simple());
-        let password = "vendor-password-long";
+    /// Adds a login (201) with `email` and `password` to vendor `vendor_id`.
+    pub async fn add_vendor_login(
+        &self,
+        admin: &str,
+        vendor_id: &str,
+        email: &str,
+        password: &str,
+    ) {
         let res = self
             .post(
                 &format!("/api/v1/admin/vendors/{vendor_id}/logins"),
@@ -430,6 +485,14 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    }
+
+    /// Adds a login to vendor `vendor_id`; returns its bearer token.
+    pub async fn vendor_token(&self, admin: &str, vendor_id: &str) -> String {
+        let email = format!("vendor-{}@shop.example", uuid::Uuid::new_v4().simple());
+        let password = "vendor-password-long";
+        self.add_vendor_login(admin, vendor_id, &email, password)
+            .await;
         let login: Value = self.login(&email, password).await.json().await.unwrap();
         assert_eq!(login["role"], "vendor");
         assert_eq!(login["vendor_id"], vendor_id);

@@ -4,7 +4,6 @@
 use crate::both_engines;
 use crate::browser::{Browser, Options};
 use crate::helpers::{assert_problem, Engine, TestApp};
-use crate::storefront::engine_name;
 
 const PICTURE: &[u8] = include_bytes!("../../demo/images/product.png");
 
@@ -92,8 +91,7 @@ async fn staff_add_pictures_that_every_instance_serves(engine: Engine) {
     assert_eq!(served.bytes().await.unwrap().as_ref(), PICTURE);
 
     // The gift's page shows them.
-    let name = format!("gift-images-{}", engine_name(engine));
-    if let Some(b) = Browser::open(&app.address, &name, Options::default()).await {
+    if let Some(b) = Browser::for_test(&app, "gift-images", Options::default()).await {
         b.goto(&format!("/gifts/{gift_id}")).await;
         let loaded = b
             .run("const i = document.querySelector('.pictures img'); return i.complete && i.naturalWidth === 480;")

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use furusato::auth::{password, store, Role};
 use furusato::config::Settings;
 use furusato::db::{write_transaction, Db, DbConnection};
+use furusato::email::outbox::OutboxRow;
 use furusato::startup::Application;
 use reqwest::{Response, StatusCode};
 use secrecy::SecretString;
@@ -35,6 +36,16 @@ macro_rules! both_engines {
 pub enum Engine {
     Sqlite,
     Postgres,
+}
+
+impl Engine {
+    /// How the engine is named in the names of test artefacts (screenshots, videos).
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
 }
 
 pub const ADMIN_EMAIL: &str = "admin@city.shinagawa.example";
@@ -168,6 +179,17 @@ impl TestApp {
 
     pub fn conn(&self) -> furusato::db::PooledDb {
         self.db.get().expect("test connection")
+    }
+
+    /// The outbox's mails of `kind`, oldest first.
+    pub fn outbox(&self, kind: &str) -> Vec<OutboxRow> {
+        use furusato::db::schema::email_outbox;
+        email_outbox::table
+            .filter(email_outbox::kind.eq(kind))
+            .order(email_outbox::created_at.asc())
+            .select(OutboxRow::as_select())
+            .load(&mut *self.conn())
+            .expect("outbox")
     }
 
     pub fn create_user(
@@ -399,6 +421,23 @@ pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
     body
 }
 
+/// Asserts that `value` (an answer, an audit log) shows none of the `personal` texts.
+pub fn assert_shows_none(value: &Value, personal: &[&str]) {
+    let text = value.to_string();
+    for shown in personal {
+        assert!(!text.contains(shown), "personal data {shown:?} in {text}");
+    }
+}
+
+/// Asserts a `validation_failed` answer (422); returns the fields its errors name, in order.
+pub async fn invalid_fields(res: Response) -> Vec<String> {
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    error_fields(&problem)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The `field` of each error a problem body lists, in order.
 pub fn error_fields(problem: &Value) -> Vec<&str> {
     problem["errors"]
@@ -406,5 +445,28 @@ pub fn error_fields(problem: &Value) -> Vec<&str> {
         .expect("errors")
         .iter()
         .map(|e| e["field"].as_str().expect("field"))
+        .collect()
+}
+
+/// The (line, field) of each error a refused file's problem body lists, in order.
+pub fn error_lines(problem: &Value) -> Vec<(i64, &str)> {
+    problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            let line = e["line"].as_i64().expect("line");
+            (line, e["field"].as_str().expect("field"))
+        })
+        .collect()
+}
+
+/// The text `field` of each element of the JSON array `items`, in order.
+pub fn strings(items: &Value, field: &str) -> Vec<String> {
+    items
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|item| item[field].as_str().expect(field).to_owned())
         .collect()
 }

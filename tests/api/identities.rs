@@ -7,12 +7,8 @@ use furusato::auth::Role;
 use serde_json::{json, Value};
 
 use crate::both_engines;
-use crate::flows::donor_at as donor;
-use crate::helpers::{assert_problem, error_fields, Engine, TestApp};
-
-fn general(amount: i64, donor: Value) -> Value {
-    json!({"kind": "general", "amount": amount, "donor": donor})
-}
+use crate::flows::{donor_at as donor, general_by};
+use crate::helpers::{assert_problem, assert_shows_none, invalid_fields, strings, Engine, TestApp};
 
 const UMEDA: (&str, &str, &str, &str) = ("530-0001", "大阪府", "大阪市北区", "梅田1丁目2番3号");
 const SAPPORO: (&str, &str, &str, &str) = ("060-0001", "北海道", "札幌市中央区", "北1条西2丁目1");
@@ -20,9 +16,9 @@ const KOBE: (&str, &str, &str, &str) = ("650-0001", "兵庫県", "神戸市中�
 
 /// 梅田 一郎 at home in 梅田, on the ward's own site.
 fn ichiro(amount: i64) -> Value {
-    general(
-        amount,
+    general_by(
         donor("梅田 一郎", "ウメダ イチロウ", "06-1111-2222", UMEDA),
+        amount,
     )
 }
 
@@ -33,42 +29,12 @@ donor_email,donor_phone,donor_postal_code,donor_prefecture,donor_city,donor_addr
 RK-2025-0101,2025-07-14,5000,寄附のみ,梅田 一郎,ｳﾒﾀﾞ ｲﾁﾛｳ,ichiro@portal.example,090-1234-5678,\
 ５３０－０００１,大阪府,大阪市北区,梅田１－２－３ 梅田ハイツ101\r\n";
 
-async fn identity_of(app: &TestApp, token: &str, donation_id: &str) -> Value {
-    app.get_json(
-        &format!("/api/v1/admin/donations/{donation_id}/identity"),
-        Some(token),
-    )
-    .await
-}
-
-async fn identity(app: &TestApp, token: &str, identity_id: &str) -> Value {
-    app.get_json(
-        &format!("/api/v1/admin/identities/{identity_id}"),
-        Some(token),
-    )
-    .await
-}
-
 fn id(view: &Value) -> String {
     view["id"].as_str().unwrap().to_owned()
 }
 
 fn donation_ids(view: &Value) -> Vec<String> {
-    view["donations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-async fn merge(app: &TestApp, token: &str, into: &str, other: &str) -> reqwest::Response {
-    app.post(
-        &format!("/api/v1/admin/identities/{into}/merge"),
-        Some(token),
-        &json!({"identity_id": other}),
-    )
-    .await
+    strings(&view["donations"], "id")
 }
 
 async fn split(app: &TestApp, token: &str, from: &str, donations: &[&String]) -> reqwest::Response {
@@ -91,26 +57,26 @@ async fn one_person_through_two_channels_is_one_identity(engine: Engine) {
     assert_eq!(res.status(), 201, "{:?}", res.text().await);
     let portal = app.imported_donation(&admin, "RK-2025-0101").await;
     // Same reading, another town and phone: a stranger.
-    let stranger = general(
-        3_000,
+    let stranger = general_by(
         donor("梅田 一郎", "ウメダ イチロウ", "011-222-3333", SAPPORO),
+        3_000,
     );
     let (stranger, _) = app.donate_ok(&stranger).await;
     // Same address and home phone, another reading: his family.
-    let family = general(
-        4_000,
+    let family = general_by(
         donor("梅田 花子", "ウメダ ハナコ", "06-1111-2222", UMEDA),
+        4_000,
     );
     let (family, _) = app.donate_ok(&family).await;
     // He moved to 神戸 and kept his phone number: the phone joins him (the reading with a
     // full-width space).
-    let moved = general(
-        7_000,
+    let moved = general_by(
         donor("梅田 一郎", "ウメダ\u{3000}イチロウ", "06-1111-2222", KOBE),
+        7_000,
     );
     let (moved, _) = app.donate_ok(&moved).await;
 
-    let view = identity_of(&app, &admin, &own).await;
+    let view = app.identity_of_donation(&admin, &own).await;
     assert_eq!(
         donation_ids(&view),
         [own.clone(), portal.clone(), moved.clone()]
@@ -147,13 +113,13 @@ async fn one_person_through_two_channels_is_one_identity(engine: Engine) {
 
     // Every one of his donations answers the same identity; so does its own id.
     for donation in [&portal, &moved] {
-        assert_eq!(identity_of(&app, &admin, donation).await, view);
+        assert_eq!(app.identity_of_donation(&admin, donation).await, view);
     }
-    assert_eq!(identity(&app, &admin, &id(&view)).await, view);
+    assert_eq!(app.identity(&admin, &id(&view)).await, view);
 
     // The stranger and the family member are each someone else.
-    let stranger = identity_of(&app, &admin, &stranger).await;
-    let family = identity_of(&app, &admin, &family).await;
+    let stranger = app.identity_of_donation(&admin, &stranger).await;
+    let family = app.identity_of_donation(&admin, &family).await;
     assert_eq!(donation_ids(&stranger).len(), 1);
     assert_eq!(donation_ids(&family).len(), 1);
     let ids = [id(&view), id(&stranger), id(&family)];
@@ -226,25 +192,30 @@ async fn staff_merge_and_split_identities_by_hand(engine: Engine) {
     let (a, _) = app.donate_ok(&ichiro(10_000)).await;
     app.pay(&a, 10_000).await;
     // The same reading in 札幌 with another phone: matching keeps it apart.
-    let sapporo = general(
-        20_000,
+    let sapporo = general_by(
         donor("梅田 一郎", "ウメダ イチロウ", "011-222-3333", SAPPORO),
+        20_000,
     );
     let (b, _) = app.donate_ok(&sapporo).await;
-    let ia = id(&identity_of(&app, &admin, &a).await);
-    let ib = id(&identity_of(&app, &admin, &b).await);
+    let ia = id(&app.identity_of_donation(&admin, &a).await);
+    let ib = id(&app.identity_of_donation(&admin, &b).await);
     assert_ne!(ia, ib);
 
     // A viewer reads but does not merge.
     let viewer = app
         .staff_token("viewer@city.shinagawa.example", Role::Viewer)
         .await;
-    assert_eq!(id(&identity(&app, &viewer, &ia).await), ia);
-    assert_problem(merge(&app, &viewer, &ia, &ib).await, 403, "forbidden").await;
+    assert_eq!(id(&app.identity(&viewer, &ia).await), ia);
+    assert_problem(
+        app.merge_identities(&viewer, &ia, &ib).await,
+        403,
+        "forbidden",
+    )
+    .await;
     assert_problem(split(&app, &viewer, &ia, &[&a]).await, 403, "forbidden").await;
 
     // Staff learn he moved from 札幌: one person.
-    let res = merge(&app, &admin, &ia, &ib).await;
+    let res = app.merge_identities(&admin, &ia, &ib).await;
     assert_eq!(res.status(), 200);
     let merged: Value = res.json().await.unwrap();
     assert_eq!(id(&merged), ia);
@@ -255,36 +226,26 @@ async fn staff_merge_and_split_identities_by_hand(engine: Engine) {
     assert_eq!(merged["donation_count"], 2);
     assert_eq!(merged["paid_total"], 10_000);
     // The merged id answers the live identity, under the live id.
-    assert_eq!(identity(&app, &admin, &ib).await, merged);
-    assert_eq!(identity_of(&app, &admin, &b).await, merged);
+    assert_eq!(app.identity(&admin, &ib).await, merged);
+    assert_eq!(app.identity_of_donation(&admin, &b).await, merged);
 
     // Refusals: the same identity, unknown ones, a merged one.
-    let problem = assert_problem(
-        merge(&app, &admin, &ia, &ia).await,
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_eq!(error_fields(&problem), ["identity_id"]);
+    let res = app.merge_identities(&admin, &ia, &ia).await;
+    assert_eq!(invalid_fields(res).await, ["identity_id"]);
     let unknown = uuid::Uuid::new_v4().to_string();
-    assert_problem(
-        merge(&app, &admin, &ia, &unknown).await,
-        404,
-        "identity_not_found",
-    )
-    .await;
-    assert_problem(
-        merge(&app, &admin, &unknown, &ia).await,
-        404,
-        "identity_not_found",
-    )
-    .await;
-    assert_problem(merge(&app, &admin, &ia, &ib).await, 409, "identity_merged").await;
-    assert_problem(merge(&app, &admin, &ib, &ia).await, 409, "identity_merged").await;
+    for (into, other, status, code) in [
+        (&ia, &unknown, 404, "identity_not_found"),
+        (&unknown, &ia, 404, "identity_not_found"),
+        (&ia, &ib, 409, "identity_merged"),
+        (&ib, &ia, 409, "identity_merged"),
+    ] {
+        let res = app.merge_identities(&admin, into, other).await;
+        assert_problem(res, status, code).await;
+    }
 
     // A third donation, then staff split the 札幌 one off again: it was his namesake after all.
     let (c, _) = app.donate_ok(&ichiro(3_000)).await;
-    assert_eq!(id(&identity_of(&app, &admin, &c).await), ia);
+    assert_eq!(id(&app.identity_of_donation(&admin, &c).await), ia);
     let res = split(&app, &admin, &ia, &[&b]).await;
     assert_eq!(res.status(), 201);
     let split_off: Value = res.json().await.unwrap();
@@ -294,68 +255,37 @@ async fn staff_merge_and_split_identities_by_hand(engine: Engine) {
     assert_eq!(split_off["donations"][0]["pinned"], true);
     assert_eq!(split_off["merged_ids"], json!([]));
     assert_eq!(split_off["paid_total"], 0);
-    assert_eq!(identity(&app, &admin, &ic).await, split_off);
-    assert_eq!(identity_of(&app, &admin, &b).await, split_off);
-    let rest = identity(&app, &admin, &ia).await;
+    assert_eq!(app.identity(&admin, &ic).await, split_off);
+    assert_eq!(app.identity_of_donation(&admin, &b).await, split_off);
+    let rest = app.identity(&admin, &ia).await;
     assert_eq!(donation_ids(&rest), [a.clone(), c.clone()]);
     assert_eq!(rest["paid_total"], 10_000);
 
     // Matching never moves a linked donation; a new one joins the earliest-linked match.
     let (d, _) = app.donate_ok(&ichiro(4_000)).await;
-    assert_eq!(id(&identity_of(&app, &admin, &d).await), ia);
-    assert_eq!(id(&identity_of(&app, &admin, &b).await), ic);
+    assert_eq!(id(&app.identity_of_donation(&admin, &d).await), ia);
+    assert_eq!(id(&app.identity_of_donation(&admin, &b).await), ic);
 
     // Split refusals: a donation of another identity, all of them, none, unknown or merged ids.
-    let problem = assert_problem(
-        split(&app, &admin, &ia, &[&a, &b]).await,
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_eq!(error_fields(&problem), ["donation_ids"]);
-    let problem = assert_problem(
-        split(&app, &admin, &ic, &[&b]).await,
-        422,
-        "validation_failed",
-    )
-    .await;
+    let res = split(&app, &admin, &ia, &[&a, &b]).await;
+    assert_eq!(invalid_fields(res).await, ["donation_ids"]);
+    let res = split(&app, &admin, &ic, &[&b]).await;
+    let fields = invalid_fields(res).await;
+    assert_eq!(fields, ["donation_ids"], "nothing would remain");
+    let res = split(&app, &admin, &ia, &[]).await;
+    assert_eq!(invalid_fields(res).await, ["donation_ids"]);
+    let res = split(&app, &admin, &unknown, &[&a]).await;
+    assert_problem(res, 404, "identity_not_found").await;
+    let res = split(&app, &admin, &ib, &[&a]).await;
+    assert_problem(res, 409, "identity_merged").await;
     assert_eq!(
-        error_fields(&problem),
-        ["donation_ids"],
-        "nothing would remain"
-    );
-    let problem = assert_problem(
-        split(&app, &admin, &ia, &[]).await,
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_eq!(error_fields(&problem), ["donation_ids"]);
-    assert_problem(
-        split(&app, &admin, &unknown, &[&a]).await,
-        404,
-        "identity_not_found",
-    )
-    .await;
-    assert_problem(
-        split(&app, &admin, &ib, &[&a]).await,
-        409,
-        "identity_merged",
-    )
-    .await;
-    assert_eq!(
-        donation_ids(&identity(&app, &admin, &ia).await),
+        donation_ids(&app.identity(&admin, &ia).await),
         [a.clone(), c.clone(), d.clone()],
         "refusals change nothing"
     );
 
     // The audit log has both, with ids only.
-    let log = app
-        .get_json(
-            &format!("/api/v1/admin/audit-log?entity=donor_identity&entity_id={ia}"),
-            Some(&admin),
-        )
-        .await;
+    let log = app.audit_log(&admin, "donor_identity", &ia).await;
     assert_eq!(log["total"], 2, "{log}");
     let (split_entry, merge_entry) = (&log["items"][0], &log["items"][1]);
     assert_eq!(split_entry["action"], "identity.split");
@@ -385,11 +315,7 @@ async fn staff_merge_and_split_identities_by_hand(engine: Engine) {
             {"id": ic, "merged_into": null, "donation_ids": [b]},
         ]})
     );
-    let text = log.to_string();
-    assert!(
-        !text.contains("梅田") && !text.contains("ウメダ"),
-        "no personal data: {text}"
-    );
+    assert_shows_none(&log, &["梅田", "ウメダ"]);
 }
 
 both_engines!(

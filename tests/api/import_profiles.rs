@@ -6,8 +6,7 @@ use furusato::db::schema::{audit_log, donations};
 use serde_json::{json, Value};
 
 use crate::both_engines;
-use crate::flows::gift_body;
-use crate::helpers::{assert_problem, error_fields, Engine, TestApp};
+use crate::helpers::{assert_problem, error_fields, strings, Engine, TestApp};
 
 /// ふるさとチョイス-like: its headers, dates with slashes, amounts with commas, 希望する/希望しない.
 fn choice_profile() -> Value {
@@ -28,23 +27,24 @@ fn choice_profile() -> Value {
     })
 }
 
-/// さとふる-like: other headers for the same fields, kanji dates, amounts in yen, ○ or nothing.
+/// さとふる-like: other headers for four of the same fields, kanji dates, amounts in yen, ○ or
+/// nothing.
 fn other_profile() -> Value {
-    json!({
-        "name": "さとふる",
-        "columns": {
-            "external_id": "申込番号", "received_on": "決済日", "amount": "寄附金額",
-            "gift_code": "お礼品コード", "donor_name": "寄附者氏名",
-            "donor_name_kana": "寄附者氏名（カナ）", "donor_email": "メールアドレス",
-            "donor_phone": "電話番号", "donor_postal_code": "郵便番号",
-            "donor_prefecture": "都道府県", "donor_city": "市区町村",
-            "donor_address_line": "番地・建物名", "one_stop": "ワンストップ特例申請"
-        },
-        "date_format": "%Y年%m月%d日",
-        "amount_format": "yen",
-        "one_stop_values": {"yes": ["○"], "no": [""]},
-        "item_codes": {"SF-1": "HANABI"}
-    })
+    let mut profile = choice_profile();
+    profile["name"] = json!("さとふる");
+    for (field, header) in [
+        ("external_id", "申込番号"),
+        ("received_on", "決済日"),
+        ("gift_code", "お礼品コード"),
+        ("donor_name_kana", "寄附者氏名（カナ）"),
+    ] {
+        profile["columns"][field] = json!(header);
+    }
+    profile["date_format"] = json!("%Y年%m月%d日");
+    profile["amount_format"] = json!("yen");
+    profile["one_stop_values"] = json!({"yes": ["○"], "no": [""]});
+    profile["item_codes"] = json!({"SF-1": "HANABI"});
+    profile
 }
 
 /// A Shift_JIS export with the choice profile's headers in another order, plus a column
@@ -87,10 +87,7 @@ async fn put_profile(app: &TestApp, admin: &str, channel: &str, body: &Value) ->
 
 async fn a_portal_export_imports_with_its_profile(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let (admin, vendor) = app.admin_and_vendor("花火実行委員会").await;
-    let gift = app
-        .create_gift(&admin, &gift_body("HANABI", &vendor, 34_000, 10_000))
-        .await;
+    let (admin, gift) = app.admin_with_portal_gift().await;
     let gift_id = gift["id"].as_str().unwrap().to_owned();
 
     let res = put_profile(&app, &admin, "furusato_choice", &choice_profile()).await;
@@ -105,13 +102,10 @@ async fn a_portal_export_imports_with_its_profile(engine: Engine) {
     let list = app
         .get_json("/api/v1/admin/import-profiles", Some(&admin))
         .await;
-    let channels: Vec<&str> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["channel"].as_str().unwrap())
-        .collect();
-    assert_eq!(channels, ["furusato_choice", "satofull"]);
+    assert_eq!(
+        strings(&list["items"], "channel"),
+        ["furusato_choice", "satofull"]
+    );
     let one = app
         .get_json("/api/v1/admin/import-profiles/satofull", Some(&admin))
         .await;
@@ -132,31 +126,19 @@ async fn a_portal_export_imports_with_its_profile(engine: Engine) {
         (&outcome["rows"], &outcome["imported"], &outcome["skipped"]),
         (&json!(2), &json!(2), &json!(0))
     );
-    let (kind, gift, kana, one_stop, amount): (String, Option<String>, String, bool, i64) =
-        donations::table
-            .filter(donations::external_id.eq("C-1"))
-            .select((
-                donations::kind,
-                donations::gift_id,
-                donations::donor_name_kana,
-                donations::one_stop,
-                donations::amount,
-            ))
-            .first(&mut *app.conn())
-            .unwrap();
-    assert_eq!(kind, "gift");
-    assert_eq!(gift.as_deref(), Some(gift_id.as_str()));
-    assert_eq!(kana, "オオサカ ハナコ");
-    assert!(one_stop);
-    assert_eq!(amount, 34_000);
-    let (kind, one_stop, received): (String, bool, Option<chrono::NaiveDate>) = donations::table
-        .filter(donations::external_id.eq("C-2"))
-        .select((donations::kind, donations::one_stop, donations::received_on))
-        .first(&mut *app.conn())
-        .unwrap();
-    assert_eq!(kind, "general");
-    assert!(!one_stop);
-    assert_eq!(received, chrono::NaiveDate::from_ymd_opt(2025, 7, 15));
+    let with_gift = app.imported_row("C-1");
+    assert_eq!(with_gift.kind, "gift");
+    assert_eq!(with_gift.gift_id.as_deref(), Some(gift_id.as_str()));
+    assert_eq!(with_gift.donor_name_kana, "オオサカ ハナコ");
+    assert!(with_gift.one_stop);
+    assert_eq!(with_gift.amount, 34_000);
+    let general = app.imported_row("C-2");
+    assert_eq!(general.kind, "general");
+    assert!(!general.one_stop);
+    assert_eq!(
+        general.received_on,
+        chrono::NaiveDate::from_ymd_opt(2025, 7, 15)
+    );
 
     // The same file again adds nothing.
     let res = app
@@ -232,9 +214,7 @@ async fn a_portal_export_imports_with_its_profile(engine: Engine) {
 
 async fn a_profile_is_checked_before_it_is_stored(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let (admin, vendor) = app.admin_and_vendor("花火実行委員会").await;
-    app.create_gift(&admin, &gift_body("HANABI", &vendor, 34_000, 10_000))
-        .await;
+    let (admin, _) = app.admin_with_portal_gift().await;
 
     let mut bad = choice_profile();
     bad["columns"]["memo"] = json!("備考");
@@ -288,10 +268,7 @@ async fn a_profile_is_checked_before_it_is_stored(engine: Engine) {
         "寄附番号"
     );
     let log = app
-        .get_json(
-            "/api/v1/admin/audit-log?entity=import_profile&entity_id=furusato_choice",
-            Some(&admin),
-        )
+        .audit_log(&admin, "import_profile", "furusato_choice")
         .await;
     assert_eq!(log["total"], 2);
 }
@@ -303,13 +280,10 @@ async fn the_demo_data_set_ships_the_portal_profiles(engine: Engine) {
     let list = app
         .get_json("/api/v1/admin/import-profiles", Some(&admin))
         .await;
-    let channels: Vec<&str> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["channel"].as_str().unwrap())
-        .collect();
-    assert_eq!(channels, ["furusato_choice", "rakuten", "satofull"]);
+    assert_eq!(
+        strings(&list["items"], "channel"),
+        ["furusato_choice", "rakuten", "satofull"]
+    );
     let rakuten = app
         .get_json("/api/v1/admin/import-profiles/rakuten", Some(&admin))
         .await;

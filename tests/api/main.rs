@@ -3,6 +3,7 @@
 
 mod flows;
 mod helpers;
+mod records;
 
 mod auth;
 mod bench_sql;

@@ -139,22 +139,19 @@ async fn metrics_on_a_separate_address(engine: Engine) {
     let (port, metrics_port) = (app.port(), app.metrics_port().unwrap());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
-    let res = client
-        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
-        .send()
-        .await
-        .unwrap();
+    let metrics_at = |port: u16| {
+        client
+            .get(format!("http://127.0.0.1:{port}/metrics"))
+            .send()
+    };
+    let res = metrics_at(metrics_port).await.unwrap();
     assert_eq!(res.status(), 200);
     assert!(res
         .text()
         .await
         .unwrap()
         .contains("furusato_voucher_liability_yen 0"));
-    let res = client
-        .get(format!("http://127.0.0.1:{port}/metrics"))
-        .send()
-        .await
-        .unwrap();
+    let res = metrics_at(port).await.unwrap();
     assert_eq!(res.status(), 404);
     drop(database);
 }

@@ -2,47 +2,42 @@
 //! their donations; an expired or used link is refused; asking for links is limited.
 
 use diesel::prelude::*;
-use furusato::db::schema::{donor_sign_in_links, email_outbox};
+use furusato::db::schema::donor_sign_in_links;
 use serde_json::json;
 
 use crate::both_engines;
 use crate::browser::{Browser, Options};
 use crate::flows::{general, on_site, osaka};
 use crate::helpers::{Engine, TestApp};
-use crate::storefront::engine_name;
 
 const TARO: &str = "taro@example.jp";
 
+/// The bodies of the sign-in mails sent to `email`, oldest first.
+fn sign_in_mails(app: &TestApp, email: &str) -> Vec<String> {
+    app.outbox("sign_in_link")
+        .into_iter()
+        .filter(|m| m.recipient == email)
+        .map(|m| m.body_text)
+        .collect()
+}
+
 /// The path of the newest sign-in link mailed to `email`, read from the outbox.
 fn link_for(app: &TestApp, email: &str) -> String {
-    let bodies: Vec<String> = email_outbox::table
-        .filter(email_outbox::kind.eq("sign_in_link"))
-        .filter(email_outbox::recipient.eq(email))
-        .order(email_outbox::created_at.desc())
-        .select(email_outbox::body_text)
-        .load(&mut *app.conn())
-        .unwrap();
-    let body = bodies.first().expect("a sign-in link was mailed");
+    let bodies = sign_in_mails(app, email);
+    let body = bodies.last().expect("a sign-in link was mailed");
     let start = body.find("/mypage/sign-in/").expect("link in the mail");
     body[start..].split_whitespace().next().unwrap().to_owned()
 }
 
-fn links_mailed_to(app: &TestApp, email: &str) -> i64 {
-    email_outbox::table
-        .filter(email_outbox::kind.eq("sign_in_link"))
-        .filter(email_outbox::recipient.eq(email))
-        .count()
-        .get_result(&mut *app.conn())
-        .unwrap()
+fn links_mailed_to(app: &TestApp, email: &str) -> usize {
+    sign_in_mails(app, email).len()
 }
 
-fn thank_you_mails(app: &TestApp, donation_id: &str) -> i64 {
-    email_outbox::table
-        .filter(email_outbox::kind.eq("thank_you"))
-        .filter(email_outbox::related_id.eq(donation_id))
+fn thank_you_mails(app: &TestApp, donation_id: &str) -> usize {
+    app.outbox("thank_you")
+        .iter()
+        .filter(|m| m.related_id.as_deref() == Some(donation_id))
         .count()
-        .get_result(&mut *app.conn())
-        .unwrap()
 }
 
 async fn ask_for_link(b: &Browser, email: &str) -> String {
@@ -73,8 +68,7 @@ async fn a_donor_signs_in_by_email_and_sees_their_donations(engine: Engine) {
     let (other_id, _) = app.donate_ok(&general(7_000)).await;
     app.pay(&other_id, 7_000).await;
 
-    let name = format!("mypage-{}", engine_name(engine));
-    let Some(b) = Browser::open(&app.address, &name, Options::default()).await else {
+    let Some(b) = Browser::for_test(&app, "mypage", Options::default()).await else {
         return;
     };
     b.goto("/mypage").await;
@@ -122,10 +116,8 @@ async fn a_donor_signs_in_by_email_and_sees_their_donations(engine: Engine) {
     // Signing out ends the session.
     b.goto("/mypage").await;
     b.click_to_navigate("#sign-out").await;
-    assert!(b
-        .text("main")
-        .await
-        .contains("ログイン用のリンクをお送りします"));
+    b.assert_text_contains("main", "ログイン用のリンクをお送りします")
+        .await;
 
     // The used link does not work again.
     sign_in_with(&b, &link).await;

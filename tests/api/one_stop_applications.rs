@@ -12,11 +12,16 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use furusato::auth::Role;
 use furusato::db::schema::{donor_identity_links, one_stop_applications, users};
+use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
 use crate::both_engines;
-use crate::flows::donor_at as donor;
-use crate::helpers::{assert_problem, error_fields, Engine, TestApp, ADMIN_EMAIL};
+use crate::cli::stdout_of_success;
+use crate::flows::{donor_at as donor, general_by};
+use crate::helpers::{
+    assert_problem, assert_shows_none, error_fields, invalid_fields, strings, Engine, TestApp,
+    ADMIN_EMAIL,
+};
 
 const APPLICATIONS: &str = "/api/v1/admin/one-stop/applications";
 const VIEWER_EMAIL: &str = "viewer@city.shinagawa.example";
@@ -28,33 +33,36 @@ const OTHER_NUMBER: &str = "983205673214";
 /// The first with a wrong check digit.
 const MISTYPED: &str = "123456789019";
 
-/// 品川 花子, at home in 品川区 (131091).
+/// Homes (postal code, prefecture, city, address line). In 品川区 (131091):
+const HIROMACHI: (&str, &str, &str, &str) = ("140-8715", "東京都", "品川区", "広町2-1-36");
+/// In 大阪市北区: the city levies the tax (大阪市 271004).
+const UMEDA: (&str, &str, &str, &str) = ("530-0001", "大阪府", "大阪市北区", "梅田1-1-1");
+/// In 港区 (131032).
+const SHIBAKOEN: (&str, &str, &str, &str) = ("105-0011", "東京都", "港区", "芝公園4-2-8");
+
+/// 品川 花子, at home in 品川区.
 fn hanako() -> Value {
-    let home = ("140-8715", "東京都", "品川区", "広町2-1-36");
-    json!({"kind": "general", "amount": 10_000,
-           "donor": donor("品川 花子", "シナガワ ハナコ", "03-1111-2222", home)})
+    let hanako = donor("品川 花子", "シナガワ ハナコ", "03-1111-2222", HIROMACHI);
+    general_by(hanako, 10_000)
 }
 
-/// 大阪 次郎, at home in 大阪市北区: the city levies the tax (大阪市 271004).
+/// 大阪 次郎, at home in 大阪市北区.
 fn jiro() -> Value {
-    let home = ("530-0001", "大阪府", "大阪市北区", "梅田1-1-1");
-    json!({"kind": "general", "amount": 20_000,
-           "donor": donor("大阪 次郎", "オオサカ ジロウ", "06-3333-4444", home)})
+    let jiro = donor("大阪 次郎", "オオサカ ジロウ", "06-3333-4444", UMEDA);
+    general_by(jiro, 20_000)
 }
 
-/// 港 三郎, at home in 港区 (131032).
+/// 港 三郎, at home in 港区.
 fn saburo() -> Value {
-    let home = ("105-0011", "東京都", "港区", "芝公園4-2-8");
-    json!({"kind": "general", "amount": 30_000,
-           "donor": donor("港 三郎", "ミナト サブロウ", "03-5555-6666", home)})
+    let saburo = donor("港 三郎", "ミナト サブロウ", "03-5555-6666", SHIBAKOEN);
+    general_by(saburo, 30_000)
 }
 
 /// 品川 花子 again, from another home and phone: only her reading agrees with `hanako()`, so
 /// matching keeps the two apart until staff merge them.
 fn hanako_elsewhere() -> Value {
-    let home = ("105-0011", "東京都", "港区", "芝公園4-2-8");
-    json!({"kind": "general", "amount": 10_000,
-           "donor": donor("品川 花子", "シナガワ ハナコ", "090-9999-0000", home)})
+    let hanako = donor("品川 花子", "シナガワ ハナコ", "090-9999-0000", SHIBAKOEN);
+    general_by(hanako, 10_000)
 }
 
 /// A paper application on `donation_id`, its applicant's details defaulting to the donor's.
@@ -71,9 +79,25 @@ fn my_number_path(id: &str) -> String {
     format!("{APPLICATIONS}/{id}/my-number")
 }
 
+/// POSTs an application, whatever the answer.
+async fn submit(app: &TestApp, admin: &str, body: &Value) -> Response {
+    app.post(APPLICATIONS, Some(admin), body).await
+}
+
+/// Submits an application that must be refused: the donor has an open one for its year (409).
+async fn refused_as_a_second(app: &TestApp, admin: &str, body: &Value) {
+    let res = submit(app, admin, body).await;
+    assert_problem(res, 409, "one_stop_application_exists").await;
+}
+
+/// PATCHes an application, whatever the answer.
+async fn amend(app: &TestApp, admin: &str, id: &str, body: &Value) -> Response {
+    app.patch(&path(id), Some(admin), body).await
+}
+
 /// POSTs an application that must be created (201); returns the answer and its raw text.
 async fn create(app: &TestApp, admin: &str, body: &Value) -> (Value, String) {
-    let res = app.post(APPLICATIONS, Some(admin), body).await;
+    let res = submit(app, admin, body).await;
     let status = res.status();
     let text = res.text().await.unwrap();
     assert_eq!(status, 201, "{text}");
@@ -82,7 +106,7 @@ async fn create(app: &TestApp, admin: &str, body: &Value) -> (Value, String) {
 
 /// PATCHes an application that must answer 200; returns the application.
 async fn change(app: &TestApp, admin: &str, id: &str, body: &Value) -> Value {
-    let res = app.patch(&path(id), Some(admin), body).await;
+    let res = amend(app, admin, id, body).await;
     let status = res.status();
     let text = res.text().await.unwrap();
     assert_eq!(status, 200, "{body}: {text}");
@@ -110,24 +134,12 @@ async fn listed(app: &TestApp, admin: &str, query: &str) -> Vec<String> {
 
 /// `furusato admin my-number-access --email <email> <change>` on the app's database.
 fn my_number_access(app: &TestApp, email: &str, change: &str) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_furusato"))
-        .args(["admin", "my-number-access", "--email", email, change])
-        .env("FURUSATO__DATABASE__URL", &app.database_url)
-        .env("FURUSATO__DEMO", "false")
-        .env("FURUSATO__LOG__LEVEL", "warn")
-        .env("FURUSATO_CONFIG_DIR", "/nonexistent")
-        .output()
-        .expect("run furusato")
+    let args = ["admin", "my-number-access", "--email", email, change];
+    crate::cli::furusato(&app.database_url, &args)
 }
 
 fn grant(app: &TestApp, email: &str) {
-    let out = my_number_access(app, email, "--grant");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = stdout_of_success(my_number_access(app, email, "--grant"));
     let said = format!("My Number access granted for {email}\n");
     assert!(stdout.contains(&said), "{stdout}");
 }
@@ -141,22 +153,8 @@ fn sealed_column(app: &TestApp, id: &str) -> Option<String> {
         .unwrap()
 }
 
-/// The audit log of one application, as text.
-async fn audit_of(app: &TestApp, admin: &str, id: &str) -> Value {
-    app.get_json(
-        &format!("/api/v1/admin/audit-log?entity=one_stop_application&entity_id={id}&per_page=100"),
-        Some(admin),
-    )
-    .await
-}
-
-fn actions(audit: &Value) -> Vec<&str> {
-    let mut actions: Vec<&str> = audit["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+fn actions(audit: &Value) -> Vec<String> {
+    let mut actions = strings(&audit["items"], "action");
     actions.sort_unstable();
     actions
 }
@@ -196,23 +194,11 @@ async fn applications_are_recorded_once_per_donor_and_year(engine: Engine) {
     );
 
     // One per donor and tax year: again, or through another donation of hers, is refused.
-    let again = app
-        .post(
-            APPLICATIONS,
-            Some(&admin),
-            &application(&hanako_gift, 2024, "2024-12-21"),
-        )
-        .await;
-    assert_problem(again, 409, "one_stop_application_exists").await;
+    let again = application(&hanako_gift, 2024, "2024-12-21");
+    refused_as_a_second(&app, &admin, &again).await;
     let (second_gift, _) = app.donate_ok(&hanako()).await;
-    let twin = app
-        .post(
-            APPLICATIONS,
-            Some(&admin),
-            &application(&second_gift, 2024, "2024-12-22"),
-        )
-        .await;
-    assert_problem(twin, 409, "one_stop_application_exists").await;
+    let twin = application(&second_gift, 2024, "2024-12-22");
+    refused_as_a_second(&app, &admin, &twin).await;
     // The next tax year is another application.
     let (next_year, _) = create(&app, &admin, &application(&second_gift, 2025, "2025-06-01")).await;
     let next_year_id = id_of(&next_year);
@@ -235,13 +221,8 @@ async fn applications_are_recorded_once_per_donor_and_year(engine: Engine) {
     let (saburo_gift, _) = app.donate_ok(&saburo()).await;
     let mut body = application(&saburo_gift, 2025, "2025-07-01");
     body["city"] = json!("架空市");
-    let problem = assert_problem(
-        app.post(APPLICATIONS, Some(&admin), &body).await,
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_eq!(error_fields(&problem), ["city"]);
+    let res = submit(&app, &admin, &body).await;
+    assert_eq!(invalid_fields(res).await, ["city"]);
     body["city"] = json!("世田谷区");
     body["address_line"] = json!("世田谷4-21-27");
     body["name_kana"] = json!("ﾐﾅﾄ ｻﾌﾞﾛｳ");
@@ -253,27 +234,16 @@ async fn applications_are_recorded_once_per_donor_and_year(engine: Engine) {
 
     // Refusals before anything is written.
     let unknown = application("00000000-0000-4000-8000-000000000000", 2025, "2025-07-01");
-    let res = app.post(APPLICATIONS, Some(&admin), &unknown).await;
+    let res = submit(&app, &admin, &unknown).await;
     assert_problem(res, 404, "donation_not_found").await;
     let mut body = application(&jiro_gift, 1999, "2025-07-01");
     body["municipality_code"] = json!("271000");
     body["received_on"] = json!("2099-01-01");
-    let problem = assert_problem(
-        app.post(APPLICATIONS, Some(&admin), &body).await,
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_eq!(error_fields(&problem), ["tax_year", "municipality_code"]);
-    let res = app
-        .post(
-            APPLICATIONS,
-            Some(&admin),
-            &application(&jiro_gift, 2025, "2024-12-31"),
-        )
-        .await;
-    let problem = assert_problem(res, 422, "validation_failed").await;
-    assert_eq!(error_fields(&problem), ["received_on"]);
+    let res = submit(&app, &admin, &body).await;
+    assert_eq!(invalid_fields(res).await, ["tax_year", "municipality_code"]);
+    let before_the_year = application(&jiro_gift, 2025, "2024-12-31");
+    let res = submit(&app, &admin, &before_the_year).await;
+    assert_eq!(invalid_fields(res).await, ["received_on"]);
 
     // received → incomplete → valid → withdrawn; never back to received, nothing after withdrawn.
     let step = change(
@@ -287,13 +257,7 @@ async fn applications_are_recorded_once_per_donor_and_year(engine: Engine) {
         (step["status"].as_str(), step["note"].as_str()),
         (Some("incomplete"), Some("署名なし"))
     );
-    let back = app
-        .patch(
-            &path(&first_id),
-            Some(&admin),
-            &json!({"status": "received"}),
-        )
-        .await;
+    let back = amend(&app, &admin, &first_id, &json!({"status": "received"})).await;
     let problem = assert_problem(back, 409, "one_stop_state_conflict").await;
     assert_eq!(
         problem["detail"],
@@ -321,23 +285,18 @@ async fn applications_are_recorded_once_per_donor_and_year(engine: Engine) {
             "invalid_reason",
         ),
     ] {
-        let res = app.patch(&path(&first_id), Some(&admin), &body).await;
-        let problem = assert_problem(res, 422, "validation_failed").await;
-        assert_eq!(error_fields(&problem), [field], "{body}");
+        let res = amend(&app, &admin, &first_id, &body).await;
+        assert_eq!(invalid_fields(res).await, [field], "{body}");
     }
     let step = change(&app, &admin, &first_id, &json!({"status": "withdrawn"})).await;
     assert_eq!(step["status"], "withdrawn");
-    let res = app
-        .patch(&path(&first_id), Some(&admin), &json!({"status": "valid"}))
-        .await;
+    let res = amend(&app, &admin, &first_id, &json!({"status": "valid"})).await;
     assert_problem(res, 409, "one_stop_state_conflict").await;
     // Invalid with a reason staff give; a late application stays invalid.
     let body = json!({"status": "invalid", "invalid_reason": "more_than_five_municipalities"});
     let step = change(&app, &admin, &next_year_id, &body).await;
     assert_eq!(step["invalid_reason"], "more_than_five_municipalities");
-    let res = app
-        .patch(&path(&late_id), Some(&admin), &json!({"status": "valid"}))
-        .await;
+    let res = amend(&app, &admin, &late_id, &json!({"status": "valid"})).await;
     assert_problem(res, 409, "one_stop_state_conflict").await;
 
     // A changed address derives the municipality again; a given code wins; an unknown place is
@@ -354,11 +313,8 @@ async fn applications_are_recorded_once_per_donor_and_year(engine: Engine) {
     .await;
     assert_eq!(step["municipality_code"], "131121");
     assert_eq!(step["city"], "大阪市北区");
-    let res = app
-        .patch(&path(&moved_id), Some(&admin), &json!({"city": "架空市"}))
-        .await;
-    let problem = assert_problem(res, 422, "validation_failed").await;
-    assert_eq!(error_fields(&problem), ["city"]);
+    let res = amend(&app, &admin, &moved_id, &json!({"city": "架空市"})).await;
+    assert_eq!(invalid_fields(res).await, ["city"]);
     let kept = app.get_json(&path(&moved_id), Some(&admin)).await;
     assert_eq!(kept["city"], "大阪市北区");
 
@@ -403,8 +359,7 @@ async fn applications_are_recorded_once_per_donor_and_year(engine: Engine) {
         let res = app
             .get(&format!("{APPLICATIONS}?{query}"), Some(&admin))
             .await;
-        let problem = assert_problem(res, 422, "validation_failed").await;
-        assert_eq!(error_fields(&problem), [field]);
+        assert_eq!(invalid_fields(res).await, [field]);
     }
     let res = app
         .get(&format!("{APPLICATIONS}?status=lost"), Some(&admin))
@@ -412,7 +367,9 @@ async fn applications_are_recorded_once_per_donor_and_year(engine: Engine) {
     assert_problem(res, 400, "invalid_query").await;
 
     // Audited with ids, state and municipality: no name, no address.
-    let audit = audit_of(&app, &admin, &first_id).await;
+    let audit = app
+        .audit_log(&admin, "one_stop_application", &first_id)
+        .await;
     assert_eq!(
         actions(&audit),
         [
@@ -431,10 +388,7 @@ async fn applications_are_recorded_once_per_donor_and_year(engine: Engine) {
     assert_eq!(created["after"]["status"], "received");
     assert_eq!(created["after"]["municipality_code"], "131091");
     assert_eq!(created["after"]["identity_id"], identity.as_str());
-    let text = audit.to_string();
-    for personal in ["品川 花子", "シナガワ", "広町", "140-8715"] {
-        assert!(!text.contains(personal), "{personal} in {text}");
-    }
+    assert_shows_none(&audit, &["品川 花子", "シナガワ", "広町", "140-8715"]);
 
     // Unknown ids; read-only staff read and change nothing.
     let nobody = "00000000-0000-4000-8000-000000000000";
@@ -444,19 +398,11 @@ async fn applications_are_recorded_once_per_donor_and_year(engine: Engine) {
         "one_stop_application_not_found",
     )
     .await;
-    let res = app
-        .patch(&path(nobody), Some(&admin), &json!({"status": "valid"}))
-        .await;
+    let res = amend(&app, &admin, nobody, &json!({"status": "valid"})).await;
     assert_problem(res, 404, "one_stop_application_not_found").await;
     let viewer = app.staff_token(VIEWER_EMAIL, Role::Viewer).await;
     assert_eq!(listed(&app, &viewer, "tax_year=2024").await.len(), 2);
-    let res = app
-        .post(
-            APPLICATIONS,
-            Some(&viewer),
-            &application(&jiro_gift, 2025, "2025-07-01"),
-        )
-        .await;
+    let res = submit(&app, &viewer, &application(&jiro_gift, 2025, "2025-07-01")).await;
     assert_problem(res, 403, "forbidden").await;
 }
 
@@ -474,7 +420,7 @@ async fn my_numbers_are_sealed_and_read_only_with_the_permission(engine: Engine)
     ] {
         let mut body = application(&hanako_gift, 2025, "2025-12-20");
         body["my_number"] = typed.clone();
-        let res = app.post(APPLICATIONS, Some(&admin), &body).await;
+        let res = submit(&app, &admin, &body).await;
         assert_eq!(res.status(), 422, "{typed}");
         let text = res.text().await.unwrap();
         let problem: Value = serde_json::from_str(&text).unwrap();
@@ -534,7 +480,7 @@ async fn my_numbers_are_sealed_and_read_only_with_the_permission(engine: Engine)
         app.get(&my_number_path(&id), Some(&admin)).await.status(),
         200
     );
-    let audit = audit_of(&app, &admin, &id).await;
+    let audit = app.audit_log(&admin, "one_stop_application", &id).await;
     assert_eq!(
         actions(&audit),
         [
@@ -553,12 +499,7 @@ async fn my_numbers_are_sealed_and_read_only_with_the_permission(engine: Engine)
     assert_eq!(read["actor_id"], admin_id.as_str());
     assert!(!audit.to_string().contains(NUMBER), "{audit}");
     // The grant itself is in the audit log, from the command line (no actor).
-    let grants = app
-        .get_json(
-            &format!("/api/v1/admin/audit-log?entity=user&entity_id={admin_id}"),
-            Some(&admin),
-        )
-        .await;
+    let grants = app.audit_log(&admin, "user", &admin_id).await;
     assert_eq!(grants["items"][0]["action"], "my_number_access.grant");
     assert_eq!(grants["items"][0]["actor_id"], Value::Null);
     assert_eq!(
@@ -610,9 +551,7 @@ async fn my_numbers_are_sealed_and_read_only_with_the_permission(engine: Engine)
         res.json::<Value>().await.unwrap()["my_number"],
         OTHER_NUMBER
     );
-    let res = app
-        .patch(&path(&id), Some(&admin), &json!({"my_number": MISTYPED}))
-        .await;
+    let res = amend(&app, &admin, &id, &json!({"my_number": MISTYPED})).await;
     let problem = assert_problem(res, 422, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["my_number"]);
     assert!(!problem.to_string().contains(MISTYPED));
@@ -699,6 +638,7 @@ async fn my_numbers_are_deleted_after_the_retention_period(engine: Engine) {
 struct LoggedServer {
     child: Child,
     base: String,
+    client: reqwest::Client,
     lines: mpsc::Receiver<String>,
     seen: Vec<String>,
 }
@@ -741,6 +681,7 @@ impl LoggedServer {
         let mut server = LoggedServer {
             child,
             base: String::new(),
+            client: app.client.clone(),
             lines,
             seen: Vec::new(),
         };
@@ -756,6 +697,25 @@ impl LoggedServer {
             .collect();
         server.base = format!("http://127.0.0.1:{port}");
         server
+    }
+
+    /// A request to this process as the login `token`, with a JSON body if given.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> Response {
+        let request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token);
+        let request = match body {
+            Some(body) => request.json(body),
+            None => request,
+        };
+        request.send().await.expect("request")
     }
 
     /// Collects lines until one contains `text` (at most 30 s); returns it.
@@ -803,77 +763,45 @@ async fn a_my_number_never_reaches_the_log(engine: Engine) {
     let (jiro_gift, _) = app.donate_ok(&jiro()).await;
     grant(&app, ADMIN_EMAIL);
     let mut server = LoggedServer::start(&app);
-    let base = server.base.clone();
-    let url = |path: &str| format!("{base}{path}");
-    let client = &app.client;
 
     let mut body = application(&hanako_gift, 2025, "2025-12-20");
     body["my_number"] = json!("1234 5678 9018");
-    let res = client
-        .post(url(APPLICATIONS))
-        .bearer_auth(&admin)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let res = server
+        .send(Method::POST, APPLICATIONS, &admin, Some(&body))
+        .await;
     assert_eq!(res.status(), 201);
     let id = id_of(&res.json::<Value>().await.unwrap());
     let mut body = application(&jiro_gift, 2025, "2025-12-21");
-    body["my_number"] = json!(MISTYPED);
-    let res = client
-        .post(url(APPLICATIONS))
-        .bearer_auth(&admin)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    body["my_number"] = json!(123_456_789_018_u64);
-    let res = client
-        .post(url(APPLICATIONS))
-        .bearer_auth(&admin)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
+    for typed in [json!(MISTYPED), json!(123_456_789_018_u64)] {
+        body["my_number"] = typed;
+        let res = server
+            .send(Method::POST, APPLICATIONS, &admin, Some(&body))
+            .await;
+        assert_eq!(res.status(), 422);
+    }
     for read in [path(&id), APPLICATIONS.to_owned()] {
-        let res = client
-            .get(url(&read))
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .unwrap();
+        let res = server.send(Method::GET, &read, &admin, None).await;
         assert_eq!(res.status(), 200);
     }
-    let res = client
-        .get(url(&my_number_path(&id)))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let res = server
+        .send(Method::GET, &my_number_path(&id), &admin, None)
+        .await;
     assert_eq!(res.json::<Value>().await.unwrap()["my_number"], NUMBER);
     let change = json!({"my_number": OTHER_NUMBER});
-    let res = client
-        .patch(url(&path(&id)))
-        .bearer_auth(&admin)
-        .json(&change)
-        .send()
-        .await
-        .unwrap();
+    let res = server
+        .send(Method::PATCH, &path(&id), &admin, Some(&change))
+        .await;
     assert_eq!(res.status(), 200);
-    let res = client
-        .get(url(&my_number_path(&id)))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let res = server
+        .send(Method::GET, &my_number_path(&id), &admin, None)
+        .await;
     assert_eq!(
         res.json::<Value>().await.unwrap()["my_number"],
         OTHER_NUMBER
     );
     // A last request, whose line follows every line of the ones before.
-    let res = client.get(url("/health/live")).send().await.unwrap();
+    let health = format!("{}/health/live", server.base);
+    let res = server.client.get(health).send().await.unwrap();
     assert_eq!(res.status(), 200);
 
     server.wait_for("/health/live");
@@ -914,14 +842,7 @@ async fn a_final_application_makes_room_for_a_new_one(engine: Engine) {
     // That one is open: a third is refused, through any of her donations.
     let (other_gift, _) = app.donate_ok(&hanako()).await;
     for on in [&gift, &other_gift] {
-        let res = app
-            .post(
-                APPLICATIONS,
-                Some(&admin),
-                &application(on, 2024, "2024-12-22"),
-            )
-            .await;
-        assert_problem(res, 409, "one_stop_application_exists").await;
+        refused_as_a_second(&app, &admin, &application(on, 2024, "2024-12-22")).await;
     }
     // Invalid is final too: it makes room again.
     let body = json!({"status": "invalid", "invalid_reason": "tax_return_filed"});
@@ -929,20 +850,11 @@ async fn a_final_application_makes_room_for_a_new_one(engine: Engine) {
     let (third, _) = create(&app, &admin, &application(&other_gift, 2024, "2024-12-23")).await;
     let third_id = id_of(&third);
     assert_eq!(third["identity_id"], identity);
-    let res = app
-        .post(
-            APPLICATIONS,
-            Some(&admin),
-            &application(&gift, 2024, "2024-12-24"),
-        )
-        .await;
-    assert_problem(res, 409, "one_stop_application_exists").await;
+    refused_as_a_second(&app, &admin, &application(&gift, 2024, "2024-12-24")).await;
 
     // Final stays final: neither comes back beside the open one.
     for (id, status) in [(&first_id, "valid"), (&second_id, "received")] {
-        let res = app
-            .patch(&path(id), Some(&admin), &json!({ "status": status }))
-            .await;
+        let res = amend(&app, &admin, id, &json!({ "status": status })).await;
         assert_problem(res, 409, "one_stop_state_conflict").await;
     }
     assert_eq!(
@@ -954,20 +866,6 @@ async fn a_final_application_makes_room_for_a_new_one(engine: Engine) {
         statuses.push(app.get_json(&path(id), Some(&admin)).await["status"].clone());
     }
     assert_eq!(statuses, ["withdrawn", "invalid", "received"]);
-}
-
-async fn merge_identities(
-    app: &TestApp,
-    admin: &str,
-    into: &str,
-    other: &str,
-) -> reqwest::Response {
-    app.post(
-        &format!("/api/v1/admin/identities/{into}/merge"),
-        Some(admin),
-        &json!({"identity_id": other}),
-    )
-    .await
 }
 
 /// The `identity_id` of each application listed for `query`, in the list's order.
@@ -1009,7 +907,7 @@ async fn a_merge_moves_applications_and_refuses_two_open_ones(engine: Engine) {
 
     // Two open applications for 2025: staff must withdraw one first; nothing changes.
     let problem = assert_problem(
-        merge_identities(&app, &admin, &ia, &ib).await,
+        app.merge_identities(&admin, &ia, &ib).await,
         409,
         "one_stop_application_exists",
     )
@@ -1019,13 +917,9 @@ async fn a_merge_moves_applications_and_refuses_two_open_ones(engine: Engine) {
         "Both identities have an open one-stop application for tax year 2025; \
          withdraw one of them before merging."
     );
-    let absorbed = app
-        .get_json(&format!("/api/v1/admin/identities/{ib}"), Some(&admin))
-        .await;
+    let absorbed = app.identity(&admin, &ib).await;
     assert_eq!(absorbed["id"], ib.as_str(), "not merged");
-    let kept = app
-        .get_json(&format!("/api/v1/admin/identities/{ia}"), Some(&admin))
-        .await;
+    let kept = app.identity(&admin, &ia).await;
     assert_eq!(kept["merged_ids"], json!([]));
     assert_eq!(kept["donation_count"], 1);
     assert_eq!(
@@ -1036,7 +930,7 @@ async fn a_merge_moves_applications_and_refuses_two_open_ones(engine: Engine) {
     // Staff withdraw the first identity's 2025 application; the merge goes through and her
     // applications, the withdrawn ones too, follow her donations.
     change(&app, &admin, &a25, &json!({"status": "withdrawn"})).await;
-    let res = merge_identities(&app, &admin, &ia, &ib).await;
+    let res = app.merge_identities(&admin, &ia, &ib).await;
     assert_eq!(res.status(), 200, "{:?}", res.text().await);
     assert_eq!(
         identities_listed(&app, &admin, "tax_year=2025").await,
@@ -1050,22 +944,10 @@ async fn a_merge_moves_applications_and_refuses_two_open_ones(engine: Engine) {
     assert_eq!(moved["status"], "valid");
     assert_eq!(moved["identity_id"], ia.as_str());
     // She still has one open application for 2025, now on the identity kept.
-    let res = app
-        .post(
-            APPLICATIONS,
-            Some(&admin),
-            &application(&gift_a, 2025, "2025-06-03"),
-        )
-        .await;
-    assert_problem(res, 409, "one_stop_application_exists").await;
+    refused_as_a_second(&app, &admin, &application(&gift_a, 2025, "2025-06-03")).await;
 
     // The merge's audit entry names the applications it moved, by tax year, ids only.
-    let log = app
-        .get_json(
-            &format!("/api/v1/admin/audit-log?entity=donor_identity&entity_id={ia}"),
-            Some(&admin),
-        )
-        .await;
+    let log = app.audit_log(&admin, "donor_identity", &ia).await;
     assert_eq!(log["total"], 1, "the refused merge left no entry: {log}");
     let entry = &log["items"][0];
     assert_eq!(entry["action"], "identity.merge");
@@ -1074,11 +956,7 @@ async fn a_merge_moves_applications_and_refuses_two_open_ones(engine: Engine) {
         json!([b24, b25])
     );
     assert_eq!(entry["before"].get("moved_one_stop_application_ids"), None);
-    let text = log.to_string();
-    assert!(
-        !text.contains("品川") && !text.contains("シナガワ"),
-        "no personal data: {text}"
-    );
+    assert_shows_none(&log, &["品川", "シナガワ"]);
 }
 
 both_engines!(

@@ -9,7 +9,8 @@ use furusato::auth::Role;
 use serde_json::{json, Value};
 
 use crate::both_engines;
-use crate::helpers::{assert_problem, error_fields, Engine, TestApp};
+use crate::flows::general_by;
+use crate::helpers::{assert_problem, error_fields, strings, Engine, TestApp};
 
 const NOTICES: &str = "/api/v1/admin/one-stop/notices";
 const VIEWER_EMAIL: &str = "notice-viewer@city.shinagawa.example";
@@ -41,10 +42,6 @@ fn saburo() -> Value {
     json!({"name": "西 三郎", "name_kana": "ニシ サブロウ", "email": "saburo@example.jp",
            "phone": "06-5555-6666", "postal_code": "550-0001", "prefecture": "大阪府",
            "city": "大阪市西区", "address_line": "土佐堀1-1-1"})
-}
-
-fn general_by(donor: Value, amount: i64) -> Value {
-    json!({"kind": "general", "amount": amount, "donor": donor})
 }
 
 /// A portal export in the project's own columns: 品川 太郎 again, with a half-width reading,
@@ -106,22 +103,18 @@ fn donors(municipality: &Value) -> &Vec<Value> {
 }
 
 fn ids(of: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = of["donations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap().to_owned())
-        .collect();
+    let mut ids = strings(&of["donations"], "id");
     ids.sort();
     ids
 }
 
-/// Fetches a console page with the staff member's session (the console takes the same session
-/// token as the API, in its cookie).
-async fn console_page(app: &TestApp, path: &str, token: &str) -> (u16, String) {
+/// Fetches the console's page of the 2025 notices, `more` added to its query, with the staff
+/// member's session (the console takes the same session token as the API, in its cookie).
+async fn notices_page(app: &TestApp, more: &str, token: &str) -> (u16, String) {
+    let path = format!("/console/one-stop/notices?tax_year=2025{more}");
     let res = app
         .client
-        .get(app.url(path))
+        .get(app.url(&path))
         .header("cookie", format!("furusato_console={token}"))
         .send()
         .await
@@ -185,10 +178,7 @@ async fn one_person_through_two_channels_is_one_donor_on_the_notice(engine: Engi
     assert_eq!(notices["tax_year"], 2025);
     assert_eq!(notices["deadline"], "2026-01-31");
     let municipalities = notices["municipalities"].as_array().unwrap();
-    let codes: Vec<&str> = municipalities
-        .iter()
-        .map(|m| m["code"].as_str().unwrap())
-        .collect();
+    let codes = strings(&notices["municipalities"], "code");
     assert_eq!(codes, ["141003", "271004"], "by code; 三郎 sends nothing");
 
     // 横浜市: 花子's ¥12,000 of 1 January and ¥3,000 of 31 December 2025; not the ¥8,000 of
@@ -201,12 +191,7 @@ async fn one_person_through_two_channels_is_one_donor_on_the_notice(engine: Engi
     let hanako_line = &donors(yokohama)[0];
     assert_eq!(hanako_line["donation_count"], 2);
     assert_eq!(hanako_line["total_amount"], 15_000);
-    let dates: Vec<&str> = hanako_line["donations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["received_on"].as_str().unwrap())
-        .collect();
+    let dates = strings(&hanako_line["donations"], "received_on");
     assert_eq!(dates, ["2025-01-01", "2025-12-31"]);
 
     // 大阪市: 次郎 ¥30,000 + 太郎 ¥10,000 + ¥25,000 = ¥65,000, by reading (オ before シ).
@@ -303,8 +288,7 @@ async fn one_person_through_two_channels_is_one_donor_on_the_notice(engine: Engi
     assert_problem(res, 403, "forbidden").await;
 
     // The printable notices at the console: one sheet per municipality, with the totals.
-    let (status, page) =
-        console_page(&app, "/console/one-stop/notices?tax_year=2025", &admin).await;
+    let (status, page) = notices_page(&app, "", &admin).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("神奈川県横浜市長 様"), "{page}");
     assert!(page.contains("大阪府大阪市長 様"), "{page}");
@@ -321,26 +305,15 @@ async fn one_person_through_two_channels_is_one_donor_on_the_notice(engine: Engi
     for number in MY_NUMBERS {
         assert!(!page.contains(number), "no My Number on the page");
     }
-    let (status, page) = console_page(
-        &app,
-        "/console/one-stop/notices?tax_year=2025&municipality_code=141003",
-        &admin,
-    )
-    .await;
+    let (status, page) = notices_page(&app, "&municipality_code=141003", &admin).await;
     assert_eq!(status, 200);
     assert_eq!(page.matches("class=\"notice-sheet\"").count(), 1);
     assert!(!page.contains("大阪府大阪市長"));
     // A viewer sees and prints the notices, but the page offers no download and refuses one.
-    let (status, page) =
-        console_page(&app, "/console/one-stop/notices?tax_year=2025", &viewer).await;
+    let (status, page) = notices_page(&app, "", &viewer).await;
     assert_eq!(status, 200);
     assert!(page.contains("¥80,000") && !page.contains("format=csv"));
-    let (status, _) = console_page(
-        &app,
-        "/console/one-stop/notices?tax_year=2025&format=csv",
-        &viewer,
-    )
-    .await;
+    let (status, _) = notices_page(&app, "&format=csv", &viewer).await;
     assert_eq!(status, 403);
 }
 
@@ -364,12 +337,7 @@ async fn notices_refuse_bad_municipality_codes_and_years(engine: Engine) {
         .await;
     let problem = assert_problem(res, 422, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["tax_year"]);
-    let (status, page) = console_page(
-        &app,
-        "/console/one-stop/notices?tax_year=2025&municipality_code=271005",
-        &admin,
-    )
-    .await;
+    let (status, page) = notices_page(&app, "&municipality_code=271005", &admin).await;
     assert_eq!(status, 422, "{page}");
 
     // Without a year: last year's notices until the end of January, this year's after.
@@ -392,12 +360,7 @@ fn taro_in_kobe() -> Value {
 
 /// The id of a donation's live donor identity.
 async fn identity_of(app: &TestApp, admin: &str, donation_id: &str) -> String {
-    let view = app
-        .get_json(
-            &format!("/api/v1/admin/donations/{donation_id}/identity"),
-            Some(admin),
-        )
-        .await;
+    let view = app.identity_of_donation(admin, donation_id).await;
     view["id"].as_str().unwrap().to_owned()
 }
 
@@ -433,13 +396,7 @@ async fn a_merged_identitys_donations_count_on_the_notice(engine: Engine) {
     assert_eq!(before["total_amount"], 10_000);
 
     // Staff find them one person and merge the applicant's identity into the 神戸 one.
-    let res = app
-        .post(
-            &format!("/api/v1/admin/identities/{kobe}/merge"),
-            Some(&admin),
-            &json!({ "identity_id": osaka }),
-        )
-        .await;
+    let res = app.merge_identities(&admin, &kobe, &osaka).await;
     assert_eq!(res.status(), 200, "{:?}", res.text().await);
     let moved = app
         .get_json(

@@ -3,11 +3,15 @@
 
 use diesel::prelude::*;
 use futures_util::future::join_all;
+use reqwest::Response;
 use serde_json::{json, Value};
 
 use crate::both_engines;
 use crate::flows::{gift_body, gift_donation, osaka, succeeded, PAID_AT};
-use crate::helpers::{assert_problem, error_fields, Engine, TestApp};
+use crate::helpers::{assert_problem, error_lines, invalid_fields, strings, Engine, TestApp};
+
+const VENDOR: &str = "/api/v1/vendor/orders";
+const STAFF: &str = "/api/v1/admin/orders";
 
 /// Japan's today, as the service dates shipments.
 fn japan_today() -> chrono::NaiveDate {
@@ -52,6 +56,43 @@ async fn paid_gift(app: &TestApp, shop: &Shop, extra: Value) -> String {
     id
 }
 
+/// The id of the order placed for `donation` among `orders`.
+fn order_of(orders: &[Value], donation: &str) -> String {
+    let order = orders.iter().find(|o| o["donation_id"] == donation);
+    order.expect("an order for the donation")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// An `action` on an order through the vendor's (`VENDOR`) or the staff's (`STAFF`) routes,
+/// whatever the answer.
+async fn step(
+    app: &TestApp,
+    token: Option<&str>,
+    orders: &str,
+    order: &str,
+    action: &str,
+    body: &Value,
+) -> Response {
+    app.post(&format!("{orders}/{order}/{action}"), token, body)
+        .await
+}
+
+/// A vendor uploads a tracking file (CSV), whatever the answer.
+async fn upload_tracking(app: &TestApp, token: Option<&str>, file: Vec<u8>) -> Response {
+    app.post_raw("/api/v1/vendor/orders/tracking", token, "text/csv", file)
+        .await
+}
+
+/// Staff refund `donation` (200); returns its order `order` as staff then see it.
+async fn refund_and_see(app: &TestApp, shop: &Shop, donation: &str, order: &str) -> Value {
+    let res = app.refund(&shop.admin, donation, "寄附者の申し出").await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let admin = Some(shop.admin.as_str());
+    app.get_json(&format!("{STAFF}/{order}"), admin).await
+}
+
 fn recipient() -> Value {
     json!({"name": "目黒 次郎", "name_kana": "ﾒｸﾞﾛ ｼﾞﾛｳ", "phone": "03-1111-2222",
            "postal_code": "153-0063", "prefecture": "東京都", "city": "目黒区",
@@ -65,9 +106,7 @@ async fn paying_a_gift_donation_places_one_order_for_its_vendor(engine: Engine) 
         "noshi": {"type": "oseibo", "name": "品川"}, "window": "18-20"}});
     let id = paid_gift(&app, &shop, delivery).await;
 
-    let orders = app
-        .orders("/api/v1/vendor/orders", &shop.vendor_token)
-        .await;
+    let orders = app.orders(VENDOR, &shop.vendor_token).await;
     assert_eq!(orders.len(), 1);
     let order = &orders[0];
     assert_eq!(order["donation_id"], id.as_str());
@@ -90,14 +129,14 @@ async fn paying_a_gift_donation_places_one_order_for_its_vendor(engine: Engine) 
     assert_eq!(app.webhook_outcome(&replay).await, "duplicate");
     let other = succeeded(&format!("evt_again_{id}"), &id, 10_000, PAID_AT);
     assert_eq!(app.webhook_outcome(&other).await, "no_change");
-    let all = app.orders("/api/v1/admin/orders", &shop.admin).await;
+    let all = app.orders(STAFF, &shop.admin).await;
     assert_eq!(all.len(), 1);
 
     // No recipient named: the donor's address; no order for a donation without a gift.
     paid_gift(&app, &shop, json!({})).await;
     let (general, _) = app.donate_ok(&crate::flows::general(5_000)).await;
     app.pay(&general, 5_000).await;
-    let all = app.orders("/api/v1/admin/orders", &shop.admin).await;
+    let all = app.orders(STAFF, &shop.admin).await;
     assert_eq!(all.len(), 2);
     assert_eq!(all[1]["ship_to"]["name"], osaka()["name"]);
     assert_eq!(all[1]["ship_to_is_donor"], true);
@@ -112,10 +151,10 @@ async fn delivery_details_are_checked_like_the_donors(engine: Engine) {
     let mut body = gift_donation(&shop.gift, 10_000);
     body["delivery"] =
         json!({"recipient": bad, "noshi": {"type": "oseibo", "name": "長".repeat(21)}});
-    let problem = assert_problem(app.donate(&body).await, 422, "validation_failed").await;
+    let res = app.donate(&body).await;
     assert_eq!(
-        error_fields(&problem),
-        vec![
+        invalid_fields(res).await,
+        [
             "delivery.recipient.name",
             "delivery.recipient.postal_code",
             "delivery.noshi.name"
@@ -124,19 +163,16 @@ async fn delivery_details_are_checked_like_the_donors(engine: Engine) {
     // Delivery details belong to gift donations only.
     let mut general = crate::flows::general(5_000);
     general["delivery"] = json!({"window": "morning"});
-    let problem = assert_problem(app.donate(&general).await, 422, "validation_failed").await;
-    assert_eq!(error_fields(&problem), vec!["delivery"]);
+    let res = app.donate(&general).await;
+    assert_eq!(invalid_fields(res).await, ["delivery"]);
     // A time slot only where the gift takes one.
     let patch = json!({"accepts_delivery_window": false});
-    let path = format!("/api/v1/admin/gifts/{}", shop.gift);
-    assert_eq!(
-        app.patch(&path, Some(&shop.admin), &patch).await.status(),
-        200
-    );
+    let res = app.patch_gift(&shop.admin, &shop.gift, &patch).await;
+    assert_eq!(res.status(), 200);
     let mut slot = gift_donation(&shop.gift, 10_000);
     slot["delivery"] = json!({"window": "morning"});
-    let problem = assert_problem(app.donate(&slot).await, 422, "validation_failed").await;
-    assert_eq!(error_fields(&problem), vec!["delivery.window"]);
+    let res = app.donate(&slot).await;
+    assert_eq!(invalid_fields(res).await, ["delivery.window"]);
 }
 
 async fn fifty_concurrent_payments_place_fifty_orders(engine: Engine) {
@@ -160,12 +196,7 @@ async fn fifty_concurrent_payments_place_fifty_orders(engine: Engine) {
         .get_json("/api/v1/admin/orders?per_page=100", Some(&shop.admin))
         .await;
     assert_eq!(page["total"], 50);
-    let mut donations: Vec<&str> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["donation_id"].as_str().unwrap())
-        .collect();
+    let mut donations = strings(&page["items"], "donation_id");
     donations.sort_unstable();
     donations.dedup();
     assert_eq!(donations.len(), 50, "one order per donation");
@@ -178,10 +209,10 @@ async fn a_vendor_sees_and_changes_only_its_own_orders(engine: Engine) {
     let b = shop(&app, "ORD-B", 3_000, None).await;
     paid_gift(&app, &a, json!({})).await;
     paid_gift(&app, &b, json!({})).await;
-    let mine = app.orders("/api/v1/vendor/orders", &a.vendor_token).await;
+    let mine = app.orders(VENDOR, &a.vendor_token).await;
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0]["vendor"]["id"], a.vendor.as_str());
-    let theirs = app.orders("/api/v1/vendor/orders", &b.vendor_token).await;
+    let theirs = app.orders(VENDOR, &b.vendor_token).await;
     let other = theirs[0]["id"].as_str().unwrap();
 
     // Every vendor route, aimed at another vendor's order: not found, and nothing changes.
@@ -197,19 +228,11 @@ async fn a_vendor_sees_and_changes_only_its_own_orders(engine: Engine) {
         ("delivery", json!({})),
         ("return", json!({})),
     ] {
-        let res = app
-            .post(
-                &format!("/api/v1/vendor/orders/{other}/{action}"),
-                token,
-                &body,
-            )
-            .await;
+        let res = step(&app, token, VENDOR, other, action, &body).await;
         assert_problem(res, 404, "order_not_found").await;
     }
     let csv = format!("注文ID,配送業者,伝票番号\n{other},yamato,123456789012\n");
-    let res = app
-        .post_raw("/api/v1/vendor/orders/tracking", token, "text/csv", csv)
-        .await;
+    let res = upload_tracking(&app, token, csv.into_bytes()).await;
     let problem = assert_problem(res, 422, "import_rejected").await;
     assert_eq!(problem["errors"][0]["line"], 2);
     let export = app
@@ -227,18 +250,10 @@ async fn a_vendor_sees_and_changes_only_its_own_orders(engine: Engine) {
             token,
         )
         .await;
-    let problem = assert_problem(filter, 422, "validation_failed").await;
-    assert_eq!(error_fields(&problem), vec!["vendor_id"]);
+    assert_eq!(invalid_fields(filter).await, ["vendor_id"]);
     let flagged = app.get("/api/v1/vendor/orders?attention=true", token).await;
-    let problem = assert_problem(flagged, 422, "validation_failed").await;
-    assert_eq!(error_fields(&problem), vec!["attention"]);
-    let hold = app
-        .post(
-            &format!("/api/v1/admin/orders/{other}/hold"),
-            token,
-            &json!({"reason": "x"}),
-        )
-        .await;
+    assert_eq!(invalid_fields(flagged).await, ["attention"]);
+    let hold = step(&app, token, STAFF, other, "hold", &json!({"reason": "x"})).await;
     assert_problem(hold, 403, "forbidden").await;
     let statement = app
         .get(
@@ -248,19 +263,10 @@ async fn a_vendor_sees_and_changes_only_its_own_orders(engine: Engine) {
         .await;
     assert_problem(statement, 403, "forbidden").await;
     // Staff are not vendors.
-    let staff = app.get("/api/v1/vendor/orders", Some(&a.admin)).await;
+    let staff = app.get(VENDOR, Some(&a.admin)).await;
     assert_problem(staff, 403, "forbidden").await;
-    let after = app.orders("/api/v1/vendor/orders", &b.vendor_token).await;
+    let after = app.orders(VENDOR, &b.vendor_token).await;
     assert_eq!(after[0]["status"], "new");
-}
-
-fn outbox_kinds(app: &TestApp, kind: &str) -> Vec<(String, String)> {
-    use furusato::db::schema::email_outbox as e;
-    e::table
-        .filter(e::kind.eq(kind))
-        .select((e::recipient, e::body_text))
-        .load(&mut *app.conn())
-        .unwrap()
 }
 
 async fn a_tracking_file_is_all_or_nothing(engine: Engine) {
@@ -302,101 +308,58 @@ async fn a_tracking_file_is_all_or_nothing(engine: Engine) {
         encoding_rs::SHIFT_JIS.encode(&text).0.into_owned()
     };
     let token = Some(shop.vendor_token.as_str());
-    let res = app
-        .post_raw(
-            "/api/v1/vendor/orders/tracking",
-            token,
-            "text/csv",
-            file(&lines),
-        )
-        .await;
+    let res = upload_tracking(&app, token, file(&lines)).await;
     let problem = assert_problem(res, 422, "import_rejected").await;
-    let bad: Vec<(i64, &str)> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["line"].as_i64().unwrap(), e["field"].as_str().unwrap()))
-        .collect();
-    assert_eq!(bad, vec![(3, "carrier"), (3, "tracking_number")]);
-    let orders = app
-        .orders("/api/v1/vendor/orders", &shop.vendor_token)
-        .await;
+    assert_eq!(
+        error_lines(&problem),
+        [(3, "carrier"), (3, "tracking_number")]
+    );
+    let orders = app.orders(VENDOR, &shop.vendor_token).await;
     assert!(
         orders.iter().all(|o| o["status"] == "new"),
         "nothing changed"
     );
-    assert!(outbox_kinds(&app, "gift_shipped").is_empty());
+    assert!(app.outbox("gift_shipped").is_empty());
 
     lines[2][carrier] = "sagawa".into();
     lines[2][tracking] = "987654321098".into();
-    let res = app
-        .post_raw(
-            "/api/v1/vendor/orders/tracking",
-            token,
-            "text/csv",
-            file(&lines),
-        )
-        .await;
+    let res = upload_tracking(&app, token, file(&lines)).await;
     assert_eq!(res.status(), 200);
     let outcome: Value = res.json().await.unwrap();
     assert_eq!(outcome, json!({"lines": 2, "shipped": 2, "unchanged": 0}));
-    let orders = app
-        .orders("/api/v1/vendor/orders", &shop.vendor_token)
-        .await;
+    let orders = app.orders(VENDOR, &shop.vendor_token).await;
     assert!(orders.iter().all(|o| o["status"] == "shipped"));
     assert_eq!(orders[0]["carrier"], "yamato");
     assert_eq!(orders[0]["shipped_on"], japan_today().to_string());
-    let mails = outbox_kinds(&app, "gift_shipped");
+    let mails = app.outbox("gift_shipped");
     assert_eq!(mails.len(), 2);
-    assert!(mails.iter().any(|(_, body)| body.contains("1234-5678-9012")
-        && body.contains("ヤマト運輸")
-        && body.contains("目黒 次郎")));
+    assert!(mails.iter().any(|m| m.body_text.contains("1234-5678-9012")
+        && m.body_text.contains("ヤマト運輸")
+        && m.body_text.contains("目黒 次郎")));
 
     // The same file again changes and tells nothing.
-    let res = app
-        .post_raw(
-            "/api/v1/vendor/orders/tracking",
-            token,
-            "text/csv",
-            file(&lines),
-        )
-        .await;
+    let res = upload_tracking(&app, token, file(&lines)).await;
     let outcome: Value = res.json().await.unwrap();
     assert_eq!(outcome["unchanged"], 2);
-    assert_eq!(outbox_kinds(&app, "gift_shipped").len(), 2);
+    assert_eq!(app.outbox("gift_shipped").len(), 2);
 
     // Delivered; an order cannot go back to accepted.
     let id = orders[0]["id"].as_str().unwrap();
-    let res = app
-        .post(
-            &format!("/api/v1/vendor/orders/{id}/delivery"),
-            token,
-            &json!({}),
-        )
-        .await;
+    let res = step(&app, token, VENDOR, id, "delivery", &json!({})).await;
     assert_eq!(res.status(), 200);
-    let res = app
-        .post(
-            &format!("/api/v1/vendor/orders/{id}/accept"),
-            token,
-            &json!({}),
-        )
-        .await;
+    let res = step(&app, token, VENDOR, id, "accept", &json!({})).await;
     assert_problem(res, 409, "order_state_conflict").await;
 }
 
 async fn an_experience_is_fulfilled_by_a_booking_reference(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let shop = shop(&app, "ORD-X", 3_000, None).await;
-    let path = format!("/api/v1/admin/gifts/{}", shop.gift);
     // The category is part of what was approved: back to a draft, changed, approved again.
     app.gift_action(&shop.admin, &shop.gift, "suspend").await;
     app.gift_action(&shop.admin, &shop.gift, "reopen").await;
     let patch = json!({"category": "experience", "accepts_delivery_window": false});
-    assert_eq!(
-        app.patch(&path, Some(&shop.admin), &patch).await.status(),
-        200
-    );
+    let res = app.patch_gift(&shop.admin, &shop.gift, &patch).await;
+    assert_eq!(res.status(), 200);
     app.gift_action(&shop.admin, &shop.gift, "submit").await;
     let approver = app.approver_token().await;
     app.gift_action(&approver, &shop.gift, "approve").await;
@@ -404,40 +367,32 @@ async fn an_experience_is_fulfilled_by_a_booking_reference(engine: Engine) {
     // のし is for parcels.
     let mut body = gift_donation(&shop.gift, 10_000);
     body["delivery"] = json!({"noshi": {"type": "orei"}});
-    let problem = assert_problem(app.donate(&body).await, 422, "validation_failed").await;
-    assert_eq!(error_fields(&problem), vec!["delivery.noshi"]);
+    let res = app.donate(&body).await;
+    assert_eq!(invalid_fields(res).await, ["delivery.noshi"]);
 
     let (donation, donor_token) = app.donate_ok(&gift_donation(&shop.gift, 10_000)).await;
     app.pay(&donation, 10_000).await;
-    let order = &app
-        .orders("/api/v1/vendor/orders", &shop.vendor_token)
-        .await[0];
+    let order = &app.orders(VENDOR, &shop.vendor_token).await[0];
     assert_eq!(order["fulfilment"], "booking");
     let seen = app.view_donation(&donation, &donor_token).await;
     assert_eq!(seen["gift_order"]["status_label"], "発送準備中");
     let id = order["id"].as_str().unwrap();
     let token = Some(shop.vendor_token.as_str());
-    let path = format!("/api/v1/vendor/orders/{id}/shipment");
     let parcel = json!({"carrier": "yamato", "tracking_number": "123456789"});
-    let parcel = app.post(&path, token, &parcel).await;
-    let problem = assert_problem(parcel, 422, "validation_failed").await;
+    let parcel = step(&app, token, VENDOR, id, "shipment", &parcel).await;
     assert_eq!(
-        error_fields(&problem),
-        vec!["tracking_number", "booking_reference"]
+        invalid_fields(parcel).await,
+        ["tracking_number", "booking_reference"]
     );
-    let booked = app
-        .post(&path, token, &json!({"booking_reference": "CRUISE-0042"}))
-        .await;
+    let booking = json!({"booking_reference": "CRUISE-0042"});
+    let booked = step(&app, token, VENDOR, id, "shipment", &booking).await;
     assert_eq!(booked.status(), 200);
     let order: Value = booked.json().await.unwrap();
     assert_eq!(order["status"], "shipped");
     assert_eq!(order["booking_reference"], "CRUISE-0042");
-    let mails = outbox_kinds(&app, "gift_shipped");
-    assert!(
-        mails[0].1.contains("予約番号: CRUISE-0042"),
-        "{}",
-        mails[0].1
-    );
+    let mails = app.outbox("gift_shipped");
+    let mail = &mails[0].body_text;
+    assert!(mail.contains("予約番号: CRUISE-0042"), "{mail}");
     // The donor sees it on their donation (and My page) too.
     let seen = app.view_donation(&donation, &donor_token).await;
     assert_eq!(seen["gift_order"]["status"], "shipped");
@@ -450,81 +405,34 @@ async fn a_refund_cancels_an_unsent_order_and_flags_a_sent_one(engine: Engine) {
     let unsent = paid_gift(&app, &shop, json!({})).await;
     let sent = paid_gift(&app, &shop, json!({})).await;
     assert_eq!(app.gift_stock(&shop.admin, &shop.gift).await, 3);
-    let orders = app.orders("/api/v1/admin/orders", &shop.admin).await;
-    let order_of = |donation: &str| {
-        orders
-            .iter()
-            .find(|o| o["donation_id"] == donation)
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
-    let (unsent_order, sent_order) = (order_of(&unsent), order_of(&sent));
+    let orders = app.orders(STAFF, &shop.admin).await;
+    let (unsent_order, sent_order) = (order_of(&orders, &unsent), order_of(&orders, &sent));
     // Staff accept and hold one (the vendor sees it held, not why), then release it.
     let admin = Some(shop.admin.as_str());
-    let accept = app
-        .post(
-            &format!("/api/v1/admin/orders/{unsent_order}/accept"),
-            admin,
-            &json!({}),
-        )
-        .await;
+    let accept = step(&app, admin, STAFF, &unsent_order, "accept", &json!({})).await;
     assert_eq!(accept.status(), 200);
     let hold = json!({"reason": "住所の確認中"});
-    let held: Value = app
-        .post(
-            &format!("/api/v1/admin/orders/{unsent_order}/hold"),
-            admin,
-            &hold,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let held = step(&app, admin, STAFF, &unsent_order, "hold", &hold).await;
+    let held: Value = held.json().await.unwrap();
     assert_eq!(held["status"], "held");
     assert_eq!(held["held_reason"], "住所の確認中");
+    let vendor = Some(shop.vendor_token.as_str());
     let seen = app
-        .get_json(
-            &format!("/api/v1/vendor/orders/{unsent_order}"),
-            Some(&shop.vendor_token),
-        )
+        .get_json(&format!("{VENDOR}/{unsent_order}"), vendor)
         .await;
     assert_eq!(seen["status"], "held");
     assert!(seen.get("held_reason").is_none());
     let ship = json!({"carrier": "japan_post", "tracking_number": "111122223333"});
-    let path = format!("/api/v1/vendor/orders/{unsent_order}/shipment");
-    let res = app.post(&path, Some(&shop.vendor_token), &ship).await;
+    let res = step(&app, vendor, VENDOR, &unsent_order, "shipment", &ship).await;
     assert_problem(res, 409, "order_state_conflict").await;
-    let released: Value = app
-        .post(
-            &format!("/api/v1/admin/orders/{unsent_order}/release"),
-            admin,
-            &json!({}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let released = step(&app, admin, STAFF, &unsent_order, "release", &json!({})).await;
+    let released: Value = released.json().await.unwrap();
     assert_eq!(released["status"], "accepted");
 
-    let path = format!("/api/v1/vendor/orders/{sent_order}/shipment");
-    assert_eq!(
-        app.post(&path, Some(&shop.vendor_token), &ship)
-            .await
-            .status(),
-        200
-    );
+    let res = step(&app, vendor, VENDOR, &sent_order, "shipment", &ship).await;
+    assert_eq!(res.status(), 200);
 
-    assert_eq!(
-        app.refund(&shop.admin, &unsent, "寄附者の申し出")
-            .await
-            .status(),
-        200
-    );
-    let cancelled = app
-        .get_json(&format!("/api/v1/admin/orders/{unsent_order}"), admin)
-        .await;
+    let cancelled = refund_and_see(&app, &shop, &unsent, &unsent_order).await;
     assert_eq!(cancelled["status"], "cancelled");
     assert_eq!(
         app.gift_stock(&shop.admin, &shop.gift).await,
@@ -532,15 +440,7 @@ async fn a_refund_cancels_an_unsent_order_and_flags_a_sent_one(engine: Engine) {
         "its unit is back"
     );
 
-    assert_eq!(
-        app.refund(&shop.admin, &sent, "寄附者の申し出")
-            .await
-            .status(),
-        200
-    );
-    let flagged = app
-        .get_json(&format!("/api/v1/admin/orders/{sent_order}"), admin)
-        .await;
+    let flagged = refund_and_see(&app, &shop, &sent, &sent_order).await;
     assert_eq!(flagged["status"], "shipped");
     assert!(flagged["attention"]
         .as_str()
@@ -566,26 +466,15 @@ async fn the_vendor_statement_equals_a_hand_computation(engine: Engine) {
     let mut two = gift_donation(&shop.gift, 20_000);
     two["quantity"] = json!(2);
     let (first, _) = app.donate_ok(&two).await;
-    let path = format!("/api/v1/admin/gifts/{}", shop.gift);
     let cheaper = json!({"procurement_cost": 2_500});
-    assert_eq!(app.patch(&path, admin, &cheaper).await.status(), 200);
+    let res = app.patch_gift(&shop.admin, &shop.gift, &cheaper).await;
+    assert_eq!(res.status(), 200);
     app.pay(&first, 20_000).await;
     let second = paid_gift(&app, &shop, json!({})).await;
     let third = paid_gift(&app, &shop, json!({})).await;
     let fourth = paid_gift(&app, &shop, json!({})).await;
 
-    let orders = app
-        .orders("/api/v1/vendor/orders", &shop.vendor_token)
-        .await;
-    let order_of = |donation: &str| {
-        orders
-            .iter()
-            .find(|o| o["donation_id"] == donation)
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let orders = app.orders(VENDOR, &shop.vendor_token).await;
     // The third was ordered and sent last month; the fourth is not sent.
     let today = japan_today();
     let month_start = today.with_day(1).unwrap();
@@ -595,7 +484,7 @@ async fn the_vendor_statement_equals_a_hand_computation(engine: Engine) {
         let long_ago = (month_start - chrono::Duration::days(40))
             .and_hms_opt(3, 0, 0)
             .unwrap();
-        diesel::update(o::table.filter(o::id.eq(order_of(&third))))
+        diesel::update(o::table.filter(o::id.eq(order_of(&orders, &third))))
             .set(o::created_at.eq(long_ago))
             .execute(&mut *app.conn())
             .unwrap();
@@ -603,8 +492,8 @@ async fn the_vendor_statement_equals_a_hand_computation(engine: Engine) {
     for (donation, on) in [(&first, today), (&second, today), (&third, last_month)] {
         let ship =
             json!({"carrier": "yamato", "tracking_number": "123456789012", "shipped_on": on});
-        let path = format!("/api/v1/vendor/orders/{}/shipment", order_of(donation));
-        let res = app.post(&path, token, &ship).await;
+        let order = order_of(&orders, donation);
+        let res = step(&app, token, VENDOR, &order, "shipment", &ship).await;
         assert_eq!(res.status(), 200, "{:?}", res.text().await);
     }
     let _ = fourth;

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::both_engines;
 use crate::flows::gift_body;
-use crate::helpers::{assert_problem, Engine, TestApp};
+use crate::helpers::{assert_problem, error_lines, strings, Engine, TestApp};
 
 /// References of a directly inserted donation.
 #[derive(Default, Clone, Copy)]
@@ -155,10 +155,7 @@ async fn monthly_report_counts_paid_donations_by_japan_date(engine: Engine) {
     assert_eq!(r["target"], 120_000_000);
     let months = r["months"].as_array().unwrap();
     assert_eq!(months.len(), 12);
-    let names: Vec<&str> = months
-        .iter()
-        .map(|m| m["month"].as_str().unwrap())
-        .collect();
+    let names = strings(&r["months"], "month");
     assert_eq!(names[0], "2025-04");
     assert_eq!(names[11], "2026-03");
     assert_eq!(
@@ -314,9 +311,7 @@ async fn monthly_report_as_csv_for_excel(engine: Engine) {
 
 async fn imports_count_and_a_reimport_adds_nothing(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let (admin, vendor) = app.admin_and_vendor("花火実行委員会").await;
-    app.create_gift(&admin, &gift_body("HANABI", &vendor, 34_000, 10_000))
-        .await;
+    let (admin, _) = app.admin_with_portal_gift().await;
     app.create_organization(&admin, "香蘭女学校").await;
 
     let lines = vec![
@@ -351,25 +346,12 @@ async fn imports_count_and_a_reimport_adds_nothing(engine: Engine) {
     assert!(outcome["import_id"].is_string());
 
     // Stored as paid portal donations on their Japan date.
-    let (status, method, paid_at, flags): (
-        String,
-        Option<String>,
-        Option<chrono::NaiveDateTime>,
-        Option<String>,
-    ) = donations::table
-        .filter(donations::external_id.eq("R-1"))
-        .select((
-            donations::status,
-            donations::payment_method,
-            donations::paid_at,
-            donations::import_flags,
-        ))
-        .first(&mut *app.conn())
-        .unwrap();
-    assert_eq!(status, "paid");
-    assert_eq!(method.as_deref(), Some("portal"));
-    assert_eq!(paid_at.unwrap().and_utc(), instant("2025-07-13T15:00:00Z"));
-    assert_eq!(flags.as_deref(), Some("resident_gift"));
+    let stored = app.imported_row("R-1");
+    assert_eq!(stored.status, "paid");
+    assert_eq!(stored.payment_method.as_deref(), Some("portal"));
+    let paid_at = stored.paid_at.unwrap().and_utc();
+    assert_eq!(paid_at, instant("2025-07-13T15:00:00Z"));
+    assert_eq!(stored.import_flags.as_deref(), Some("resident_gift"));
 
     let r = monthly(&app, &admin, 2025).await;
     assert_eq!(tally(&r["total"]), (4, 124_000));
@@ -427,33 +409,15 @@ async fn shift_jis_file_with_japanese_names_imports(engine: Engine) {
         .await;
     assert_eq!(res.status(), 201, "{:?}", res.text().await);
 
-    let (name, kana, address, phone, postal, one_stop): (
-        String,
-        String,
-        String,
-        String,
-        String,
-        bool,
-    ) = donations::table
-        .filter(donations::external_id.eq("S-1"))
-        .select((
-            donations::donor_name,
-            donations::donor_name_kana,
-            donations::donor_address_line,
-            donations::donor_phone,
-            donations::donor_postal_code,
-            donations::one_stop,
-        ))
-        .first(&mut *app.conn())
-        .unwrap();
-    assert_eq!(name, "髙橋 﨑子");
-    assert_eq!(kana, "タカハシ サキコ");
+    let stored = app.imported_row("S-1");
+    assert_eq!(stored.donor_name, "髙橋 﨑子");
+    assert_eq!(stored.donor_name_kana, "タカハシ サキコ");
     // The name is kept as written (髙, 﨑 are CP932's IBM extensions); an address is NFKC, so
     // the NEC special ① arrives decoded and folded to the digit a delivery label needs.
-    assert_eq!(address, "千代田1-1 1号室");
-    assert_eq!(phone, "03-1234-5678");
-    assert_eq!(postal, "100-0001");
-    assert!(!one_stop);
+    assert_eq!(stored.donor_address_line, "千代田1-1 1号室");
+    assert_eq!(stored.donor_phone, "03-1234-5678");
+    assert_eq!(stored.donor_postal_code, "100-0001");
+    assert!(!stored.one_stop);
 }
 
 async fn a_bad_row_rejects_the_whole_file(engine: Engine) {
@@ -496,13 +460,7 @@ async fn a_bad_row_rejects_the_whole_file(engine: Engine) {
     ]);
     let res = app.import_csv(&admin, "rakuten", text.into_bytes()).await;
     let body = assert_problem(res, 422, "import_rejected").await;
-    let errors: Vec<(i64, &str)> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["line"].as_i64().unwrap(), e["field"].as_str().unwrap()))
-        .collect();
-    assert_eq!(errors, [(3, "gift_code"), (4, "organization")]);
+    assert_eq!(error_lines(&body), [(3, "gift_code"), (4, "organization")]);
     assert_eq!(donation_count(&app), 0);
     let list = app.get_json("/api/v1/admin/imports", Some(&admin)).await;
     assert_eq!(list["total"], 0);
@@ -606,13 +564,13 @@ async fn breakdowns_sum_to_the_total(engine: Engine) {
         insert_donation(&app, kind, status, amount, paid_at, refs);
     }
 
-    let range = "from=2025-10-01&to=2025-10-31";
-    let g = app
-        .get_json(
-            &format!("/api/v1/admin/reports/gifts?{range}"),
-            Some(&admin),
-        )
-        .await;
+    // A breakdown (200) of October 2025.
+    let breakdown = |report: &str| {
+        let path = format!("/api/v1/admin/reports/{report}?from=2025-10-01&to=2025-10-31");
+        let (app, admin) = (&app, admin.as_str());
+        async move { app.get_json(&path, Some(admin)).await }
+    };
+    let g = breakdown("gifts").await;
     assert_eq!(tally(&g["total"]), (8, 215_333));
     let categories = g["categories"].as_array().unwrap();
     // Every category in the report's order, with its (count, amount), empty ones too.
@@ -651,12 +609,7 @@ async fn breakdowns_sum_to_the_total(engine: Engine) {
     assert_eq!(tally(&categories[0]["gifts"][0]), (2, 60_000));
     assert!(categories[4]["gifts"].as_array().unwrap().is_empty());
 
-    let c = app
-        .get_json(
-            &format!("/api/v1/admin/reports/channels?{range}"),
-            Some(&admin),
-        )
-        .await;
+    let c = breakdown("channels").await;
     assert_eq!(tally(&c["total"]), (8, 215_333));
     assert_eq!(
         c["channels"],
@@ -664,12 +617,7 @@ async fn breakdowns_sum_to_the_total(engine: Engine) {
                {"channel": "official_site", "count": 2, "amount": 58_333}])
     );
 
-    let p = app
-        .get_json(
-            &format!("/api/v1/admin/reports/purposes?{range}"),
-            Some(&admin),
-        )
-        .await;
+    let p = breakdown("purposes").await;
     assert_eq!(tally(&p["total"]), (8, 215_333));
     assert_eq!(
         p["purposes"],

@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::both_engines;
 use crate::browser::{Browser, Options};
 use crate::flows::gift_body;
-use crate::helpers::{Engine, TestApp};
+use crate::helpers::{strings, Engine, TestApp};
 
 /// A catalogue to browse: three experience gifts and one product, one sold out.
 pub async fn catalogue(app: &TestApp) -> String {
@@ -45,18 +45,20 @@ pub async fn catalogue(app: &TestApp) -> String {
     admin
 }
 
-pub fn engine_name(engine: Engine) -> &'static str {
-    match engine {
-        Engine::Sqlite => "sqlite",
-        Engine::Postgres => "postgres",
-    }
+/// An app with the `catalogue` and a phone's browser for the test named `test`: (app, admin
+/// token, browser); None when the browser half is skipped.
+pub async fn catalogue_on_a_phone(
+    engine: Engine,
+    test: &str,
+) -> Option<(TestApp, String, Browser)> {
+    let app = TestApp::spawn(engine).await;
+    let admin = catalogue(&app).await;
+    let b = Browser::for_test(&app, test, Options::default()).await?;
+    Some((app, admin, b))
 }
 
 async fn a_donor_browses_filters_and_opens_a_gift(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
-    catalogue(&app).await;
-    let name = format!("storefront-browse-{}", engine_name(engine));
-    let Some(b) = Browser::open(&app.address, &name, Options::default()).await else {
+    let Some((_app, _, b)) = catalogue_on_a_phone(engine, "storefront-browse").await else {
         return;
     };
 
@@ -102,10 +104,8 @@ async fn a_donor_browses_filters_and_opens_a_gift(engine: Engine) {
         facts.contains("品川区観光協会") && facts.contains("特産品"),
         "{facts}"
     );
-    assert!(b
-        .text(".resident-note")
-        .await
-        .contains("品川区にお住まいの方"));
+    b.assert_text_contains(".resident-note", "品川区にお住まいの方")
+        .await;
     b.assert_accessible("gift").await;
 
     // An unknown gift is a page, with the API's code.
@@ -119,10 +119,7 @@ async fn a_donor_browses_filters_and_opens_a_gift(engine: Engine) {
 /// behaves the same with JavaScript disabled. (Chromium with JavaScript switched off cannot be
 /// driven: chromedriver's own commands are scripts.)
 async fn the_list_works_without_javascript(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
-    catalogue(&app).await;
-    let name = format!("storefront-nojs-{}", engine_name(engine));
-    let Some(b) = Browser::open(&app.address, &name, Options::default()).await else {
+    let Some((_app, _, b)) = catalogue_on_a_phone(engine, "storefront-nojs").await else {
         return;
     };
     b.goto("/gifts").await;
@@ -145,20 +142,17 @@ async fn the_list_works_without_javascript(engine: Engine) {
 
 async fn api_docs_render_with_the_network_off(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let name = format!("api-docs-{}", engine_name(engine));
     let options = Options {
         offline: true,
         ..Options::default()
     };
-    let Some(b) = Browser::open(&app.address, &name, options).await else {
+    let Some(b) = Browser::for_test(&app, "api-docs", options).await else {
         return;
     };
     b.goto("/api/docs").await;
     b.wait_for(".swagger-ui .info .title").await;
-    assert!(b
-        .text(".swagger-ui .info .title")
-        .await
-        .contains("furusato"));
+    b.assert_text_contains(".swagger-ui .info .title", "furusato")
+        .await;
     b.wait_for("#operations-catalogue-list_gifts").await;
     b.screenshot("swagger-ui").await;
     b.close().await;
@@ -181,12 +175,7 @@ async fn kana_and_width_forms_find_the_same_gift(engine: Engine) {
         let answer = app
             .get_json(&format!("/api/v1/gifts?q={}", urlencode(q)), None)
             .await;
-        let names: Vec<_> = answer["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|g| g["name"].as_str().unwrap().to_owned())
-            .collect();
+        let names = strings(&answer["items"], "name");
         assert_eq!(names, ["品川の職人が打つフライパン"], "API, q={q}");
     }
     // Several words narrow: the vendor matches every gift, the second word only one.
@@ -202,8 +191,7 @@ async fn kana_and_width_forms_find_the_same_gift(engine: Engine) {
         .await;
     assert_eq!(none["total"], 0);
 
-    let name = format!("storefront-search-{}", engine_name(engine));
-    let Some(b) = Browser::open(&app.address, &name, Options::default()).await else {
+    let Some(b) = Browser::for_test(&app, "storefront-search", Options::default()).await else {
         return;
     };
     for q in ["ふらいぱん", "ﾌﾗｲﾊﾟﾝ", "フライパン"] {
@@ -240,12 +228,7 @@ async fn donors_see_where_vouchers_can_be_used(engine: Engine) {
         .await;
     assert_eq!(res.status(), 200);
     let answer = app.get_json("/api/v1/partners", None).await;
-    let names: Vec<_> = answer["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let names = strings(&answer["items"], "name");
     assert_eq!(names, ["しながわ商店", "ホテル品川"]);
     assert_eq!(answer["total"], 2);
     assert!(
@@ -259,8 +242,7 @@ async fn donors_see_where_vouchers_can_be_used(engine: Engine) {
     body["category"] = json!("on_site");
     let gift = app.create_gift(&admin, &body).await;
 
-    let name = format!("storefront-partners-{}", engine_name(engine));
-    let Some(b) = Browser::open(&app.address, &name, Options::default()).await else {
+    let Some(b) = Browser::for_test(&app, "storefront-partners", Options::default()).await else {
         return;
     };
     b.goto("/partners").await;
@@ -282,8 +264,7 @@ async fn donors_see_where_vouchers_can_be_used(engine: Engine) {
 /// The deduction-limit estimate on a phone: a married earner of ¥5,000,000, typed in full-width.
 async fn the_simulator_estimates_the_limit(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let name = format!("storefront-simulator-{}", engine_name(engine));
-    let Some(b) = Browser::open(&app.address, &name, Options::default()).await else {
+    let Some(b) = Browser::for_test(&app, "storefront-simulator", Options::default()).await else {
         return;
     };
     b.goto("/").await;

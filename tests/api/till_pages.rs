@@ -13,7 +13,6 @@ use serde_json::Value;
 use crate::both_engines;
 use crate::browser::{Browser, Options};
 use crate::helpers::{Engine, TestApp};
-use crate::storefront::engine_name;
 
 /// A till with two unknown codes allowed before it is throttled.
 async fn till_app(engine: Engine) -> TestApp {
@@ -71,7 +70,7 @@ async fn a_till_reads_the_voucher_from_the_camera(engine: Engine) {
     let admin = app.admin_token().await;
     let (_, email, password) = app.create_partner_login(&admin, "天王洲ホテル").await;
     let (_, _, code) = app.on_site_voucher(10_000).await;
-    let name = format!("till-camera-{}", engine_name(engine));
+    let name = format!("till-camera-{}", engine.name());
     let options = Options {
         tablet: true,
         camera: Some(qr_video(&code, &name)),
@@ -87,7 +86,7 @@ async fn a_till_reads_the_voucher_from_the_camera(engine: Engine) {
     let scanned_in = scan_shown.elapsed();
     eprintln!(
         "till ({}): from the scan screen to the voucher screen in {} ms",
-        engine_name(engine),
+        engine.name(),
         scanned_in.as_millis()
     );
     assert_eq!(b.text(".voucher-code").await, code);
@@ -148,12 +147,11 @@ async fn a_till_types_redeems_reverses_and_closes_the_day(engine: Engine) {
     let api_till: Value = app.login(&email, password).await.json().await.unwrap();
     let api_till = api_till["token"].as_str().unwrap().to_owned();
     let (_, _, code) = app.on_site_voucher(10_000).await;
-    let name = format!("till-typed-{}", engine_name(engine));
     let options = Options {
         tablet: true,
         ..Options::default()
     };
-    let Some(b) = Browser::open(&app.address, &name, options).await else {
+    let Some(b) = Browser::for_test(&app, "till-typed", options).await else {
         return;
     };
 

@@ -6,9 +6,9 @@ use serde_json::{json, Value};
 
 use crate::both_engines;
 use crate::browser::{Browser, Options};
+use crate::donate_pages::fill_donor;
 use crate::flows::{gift_body, gift_donation};
 use crate::helpers::{Engine, TestApp};
-use crate::storefront::engine_name;
 
 const PASSWORD: &str = "vendor-password-long";
 
@@ -16,14 +16,7 @@ const PASSWORD: &str = "vendor-password-long";
 async fn vendor_with_gift(app: &TestApp, admin: &str, name: &str, code: &str) -> (String, String) {
     let vendor = app.create_vendor(admin, name).await;
     let email = format!("{code}@vendor.example").to_lowercase();
-    let res = app
-        .post(
-            &format!("/api/v1/admin/vendors/{vendor}/logins"),
-            Some(admin),
-            &json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
+    app.add_vendor_login(admin, &vendor, &email, PASSWORD).await;
     let mut body = gift_body(code, &vendor, 20_000, 6_000);
     body["name"] = json!(format!("{name}の詰め合わせ"));
     body["accepts_delivery_window"] = json!(true);
@@ -46,28 +39,17 @@ async fn a_vendor_accepts_and_ships_an_order_from_the_storefront(engine: Engine)
         .unwrap()
         .to_owned();
 
-    let name = format!("vendor-desk-{}", engine_name(engine));
-    let Some(b) = Browser::open(&app.address, &name, Options::default()).await else {
+    let Some(b) = Browser::for_test(&app, "vendor-desk", Options::default()).await else {
         return;
     };
     // The donor sends the gift to someone else, with のし and a time slot.
     b.goto(&format!("/donate?kind=gift&gift_id={gift}")).await;
-    b.fill("#f-name", "大阪 太郎").await;
-    b.fill("#f-name_kana", "オオサカ タロウ").await;
-    b.fill("#f-email", "taro@example.jp").await;
-    b.fill("#f-phone", "06-1234-5678").await;
-    b.fill("#f-postal_code", "530-0001").await;
-    b.choose("#f-prefecture", "大阪府").await;
-    b.fill("#f-city", "大阪市北区").await;
-    b.fill("#f-address_line", "梅田1-1-1").await;
+    fill_donor(&b, "大阪府", "大阪市北区").await;
     b.click("#f-ship_to_other").await;
-    b.fill("#f-to_name", "目黒 花子").await;
-    b.fill("#f-to_name_kana", "メグロ ハナコ").await;
-    b.fill("#f-to_phone", "03-1111-2222").await;
-    b.fill("#f-to_postal_code", "153").await;
-    b.choose("#f-to_prefecture", "東京都").await;
-    b.fill("#f-to_city", "目黒区").await;
-    b.fill("#f-to_address_line", "目黒1-1-1").await;
+    let recipient = json!({"name": "目黒 花子", "name_kana": "メグロ ハナコ",
+                           "phone": "03-1111-2222", "postal_code": "153", "prefecture": "東京都",
+                           "city": "目黒区", "address_line": "目黒1-1-1"});
+    b.fill_person("to_", &recipient).await;
     b.choose("#f-noshi_type", "御歳暮").await;
     b.fill("#f-noshi_name", "大阪").await;
     b.choose("#f-window", "18時〜20時").await;

@@ -6,46 +6,31 @@ use actix_web::{web, HttpResponse};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::{date_field, given, Console, Download};
+use super::{asked_fiscal_year, Console};
 use crate::costs::types::NewCostEntry;
 use crate::costs::{entries, report};
+use crate::domain::calendar::{japan_today, FiscalYear};
+use crate::domain::cost::{CostCategory, CostSource};
+use crate::error::Error;
+use crate::http::{Form, Paging};
+use crate::web::forms::{date_field, given, whole_yen};
+use crate::web::render::see_other;
 
 /// A ratio for the page: `-` without donations.
 fn percent(bp: Option<u32>) -> String {
     report::percent_of(bp).unwrap_or_else(|| "-".to_owned())
 }
-use crate::domain::calendar::{japan_today, FiscalYear};
-use crate::domain::cost::{CostCategory, CostSource};
-use crate::error::{Error, Result};
-use crate::http::Paging;
-use crate::reports::routes::fiscal_year;
-use crate::web::render::see_other;
 
 #[derive(Deserialize)]
 struct YearQuery {
-    #[serde(default)]
     fiscal_year: Option<String>,
-    #[serde(default)]
     done: Option<String>,
 }
 
-fn year_of(q: &Option<String>) -> Result<FiscalYear> {
-    match given(q) {
-        None => Ok(FiscalYear::of(japan_today())),
-        Some(y) => fiscal_year(
-            y.parse()
-                .map_err(|_| Error::field("fiscal_year", "must be a year, e.g. 2025"))?,
-        ),
-    }
-}
-
-async fn page(
-    console: Console,
-    q: web::Query<YearQuery>,
-    download: web::Query<Download>,
-) -> HttpResponse {
+async fn page(console: Console, q: web::Query<YearQuery>) -> HttpResponse {
     let outcome = async {
-        let fy = year_of(&q.fiscal_year)?;
+        let download = console.download()?;
+        let fy = asked_fiscal_year(&q.fiscal_year)?;
         let settings = console.state().settings.clone();
         let r = console
             .read(move |c| report::build(c, &settings, fy, japan_today()))
@@ -89,81 +74,61 @@ async fn page(
     console.answer(outcome)
 }
 
+/// Back to the ledger of the fiscal year of `booked_on`, saying what was done.
+fn to_ledger(booked_on: chrono::NaiveDate, done: &str) -> HttpResponse {
+    let fy = FiscalYear::of(booked_on).year();
+    see_other(&format!("/console/costs?fiscal_year={fy}&done={done}"))
+}
+
 /// A cost entered by hand, as typed.
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 struct CostForm {
-    #[serde(default)]
     csrf_token: String,
-    #[serde(default)]
     booked_on: String,
-    #[serde(default)]
     category: String,
-    #[serde(default)]
     amount: String,
-    #[serde(default)]
     note: String,
 }
 
-async fn add(console: Console, form: crate::http::Form<CostForm>) -> HttpResponse {
+async fn add(console: Console, form: Form<CostForm>) -> HttpResponse {
     let outcome = async {
         let actor = console.change(&form.csrf_token)?;
-        let booked_on = date_field("booked_on", form.booked_on.trim())?;
-        let category = CostCategory::parse(&form.category)
-            .ok_or_else(|| Error::field("category", "choose a category"))?;
-        let amount = form
-            .amount
-            .trim()
-            .replace(',', "")
-            .parse()
-            .map_err(|_| Error::field("amount", "must be a whole number of yen"))?;
         let entry = NewCostEntry {
-            booked_on,
-            category,
-            amount,
+            booked_on: date_field("booked_on", &form.booked_on)?,
+            category: CostCategory::parse(&form.category)
+                .ok_or_else(|| Error::field("category", "choose a category"))?,
+            amount: whole_yen("amount", &form.amount)?,
             channel: None,
             gift_id: None,
             vendor_id: None,
             note: form.note.clone(),
         };
+        let booked_on = entry.booked_on;
         console
-            .state()
-            .db
-            .write(move |c| entries::add(c, &actor, entry))
+            .write(move |c, _| entries::add(c, &actor, entry))
             .await?;
-        let fy = FiscalYear::of(booked_on).year();
-        Ok(see_other(&format!(
-            "/console/costs?fiscal_year={fy}&done=added"
-        )))
+        Ok(to_ledger(booked_on, "added"))
     }
     .await;
     console.answer(outcome)
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 struct ReverseForm {
-    #[serde(default)]
     csrf_token: String,
-    #[serde(default)]
     note: String,
 }
 
-async fn reverse(
-    console: Console,
-    id: web::Path<String>,
-    form: crate::http::Form<ReverseForm>,
-) -> HttpResponse {
+async fn reverse(console: Console, id: web::Path<String>, form: Form<ReverseForm>) -> HttpResponse {
     let outcome = async {
         let actor = console.change(&form.csrf_token)?;
         let (id, note) = (id.into_inner(), form.note.clone());
         let reversal = console
-            .state()
-            .db
-            .write(move |c| entries::reverse(c, &actor, &id, &note))
+            .write(move |c, _| entries::reverse(c, &actor, &id, &note))
             .await?;
-        let fy = FiscalYear::of(reversal.booked_on).year();
-        Ok(see_other(&format!(
-            "/console/costs?fiscal_year={fy}&done=reversed"
-        )))
+        Ok(to_ledger(reversal.booked_on, "reversed"))
     }
     .await;
     console.answer(outcome)

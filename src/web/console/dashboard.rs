@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{chart, date_field, given, Console, Download};
+use super::{asked_fiscal_year, chart, Console};
 use crate::domain::calendar::{japan_today, FiscalYear, YearMonth};
 use crate::domain::money::BasisPoints;
 use crate::error::{Error, ErrorCode, Result};
@@ -16,17 +16,15 @@ use crate::reports::types::{
     PurposeReport,
 };
 use crate::reports::{build, csv, routes as report_rules};
+use crate::web::forms::{date_field, given};
 
 /// The period picker: a fiscal year, and optionally one month or a from–to range of it.
 #[derive(Debug, Default, Deserialize, Serialize, Clone)]
+#[serde(default)]
 pub struct PeriodQuery {
-    #[serde(default)]
     fiscal_year: Option<String>,
-    #[serde(default)]
     month: Option<String>,
-    #[serde(default)]
     from: Option<String>,
-    #[serde(default)]
     to: Option<String>,
 }
 
@@ -39,13 +37,7 @@ struct Period {
 
 impl PeriodQuery {
     fn period(&self) -> Result<Period> {
-        let fiscal_year = match given(&self.fiscal_year) {
-            Some(y) => report_rules::fiscal_year(
-                y.parse()
-                    .map_err(|_| Error::field("fiscal_year", "must be a year, e.g. 2025"))?,
-            )?,
-            None => FiscalYear::of(japan_today()),
-        };
+        let fiscal_year = asked_fiscal_year(&self.fiscal_year)?;
         let (from, to) = if let Some(m) = given(&self.month) {
             let month = YearMonth::parse(m)
                 .ok_or_else(|| Error::field("month", "must be a month like 2025-04"))?;
@@ -150,10 +142,10 @@ async fn report_csv(
     console: Console,
     table: web::Path<String>,
     query: web::Query<PeriodQuery>,
-    download: web::Query<Download>,
 ) -> HttpResponse {
     let q = query.into_inner();
     let outcome = async {
+        let download = console.download()?;
         let period = q.period()?;
         let settings = &console.state().settings;
         let fy = period.fiscal_year;

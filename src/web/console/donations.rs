@@ -9,38 +9,33 @@ use chrono::NaiveDate;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    date_field, field_errors, given, refused, see_other_done, status_of, Console, Download,
-};
+use super::{refused, see_other_done, Console};
 use crate::catalogue::types::AuditQuery;
-use crate::domain::calendar::{japan_offset, japan_today};
+use crate::config::Settings;
+use crate::db::DbConnection;
+use crate::domain::calendar::japan_today;
 use crate::domain::donation::{DonationKind, DonationStatus, PaymentMethod};
 use crate::donations::refund::{self, RefundReason};
 use crate::donations::store::{self, DonationFilter};
 use crate::donations::types::AdminDonation;
 use crate::donations::{admin_routes, receipt, views};
 use crate::error::{Error, Result};
-use crate::http::Paging;
+use crate::http::{Form, Paging};
 use crate::payments::offline::{self, OfflinePayment};
-use crate::web::render::Page;
+use crate::web::forms::{date_field, field_errors, given};
+use crate::web::render::{japan_time, status_of};
 
 const PER_PAGE: i64 = 50;
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[serde(default)]
 struct SearchQuery {
-    #[serde(default)]
     q: Option<String>,
-    #[serde(default)]
     status: Option<String>,
-    #[serde(default)]
     kind: Option<String>,
-    #[serde(default)]
     channel: Option<String>,
-    #[serde(default)]
     from: Option<String>,
-    #[serde(default)]
     to: Option<String>,
-    #[serde(default)]
     page: Option<i64>,
 }
 
@@ -90,22 +85,15 @@ fn row(d: AdminDonation) -> Row {
     Row {
         status_label: d.status.label(),
         kind_label: d.kind.label(),
-        created: d
-            .created_at
-            .with_timezone(&japan_offset())
-            .format("%Y-%m-%d %H:%M")
-            .to_string(),
+        created: japan_time(d.created_at),
         d,
     }
 }
 
-async fn search(
-    console: Console,
-    query: web::Query<SearchQuery>,
-    download: web::Query<Download>,
-) -> HttpResponse {
+async fn search(console: Console, query: web::Query<SearchQuery>) -> HttpResponse {
     let q = query.into_inner();
     let outcome = async {
+        let download = console.download()?;
         let filter = q.filter()?;
         if download.wants_csv() {
             console.may_export_personal_data()?;
@@ -140,22 +128,17 @@ async fn search(
 
 /// What the detail page's forms held, shown again after a refusal.
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 struct ActionForm {
-    #[serde(default)]
     csrf_token: String,
-    #[serde(default)]
     received_on: Option<String>,
-    #[serde(default)]
     method: Option<String>,
-    #[serde(default)]
     reason: Option<String>,
-    #[serde(default)]
     confirm: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct DoneQuery {
-    #[serde(default)]
     done: Option<String>,
 }
 
@@ -186,7 +169,7 @@ async fn show(
         .into_iter()
         .map(|h| {
             context! {
-                at => h.created_at.with_timezone(&japan_offset()).format("%Y-%m-%d %H:%M").to_string(),
+                at => japan_time(h.created_at),
                 action => h.action,
                 actor => h.actor_id,
                 status => h.after.as_ref().and_then(|a| a.get("status")).cloned(),
@@ -225,114 +208,123 @@ async fn detail(console: Console, id: web::Path<String>, q: web::Query<DoneQuery
     console.answer(outcome)
 }
 
-/// After a write: back to the donation with what was done, or the page again with the refusal.
-async fn after(
-    console: &Console,
-    id: String,
-    form: &ActionForm,
-    outcome: Result<()>,
-    done: &str,
-) -> HttpResponse {
-    match outcome {
-        Ok(()) => see_other_done(&format!("/console/donations/{id}"), done),
-        Err(e) => {
-            let shown = show(console, id, form, Some(&e), None).await;
-            console.answer(shown)
+/// The staff writes the detail page's forms make: the API's own use cases.
+enum Write {
+    Payment(OfflinePayment),
+    Refund(RefundReason),
+    Reissue,
+}
+
+impl Write {
+    /// What the donation's page says once it is done (`?done=`).
+    fn done(&self) -> &'static str {
+        match self {
+            Write::Payment(_) => "payment",
+            Write::Refund(_) => "refund",
+            Write::Reissue => "reissue",
         }
+    }
+
+    fn run(self, c: &mut DbConnection, settings: &Settings, actor: &str, id: &str) -> Result<()> {
+        match self {
+            Write::Payment(payment) => {
+                offline::record_offline(c, settings, actor, id, payment).map(|_| ())
+            }
+            Write::Refund(reason) => refund::refund(c, settings, actor, id, &reason).map(|_| ()),
+            Write::Reissue => refund::reissue_receipt(c, settings, actor, id).map(|_| ()),
+        }
+    }
+}
+
+/// Runs a detail form's write once the form passes its check (`write` is what the form asked
+/// for, or why it could not): back to the donation with what was done, or the page again with
+/// the refusal.
+async fn act(console: Console, id: String, form: ActionForm, write: Result<Write>) -> HttpResponse {
+    let outcome = async {
+        let actor = console.change(&form.csrf_token)?;
+        let write = write?;
+        let done = write.done();
+        let donation_id = id.clone();
+        console
+            .write(move |c, settings| write.run(c, settings, &actor, &donation_id))
+            .await?;
+        Ok(done)
+    }
+    .await;
+    match outcome {
+        Ok(done) => see_other_done(&format!("/console/donations/{id}"), done),
+        Err(e) => refused_form(&console, id, &form, e).await,
+    }
+}
+
+/// The detail page again, with the refusal beside the form.
+async fn refused_form(console: &Console, id: String, form: &ActionForm, e: Error) -> HttpResponse {
+    let shown = show(console, id, form, Some(&e), None).await;
+    console.answer(shown)
+}
+
+impl ActionForm {
+    fn payment(&self) -> Result<OfflinePayment> {
+        let received_on = date("received_on", given(&self.received_on))?
+            .ok_or_else(|| Error::field("received_on", "is required"))?;
+        let method = match given(&self.method) {
+            Some("bank_transfer") => PaymentMethod::BankTransfer,
+            Some("counter") => PaymentMethod::Counter,
+            _ => return Err(Error::field("method", "must be bank_transfer or counter")),
+        };
+        Ok(OfflinePayment {
+            received_on,
+            method,
+        })
+    }
+
+    fn refund_reason(&self) -> Result<RefundReason> {
+        RefundReason::parse(self.reason.as_deref().unwrap_or(""))
     }
 }
 
 async fn record_payment(
     console: Console,
     id: web::Path<String>,
-    form: crate::http::Form<ActionForm>,
+    form: Form<ActionForm>,
 ) -> HttpResponse {
-    let (id, form) = (id.into_inner(), form.into_inner());
-    let outcome = async {
-        let actor = console.change(&form.csrf_token)?;
-        let received_on = date("received_on", given(&form.received_on))?
-            .ok_or_else(|| Error::field("received_on", "is required"))?;
-        let method = match given(&form.method) {
-            Some("bank_transfer") => PaymentMethod::BankTransfer,
-            Some("counter") => PaymentMethod::Counter,
-            _ => return Err(Error::field("method", "must be bank_transfer or counter")),
-        };
-        let payment = OfflinePayment {
-            received_on,
-            method,
-        };
-        let settings = console.state().settings.clone();
-        let donation_id = id.clone();
-        console
-            .state()
-            .db
-            .write(move |c| {
-                offline::record_offline(c, &settings, &actor, &donation_id, payment).map(|_| ())
-            })
-            .await
-    }
-    .await;
-    after(&console, id, &form, outcome, "payment").await
+    let write = form.payment().map(Write::Payment);
+    act(console, id.into_inner(), form.into_inner(), write).await
 }
 
 /// A refund asks first: the first post shows what will happen; the second (`confirm`) does it.
 async fn refund_donation(
     console: Console,
     id: web::Path<String>,
-    form: crate::http::Form<ActionForm>,
+    form: Form<ActionForm>,
 ) -> HttpResponse {
     let (id, form) = (id.into_inner(), form.into_inner());
-    let outcome = async {
-        let actor = console.change(&form.csrf_token)?;
-        let reason = RefundReason::parse(form.reason.as_deref().unwrap_or(""))?;
-        if form.confirm.as_deref() != Some("yes") {
-            return Ok(false);
-        }
-        let settings = console.state().settings.clone();
-        let donation_id = id.clone();
-        console
-            .state()
-            .db
-            .write(move |c| refund::refund(c, &settings, &actor, &donation_id, &reason).map(|_| ()))
-            .await?;
-        Ok(true)
+    let reason = form.refund_reason();
+    if form.confirm.as_deref() == Some("yes") {
+        return act(console, id, form, reason.map(Write::Refund)).await;
+    }
+    if let Err(e) = console.change(&form.csrf_token).and(reason) {
+        return refused_form(&console, id, &form, e).await;
+    }
+    let shown = async {
+        let d = console.read(move |c| store::get(c, &id)).await?;
+        Ok(console.ok(
+            "console/refund_confirm.html",
+            context! { d => row(views::admin_view(&d)), reason => form.reason },
+        ))
     }
     .await;
-    match outcome {
-        Ok(true) => see_other_done(&format!("/console/donations/{id}"), "refund"),
-        Ok(false) => {
-            let shown = async {
-                let d = console.read(move |c| store::get(c, &id)).await?;
-                Ok(console.ok(
-                    "console/refund_confirm.html",
-                    context! { d => row(views::admin_view(&d)), reason => form.reason },
-                ))
-            }
-            .await;
-            console.answer(shown)
-        }
-        Err(e) => after(&console, id, &form, Err(e), "refund").await,
-    }
+    console.answer(shown)
 }
 
-async fn reissue(
-    console: Console,
-    id: web::Path<String>,
-    form: crate::http::Form<ActionForm>,
-) -> HttpResponse {
-    let (id, form) = (id.into_inner(), form.into_inner());
-    let outcome = async {
-        let actor = console.change(&form.csrf_token)?;
-        let settings = console.state().settings.clone();
-        let donation_id = id.clone();
-        console
-            .state()
-            .db
-            .write(move |c| refund::reissue_receipt(c, &settings, &actor, &donation_id).map(|_| ()))
-            .await
-    }
-    .await;
-    after(&console, id, &form, outcome, "reissue").await
+async fn reissue(console: Console, id: web::Path<String>, form: Form<ActionForm>) -> HttpResponse {
+    act(
+        console,
+        id.into_inner(),
+        form.into_inner(),
+        Ok(Write::Reissue),
+    )
+    .await
 }
 
 /// The receipt as the donor prints it.
@@ -345,7 +337,7 @@ async fn print_receipt(console: Console, id: web::Path<String>) -> HttpResponse 
             receipt::printable(&settings, &d)
         })
         .await;
-    Page::new(console.req(), console.state()).printable(html)
+    console.page().printable(html)
 }
 
 pub fn services(cfg: &mut web::ServiceConfig) {

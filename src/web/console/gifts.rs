@@ -10,9 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use actix_multipart::Multipart;
 
-use super::{
-    date_field, field_errors, given, refused, see_other_done, status_of, Console, Download, Upload,
-};
+use super::{refused, see_other_done, Column, Console, Upload};
 use crate::catalogue::rule_error;
 use crate::catalogue::store::{self, BusinessList};
 use crate::catalogue::types::{AdminGift, Business, GiftPatch, NewGiftRequest};
@@ -22,19 +20,19 @@ use crate::domain::gift_approval::{GiftAction, CRITERIA};
 use crate::domain::image::ImageFormat;
 use crate::domain::FieldError;
 use crate::error::{Error, Result};
-use crate::http::excel_csv;
+use crate::http::Form;
+use crate::web::csrf::TokenOnly;
+use crate::web::forms::{date_field, field_errors, given, optional};
+use crate::web::render::status_of;
 
 const PER_PAGE: i64 = 100;
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[serde(default)]
 struct ListQuery {
-    #[serde(default)]
     status: Option<String>,
-    #[serde(default)]
     category: Option<String>,
-    #[serde(default)]
     vendor_id: Option<String>,
-    #[serde(default)]
     done: Option<String>,
 }
 
@@ -71,6 +69,29 @@ fn line(g: AdminGift) -> Line {
     }
 }
 
+/// The gifts' CSV.
+const GIFT_COLUMNS: &[Column<Line>] = &[
+    ("返礼品コード", |l| l.g.public.code.clone()),
+    ("名称", |l| l.g.public.name.clone()),
+    ("区分", |l| l.category_label.to_owned()),
+    ("寄附額", |l| l.g.public.amount.to_string()),
+    ("調達費", |l| l.g.procurement_cost.to_string()),
+    ("送料", |l| l.g.shipping_cost.to_string()),
+    ("返礼率", |l| l.ratio.clone()),
+    ("在庫", |l| {
+        l.g.stock.map(|s| s.to_string()).unwrap_or_default()
+    }),
+    ("提供開始", |l| day(l.g.public.available_from)),
+    ("提供終了", |l| day(l.g.public.available_until)),
+    ("状態", |l| l.status_label.to_owned()),
+    ("事業者", |l| l.g.public.vendor.name.clone()),
+];
+
+/// An optional date as a form field or a CSV cell shows it: blank without one.
+fn day(date: Option<NaiveDate>) -> String {
+    date.map(|d| d.to_string()).unwrap_or_default()
+}
+
 async fn vendors(console: &Console) -> Result<Vec<Business>> {
     let (all, _) = console
         .read(|c| store::list_businesses(c, BusinessList::All, 0, 1000))
@@ -89,13 +110,10 @@ fn choices() -> minijinja::Value {
     }
 }
 
-async fn list(
-    console: Console,
-    query: web::Query<ListQuery>,
-    download: web::Query<Download>,
-) -> HttpResponse {
+async fn list(console: Console, query: web::Query<ListQuery>) -> HttpResponse {
     let q = query.into_inner();
     let outcome = async {
+        let download = console.download()?;
         let status = given(&q.status)
             .map(|s| GiftStatus::parse(s).ok_or_else(|| Error::field("status", "unknown status")))
             .transpose()?;
@@ -113,45 +131,7 @@ async fn list(
             .await?;
         let lines: Vec<Line> = rows.iter().map(|(g, v)| line(g.admin(v))).collect();
         if download.wants_csv() {
-            let body = excel_csv(
-                &[
-                    "返礼品コード",
-                    "名称",
-                    "区分",
-                    "寄附額",
-                    "調達費",
-                    "送料",
-                    "返礼率",
-                    "在庫",
-                    "提供開始",
-                    "提供終了",
-                    "状態",
-                    "事業者",
-                ],
-                lines.iter().map(|l| {
-                    vec![
-                        l.g.public.code.clone(),
-                        l.g.public.name.clone(),
-                        l.category_label.to_owned(),
-                        l.g.public.amount.to_string(),
-                        l.g.procurement_cost.to_string(),
-                        l.g.shipping_cost.to_string(),
-                        l.ratio.clone(),
-                        l.g.stock.map(|s| s.to_string()).unwrap_or_default(),
-                        l.g.public
-                            .available_from
-                            .map(|d| d.to_string())
-                            .unwrap_or_default(),
-                        l.g.public
-                            .available_until
-                            .map(|d| d.to_string())
-                            .unwrap_or_default(),
-                        l.status_label.to_owned(),
-                        l.g.public.vendor.name.clone(),
-                    ]
-                }),
-            )?;
-            return Ok(console.csv(body, download.charset, "gifts.csv"));
+            return console.csv_table(GIFT_COLUMNS, &lines, &download, "gifts.csv");
         }
         let link = serde_urlencoded::to_string(ListQuery {
             done: None,
@@ -175,38 +155,23 @@ async fn list(
 
 /// The gift form as typed: text, so that a wrong number is named beside its field.
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 struct GiftForm {
-    #[serde(default)]
     csrf_token: String,
-    #[serde(default)]
     code: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     description: String,
-    #[serde(default)]
     category: String,
-    #[serde(default)]
     amount: String,
-    #[serde(default)]
     procurement_cost: String,
-    #[serde(default)]
     shipping_cost: String,
-    #[serde(default)]
     vendor_id: String,
-    #[serde(default)]
     stock: String,
-    #[serde(default)]
     available_from: String,
-    #[serde(default)]
     available_until: String,
-    #[serde(default)]
     basis_criterion: String,
-    #[serde(default)]
     basis_justification: String,
-    #[serde(default)]
     basis_evidence: String,
-    #[serde(default)]
     accepts_delivery_window: Option<String>,
 }
 
@@ -235,16 +200,8 @@ impl GiftForm {
             shipping_cost: g.shipping_cost.to_string(),
             vendor_id: g.public.vendor.id.clone(),
             stock: g.stock.map(|s| s.to_string()).unwrap_or_default(),
-            available_from: g
-                .public
-                .available_from
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            available_until: g
-                .public
-                .available_until
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
+            available_from: day(g.public.available_from),
+            available_until: day(g.public.available_until),
             basis_criterion: g.basis_criterion.map(|c| c.to_string()).unwrap_or_default(),
             basis_justification: g.basis_justification.clone().unwrap_or_default(),
             basis_evidence: g.basis_evidence.clone().unwrap_or_default(),
@@ -318,12 +275,6 @@ impl GiftForm {
         }
     }
 
-    fn optional(text: &str) -> Option<String> {
-        Some(text.trim())
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-    }
-
     fn new_gift(&self) -> Result<NewGiftRequest> {
         let t = self.typed()?;
         Ok(NewGiftRequest {
@@ -340,8 +291,8 @@ impl GiftForm {
             available_until: t.available_until,
             status: None,
             basis_criterion: t.basis_criterion,
-            basis_justification: Self::optional(&self.basis_justification),
-            basis_evidence: Self::optional(&self.basis_evidence),
+            basis_justification: optional(&self.basis_justification),
+            basis_evidence: optional(&self.basis_evidence),
             image_url: None,
             accepts_delivery_window: self.accepts_delivery_window.is_some(),
         })
@@ -409,7 +360,6 @@ async fn find(console: &Console, id: String) -> Result<AdminGift> {
 
 #[derive(Deserialize)]
 struct DoneQuery {
-    #[serde(default)]
     done: Option<String>,
 }
 
@@ -423,112 +373,90 @@ async fn edit(console: Console, id: web::Path<String>, q: web::Query<DoneQuery>)
     console.answer(outcome)
 }
 
-async fn create(console: Console, form: crate::http::Form<GiftForm>) -> HttpResponse {
+/// The gift's page after a change, saying what was done.
+fn saved(gift_id: &str, done: &str) -> HttpResponse {
+    see_other_done(&format!("/console/gifts/{gift_id}"), done)
+}
+
+/// The gift's form again with the refusal: the form as typed, or (`None`) as the gift stands.
+async fn refused_form(
+    console: &Console,
+    id: Option<String>,
+    form: Option<&GiftForm>,
+    e: Error,
+) -> HttpResponse {
+    let page = async {
+        let gift = match id {
+            Some(id) => Some(find(console, id).await?),
+            None => None,
+        };
+        let stands = gift.as_ref().map(GiftForm::of).unwrap_or_default();
+        form_page(console, gift, form.unwrap_or(&stands), Some(&e), None).await
+    }
+    .await;
+    console.answer(page)
+}
+
+async fn create(console: Console, form: Form<GiftForm>) -> HttpResponse {
     let form = form.into_inner();
     let outcome = async {
         let actor = console.change(&form.csrf_token)?;
         let request = form.new_gift()?;
-        let settings = console.state().settings.clone();
-        let gift = console
-            .state()
-            .db
-            .write(move |c| gifts::create(c, &settings, &actor, request))
-            .await?;
-        console.state().catalogue_cache.invalidate();
-        Ok(gift)
+        console
+            .write_catalogue(move |c, settings| gifts::create(c, settings, &actor, request))
+            .await
     }
     .await;
     match outcome {
-        Ok(g) => see_other_done(&format!("/console/gifts/{}", g.public.id), "saved"),
-        Err(e) => {
-            let page = form_page(&console, None, &form, Some(&e), None).await;
-            console.answer(page)
-        }
+        Ok(g) => saved(&g.public.id, "saved"),
+        Err(e) => refused_form(&console, None, Some(&form), e).await,
     }
 }
 
-async fn update(
-    console: Console,
-    id: web::Path<String>,
-    form: crate::http::Form<GiftForm>,
-) -> HttpResponse {
+async fn update(console: Console, id: web::Path<String>, form: Form<GiftForm>) -> HttpResponse {
     let (id, form) = (id.into_inner(), form.into_inner());
     let outcome = async {
         let actor = console.change(&form.csrf_token)?;
         let patch = form.patch()?;
-        let settings = console.state().settings.clone();
         let gift_id = id.clone();
-        let gift = console
-            .state()
-            .db
-            .write(move |c| gifts::update(c, &settings, &actor, &gift_id, patch))
-            .await?;
-        console.state().catalogue_cache.invalidate();
-        Ok(gift)
+        console
+            .write_catalogue(move |c, settings| gifts::update(c, settings, &actor, &gift_id, patch))
+            .await
     }
     .await;
     match outcome {
-        Ok(g) => see_other_done(&format!("/console/gifts/{}", g.public.id), "saved"),
-        Err(e) => {
-            let page = async {
-                let gift = find(&console, id).await?;
-                form_page(&console, Some(gift), &form, Some(&e), None).await
-            }
-            .await;
-            console.answer(page)
-        }
+        Ok(g) => saved(&g.public.id, "saved"),
+        Err(e) => refused_form(&console, Some(id), Some(&form), e).await,
     }
 }
 
 /// A step of the basis approval (the API's `approval::act`), with its note.
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 struct ActionForm {
-    #[serde(default)]
     csrf_token: String,
-    #[serde(default)]
     action: String,
-    #[serde(default)]
     note: String,
 }
 
-async fn act(
-    console: Console,
-    id: web::Path<String>,
-    form: crate::http::Form<ActionForm>,
-) -> HttpResponse {
+async fn act(console: Console, id: web::Path<String>, form: Form<ActionForm>) -> HttpResponse {
     let id = id.into_inner();
     let outcome = async {
         let actor = console.change(&form.csrf_token)?;
         let action = GiftAction::parse(&form.action)
             .ok_or_else(|| Error::field("action", "unknown action"))?;
-        let (settings, note, gift) = (
-            console.state().settings.clone(),
-            form.note.clone(),
-            id.clone(),
-        );
+        let (note, gift) = (form.note.clone(), id.clone());
         console
-            .state()
-            .db
-            .write(move |c| approval::act(c, &settings, &actor, &gift, action, &note))
+            .write_catalogue(move |c, settings| {
+                approval::act(c, settings, &actor, &gift, action, &note)
+            })
             .await?;
-        console.state().catalogue_cache.invalidate();
-        Ok(see_other_done(
-            &format!("/console/gifts/{id}"),
-            action.as_str(),
-        ))
+        Ok(saved(&id, action.as_str()))
     }
     .await;
     match outcome {
         Ok(page) => page,
-        Err(e) => {
-            let page = async {
-                let gift = find(&console, id).await?;
-                let form = GiftForm::of(&gift);
-                form_page(&console, Some(gift), &form, Some(&e), None).await
-            }
-            .await;
-            console.answer(page)
-        }
+        Err(e) => refused_form(&console, Some(id), None, e).await,
     }
 }
 
@@ -544,15 +472,9 @@ async fn add_image(console: Console, id: web::Path<String>, parts: Multipart) ->
         let format = ImageFormat::check(&body, limit).map_err(images::image_error)?;
         let gift = gift_id.clone();
         console
-            .state()
-            .db
-            .write(move |c| images::add(c, &actor, &gift, format, &body))
+            .write_catalogue(move |c, _| images::add(c, &actor, &gift, format, &body))
             .await?;
-        console.state().catalogue_cache.invalidate();
-        Ok(see_other_done(
-            &format!("/console/gifts/{gift_id}"),
-            "image",
-        ))
+        Ok(saved(&gift_id, "image"))
     }
     .await;
     console.answer(outcome)
@@ -561,22 +483,16 @@ async fn add_image(console: Console, id: web::Path<String>, parts: Multipart) ->
 async fn remove_image(
     console: Console,
     path: web::Path<(String, String)>,
-    form: crate::http::Form<crate::web::csrf::TokenOnly>,
+    form: Form<TokenOnly>,
 ) -> HttpResponse {
     let (gift_id, image_id) = path.into_inner();
     let outcome = async {
         let actor = console.change(&form.csrf_token)?;
         let gift = gift_id.clone();
         console
-            .state()
-            .db
-            .write(move |c| images::remove(c, &actor, &gift, &image_id))
+            .write_catalogue(move |c, _| images::remove(c, &actor, &gift, &image_id))
             .await?;
-        console.state().catalogue_cache.invalidate();
-        Ok(see_other_done(
-            &format!("/console/gifts/{gift_id}"),
-            "image",
-        ))
+        Ok(saved(&gift_id, "image"))
     }
     .await;
     console.answer(outcome)
@@ -584,7 +500,7 @@ async fn remove_image(
 
 /// The rules as staff type: the same check and message as saving (and the API) would give,
 /// without saving. Answers `{ok, code, message, fields}`.
-async fn check(console: Console, form: crate::http::Form<GiftForm>) -> HttpResponse {
+async fn check(console: Console, form: Form<GiftForm>) -> HttpResponse {
     let form = form.into_inner();
     let settings = &console.state().settings;
     let outcome = form.typed().and_then(|t| {

@@ -8,22 +8,32 @@ use actix_web::{web, HttpResponse};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::{given, refused, status_of, Console, Download, Upload};
-use crate::domain::calendar::japan_offset;
+use super::{refused, Column, Console, Upload};
 use crate::error::{Error, Result};
-use crate::http::excel_csv;
 use crate::imports::import;
 use crate::imports::routes::{history, ImportSummary, MAX_LISTED_ERRORS};
+use crate::web::forms::given;
+use crate::web::render::{japan_time, status_of};
+
+/// The history's CSV.
+const IMPORT_COLUMNS: &[Column<ImportSummary>] = &[
+    ("取込ID", |i| i.id.clone()),
+    ("経路", |i| i.channel.clone()),
+    ("ファイル名", |i| {
+        i.file_name.clone().unwrap_or_default()
+    }),
+    ("行数", |i| i.rows.to_string()),
+    ("取込", |i| i.imported.to_string()),
+    ("重複", |i| i.skipped.to_string()),
+    ("要確認", |i| i.flagged.to_string()),
+    ("取込者", |i| i.imported_by.clone().unwrap_or_default()),
+    ("日時", |i| japan_time(i.created_at)),
+];
 
 fn summary_rows(items: &[ImportSummary]) -> Vec<minijinja::Value> {
     items
         .iter()
-        .map(|i| {
-            context! {
-                i => i,
-                at => i.created_at.with_timezone(&japan_offset()).format("%Y-%m-%d %H:%M").to_string(),
-            }
-        })
+        .map(|i| context! { i => i, at => japan_time(i.created_at) })
         .collect()
 }
 
@@ -42,48 +52,15 @@ async fn page(
 
 #[derive(Deserialize)]
 struct ListQuery {
-    #[serde(default)]
     channel: Option<String>,
 }
 
-async fn imports_page(
-    console: Console,
-    q: web::Query<ListQuery>,
-    download: web::Query<Download>,
-) -> HttpResponse {
+async fn imports_page(console: Console, q: web::Query<ListQuery>) -> HttpResponse {
     let outcome = async {
+        let download = console.download()?;
         if download.wants_csv() {
             let (items, _) = console.read(|c| history(c, 0, i64::MAX)).await?;
-            let body = excel_csv(
-                &[
-                    "取込ID",
-                    "経路",
-                    "ファイル名",
-                    "行数",
-                    "取込",
-                    "重複",
-                    "要確認",
-                    "取込者",
-                    "日時",
-                ],
-                items.iter().map(|i| {
-                    vec![
-                        i.id.clone(),
-                        i.channel.clone(),
-                        i.file_name.clone().unwrap_or_default(),
-                        i.rows.to_string(),
-                        i.imported.to_string(),
-                        i.skipped.to_string(),
-                        i.flagged.to_string(),
-                        i.imported_by.clone().unwrap_or_default(),
-                        i.created_at
-                            .with_timezone(&japan_offset())
-                            .format("%Y-%m-%d %H:%M")
-                            .to_string(),
-                    ]
-                }),
-            )?;
-            return Ok(console.csv(body, download.charset, "imports.csv"));
+            return console.csv_table(IMPORT_COLUMNS, &items, &download, "imports.csv");
         }
         page(
             &console,

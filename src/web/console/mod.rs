@@ -27,34 +27,33 @@ mod registers;
 mod vouchers;
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::Pin;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use minijinja::context;
 use serde::Deserialize;
 
 use super::csrf;
-use super::desk::{self, Desk, Door};
-use super::render::{see_other, Page};
+use super::desk::{self, AtDesk, Door};
+use super::forms::given;
+use super::render::see_other;
 use crate::auth::extractors::{personal_data_export, read_only};
 use crate::auth::Role;
+use crate::config::Settings;
+use crate::db::DbConnection;
+use crate::domain::calendar::{japan_today, FiscalYear};
 use crate::error::{Error, ErrorCode, Result};
-use crate::http::{csv_download, CsvCharset};
+use crate::http::{csv_download, excel_csv, CsvCharset, Form};
 use crate::state::AppState;
+use crate::vouchers::partners::NewLogin;
 
 /// The console's door: staff logins (admin and read-only), signed in at `/console/login`.
-pub static DOOR: Door = Door {
+pub static DOOR: Door = desk::door!(
+    "console",
     roles: &[Role::Admin, Role::Viewer],
-    cookie: "furusato_console",
-    host_cookie: "__Host-furusato_console",
-    home: "/console/",
-    login: "/console/login",
     wrong_login: "区の職員用の管理画面です。職員のログインでお入りください（加盟店はレジ、返礼品事業者は受注管理へ）。",
-    login_template: "console/login.html",
     words: console_words,
-};
+);
 
 /// Refusals staff meet, in the console's words (the API's message is shown beneath).
 fn console_words(code: ErrorCode) -> Option<&'static str> {
@@ -76,38 +75,12 @@ fn console_words(code: ErrorCode) -> Option<&'static str> {
 }
 
 /// A staff member at the console, with what a page needs to answer.
-pub struct Console {
-    desk: Desk,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-}
-
-/// Without a live staff session, every console page leads to the sign-in page.
-impl FromRequest for Console {
-    type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = std::result::Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let desk = desk::extract(req, &DOOR);
-        let req = req.clone();
-        Box::pin(async move {
-            let desk = desk.await?;
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .cloned()
-                .ok_or_else(|| actix_web::error::ErrorInternalServerError("state"))?;
-            Ok(Console { desk, req, state })
-        })
-    }
-}
+pub struct Console(AtDesk);
+desk::visitor!(Console, &DOOR);
 
 impl Console {
     pub fn state(&self) -> &AppState {
         &self.state
-    }
-
-    pub fn req(&self) -> &HttpRequest {
-        &self.req
     }
 
     /// Whether this login may change things (admin), as every page shows its forms.
@@ -118,9 +91,7 @@ impl Console {
     /// The check before every write: the form's CSRF token, then the role, on the server.
     /// Answers the acting staff member's id.
     pub fn change(&self, csrf_token: &str) -> Result<String> {
-        if !csrf::form_ok(&self.req, &self.state.settings, csrf_token) {
-            return Err(csrf::refused());
-        }
+        self.check_form(csrf_token)?;
         if !self.may_change() {
             return Err(read_only());
         }
@@ -136,9 +107,37 @@ impl Console {
     pub async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut crate::db::DbConnection) -> Result<T> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T> + Send + 'static,
     {
         self.state.db.run(f).await
+    }
+
+    /// Runs one of the API's writes in its transaction, with the service's settings at hand.
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection, &Settings) -> Result<T> + Send + 'static,
+    {
+        let settings = self.state.settings.clone();
+        self.state.db.write(move |c| f(c, &settings)).await
+    }
+
+    /// A write that changes what the public catalogue shows: its cache is dropped after it.
+    pub async fn write_catalogue<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection, &Settings) -> Result<T> + Send + 'static,
+    {
+        let written = self.write(f).await?;
+        self.state.catalogue_cache.invalidate();
+        Ok(written)
+    }
+
+    /// The login a form names, checked and hashed (argon2 is CPU work: on the blocking pool).
+    async fn prepare_login(&self, form: &registers::BusinessForm) -> Result<NewLogin> {
+        let settings = self.state.settings.clone();
+        let (email, password) = (form.email.clone(), form.password.clone());
+        web::block(move || NewLogin::prepare(&settings, &email, &password)).await?
     }
 
     /// A console page, with the role and the navigation.
@@ -148,7 +147,7 @@ impl Console {
         template: &str,
         ctx: minijinja::Value,
     ) -> HttpResponse {
-        Page::new(&self.req, &self.state).render(
+        self.page().render(
             status,
             template,
             context! {
@@ -164,14 +163,34 @@ impl Console {
         self.render(StatusCode::OK, template, ctx)
     }
 
-    /// The error page, with the API's status, code and message.
-    pub fn error(&self, e: Error) -> HttpResponse {
-        Page::new(&self.req, &self.state).error(e)
+    /// What a table page's query asks of its download: `?format=csv` (and `charset=shift_jis`).
+    pub fn download(&self) -> Result<Download> {
+        web::Query::<Download>::from_query(self.req.query_string())
+            .map(web::Query::into_inner)
+            .map_err(|e| {
+                Error::rejected(
+                    ErrorCode::InvalidQuery,
+                    format!("Invalid query string: {e}"),
+                )
+            })
     }
 
-    /// A page's outcome: the page, or the error page.
-    pub fn answer(&self, outcome: Result<HttpResponse>) -> HttpResponse {
-        outcome.unwrap_or_else(|e| self.error(e))
+    /// A table as CSV for Excel from its `columns`, in the charset asked for.
+    pub fn csv_table<T>(
+        &self,
+        columns: &[Column<T>],
+        rows: &[T],
+        download: &Download,
+        file: &str,
+    ) -> Result<HttpResponse> {
+        let headers: Vec<&str> = columns.iter().map(|(header, _)| *header).collect();
+        let cells = rows.iter().map(|row| {
+            columns
+                .iter()
+                .map(|(_, cell)| cell(row))
+                .collect::<Vec<_>>()
+        });
+        Ok(self.csv(excel_csv(&headers, cells)?, download.charset, file))
     }
 
     /// A table as CSV for Excel in the charset asked for (`?charset=shift_jis`).
@@ -184,6 +203,14 @@ impl Console {
         let charset = CsvCharset::of(&self.req, charset);
         csv_download(utf8_with_bom, charset, file)
     }
+}
+
+/// A column of a table's CSV: its header, and its cell of a row.
+pub type Column<T> = (&'static str, fn(&T) -> String);
+
+/// A yes-or-no cell, as staff mark it on paper.
+pub fn yes(b: bool) -> String {
+    if b { "○" } else { "" }.to_owned()
 }
 
 /// After a form: on to `path`, which says what was done (`?done=`).
@@ -243,27 +270,11 @@ pub fn refused(error: &Error) -> minijinja::Value {
     desk::refused(error, &DOOR)
 }
 
-/// A refused form's field messages by field name, to show beside each field.
-pub fn field_errors(error: Option<&Error>) -> BTreeMap<String, String> {
-    match error {
-        Some(Error::Validation(fields)) => fields
-            .iter()
-            .map(|f| (f.field.clone(), f.message.clone()))
-            .collect(),
-        _ => BTreeMap::new(),
-    }
-}
-
-pub fn status_of(error: &Error) -> StatusCode {
-    actix_web::ResponseError::status_code(error)
-}
-
 /// The CSV side of a table page: `?format=csv` (and `charset=shift_jis` for CP932).
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct Download {
-    #[serde(default)]
     pub format: Option<String>,
-    #[serde(default)]
     pub charset: Option<CsvCharset>,
 }
 
@@ -273,22 +284,27 @@ impl Download {
     }
 }
 
-/// A date typed in a form or query (`YYYY-MM-DD`, as `<input type="date">` sends it).
-pub fn date_field(field: &str, value: &str) -> Result<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::field(field, "must be a date like 2025-04-01"))
+/// A fiscal year typed in a form (its starting year, `2025`).
+pub fn fiscal_year_field(text: &str) -> Result<FiscalYear> {
+    let year = text
+        .trim()
+        .parse()
+        .map_err(|_| Error::field("fiscal_year", "must be a year, e.g. 2025"))?;
+    crate::reports::routes::fiscal_year(year)
 }
 
-/// An optional form or query value: an empty field is no value.
-pub fn given(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+/// The fiscal year a query asks for: this one when it names none.
+pub fn asked_fiscal_year(value: &Option<String>) -> Result<FiscalYear> {
+    match given(value) {
+        Some(year) => fiscal_year_field(year),
+        None => Ok(FiscalYear::of(japan_today())),
+    }
 }
 
 // ---- sign-in -------------------------------------------------------------------------------
 
-async fn logout(console: Console, form: crate::http::Form<csrf::TokenOnly>) -> HttpResponse {
-    let Console { desk, req, state } = console;
-    desk::logout(&req, &state, &DOOR, desk, &form).await
+async fn logout(console: Console, form: Form<csrf::TokenOnly>) -> HttpResponse {
+    console.logout(&form).await
 }
 
 pub fn services(cfg: &mut web::ServiceConfig) {

@@ -8,11 +8,12 @@ use chrono::NaiveDate;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{given, Console, Download};
+use super::Console;
 use crate::domain::calendar::{japan_date, japan_today, notice_tax_year, wareki_date, wareki_year};
 use crate::error::{Error, Result};
 use crate::one_stop::notice_routes::{csv_file_name, notices_csv};
 use crate::one_stop::notices::{self, NoticeMunicipality, Notices};
+use crate::web::forms::given;
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
 struct NoticeQuery {
@@ -101,13 +102,10 @@ fn tax_year_of(typed: Option<&str>) -> Result<i32> {
     crate::donations::one_stop::check_tax_year(year)
 }
 
-async fn notices_page(
-    console: Console,
-    query: web::Query<NoticeQuery>,
-    download: web::Query<Download>,
-) -> HttpResponse {
+async fn notices_page(console: Console, query: web::Query<NoticeQuery>) -> HttpResponse {
     let q = query.into_inner();
     let outcome = async {
+        let download = console.download()?;
         let tax_year = tax_year_of(given(&q.tax_year))?;
         let municipality = given(&q.municipality_code)
             .map(notices::notice_municipality)

@@ -2,46 +2,72 @@
 //! log with its filters.
 
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, Utc};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{given, see_other_done, Console, Download};
-use crate::catalogue::types::AuditQuery;
-use crate::domain::calendar::japan_offset;
+use super::{see_other_done, Column, Console, Download};
+use crate::catalogue::types::{AuditEntry, AuditQuery};
 use crate::email::outbox;
 use crate::email::routes::EmailView;
 use crate::email::EmailStatus;
 use crate::error::{Error, Result};
-use crate::http::{excel_csv, Paging};
+use crate::http::{Form, Paging};
+use crate::web::csrf::TokenOnly;
+use crate::web::forms::given;
+use crate::web::render::japan_time;
 
 const PER_PAGE: i64 = 100;
 
-fn japan(at: DateTime<Utc>) -> String {
-    at.with_timezone(&japan_offset())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+/// The outbox's CSV.
+const EMAIL_COLUMNS: &[Column<EmailView>] = &[
+    ("ID", |e| e.id.clone()),
+    ("種類", |e| e.kind.clone()),
+    ("宛先", |e| e.recipient.clone()),
+    ("件名", |e| e.subject.clone()),
+    ("状態", |e| e.status.label().to_owned()),
+    ("試行回数", |e| e.attempts.to_string()),
+    ("最後のエラー", |e| {
+        e.last_error.clone().unwrap_or_default()
+    }),
+    ("作成日時", |e| japan_time(e.created_at)),
+    ("送信日時", |e| {
+        e.sent_at.map(japan_time).unwrap_or_default()
+    }),
+];
+
+/// The audit log's CSV.
+const AUDIT_COLUMNS: &[Column<AuditEntry>] = &[
+    ("日時", |e| japan_time(e.created_at)),
+    ("操作", |e| e.action.clone()),
+    ("対象", |e| e.entity.clone()),
+    ("対象ID", |e| e.entity_id.clone()),
+    ("職員ID", |e| e.actor_id.clone().unwrap_or_default()),
+];
+
+/// Rows on a page; a download holds every one.
+fn paging(download: &Download) -> Paging {
+    let per_page = if download.wants_csv() {
+        i64::MAX / 2
+    } else {
+        PER_PAGE
+    };
+    Paging { page: 1, per_page }
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 struct EmailQuery {
-    #[serde(default)]
     status: Option<String>,
-    #[serde(default, skip_serializing)]
+    #[serde(skip_serializing)]
     done: Option<String>,
 }
 
-async fn emails(
-    console: Console,
-    q: web::Query<EmailQuery>,
-    download: web::Query<Download>,
-) -> HttpResponse {
+async fn emails(console: Console, q: web::Query<EmailQuery>) -> HttpResponse {
     let outcome = async {
+        let download = console.download()?;
         let status = given(&q.status)
             .map(|s| EmailStatus::parse(s).ok_or_else(|| Error::field("status", "must be pending, sending, sent or failed")))
             .transpose()?;
-        let limit = if download.wants_csv() { i64::MAX / 2 } else { PER_PAGE };
-        let paging = Paging { page: 1, per_page: limit };
+        let paging = paging(&download);
         let (rows, total) = console.read(move |c| outbox::list(c, status, paging)).await?;
         let items = rows
             .into_iter()
@@ -50,23 +76,7 @@ async fn emails(
         if download.wants_csv() {
             // Recipients are personal data.
             console.may_export_personal_data()?;
-            let body = excel_csv(
-                &["ID", "種類", "宛先", "件名", "状態", "試行回数", "最後のエラー", "作成日時", "送信日時"],
-                items.iter().map(|e| {
-                    vec![
-                        e.id.clone(),
-                        e.kind.clone(),
-                        e.recipient.clone(),
-                        e.subject.clone(),
-                        e.status.label().to_owned(),
-                        e.attempts.to_string(),
-                        e.last_error.clone().unwrap_or_default(),
-                        japan(e.created_at),
-                        e.sent_at.map(japan).unwrap_or_default(),
-                    ]
-                }),
-            )?;
-            return Ok(console.csv(body, download.charset, "emails.csv"));
+            return console.csv_table(EMAIL_COLUMNS, &items, &download, "emails.csv");
         }
         let items: Vec<_> = items
             .iter()
@@ -74,7 +84,7 @@ async fn emails(
                 context! {
                     e => e,
                     status_label => e.status.label(),
-                    created => japan(e.created_at),
+                    created => japan_time(e.created_at),
                     retryable => matches!(e.status, EmailStatus::Failed | EmailStatus::Pending),
                 }
             })
@@ -93,18 +103,12 @@ async fn emails(
     console.answer(outcome)
 }
 
-async fn retry(
-    console: Console,
-    id: web::Path<String>,
-    form: crate::http::Form<crate::web::csrf::TokenOnly>,
-) -> HttpResponse {
+async fn retry(console: Console, id: web::Path<String>, form: Form<TokenOnly>) -> HttpResponse {
     let id = id.into_inner();
     let outcome = async {
         let actor = console.change(&form.csrf_token)?;
         console
-            .state()
-            .db
-            .write(move |c| outbox::retry_by_staff(c, &actor, &id))
+            .write(move |c, _| outbox::retry_by_staff(c, &actor, &id))
             .await?;
         Ok(see_other_done("/console/emails", "retried"))
     }
@@ -114,51 +118,29 @@ async fn retry(
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 struct AuditFilter {
-    #[serde(default)]
     entity: Option<String>,
-    #[serde(default)]
     entity_id: Option<String>,
 }
 
-async fn audit_log(
-    console: Console,
-    q: web::Query<AuditFilter>,
-    download: web::Query<Download>,
-) -> HttpResponse {
+async fn audit_log(console: Console, q: web::Query<AuditFilter>) -> HttpResponse {
     let outcome = async {
+        let download = console.download()?;
         let query = AuditQuery {
             entity: given(&q.entity).map(str::to_owned),
             entity_id: given(&q.entity_id).map(str::to_owned),
             page: None,
             per_page: None,
         };
-        let per_page = if download.wants_csv() {
-            i64::MAX / 2
-        } else {
-            PER_PAGE
-        };
-        let paging = Paging { page: 1, per_page };
+        let paging = paging(&download);
         let (entries, total) = console
             .read(move |c| crate::audit::store::list(c, &query, paging))
             .await?;
         if download.wants_csv() {
-            let body = excel_csv(
-                &["日時", "操作", "対象", "対象ID", "職員ID"],
-                entries.iter().map(|e| {
-                    vec![
-                        japan(e.created_at),
-                        e.action.clone(),
-                        e.entity.clone(),
-                        e.entity_id.clone(),
-                        e.actor_id.clone().unwrap_or_default(),
-                    ]
-                }),
-            )?;
-            return Ok(console.csv(body, download.charset, "audit-log.csv"));
+            return console.csv_table(AUDIT_COLUMNS, &entries, &download, "audit-log.csv");
         }
         let entries: Vec<_> = entries
             .iter()
-            .map(|e| context! { e => e, at => japan(e.created_at) })
+            .map(|e| context! { e => e, at => japan_time(e.created_at) })
             .collect();
         Ok(console.ok(
             "console/audit.html",

@@ -6,18 +6,22 @@ use actix_web::{web, HttpResponse};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::{given, see_other_done, Console, Download};
+use super::{fiscal_year_field, see_other_done, yes, Column, Console};
 use crate::catalogue::named_items::{self, NamedList};
 use crate::catalogue::store::{self, BusinessList};
-use crate::catalogue::types::{NamedItemRequest, NewBusinessRequest};
+use crate::catalogue::types::{
+    Business, NamedItem, NamedItemRequest, NewBusinessRequest, NewPartnerRequest,
+};
 use crate::error::{Error, Result};
-use crate::http::excel_csv;
-use crate::reports::{build, routes as report_rules, targets};
-use crate::vouchers::partners::{self, NewLogin};
+use crate::http::Form;
+use crate::reports::types::{Target, TargetSource};
+use crate::reports::{build, targets};
+use crate::vouchers::partners;
+use crate::web::csrf::TokenOnly;
+use crate::web::forms::{given, optional, whole_yen};
 
 #[derive(Deserialize)]
 struct DoneQuery {
-    #[serde(default)]
     done: Option<String>,
 }
 
@@ -31,128 +35,142 @@ fn done_words(done: &Option<String>) -> Option<&'static str> {
     })
 }
 
-fn yes(b: bool) -> String {
-    if b { "○" } else { "" }.to_owned()
+/// The businesses' CSV.
+const BUSINESS_COLUMNS: &[Column<Business>] = &[
+    ("事業者ID", |b| b.id.clone()),
+    ("名称", |b| b.name.clone()),
+    ("返礼品事業者", |b| yes(b.is_vendor)),
+    ("加盟店", |b| yes(b.is_partner)),
+    ("メール", |b| b.contact_email.clone().unwrap_or_default()),
+    ("電話", |b| b.contact_phone.clone().unwrap_or_default()),
+    ("住所", |b| b.address.clone().unwrap_or_default()),
+    ("有効", |b| yes(b.active)),
+];
+
+/// The CSV of organisations or usage purposes.
+const NAMED_COLUMNS: &[Column<NamedItem>] = &[
+    ("ID", |i| i.id.clone()),
+    ("名称", |i| i.name.clone()),
+    ("説明", |i| i.description.clone()),
+    ("受付中", |i| yes(i.active)),
+];
+
+/// The targets' CSV.
+const TARGET_COLUMNS: &[Column<Target>] = &[
+    ("年度", |t| t.label.clone()),
+    ("目標額", |t| t.amount.to_string()),
+    ("設定元", |t| match t.source {
+        TargetSource::Set => "設定".to_owned(),
+        TargetSource::Default => "既定".to_owned(),
+    }),
+];
+
+async fn businesses(console: Console, q: web::Query<DoneQuery>) -> HttpResponse {
+    let done = done_words(&q.done);
+    business_register(
+        console,
+        BusinessList::All,
+        BUSINESS_COLUMNS,
+        "businesses",
+        done,
+    )
+    .await
 }
 
-async fn businesses(
+/// A register of businesses (all of them, or the partner shops), named `register`: its CSV
+/// when a download is asked for, else its page saying `done`.
+pub(super) async fn business_register(
     console: Console,
-    q: web::Query<DoneQuery>,
-    download: web::Query<Download>,
+    list: BusinessList,
+    columns: &[Column<Business>],
+    register: &str,
+    done: Option<&str>,
 ) -> HttpResponse {
     let outcome = async {
+        let download = console.download()?;
         let (items, total) = console
-            .read(|c| store::list_businesses(c, BusinessList::All, 0, i64::MAX))
+            .read(move |c| store::list_businesses(c, list, 0, i64::MAX))
             .await?;
         if download.wants_csv() {
-            let body = excel_csv(
-                &[
-                    "事業者ID",
-                    "名称",
-                    "返礼品事業者",
-                    "加盟店",
-                    "メール",
-                    "電話",
-                    "住所",
-                    "有効",
-                ],
-                items.iter().map(|b| {
-                    vec![
-                        b.id.clone(),
-                        b.name.clone(),
-                        yes(b.is_vendor),
-                        yes(b.is_partner),
-                        b.contact_email.clone().unwrap_or_default(),
-                        b.contact_phone.clone().unwrap_or_default(),
-                        b.address.clone().unwrap_or_default(),
-                        yes(b.active),
-                    ]
-                }),
-            )?;
-            return Ok(console.csv(body, download.charset, "businesses.csv"));
+            return console.csv_table(columns, &items, &download, &format!("{register}.csv"));
         }
-        Ok(console.ok(
-            "console/businesses.html",
-            context! { items, total, done => done_words(&q.done) },
-        ))
+        let page = format!("console/{register}.html");
+        Ok(console.ok(&page, context! { items, total, done }))
     }
     .await;
     console.answer(outcome)
 }
 
-#[derive(Deserialize)]
-struct BusinessForm {
-    #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
+/// A business as the console's forms type it: the businesses page (no login), a vendor's login,
+/// the partners page (a shop and its till login). Each form sends the fields it shows.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub(super) struct BusinessForm {
+    pub csrf_token: String,
     name: String,
-    #[serde(default)]
     is_vendor: Option<String>,
-    #[serde(default)]
     is_partner: Option<String>,
-    #[serde(default)]
     contact_email: String,
-    #[serde(default)]
     contact_phone: String,
-    #[serde(default)]
     address: String,
+    pub email: String,
+    pub password: String,
+}
+
+impl BusinessForm {
+    fn business(&self) -> NewBusinessRequest {
+        NewBusinessRequest {
+            name: self.name.clone(),
+            is_vendor: self.is_vendor.is_some(),
+            is_partner: self.is_partner.is_some(),
+            contact_email: optional(&self.contact_email),
+            contact_phone: optional(&self.contact_phone),
+            address: optional(&self.address),
+            login: None,
+        }
+    }
+
+    pub(super) fn partner(&self) -> NewPartnerRequest {
+        NewPartnerRequest {
+            name: self.name.clone(),
+            email: self.email.clone(),
+            password: self.password.clone(),
+            contact_phone: optional(&self.contact_phone),
+            address: optional(&self.address),
+        }
+    }
 }
 
 /// A business (vendor, partner or both) without a login (the API's `create_business`).
-async fn add_business(console: Console, form: crate::http::Form<BusinessForm>) -> HttpResponse {
-    let f = form.into_inner();
+async fn add_business(console: Console, form: Form<BusinessForm>) -> HttpResponse {
     let outcome = async {
-        let actor = console.change(&f.csrf_token)?;
-        let optional = |t: &str| Some(t.trim().to_owned()).filter(|t| !t.is_empty());
-        let request = NewBusinessRequest {
-            name: f.name.clone(),
-            is_vendor: f.is_vendor.is_some(),
-            is_partner: f.is_partner.is_some(),
-            contact_email: optional(&f.contact_email),
-            contact_phone: optional(&f.contact_phone),
-            address: optional(&f.address),
-            login: None,
-        };
-        let settings = console.state().settings.clone();
+        let actor = console.change(&form.csrf_token)?;
+        let request = form.business();
         console
-            .state()
-            .db
-            .write(move |c| partners::create_business(c, &settings, &actor, request, None))
+            .write_catalogue(move |c, settings| {
+                partners::create_business(c, settings, &actor, request, None)
+            })
             .await?;
-        console.state().catalogue_cache.invalidate();
         Ok(see_other_done("/console/businesses", "added"))
     }
     .await;
     console.answer(outcome)
 }
 
-#[derive(Deserialize)]
-struct LoginForm {
-    #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
-}
-
 /// A login for a vendor's order desk (the API's `create_vendor_login`, welcome email queued).
 async fn add_vendor_login(
     console: Console,
     id: web::Path<String>,
-    form: crate::http::Form<LoginForm>,
+    form: Form<BusinessForm>,
 ) -> HttpResponse {
-    let (vendor_id, f) = (id.into_inner(), form.into_inner());
+    let vendor_id = id.into_inner();
     let outcome = async {
-        let actor = console.change(&f.csrf_token)?;
-        let settings = console.state().settings.clone();
-        let s = settings.clone();
-        // argon2 is CPU work: on the blocking pool.
-        let login = web::block(move || NewLogin::prepare(&s, &f.email, &f.password)).await??;
+        let actor = console.change(&form.csrf_token)?;
+        let login = console.prepare_login(&form).await?;
         console
-            .state()
-            .db
-            .write(move |c| partners::create_vendor_login(c, &settings, &actor, &vendor_id, login))
+            .write(move |c, settings| {
+                partners::create_vendor_login(c, settings, &actor, &vendor_id, login)
+            })
             .await?;
         Ok(see_other_done("/console/businesses", "login"))
     }
@@ -175,17 +193,13 @@ async fn named(
     console: Console,
     kind: web::Path<String>,
     q: web::Query<DoneQuery>,
-    download: web::Query<Download>,
 ) -> HttpResponse {
     let outcome = async {
+        let download = console.download()?;
         let (list, title) = list_of(&kind)?;
         let (items, total) = console.read(move |c| list.list(c, false, 0, i64::MAX)).await?;
         if download.wants_csv() {
-            let body = excel_csv(
-                &["ID", "名称", "説明", "受付中"],
-                items.iter().map(|i| vec![i.id.clone(), i.name.clone(), i.description.clone(), yes(i.active)]),
-            )?;
-            return Ok(console.csv(body, download.charset, &format!("{kind}.csv")));
+            return console.csv_table(NAMED_COLUMNS, &items, &download, &format!("{kind}.csv"));
         }
         Ok(console.ok(
             "console/named.html",
@@ -196,22 +210,19 @@ async fn named(
     console.answer(outcome)
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 struct NamedForm {
-    #[serde(default)]
     csrf_token: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     description: String,
 }
 
 async fn add_named(
     console: Console,
     kind: web::Path<String>,
-    form: crate::http::Form<NamedForm>,
+    form: Form<NamedForm>,
 ) -> HttpResponse {
-    let form = form.into_inner();
     let outcome = async {
         let (list, _) = list_of(&kind)?;
         let actor = console.change(&form.csrf_token)?;
@@ -220,9 +231,7 @@ async fn add_named(
             description: form.description.clone(),
         })?;
         console
-            .state()
-            .db
-            .write(move |c| named_items::create(c, list, &actor, request))
+            .write(move |c, _| named_items::create(c, list, &actor, request))
             .await?;
         Ok(see_other_done(&format!("/console/{kind}"), "added"))
     }
@@ -233,16 +242,14 @@ async fn add_named(
 async fn deactivate_named(
     console: Console,
     path: web::Path<(String, String)>,
-    form: crate::http::Form<crate::web::csrf::TokenOnly>,
+    form: Form<TokenOnly>,
 ) -> HttpResponse {
     let (kind, id) = path.into_inner();
     let outcome = async {
         let (list, _) = list_of(&kind)?;
         let actor = console.change(&form.csrf_token)?;
         console
-            .state()
-            .db
-            .write(move |c| named_items::deactivate(c, list, &actor, &id))
+            .write(move |c, _| named_items::deactivate(c, list, &actor, &id))
             .await?;
         Ok(see_other_done(&format!("/console/{kind}"), "deactivated"))
     }
@@ -250,30 +257,13 @@ async fn deactivate_named(
     console.answer(outcome)
 }
 
-async fn target_list(
-    console: Console,
-    q: web::Query<DoneQuery>,
-    download: web::Query<Download>,
-) -> HttpResponse {
+async fn target_list(console: Console, q: web::Query<DoneQuery>) -> HttpResponse {
     let outcome = async {
+        let download = console.download()?;
         let settings = console.state().settings.clone();
         let list = console.read(move |c| build::targets(c, &settings)).await?;
         if download.wants_csv() {
-            let body = excel_csv(
-                &["年度", "目標額", "設定元"],
-                list.items.iter().map(|t| {
-                    vec![
-                        t.label.clone(),
-                        t.amount.to_string(),
-                        match t.source {
-                            crate::reports::types::TargetSource::Set => "設定",
-                            crate::reports::types::TargetSource::Default => "既定",
-                        }
-                        .to_owned(),
-                    ]
-                }),
-            )?;
-            return Ok(console.csv(body, download.charset, "targets.csv"));
+            return console.csv_table(TARGET_COLUMNS, &list.items, &download, "targets.csv");
         }
         Ok(console.ok(
             "console/targets.html",
@@ -284,37 +274,22 @@ async fn target_list(
     console.answer(outcome)
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 struct TargetForm {
-    #[serde(default)]
     csrf_token: String,
-    #[serde(default)]
     fiscal_year: String,
-    #[serde(default)]
     amount: String,
 }
 
-async fn set_target(console: Console, form: crate::http::Form<TargetForm>) -> HttpResponse {
+async fn set_target(console: Console, form: Form<TargetForm>) -> HttpResponse {
     let outcome = async {
         let actor = console.change(&form.csrf_token)?;
-        let year: i32 = form
-            .fiscal_year
-            .trim()
-            .parse()
-            .map_err(|_| Error::field("fiscal_year", "must be a year, e.g. 2025"))?;
-        let fy = report_rules::fiscal_year(year)?;
-        let amount: i64 = form
-            .amount
-            .trim()
-            .replace(',', "")
-            .parse()
-            .map_err(|_| Error::field("amount", "must be a whole number of yen"))?;
-        let amount = targets::check_amount(amount)?;
+        let fy = fiscal_year_field(&form.fiscal_year)?;
+        let amount = targets::check_amount(whole_yen("amount", &form.amount)?)?;
         let default = console.state().settings.default_target(fy.year());
         console
-            .state()
-            .db
-            .write(move |c| targets::set(c, &actor, fy, amount, default))
+            .write(move |c, _| targets::set(c, &actor, fy, amount, default))
             .await?;
         Ok(see_other_done("/console/targets", "target"))
     }

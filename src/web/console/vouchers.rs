@@ -6,21 +6,24 @@ use chrono::Utc;
 use minijinja::context;
 use serde::Deserialize;
 
-use super::{given, see_other_done, Console, Download};
-use crate::catalogue::store::{self, BusinessList};
-use crate::catalogue::types::NewPartnerRequest;
+use super::registers::{business_register, BusinessForm};
+use super::{see_other_done, yes, Column, Console};
+use crate::catalogue::store::BusinessList;
+use crate::catalogue::types::Business;
+use crate::db::DbConnection;
 use crate::domain::calendar::{japan_today, YearMonth};
+use crate::domain::voucher::month_closed;
 use crate::error::Result;
-use crate::http::excel_csv;
-use crate::vouchers::partners::{self, NewLogin};
+use crate::http::Form;
+use crate::vouchers::partners;
 use crate::vouchers::routes::parse_month;
+use crate::vouchers::types::{Settlements, VoucherReport};
 use crate::vouchers::{settle, store as voucher_store};
+use crate::web::forms::given;
 
 #[derive(Deserialize)]
 struct MonthQuery {
-    #[serde(default)]
     month: Option<String>,
-    #[serde(default)]
     done: Option<String>,
 }
 
@@ -34,75 +37,35 @@ impl MonthQuery {
     }
 }
 
-async fn partners_page(
-    console: Console,
-    q: web::Query<MonthQuery>,
-    download: web::Query<Download>,
-) -> HttpResponse {
-    let outcome = async {
-        let (items, total) = console
-            .read(|c| store::list_businesses(c, BusinessList::Partners, 0, i64::MAX))
-            .await?;
-        if download.wants_csv() {
-            let body = excel_csv(
-                &["事業者ID", "名称", "電話", "住所", "有効"],
-                items.iter().map(|b| {
-                    vec![
-                        b.id.clone(),
-                        b.name.clone(),
-                        b.contact_phone.clone().unwrap_or_default(),
-                        b.address.clone().unwrap_or_default(),
-                        if b.active { "○" } else { "" }.to_owned(),
-                    ]
-                }),
-            )?;
-            return Ok(console.csv(body, download.charset, "partners.csv"));
-        }
-        let done =
-            given(&q.done).map(|_| "加盟店とログインを登録しました。ようこそメールを送ります。");
-        Ok(console.ok("console/partners.html", context! { items, total, done }))
-    }
-    .await;
-    console.answer(outcome)
-}
+/// The partner shops' CSV.
+const PARTNER_COLUMNS: &[Column<Business>] = &[
+    ("事業者ID", |b| b.id.clone()),
+    ("名称", |b| b.name.clone()),
+    ("電話", |b| b.contact_phone.clone().unwrap_or_default()),
+    ("住所", |b| b.address.clone().unwrap_or_default()),
+    ("有効", |b| yes(b.active)),
+];
 
-#[derive(Deserialize)]
-struct PartnerForm {
-    #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    contact_phone: String,
-    #[serde(default)]
-    address: String,
+async fn partners_page(console: Console, q: web::Query<MonthQuery>) -> HttpResponse {
+    let done = given(&q.done).map(|_| "加盟店とログインを登録しました。ようこそメールを送ります。");
+    business_register(
+        console,
+        BusinessList::Partners,
+        PARTNER_COLUMNS,
+        "partners",
+        done,
+    )
+    .await
 }
 
 /// A partner shop and its till login in one step (the API's `partners::create_partner`).
-async fn add_partner(console: Console, form: crate::http::Form<PartnerForm>) -> HttpResponse {
-    let f = form.into_inner();
+async fn add_partner(console: Console, form: Form<BusinessForm>) -> HttpResponse {
     let outcome = async {
-        let actor = console.change(&f.csrf_token)?;
-        let settings = console.state().settings.clone();
-        let optional = |t: &str| Some(t.trim().to_owned()).filter(|t| !t.is_empty());
-        let request = NewPartnerRequest {
-            name: f.name.clone(),
-            email: f.email.clone(),
-            password: f.password.clone(),
-            contact_phone: optional(&f.contact_phone),
-            address: optional(&f.address),
-        };
-        let (s, email, password) = (settings.clone(), f.email.clone(), f.password.clone());
-        // argon2 is CPU work: on the blocking pool.
-        let login = web::block(move || NewLogin::prepare(&s, &email, &password)).await??;
+        let actor = console.change(&form.csrf_token)?;
+        let request = form.partner();
+        let login = console.prepare_login(&form).await?;
         console
-            .state()
-            .db
-            .write(move |c| partners::create_partner(c, &settings, &actor, request, login))
+            .write(move |c, settings| partners::create_partner(c, settings, &actor, request, login))
             .await?;
         Ok(see_other_done("/console/partners", "added"))
     }
@@ -110,40 +73,52 @@ async fn add_partner(console: Console, form: crate::http::Form<PartnerForm>) -> 
     console.answer(outcome)
 }
 
-async fn settlements(
+/// A month's table (the settlements, the voucher report): `read` for the month asked, then its
+/// CSV (`{file}-{month}.csv`) when a download is asked for, else the page `show` makes of it.
+async fn month_table<T: Send + 'static>(
     console: Console,
-    q: web::Query<MonthQuery>,
-    download: web::Query<Download>,
+    q: &MonthQuery,
+    read: fn(&mut DbConnection, YearMonth) -> Result<T>,
+    file: &str,
+    csv: fn(&T) -> Result<Vec<u8>>,
+    show: impl FnOnce(&Console, YearMonth, T) -> HttpResponse,
 ) -> HttpResponse {
     let outcome = async {
+        let download = console.download()?;
         let month = q.month()?;
-        let s = console.read(move |c| settle::settlements(c, month)).await?;
+        let table = console.read(move |c| read(c, month)).await?;
         if download.wants_csv() {
-            let body = settle::settlements_csv(&s)?;
-            return Ok(console.csv(body, download.charset, &format!("settlements-{month}.csv")));
+            let file = format!("{file}-{month}.csv");
+            return Ok(console.csv(csv(&table)?, download.charset, &file));
         }
-        let ended = crate::domain::voucher::month_closed(month, japan_today());
-        let done = given(&q.done).map(|_| "精算済みにしました。");
-        Ok(console.ok(
-            "console/settlements.html",
-            context! { s, ended, done, month => month.to_string() },
-        ))
+        Ok(show(&console, month, table))
     }
     .await;
     console.answer(outcome)
 }
 
-#[derive(Deserialize)]
+async fn settlements(console: Console, q: web::Query<MonthQuery>) -> HttpResponse {
+    let done = given(&q.done).map(|_| "精算済みにしました。");
+    let show = |console: &Console, month: YearMonth, s: Settlements| {
+        let ended = month_closed(month, japan_today());
+        console.ok(
+            "console/settlements.html",
+            context! { s, ended, done, month => month.to_string() },
+        )
+    };
+    let (read, csv) = (settle::settlements, settle::settlements_csv);
+    month_table(console, &q, read, "settlements", csv, show).await
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
 struct SettleForm {
-    #[serde(default)]
     csrf_token: String,
-    #[serde(default)]
     partner_id: String,
-    #[serde(default)]
     month: String,
 }
 
-async fn settle_month(console: Console, form: crate::http::Form<SettleForm>) -> HttpResponse {
+async fn settle_month(console: Console, form: Form<SettleForm>) -> HttpResponse {
     let f = form.into_inner();
     let outcome = async {
         let actor = console.change(&f.csrf_token)?;
@@ -151,9 +126,7 @@ async fn settle_month(console: Console, form: crate::http::Form<SettleForm>) -> 
         let today = japan_today();
         let partner = f.partner_id.clone();
         console
-            .state()
-            .db
-            .write(move |c| settle::settle_month(c, &actor, &partner, month, today))
+            .write(move |c, _| settle::settle_month(c, &actor, &partner, month, today))
             .await?;
         Ok(see_other_done(
             &format!("/console/settlements?month={month}"),
@@ -164,27 +137,16 @@ async fn settle_month(console: Console, form: crate::http::Form<SettleForm>) -> 
     console.answer(outcome)
 }
 
-async fn voucher_report(
-    console: Console,
-    q: web::Query<MonthQuery>,
-    download: web::Query<Download>,
-) -> HttpResponse {
-    let outcome = async {
-        let month = q.month()?;
-        let report = console
-            .read(move |c| voucher_store::month_report(c, month, Utc::now()))
-            .await?;
-        if download.wants_csv() {
-            let body = settle::voucher_report_csv(&report)?;
-            return Ok(console.csv(body, download.charset, &format!("vouchers-{month}.csv")));
-        }
-        Ok(console.ok(
+async fn voucher_report(console: Console, q: web::Query<MonthQuery>) -> HttpResponse {
+    let show = |console: &Console, month: YearMonth, r: VoucherReport| {
+        console.ok(
             "console/voucher_report.html",
-            context! { r => report, month => month.to_string() },
-        ))
-    }
-    .await;
-    console.answer(outcome)
+            context! { r, month => month.to_string() },
+        )
+    };
+    let read = |c: &mut DbConnection, month| voucher_store::month_report(c, month, Utc::now());
+    let csv = settle::voucher_report_csv;
+    month_table(console, &q, read, "vouchers", csv, show).await
 }
 
 pub fn services(cfg: &mut web::ServiceConfig) {
