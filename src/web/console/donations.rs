@@ -107,6 +107,8 @@ async fn search(
     let q = query.into_inner();
     let outcome = async {
         let filter = q.filter()?;
+        crate::donations::search_terms::before_search(&console.state().db, filter.q.as_deref())
+            .await?;
         if download.wants_csv() {
             console.may_export_personal_data()?;
             let (rows, _) = console
