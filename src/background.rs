@@ -46,6 +46,10 @@ async fn sweeper(state: AppState, mut stop: watch::Receiver<bool>) {
         if let Err(e) = forgotten {
             tracing::warn!(error = %e, "purging old sign-in failures failed; will retry");
         }
+        // Search terms of imports whose own catch-up did not finish (a restart, an outage).
+        if let Err(e) = crate::donations::search_terms::catch_up(&state.db).await {
+            tracing::warn!(error = %e, "writing donor search terms failed; will retry");
+        }
         // Donor identities (名寄せ) kept current; one read when every donation is linked.
         if let Err(e) = crate::identities::matching::catch_up(&state.db).await {
             tracing::warn!(error = %e, "linking donor identities failed; will retry");

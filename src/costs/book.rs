@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use super::store::{insert_once, open_entries_of_donation, CostEntryRow};
+use super::store::{insert_new, insert_once, open_entries_of_donation, CostEntryRow};
 use crate::config::Settings;
 use crate::db::DbConnection;
 use crate::domain::calendar::YearMonth;
@@ -52,9 +52,20 @@ pub fn rates(settings: &Settings, channel: &str) -> FeeRates {
     }
 }
 
-/// Books what paid donations cost, at the given rates (a payment, or the new rows of an
-/// import), keyed `<source>:<donation id>`.
-pub fn paid_at(conn: &mut DbConnection, rates: FeeRates, paid: &[Paid<'_>]) -> Result<()> {
+/// Books what a paid donation costs, at the given rates, keyed `<source>:<donation id>`.
+pub fn paid_at(conn: &mut DbConnection, rates: FeeRates, paid: &Paid<'_>) -> Result<()> {
+    insert_once(conn, &entries_of(rates, std::slice::from_ref(paid)))?;
+    Ok(())
+}
+
+/// Books what an import's new donations cost, in the import's transaction. Their ids are new,
+/// so no booking key can be in the ledger yet: PostgreSQL takes them by `COPY`.
+pub fn imported(conn: &mut DbConnection, rates: FeeRates, paid: &[Paid<'_>]) -> Result<()> {
+    insert_new(conn, &entries_of(rates, paid))
+}
+
+/// The ledger entries of paid donations.
+fn entries_of(rates: FeeRates, paid: &[Paid<'_>]) -> Vec<CostEntryRow> {
     let mut rows = Vec::new();
     for p in paid {
         for cost in costs_of_paid(&p.donation, rates) {
@@ -69,8 +80,7 @@ pub fn paid_at(conn: &mut DbConnection, rates: FeeRates, paid: &[Paid<'_>]) -> R
             rows.push(row);
         }
     }
-    insert_once(conn, &rows)?;
-    Ok(())
+    rows
 }
 
 /// Books what a just-paid donation costs, in the paying transaction.
@@ -81,7 +91,7 @@ pub fn paid(
     issues_voucher: bool,
 ) -> Result<()> {
     match Paid::of(donation, issues_voucher) {
-        Some(p) => paid_at(conn, rates(settings, p.channel), &[p]),
+        Some(p) => paid_at(conn, rates(settings, p.channel), &p),
         None => Ok(()),
     }
 }

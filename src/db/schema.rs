@@ -310,6 +310,7 @@ diesel::table! {
         flagged_count -> Integer,
         imported_by -> Nullable<Text>,
         created_at -> Timestamp,
+        search_indexed_at -> Nullable<Timestamp>,
     }
 }
 

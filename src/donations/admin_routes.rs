@@ -153,6 +153,7 @@ pub async fn list_donations(
     } else {
         (paging.offset(), paging.per_page)
     };
+    super::search_terms::before_search(&state.db, filter.q.as_deref()).await?;
     let (rows, total) = state
         .db
         .run(move |conn| store::list(conn, &filter, offset, limit))

@@ -1,27 +1,34 @@
 //! The donor search index (`donor_search_terms`): each donation's `domain::search::donor_terms`,
-//! written in the transaction that writes the donation, so a staff search is an index lookup by
-//! equality on both engines rather than a `LIKE '%…%'` scan of every donation.
+//! so a staff search is an index lookup by equality on both engines rather than a `LIKE '%…%'`
+//! scan of every donation.
+//!
+//! A donation made through the ward's site gets its terms in the transaction that writes it. A
+//! portal import's donations get theirs just after the import commits, by [`catch_up`]: a
+//! 100,000-row file has about a million terms, and writing them inside the import doubled the
+//! time staff wait for its answer. Every search calls `catch_up` first, so no search misses a
+//! committed donation; it only waits while the last import's terms are still being written.
 
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 use super::store::DonationRow;
-use crate::db::schema::{donations, donor_search_terms};
-use crate::db::{write_transaction, DbConnection, MultiBackend};
+use crate::db::schema::{donation_imports, donations, donor_search_terms};
+use crate::db::{now, write_transaction, Db, DbConnection, Engine, MultiBackend};
 use crate::domain::search::{donor_query, donor_terms, DonorFacts};
 use crate::error::{Error, Result};
 
 /// Term rows per INSERT: two bind parameters each, far below SQLite's 32,766.
 const TERMS_PER_INSERT: usize = 5_000;
-/// Donations the backfill indexes per transaction, so SQLite's write lock is never held long.
+/// Donations the backfill and the catch-up index per transaction, so SQLite's write lock is
+/// never held long.
 const BACKFILL_CHUNK: i64 = 1_000;
 /// Each word is one more index lookup; a search names a donor in a few.
 const MAX_WORDS: usize = 10;
 
 #[derive(Insertable)]
 #[diesel(table_name = donor_search_terms, treat_none_as_default_value = false)]
-struct TermRow<'a> {
-    donation_id: &'a str,
+struct TermRow {
+    donation_id: String,
     term: String,
 }
 
@@ -40,13 +47,14 @@ fn facts_of(row: &DonationRow) -> DonorFacts<'_> {
 
 /// The term rows of donations given as (id, facts), in term order: the primary key's, so a
 /// large batch walks the index once instead of at random.
-fn term_rows<'a>(indexed: &[(&'a str, DonorFacts<'_>)]) -> Vec<TermRow<'a>> {
-    let mut rows: Vec<TermRow<'a>> = indexed
+fn term_rows(indexed: &[(&str, DonorFacts<'_>)]) -> Vec<TermRow> {
+    let mut rows: Vec<TermRow> = indexed
         .iter()
         .flat_map(|&(donation_id, facts)| {
-            donor_terms(&facts)
-                .into_iter()
-                .map(move |term| TermRow { donation_id, term })
+            donor_terms(&facts).into_iter().map(move |term| TermRow {
+                donation_id: donation_id.to_owned(),
+                term,
+            })
         })
         .collect();
     rows.sort_unstable_by(|a, b| a.term.cmp(&b.term));
@@ -56,34 +64,15 @@ fn term_rows<'a>(indexed: &[(&'a str, DonorFacts<'_>)]) -> Vec<TermRow<'a>> {
 /// Writes the terms of donations given as (id, facts); a term already there is kept, so
 /// indexing a donation again only adds what is new (its receipt number once paid).
 fn insert(conn: &mut DbConnection, indexed: &[(&str, DonorFacts<'_>)]) -> Result<()> {
-    let rows = term_rows(indexed);
+    insert_rows(conn, &term_rows(indexed))
+}
+
+fn insert_rows(conn: &mut DbConnection, rows: &[TermRow]) -> Result<()> {
     for chunk in rows.chunks(TERMS_PER_INSERT) {
         crate::on_engine!(conn, |c| diesel::insert_into(donor_search_terms::table)
             .values(chunk)
             .on_conflict_do_nothing()
             .execute(c))?;
-    }
-    Ok(())
-}
-
-/// Writes the terms of donations written in this same transaction, which have none yet: no
-/// term can conflict, so PostgreSQL takes them by `COPY` (a 100,000-row import writes about a
-/// million terms) and SQLite by plain multi-row inserts.
-pub fn insert_new(conn: &mut DbConnection, indexed: &[(&str, DonorFacts<'_>)]) -> Result<()> {
-    let rows = term_rows(indexed);
-    match conn {
-        DbConnection::Postgres(c) => {
-            diesel::copy_from(donor_search_terms::table)
-                .from_insertable(&rows)
-                .execute(c)?;
-        }
-        DbConnection::Sqlite(c) => {
-            for chunk in rows.chunks(TERMS_PER_INSERT) {
-                diesel::insert_into(donor_search_terms::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
-        }
     }
     Ok(())
 }
@@ -142,6 +131,11 @@ pub fn backfill(conn: &mut DbConnection) -> Result<usize> {
             .limit(BACKFILL_CHUNK)
             .load(conn)?;
         let Some(last) = chunk.last() else {
+            // Every donation has its terms now, those of imports not yet caught up included.
+            diesel::update(donation_imports::table)
+                .filter(donation_imports::search_indexed_at.is_null())
+                .set(donation_imports::search_indexed_at.eq(now()))
+                .execute(conn)?;
             return Ok(indexed);
         };
         after = last.id.clone();
@@ -150,6 +144,130 @@ pub fn backfill(conn: &mut DbConnection) -> Result<usize> {
         write_transaction(conn, |c| insert(c, &facts))?;
         indexed += chunk.len();
     }
+}
+
+/// Term rows an import's catch-up writes per SQLite transaction: a contiguous range of the
+/// index (the rows are in term order), so each of its pages is written about once, in under a
+/// second of the write lock. Chunks by donation scattered every chunk over the whole index and
+/// took twice as long in all.
+const SQLITE_TERMS_PER_WRITE: usize = 100_000;
+/// The PostgreSQL advisory lock that makes instances take turns writing an import's terms (any
+/// fixed number no other lock of the service uses).
+const CATCH_UP_LOCK: i64 = 0x5345_4152_4348_0012;
+
+/// One catch-up at a time in this process: a search arriving while the sweeper (or the task an
+/// import starts) is writing the terms waits for it instead of writing the same terms again.
+static CATCHING_UP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Writes the terms of every import that does not have them yet. When nothing is pending it is
+/// one read. Returns how many donations it indexed.
+///
+/// PostgreSQL writes an import's terms in one transaction by `COPY` (its readers never wait on
+/// a writer); SQLite in `SQLITE_TERMS_PER_WRITE` chunks through `Db::write`, its one writer, so
+/// a till never waits long behind them. A SQLite chunk written twice (after a restart) keeps
+/// the terms already there.
+pub async fn catch_up(db: &Db) -> Result<usize> {
+    let _turn = CATCHING_UP.lock().await;
+    let per_write = match db.engine() {
+        Engine::Postgres => usize::MAX,
+        Engine::Sqlite => SQLITE_TERMS_PER_WRITE,
+    };
+    let mut indexed = 0;
+    while let Some(import_id) = db.run(oldest_unindexed_import).await? {
+        let id = import_id.clone();
+        let (donations, mut rows) = db.run(move |c| terms_of_import(c, &id)).await?;
+        indexed += donations;
+        loop {
+            let chunk = rows.split_off(rows.len().saturating_sub(per_write));
+            let last = rows.is_empty();
+            let id = import_id.clone();
+            db.write(move |c| {
+                crate::db::with_large_cache(c, |c| write_import_terms(c, &id, &chunk, last))?
+            })
+            .await?;
+            if last {
+                break;
+            }
+        }
+    }
+    Ok(indexed)
+}
+
+/// Before a staff list with a search `q`: every committed donation findable first.
+pub async fn before_search(db: &Db, q: Option<&str>) -> Result<()> {
+    if q.is_some() {
+        catch_up(db).await?;
+    }
+    Ok(())
+}
+
+fn oldest_unindexed_import(conn: &mut DbConnection) -> Result<Option<String>> {
+    Ok(donation_imports::table
+        .filter(donation_imports::search_indexed_at.is_null())
+        .order((
+            donation_imports::created_at.asc(),
+            donation_imports::id.asc(),
+        ))
+        .select(donation_imports::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// How many donations an import brought in, and all their term rows in term order.
+fn terms_of_import(conn: &mut DbConnection, import_id: &str) -> Result<(usize, Vec<TermRow>)> {
+    let imported: Vec<Unindexed> = donations::table
+        .filter(donations::import_id.eq(import_id))
+        .select(Unindexed::as_select())
+        .load(conn)?;
+    let facts: Vec<(&str, DonorFacts<'_>)> = imported
+        .iter()
+        .map(|d| (d.id.as_str(), d.facts()))
+        .collect();
+    Ok((imported.len(), term_rows(&facts)))
+}
+
+/// Writes a chunk of an import's term rows; the `last` marks the import indexed in the same
+/// transaction.
+fn write_import_terms(
+    conn: &mut DbConnection,
+    import_id: &str,
+    rows: &[TermRow],
+    last: bool,
+) -> Result<()> {
+    let import = donation_imports::table.find(import_id);
+    match conn {
+        DbConnection::Postgres(pg) => {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+                .bind::<diesel::sql_types::BigInt, _>(CATCH_UP_LOCK)
+                .execute(pg)?;
+            let pending: Option<Option<chrono::NaiveDateTime>> = import
+                .select(donation_imports::search_indexed_at)
+                .first(pg)
+                .optional()?;
+            if pending != Some(None) {
+                return Ok(()); // Another instance wrote them while this one waited.
+            }
+            // A term written meanwhile (a receipt number's re-index) goes, and comes back with
+            // the rest.
+            let of_import = donations::table
+                .filter(donations::import_id.eq(import_id))
+                .select(donations::id);
+            diesel::delete(
+                donor_search_terms::table.filter(donor_search_terms::donation_id.eq_any(of_import)),
+            )
+            .execute(pg)?;
+            diesel::copy_from(donor_search_terms::table)
+                .from_insertable(rows)
+                .execute(pg)?;
+        }
+        DbConnection::Sqlite(_) => insert_rows(conn, rows)?,
+    }
+    if last {
+        diesel::update(import)
+            .set(donation_imports::search_indexed_at.eq(now()))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// How a staff search picks donations.

@@ -93,7 +93,16 @@ pub async fn upload(
         .run(move |conn| Ok(import_file(conn, &request, &rows)))
         .await?;
     match outcome {
-        Ok(o) => Ok(Ok(o)),
+        Ok(o) => {
+            // The new donations' search terms, written while staff read the answer.
+            let db = state.db.clone();
+            actix_web::rt::spawn(async move {
+                if let Err(e) = crate::donations::search_terms::catch_up(&db).await {
+                    tracing::warn!(error = %e, "donor search terms of an import not written; the sweeper retries");
+                }
+            });
+            Ok(Ok(o))
+        }
         Err(ImportFailure::Rejected(errors)) => {
             let read_with = profile.as_ref().filter(|_| by_profile);
             Ok(Err(portal_columns(read_with, errors)))

@@ -95,6 +95,8 @@ async fn search(console: Console, query: web::Query<SearchQuery>) -> HttpRespons
     let outcome = async {
         let download = console.download()?;
         let filter = q.filter()?;
+        crate::donations::search_terms::before_search(&console.state().db, filter.q.as_deref())
+            .await?;
         if download.wants_csv() {
             console.may_export_personal_data()?;
             let (rows, _) = console
