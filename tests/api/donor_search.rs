@@ -165,7 +165,62 @@ async fn donations_from_before_the_index_are_indexed_at_start_up(engine: Engine)
     assert_eq!(indexed, 0);
 }
 
+/// An import's terms are written after it commits; a search never misses its donations, even
+/// when the process stopped before writing them, and a term written in between (a receipt's
+/// re-index) does not stop the catch-up.
+async fn a_search_waits_for_the_terms_of_an_import(engine: Engine) {
+    use furusato::db::schema::{donation_imports, donations};
+    let app = TestApp::spawn(engine).await;
+    let admin = app.admin_token().await;
+    let res = app
+        .import_csv(&admin, "rakuten", PORTAL_FILE.as_bytes().to_vec())
+        .await;
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    // As if the process had stopped before the import's terms were written, with one term
+    // written meanwhile by another path.
+    let jiro: String = donations::table
+        .filter(donations::external_id.eq("RK-2025-0001"))
+        .select(donations::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    // The background catch-up may have run already: wait for it, then undo it.
+    furusato::donations::search_terms::catch_up(&app.db)
+        .await
+        .unwrap();
+    diesel::delete(donor_search_terms::table)
+        .execute(&mut *app.conn())
+        .unwrap();
+    diesel::insert_into(donor_search_terms::table)
+        .values((
+            donor_search_terms::donation_id.eq(&jiro),
+            donor_search_terms::term.eq(furusato::domain::search::search_term("RK-2025-0001")),
+        ))
+        .execute(&mut *app.conn())
+        .unwrap();
+    diesel::update(donation_imports::table)
+        .set(donation_imports::search_indexed_at.eq(None::<chrono::NaiveDateTime>))
+        .execute(&mut *app.conn())
+        .unwrap();
+
+    assert_eq!(found(&app, &admin, "ｵｵｻｶ").await, vec![jiro.clone()]);
+    assert_eq!(
+        found(&app, &admin, "06-9876-5432").await,
+        vec![jiro.clone()]
+    );
+    let pending: i64 = donation_imports::table
+        .filter(donation_imports::search_indexed_at.is_null())
+        .count()
+        .get_result(&mut *app.conn())
+        .unwrap();
+    assert_eq!(pending, 0, "the search marked the import indexed");
+    let again = furusato::donations::search_terms::catch_up(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(again, 0, "nothing left to write");
+}
+
 both_engines!(
     staff_find_donors_in_any_width_or_kana_form,
-    donations_from_before_the_index_are_indexed_at_start_up
+    donations_from_before_the_index_are_indexed_at_start_up,
+    a_search_waits_for_the_terms_of_an_import
 );
