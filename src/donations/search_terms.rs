@@ -130,12 +130,9 @@ pub fn backfill(conn: &mut DbConnection) -> Result<usize> {
             .select(Unindexed::as_select())
             .limit(BACKFILL_CHUNK)
             .load(conn)?;
+        // An import still to catch up is left to `catch_up`: some of its donations may have
+        // only part of their terms (a SQLite catch-up stopped between chunks).
         let Some(last) = chunk.last() else {
-            // Every donation has its terms now, those of imports not yet caught up included.
-            diesel::update(donation_imports::table)
-                .filter(donation_imports::search_indexed_at.is_null())
-                .set(donation_imports::search_indexed_at.eq(now()))
-                .execute(conn)?;
             return Ok(indexed);
         };
         after = last.id.clone();
@@ -162,22 +159,39 @@ static CATCHING_UP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// Writes the terms of every import that does not have them yet. When nothing is pending it is
 /// one read. Returns how many donations it indexed.
 ///
-/// PostgreSQL writes an import's terms in one transaction by `COPY` (its readers never wait on
-/// a writer); SQLite in `SQLITE_TERMS_PER_WRITE` chunks through `Db::write`, its one writer, so
+/// PostgreSQL reads and writes an import's terms in one transaction, after the advisory lock, by
+/// `COPY` (its readers never wait on a writer); SQLite in `SQLITE_TERMS_PER_WRITE` chunks through `Db::write`, its one writer, so
 /// a till never waits long behind them. A SQLite chunk written twice (after a restart) keeps
 /// the terms already there.
 pub async fn catch_up(db: &Db) -> Result<usize> {
+    // The common case, nothing pending, is one read without waiting for the lock.
+    if db.run(oldest_unindexed_import).await?.is_none() {
+        return Ok(0);
+    }
     let _turn = CATCHING_UP.lock().await;
-    let per_write = match db.engine() {
-        Engine::Postgres => usize::MAX,
-        Engine::Sqlite => SQLITE_TERMS_PER_WRITE,
-    };
     let mut indexed = 0;
     while let Some(import_id) = db.run(oldest_unindexed_import).await? {
+        if db.engine() == Engine::Postgres {
+            // Read after the lock, in the writing transaction: what another instance wrote
+            // meanwhile is neither read nor written again.
+            indexed += db
+                .write(move |c| {
+                    take_catch_up_turn(c)?;
+                    if !still_pending(c, &import_id)? {
+                        return Ok(0);
+                    }
+                    let (donations, rows) = terms_of_import(c, &import_id)?;
+                    write_import_terms(c, &import_id, &rows, true)?;
+                    Ok(donations)
+                })
+                .await?;
+            continue;
+        }
         let id = import_id.clone();
         let (donations, mut rows) = db.run(move |c| terms_of_import(c, &id)).await?;
         indexed += donations;
         loop {
+            let per_write = SQLITE_TERMS_PER_WRITE;
             let chunk = rows.split_off(rows.len().saturating_sub(per_write));
             let last = rows.is_empty();
             let id = import_id.clone();
@@ -199,6 +213,27 @@ pub async fn before_search(db: &Db, q: Option<&str>) -> Result<()> {
         catch_up(db).await?;
     }
     Ok(())
+}
+
+/// Waits for any other instance's catch-up to commit (PostgreSQL); released when the
+/// transaction ends.
+fn take_catch_up_turn(conn: &mut DbConnection) -> Result<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(CATCH_UP_LOCK)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Whether the import's terms are still to be written.
+fn still_pending(conn: &mut DbConnection, import_id: &str) -> Result<bool> {
+    let at: Option<Option<chrono::NaiveDateTime>> = donation_imports::table
+        .find(import_id)
+        .select(donation_imports::search_indexed_at)
+        .first(conn)
+        .optional()?;
+    Ok(at == Some(None))
 }
 
 fn oldest_unindexed_import(conn: &mut DbConnection) -> Result<Option<String>> {
@@ -237,18 +272,8 @@ fn write_import_terms(
     let import = donation_imports::table.find(import_id);
     match conn {
         DbConnection::Postgres(pg) => {
-            diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-                .bind::<diesel::sql_types::BigInt, _>(CATCH_UP_LOCK)
-                .execute(pg)?;
-            let pending: Option<Option<chrono::NaiveDateTime>> = import
-                .select(donation_imports::search_indexed_at)
-                .first(pg)
-                .optional()?;
-            if pending != Some(None) {
-                return Ok(()); // Another instance wrote them while this one waited.
-            }
-            // A term written meanwhile (a receipt number's re-index) goes, and comes back with
-            // the rest.
+            // A term written before (by the backfill, or an older release) goes, and comes back
+            // with the rest.
             let of_import = donations::table
                 .filter(donations::import_id.eq(import_id))
                 .select(donations::id);

@@ -166,8 +166,8 @@ async fn donations_from_before_the_index_are_indexed_at_start_up(engine: Engine)
 }
 
 /// An import's terms are written after it commits; a search never misses its donations, even
-/// when the process stopped before writing them, and a term written in between (a receipt's
-/// re-index) does not stop the catch-up.
+/// when the process stopped part-way through writing them and restarted, and a term already
+/// there does not stop the catch-up.
 async fn a_search_waits_for_the_terms_of_an_import(engine: Engine) {
     use furusato::db::schema::{donation_imports, donations};
     let app = TestApp::spawn(engine).await;
@@ -201,6 +201,17 @@ async fn a_search_waits_for_the_terms_of_an_import(engine: Engine) {
         .set(donation_imports::search_indexed_at.eq(None::<chrono::NaiveDateTime>))
         .execute(&mut *app.conn())
         .unwrap();
+    // A restart's backfill sees a donation with a term and must leave the import to catch_up.
+    app.another_instance().await;
+    let pending: i64 = donation_imports::table
+        .filter(donation_imports::search_indexed_at.is_null())
+        .count()
+        .get_result(&mut *app.conn())
+        .unwrap();
+    assert_eq!(
+        pending, 1,
+        "the import is still to catch up after a restart"
+    );
 
     assert_eq!(found(&app, &admin, "ｵｵｻｶ").await, vec![jiro.clone()]);
     assert_eq!(
