@@ -88,21 +88,13 @@ pub fn insert_once(conn: &mut DbConnection, rows: &[CostEntryRow]) -> Result<usi
 /// Inserts entries that cannot be in the ledger yet (booked for donations written in this same
 /// transaction): PostgreSQL takes them by `COPY`, SQLite by multi-row inserts.
 pub fn insert_new(conn: &mut DbConnection, rows: &[CostEntryRow]) -> Result<()> {
-    match conn {
-        DbConnection::Postgres(c) => {
-            diesel::copy_from(cost_entries::table)
-                .from_insertable(rows)
-                .execute(c)?;
-        }
-        DbConnection::Sqlite(c) => {
-            for chunk in rows.chunks(1000) {
-                diesel::insert_into(cost_entries::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
-        }
-    }
-    Ok(())
+    // 15 columns a row.
+    Ok(crate::insert_fresh!(
+        conn,
+        cost_entries::table,
+        rows,
+        1_000
+    )?)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<CostEntryRow>> {

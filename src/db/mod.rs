@@ -28,6 +28,31 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
+/// Inserts `$rows` (a slice) that no row of `$table` can conflict with, such as the rows of
+/// donations written in this same transaction: PostgreSQL by `COPY`, a third quicker than
+/// multi-row INSERTs at import sizes; SQLite by INSERTs of `$per_insert` rows, which must keep
+/// rows × columns under its 32,766 bind parameters. A macro because diesel's COPY and INSERT
+/// bounds are per table.
+#[macro_export]
+macro_rules! insert_fresh {
+    ($conn:expr, $table:expr, $rows:expr, $per_insert:expr) => {{
+        use diesel::RunQueryDsl as _;
+        let rows = $rows;
+        match $conn {
+            $crate::db::DbConnection::Postgres(c) => diesel::copy_from($table)
+                .from_insertable(rows)
+                .execute(c)
+                .map(|_| ()),
+            $crate::db::DbConnection::Sqlite(c) => rows.chunks($per_insert).try_for_each(|chunk| {
+                diesel::insert_into($table)
+                    .values(chunk)
+                    .execute(c)
+                    .map(|_| ())
+            }),
+        }
+    }};
+}
+
 /// Runs the same diesel expression against the concrete connection of either engine. For the few
 /// statements the portable backend cannot express (e.g. `ON CONFLICT`), each arm is type-checked
 /// for its own engine.

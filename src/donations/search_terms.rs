@@ -171,57 +171,80 @@ pub async fn catch_up(db: &Db) -> Result<usize> {
     let _turn = CATCHING_UP.lock().await;
     let mut indexed = 0;
     while let Some(import_id) = db.run(oldest_unindexed_import).await? {
-        if db.engine() == Engine::Postgres {
-            // Read after the lock, in the writing transaction: what another instance wrote
-            // meanwhile is neither read nor written again.
-            indexed += db
-                .write(move |c| {
-                    take_catch_up_turn(c)?;
-                    if !still_pending(c, &import_id)? {
-                        return Ok(0);
-                    }
-                    let (donations, rows) = terms_of_import(c, &import_id)?;
-                    write_import_terms(c, &import_id, &rows, true)?;
-                    Ok(donations)
-                })
-                .await?;
-            continue;
-        }
-        let id = import_id.clone();
-        let (donations, mut rows) = db.run(move |c| terms_of_import(c, &id)).await?;
-        indexed += donations;
-        loop {
-            let per_write = SQLITE_TERMS_PER_WRITE;
-            let chunk = rows.split_off(rows.len().saturating_sub(per_write));
-            let last = rows.is_empty();
-            let id = import_id.clone();
-            db.write(move |c| {
-                crate::db::with_large_cache(c, |c| write_import_terms(c, &id, &chunk, last))?
-            })
-            .await?;
-            if last {
-                break;
+        indexed += match db.engine() {
+            Engine::Postgres => {
+                db.write(move |c| rewrite_import_terms(c, &import_id))
+                    .await?
             }
-        }
+            Engine::Sqlite => write_import_terms_in_chunks(db, import_id).await?,
+        };
     }
     Ok(indexed)
+}
+
+/// An import's terms read and written in one transaction (PostgreSQL's way: its readers never
+/// wait on a writer), after the advisory lock, so what another instance wrote meanwhile is neither
+/// read nor written again. Terms written before (by the backfill, or an older release) go, and
+/// come back with the rest, so the `COPY` cannot conflict. Returns how many donations it indexed.
+fn rewrite_import_terms(conn: &mut DbConnection, import_id: &str) -> Result<usize> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(CATCH_UP_LOCK)
+            .execute(pg)?;
+    }
+    if !still_pending(conn, import_id)? {
+        return Ok(0);
+    }
+    let (donations, rows) = terms_of_import(conn, import_id)?;
+    let of_import = donations::table
+        .filter(donations::import_id.eq(import_id))
+        .select(donations::id);
+    diesel::delete(
+        donor_search_terms::table.filter(donor_search_terms::donation_id.eq_any(of_import)),
+    )
+    .execute(conn)?;
+    crate::insert_fresh!(conn, donor_search_terms::table, &rows[..], TERMS_PER_INSERT)?;
+    mark_indexed(conn, import_id)?;
+    Ok(donations)
+}
+
+/// SQLite: an import's terms in `SQLITE_TERMS_PER_WRITE` chunks through the one writer; the
+/// last chunk marks the import indexed. A chunk written again (after a restart) keeps the terms
+/// already there. Returns how many donations it indexed.
+async fn write_import_terms_in_chunks(db: &Db, import_id: String) -> Result<usize> {
+    let id = import_id.clone();
+    let (donations, mut rows) = db.run(move |c| terms_of_import(c, &id)).await?;
+    loop {
+        let chunk = rows.split_off(rows.len().saturating_sub(SQLITE_TERMS_PER_WRITE));
+        let last = rows.is_empty();
+        let id = import_id.clone();
+        db.write(move |c| {
+            crate::db::with_large_cache(c, |c| {
+                insert_rows(c, &chunk)?;
+                if last {
+                    mark_indexed(c, &id)?;
+                }
+                Ok(())
+            })?
+        })
+        .await?;
+        if last {
+            return Ok(donations);
+        }
+    }
+}
+
+fn mark_indexed(conn: &mut DbConnection, import_id: &str) -> Result<()> {
+    diesel::update(donation_imports::table.find(import_id))
+        .set(donation_imports::search_indexed_at.eq(now()))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Before a staff list with a search `q`: every committed donation findable first.
 pub async fn before_search(db: &Db, q: Option<&str>) -> Result<()> {
     if q.is_some() {
         catch_up(db).await?;
-    }
-    Ok(())
-}
-
-/// Waits for any other instance's catch-up to commit (PostgreSQL); released when the
-/// transaction ends.
-fn take_catch_up_turn(conn: &mut DbConnection) -> Result<()> {
-    if let DbConnection::Postgres(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-            .bind::<diesel::sql_types::BigInt, _>(CATCH_UP_LOCK)
-            .execute(pg)?;
     }
     Ok(())
 }
@@ -259,40 +282,6 @@ fn terms_of_import(conn: &mut DbConnection, import_id: &str) -> Result<(usize, V
         .map(|d| (d.id.as_str(), d.facts()))
         .collect();
     Ok((imported.len(), term_rows(&facts)))
-}
-
-/// Writes a chunk of an import's term rows; the `last` marks the import indexed in the same
-/// transaction.
-fn write_import_terms(
-    conn: &mut DbConnection,
-    import_id: &str,
-    rows: &[TermRow],
-    last: bool,
-) -> Result<()> {
-    let import = donation_imports::table.find(import_id);
-    match conn {
-        DbConnection::Postgres(pg) => {
-            // A term written before (by the backfill, or an older release) goes, and comes back
-            // with the rest.
-            let of_import = donations::table
-                .filter(donations::import_id.eq(import_id))
-                .select(donations::id);
-            diesel::delete(
-                donor_search_terms::table.filter(donor_search_terms::donation_id.eq_any(of_import)),
-            )
-            .execute(pg)?;
-            diesel::copy_from(donor_search_terms::table)
-                .from_insertable(rows)
-                .execute(pg)?;
-        }
-        DbConnection::Sqlite(_) => insert_rows(conn, rows)?,
-    }
-    if last {
-        diesel::update(import)
-            .set(donation_imports::search_indexed_at.eq(now()))
-            .execute(conn)?;
-    }
-    Ok(())
 }
 
 /// How a staff search picks donations.

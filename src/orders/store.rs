@@ -202,23 +202,8 @@ pub fn insert_delivery(conn: &mut DbConnection, row: &DeliveryRow) -> Result<()>
 
 /// Inserts orders, many rows a statement.
 pub fn insert_all(conn: &mut DbConnection, rows: &[OrderRow]) -> Result<()> {
-    match conn {
-        // An import places tens of thousands at once.
-        DbConnection::Postgres(c) => {
-            diesel::copy_from(gift_orders::table)
-                .from_insertable(rows)
-                .execute(c)?;
-        }
-        DbConnection::Sqlite(c) => {
-            // 19 columns a row: 1,000 rows stay below SQLite's 32,766 bind parameters.
-            for chunk in rows.chunks(1_000) {
-                diesel::insert_into(gift_orders::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
-        }
-    }
-    Ok(())
+    // New orders, an import's tens of thousands included; 19 columns a row.
+    Ok(crate::insert_fresh!(conn, gift_orders::table, rows, 1_000)?)
 }
 
 type RecordTuple = (
