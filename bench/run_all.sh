@@ -331,6 +331,9 @@ if want redemptions; then
   # The floor: only the conditional UPDATE (finding the voucher by its code hash) and the INSERT.
   pgbench_run redeem-floor-distinct-pgbench "$PG_CONNS" "$BENCH/sql/redeem_floor_distinct.sql" -D partner_id="$PARTNER_ID" -D nvouchers="$NVOUCHERS" -D nclients="$PG_CONNS"
   pgbench_run redeem-floor-hot-pgbench "$PG_CONNS" "$BENCH/sql/redeem_floor_hot.sql" -D partner_id="$PARTNER_ID" -D code_hash="$HOT_HASH"
+  # The one-statement floor: the service's data-modifying WITH alone (no session lookup).
+  pgbench_run redeem-floor1-distinct-pgbench "$PG_CONNS" "$BENCH/sql/redeem_floor1_distinct.sql" -D partner_id="$PARTNER_ID" -D bucket="voucher-lookup:$PARTNER_ID" -D nvouchers="$NVOUCHERS" -D nclients="$PG_CONNS"
+  pgbench_run redeem-floor1-hot-pgbench "$PG_CONNS" "$BENCH/sql/redeem_floor1_hot.sql" -D partner_id="$PARTNER_ID" -D bucket="voucher-lookup:$PARTNER_ID" -D code_hash="$HOT_HASH"
   psql_bench -c "SELECT 'redemptions rows: ' || count(*) || ', min balance: ' || min(balance) FROM redemptions, (SELECT min(balance) AS balance FROM vouchers) v GROUP BY v.balance" | tee -a "$OUT/env.txt"
 fi
 

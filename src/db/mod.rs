@@ -1,5 +1,6 @@
 //! Database access: the two-engine connection, the pool, migrations and transaction helpers.
 
+pub mod prepared;
 pub mod schema;
 pub mod text_enum;
 

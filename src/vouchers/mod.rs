@@ -3,6 +3,7 @@
 
 pub mod admin_routes;
 pub mod issue;
+mod one_statement;
 pub mod partner_admin_routes;
 pub mod partners;
 pub mod redeem;

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::issue::VoucherRow;
 use super::types::VoucherReport;
 use crate::db::schema::{businesses, rate_limits, redemptions, settlements, vouchers};
+use crate::db::prepared::Prepared;
 use crate::db::{is_unique_violation, DbConnection};
 use crate::domain::calendar::{japan_date, start_of_japan_day, YearMonth};
 use crate::domain::voucher::{redemption_refusal, RedemptionRefusal, VoucherState};
@@ -93,19 +94,21 @@ pub fn redeem_by_code(
         .filter(rate_limits::bucket.eq(throttle.bucket))
         .filter(rate_limits::hits.ge(throttle.window.limit))
         .filter(rate_limits::window_start.gt(now - Duration::seconds(throttle.window.seconds)));
-    let taken: Option<(String, i64)> = diesel::update(
-        vouchers::table
-            .filter(vouchers::code_hash.eq(code_hash))
-            .filter(vouchers::status.eq(VoucherState::Active))
-            .filter(vouchers::expires_at.ge(now))
-            .filter(vouchers::balance.ge(amount))
-            .filter(diesel::dsl::not(diesel::dsl::exists(throttled))),
+    let taken: Option<(String, i64)> = Prepared(
+        diesel::update(
+            vouchers::table
+                .filter(vouchers::code_hash.eq(code_hash))
+                .filter(vouchers::status.eq(VoucherState::Active))
+                .filter(vouchers::expires_at.ge(now))
+                .filter(vouchers::balance.ge(amount))
+                .filter(diesel::dsl::not(diesel::dsl::exists(throttled))),
+        )
+        .set((
+            vouchers::balance.eq(vouchers::balance - amount),
+            vouchers::updated_at.eq(now),
+        ))
+        .returning((vouchers::id, vouchers::balance)),
     )
-    .set((
-        vouchers::balance.eq(vouchers::balance - amount),
-        vouchers::updated_at.eq(now),
-    ))
-    .returning((vouchers::id, vouchers::balance))
     .get_result(conn)
     .optional()?;
     let Some((voucher_id, balance_after)) = taken else {
@@ -147,8 +150,7 @@ fn record_redemption(
         redeemed_month: YearMonth::of(day).to_string(),
         reversed_at: None,
     };
-    diesel::insert_into(redemptions::table)
-        .values((
+    Prepared(diesel::insert_into(redemptions::table).values((
             redemptions::id.eq(&row.id),
             redemptions::voucher_id.eq(&row.voucher_id),
             redemptions::partner_id.eq(&row.partner_id),
@@ -157,8 +159,8 @@ fn record_redemption(
             redemptions::redeemed_at.eq(row.redeemed_at),
             redemptions::redeemed_on.eq(row.redeemed_on),
             redemptions::redeemed_month.eq(&row.redeemed_month),
-        ))
-        .execute(conn)?;
+    )))
+    .execute(conn)?;
     Ok(row)
 }
 

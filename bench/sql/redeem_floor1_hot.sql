@@ -1,0 +1,5 @@
+-- pgbench script, the one-statement floor of a redemption (hot): the data-modifying WITH the
+-- service sends (the conditional UPDATE and the INSERT, its own transaction), alone: no session
+-- lookup. Beside the floor of BEGIN; UPDATE; INSERT; COMMIT (redeem_floor_hot.sql).
+-- Every client redeems from the voucher whose code hash is :code_hash.
+WITH taken AS (UPDATE vouchers SET balance = balance - 1, updated_at = now() AT TIME ZONE 'UTC' WHERE code_hash = :code_hash AND status = 'active' AND expires_at >= now() AT TIME ZONE 'UTC' AND balance >= 1 AND NOT EXISTS (SELECT 1 FROM rate_limits WHERE bucket = :bucket AND hits >= 10 AND window_start > now() AT TIME ZONE 'UTC' - interval '600 seconds') RETURNING id, balance) INSERT INTO redemptions (id, voucher_id, partner_id, amount, balance_after, redeemed_at, redeemed_on, redeemed_month) SELECT gen_random_uuid()::text, taken.id, :partner_id, 1, taken.balance, now() AT TIME ZONE 'UTC', (now() AT TIME ZONE 'Asia/Tokyo')::date, to_char(now() AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') FROM taken RETURNING voucher_id, balance_after;
