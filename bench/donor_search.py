@@ -30,7 +30,6 @@ Usage:
                         [--pg postgres://postgres@127.0.0.1:5432/postgres] [--rows 1000000]
                         [--q ｻﾄｳ --q 'さとう はなこ' ...] [--repeat 20] [--port 0] [--keep]
 """
-import argparse
 import json
 import os
 import signal
@@ -42,7 +41,7 @@ import time
 import unicodedata
 import urllib.parse
 
-from service import (Failure, Service, add_binary_argument, check_binary, create_database,
+from service import (Failure, Service, bench_parser, check_binary, create_database,
                      database_url, drop_database, free_port, http_call, log, psql, service_env,
                      sign_in)
 
@@ -290,11 +289,7 @@ def run(args):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_binary_argument(p)
-    p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/postgres",
-                   help="PostgreSQL URL of an existing database, used to CREATE/DROP the bench database")
+    p = bench_parser(__doc__)
     p.add_argument("--rows", type=int, default=1_000_000, help="donations (default 1000000)")
     p.add_argument("--q", action="append", default=None,
                    help=f"a search as staff type it (repeatable; default {DEFAULT_QUERIES})")

@@ -40,7 +40,6 @@ Usage:
                   [--pg postgres://postgres@127.0.0.1:5432/postgres] [--rows 100000]
                   [--engines sqlite,postgres] [--port 0] [--keep] [--no-md]
 """
-import argparse
 import csv
 import datetime
 import http.client
@@ -57,7 +56,7 @@ import tempfile
 import time
 import urllib.parse
 
-from service import (BENCH, REPO, Failure, Service, add_binary_argument, check_binary,
+from service import (BENCH, REPO, Failure, Service, bench_parser, check_binary,
                      create_database, database_url, drop_database, free_port, json_call, log,
                      service_env, sign_in)
 
@@ -420,11 +419,7 @@ def write_markdown(path, commit, results, rows, size):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_binary_argument(p)
-    p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/postgres",
-                   help="PostgreSQL URL of an existing database, used to CREATE/DROP the bench database")
+    p = bench_parser(__doc__)
     p.add_argument("--rows", type=int, default=100_000, help="data rows in the file (default 100000)")
     p.add_argument("--engines", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
     p.add_argument("--channel", default="rakuten", help="import channel (default rakuten)")

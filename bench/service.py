@@ -1,10 +1,11 @@
-"""Helpers shared by bench/import.py and bench/donor_search.py: the release binary started and
-stopped by PID, HTTP calls on 127.0.0.1, its environment and bootstrap admin, and the bench
-databases created and dropped through psql. Python 3 standard library only.
+"""Helpers shared by bench/import.py and bench/donor_search.py: their common options, the release
+binary started and stopped by PID, HTTP calls on 127.0.0.1, its environment and bootstrap admin,
+and the bench databases created and dropped through psql. Python 3 standard library only.
 
 The scripts run as `python3 bench/<script>.py`, so bench/ is first on sys.path whatever the
 working directory, and they import this module as `from service import ...`.
 """
+import argparse
 import http.client
 import json
 import os
@@ -157,10 +158,17 @@ def drop_database(pg, name):
             log(f"could not drop database {name}; drop it by hand")
 
 
-def add_binary_argument(parser):
+def bench_parser(doc):
+    """The command line both scripts start from: --binary and --pg, described by the first
+    paragraph of the script's `doc`."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(REPO, "target")
     parser.add_argument("--binary", default=os.path.join(target, "release", "furusato"),
                         help="the furusato binary (default: $CARGO_TARGET_DIR or <repo>/target, /release/furusato)")
+    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/postgres",
+                        help="PostgreSQL URL of an existing database, used to CREATE/DROP the bench database")
+    return parser
 
 
 def check_binary(parser, args):

@@ -100,17 +100,7 @@ pub fn create(
     starting_status(b.status)?;
     let vendor = store::require_vendor(conn, &row.vendor_id)?;
     store::insert_gift(conn, &row)?;
-    let view = row.admin(&vendor);
-    audit::record(
-        conn,
-        Some(actor_id),
-        "create",
-        "gift",
-        &row.id,
-        None::<&()>,
-        Some(&view),
-    )?;
-    Ok(view)
+    changed(conn, actor_id, "create", None, row.admin(&vendor))
 }
 
 /// The gift as it would be after the change: only the fields present replace the gift's.
@@ -199,7 +189,7 @@ pub fn update(
         conn,
         actor_id,
         "update",
-        before.admin(&before_vendor),
+        Some(before.admin(&before_vendor)),
         after.admin(&vendor),
     )
 }
@@ -219,18 +209,18 @@ pub fn suspend(conn: &mut DbConnection, actor_id: &str, id: &str) -> Result<Admi
         conn,
         actor_id,
         "suspend",
-        before.admin(&vendor),
+        Some(before.admin(&vendor)),
         after.admin(&vendor),
     )
 }
 
-/// Records a change to a gift in the audit log (its admin view before and after) and answers
-/// the view after.
+/// Records a change to a gift in the audit log (its admin view before, none for a new gift, and
+/// after) and answers the view after.
 fn changed(
     conn: &mut DbConnection,
     actor_id: &str,
     action: &str,
-    before: AdminGift,
+    before: Option<AdminGift>,
     after: AdminGift,
 ) -> Result<AdminGift> {
     let id = after.public.id.clone();
@@ -240,7 +230,7 @@ fn changed(
         action,
         "gift",
         &id,
-        Some(&before),
+        before.as_ref(),
         Some(&after),
     )?;
     Ok(after)

@@ -54,6 +54,14 @@ impl NamedList {
         .ok_or_else(|| self.not_found())
     }
 
+    /// Every entry's id and name, active or not.
+    pub fn names(self, conn: &mut DbConnection) -> Result<Vec<(String, String)>> {
+        match self {
+            NamedList::Organizations => organization_store::names(conn),
+            NamedList::Purposes => purpose_store::names(conn),
+        }
+    }
+
     fn store_update(self, conn: &mut DbConnection, item: &NamedItem) -> Result<()> {
         match self {
             NamedList::Organizations => organization_store::update(conn, item),

@@ -375,6 +375,13 @@ macro_rules! named_items {
                 Ok(row.map(item))
             }
 
+            /// Every entry's id and name, active or not.
+            pub fn names(conn: &mut DbConnection) -> Result<Vec<(String, String)>> {
+                Ok($table::table
+                    .select(($table::id, $table::name))
+                    .load(conn)?)
+            }
+
             pub fn insert(
                 conn: &mut DbConnection,
                 name: &str,

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::donor::{
-    max_chars, parse_name_kana, parse_phone, parse_postal_code, parse_prefecture, redacted_debug,
-    RequiredFields, ADDRESS_LINE_MAX, CITY_MAX, NAME_MAX,
+    parse_address_line, parse_city, parse_name, parse_name_kana, parse_phone, parse_postal_code,
+    parse_prefecture, redacted_debug, RequiredFields,
 };
 use super::order::Fulfilment;
 use super::FieldError;
@@ -76,15 +76,13 @@ impl Recipient {
     pub fn parse(input: RecipientInput, prefix: &str) -> Result<Recipient, Vec<FieldError>> {
         let mut f = RequiredFields::new(prefix);
         let recipient = Recipient {
-            name: f.check_as_written("name", input.name, |s| max_chars(s, NAME_MAX)),
+            name: f.check_as_written("name", input.name, parse_name),
             name_kana: f.check("name_kana", input.name_kana, parse_name_kana),
             phone: f.check("phone", input.phone, parse_phone),
             postal_code: f.check("postal_code", input.postal_code, parse_postal_code),
             prefecture: f.check("prefecture", input.prefecture, parse_prefecture),
-            city: f.check("city", input.city, |s| max_chars(s, CITY_MAX)),
-            address_line: f.check("address_line", input.address_line, |s| {
-                max_chars(s, ADDRESS_LINE_MAX)
-            }),
+            city: f.check("city", input.city, parse_city),
+            address_line: f.check("address_line", input.address_line, parse_address_line),
         };
         f.finish(recipient)
     }

@@ -442,7 +442,11 @@ mod tests {
     fn channels_are_short_lowercase_names() {
         assert!(valid_channel("official_site"));
         assert!(valid_channel("furusato-choice"));
+        assert!(valid_channel("rakuten"));
+        assert!(valid_channel("furusato-choice_2"));
         assert!(!valid_channel("Rakuten"));
         assert!(!valid_channel(""));
+        assert!(!valid_channel("楽天"));
+        assert!(!valid_channel(&"a".repeat(41)));
     }
 }

@@ -53,9 +53,9 @@ pub const PREFECTURES: [&str; 47] = [
     "沖縄県",
 ];
 
-pub(super) const NAME_MAX: usize = 100;
-pub(super) const CITY_MAX: usize = 50;
-pub(super) const ADDRESS_LINE_MAX: usize = 200;
+const NAME_MAX: usize = 100;
+const CITY_MAX: usize = 50;
+const ADDRESS_LINE_MAX: usize = 200;
 const EMAIL_MAX: usize = 254;
 const EMAIL_LOCAL_MAX: usize = 64;
 
@@ -125,16 +125,14 @@ impl Donor {
     pub fn parse(input: DonorInput, prefix: &str) -> Result<Donor, Vec<FieldError>> {
         let mut f = RequiredFields::new(prefix);
         let donor = Donor {
-            name: f.check_as_written("name", input.name, |s| max_chars(s, NAME_MAX)),
+            name: f.check_as_written("name", input.name, parse_name),
             name_kana: f.check("name_kana", input.name_kana, parse_name_kana),
             email: f.check("email", input.email, parse_email),
             phone: f.check("phone", input.phone, parse_phone),
             postal_code: f.check("postal_code", input.postal_code, parse_postal_code),
             prefecture: f.check("prefecture", input.prefecture, parse_prefecture),
-            city: f.check("city", input.city, |s| max_chars(s, CITY_MAX)),
-            address_line: f.check("address_line", input.address_line, |s| {
-                max_chars(s, ADDRESS_LINE_MAX)
-            }),
+            city: f.check("city", input.city, parse_city),
+            address_line: f.check("address_line", input.address_line, parse_address_line),
         };
         f.finish(donor)
     }
@@ -197,12 +195,27 @@ impl<'a> RequiredFields<'a> {
     }
 }
 
-pub(super) fn max_chars(s: &str, max: usize) -> Result<String, String> {
+fn max_chars(s: &str, max: usize) -> Result<String, String> {
     if s.chars().count() > max {
         Err(format!("must be at most {max} characters"))
     } else {
         Ok(s.to_owned())
     }
+}
+
+// The rules of a person's details, shared by donors, gift recipients and one-stop applicants.
+
+/// A person's name; checked as written (`RequiredFields::check_as_written`).
+pub(super) fn parse_name(s: &str) -> Result<String, String> {
+    max_chars(s, NAME_MAX)
+}
+
+pub(super) fn parse_city(s: &str) -> Result<String, String> {
+    max_chars(s, CITY_MAX)
+}
+
+pub(super) fn parse_address_line(s: &str) -> Result<String, String> {
+    max_chars(s, ADDRESS_LINE_MAX)
 }
 
 pub(super) fn parse_name_kana(s: &str) -> Result<String, String> {

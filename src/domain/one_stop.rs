@@ -8,8 +8,8 @@ use chrono::{Datelike, Days, NaiveDate};
 
 use super::calendar::{one_stop_deadline, SUPPORTED_YEARS};
 use super::donor::{
-    max_chars, parse_name_kana, parse_postal_code, parse_prefecture, redacted_debug,
-    RequiredFields, ADDRESS_LINE_MAX, CITY_MAX, NAME_MAX,
+    parse_address_line, parse_city, parse_name, parse_name_kana, parse_postal_code,
+    parse_prefecture, redacted_debug, RequiredFields,
 };
 use super::local_government::{self, LocalGovernment, LocalGovernmentCode};
 use super::FieldError;
@@ -298,14 +298,12 @@ impl Applicant {
     pub fn parse(input: ApplicantInput) -> Result<Applicant, Vec<FieldError>> {
         let mut f = RequiredFields::new("");
         let applicant = Applicant {
-            name: f.check_as_written("name", Some(input.name), |s| max_chars(s, NAME_MAX)),
+            name: f.check_as_written("name", Some(input.name), parse_name),
             name_kana: f.check("name_kana", Some(input.name_kana), parse_name_kana),
             postal_code: f.check("postal_code", Some(input.postal_code), parse_postal_code),
             prefecture: f.check("prefecture", Some(input.prefecture), parse_prefecture),
-            city: f.check("city", Some(input.city), |s| max_chars(s, CITY_MAX)),
-            address_line: f.check("address_line", Some(input.address_line), |s| {
-                max_chars(s, ADDRESS_LINE_MAX)
-            }),
+            city: f.check("city", Some(input.city), parse_city),
+            address_line: f.check("address_line", Some(input.address_line), parse_address_line),
         };
         f.finish(applicant)
     }

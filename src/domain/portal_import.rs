@@ -302,7 +302,6 @@ pub fn flags(row: &ImportRow, home_prefecture: &str, home_city: &str) -> Vec<&'s
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-    use crate::domain::donation::valid_channel;
     use std::collections::HashMap;
 
     fn today() -> NaiveDate {
@@ -450,16 +449,6 @@ mod tests {
         assert!(flags(&row, "東京都", "品川区").is_empty());
         let row = parse(&good()).unwrap();
         assert!(flags(&row, "東京都", "品川区").is_empty());
-    }
-
-    #[test]
-    fn channel_names() {
-        assert!(valid_channel("rakuten"));
-        assert!(valid_channel("furusato-choice_2"));
-        assert!(!valid_channel(""));
-        assert!(!valid_channel("Rakuten"));
-        assert!(!valid_channel("楽天"));
-        assert!(!valid_channel(&"a".repeat(41)));
     }
 
     #[test]

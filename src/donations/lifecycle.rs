@@ -39,8 +39,9 @@ pub fn mark_paid(
 ) -> Result<Option<DonationRow>> {
     let changed = store::transition(
         conn,
+        donations::table,
         id,
-        from,
+        donations::status.eq_any(from),
         (
             donations::status.eq(DonationStatus::Paid),
             donations::paid_at.eq(Some(payment.paid_at)),
@@ -129,8 +130,8 @@ pub fn donor_emails(
         settings,
         ThankYou {
             donation_id: donation.id.clone(),
-            donor_name: donation.donor_name.clone(),
-            email: donation.donor_email.clone(),
+            donor_name: donation.donor.donor_name.clone(),
+            email: donation.donor.donor_email.clone(),
             amount: Yen(donation.amount),
             receipt_number: donation.receipt_number.clone().unwrap_or_default(),
             received_on: donation.received_on.unwrap_or_else(japan_today),
@@ -145,8 +146,8 @@ pub fn donor_emails(
             settings,
             VoucherMail {
                 voucher_id: voucher.id.clone(),
-                donor_name: donation.donor_name.clone(),
-                email: donation.donor_email.clone(),
+                donor_name: donation.donor.donor_name.clone(),
+                email: donation.donor.donor_email.clone(),
                 qr_svg: email::qr_svg(&code),
                 code_display: code,
                 face_value: Yen(voucher.face_value),
@@ -161,8 +162,9 @@ pub fn donor_emails(
 pub fn cancel(conn: &mut DbConnection, donation: &DonationRow, reason: &str) -> Result<bool> {
     let changed = store::transition(
         conn,
+        donations::table,
         &donation.id,
-        &[DonationStatus::PendingPayment],
+        donations::status.eq(DonationStatus::PendingPayment),
         (
             donations::status.eq(DonationStatus::Cancelled),
             donations::cancelled_at.eq(Some(now())),
@@ -202,8 +204,9 @@ pub fn refund(
     let at = now();
     let changed = store::transition(
         conn,
+        donations::table,
         &donation.id,
-        &[DonationStatus::Paid],
+        donations::status.eq(DonationStatus::Paid),
         (
             donations::status.eq(DonationStatus::Refunded),
             donations::refunded_at.eq(Some(at)),
@@ -229,8 +232,8 @@ pub fn refund(
         settings,
         RefundNotice {
             donation_id: donation.id.clone(),
-            donor_name: donation.donor_name.clone(),
-            email: donation.donor_email.clone(),
+            donor_name: donation.donor.donor_name.clone(),
+            email: donation.donor.donor_email.clone(),
             amount: Yen(donation.amount),
             refunded_on: japan_date(at.and_utc()),
             receipt_number: donation.receipt_number.clone(),

@@ -18,10 +18,10 @@ pub fn report(conn: &mut DbConnection, tax_year: i32) -> Result<OneStopReport> {
     let mut groups: BTreeMap<(String, String), OneStopGroup> = BTreeMap::new();
     for d in store::one_stop_requests(conn, tax_year)? {
         let group = groups
-            .entry((d.donor_prefecture.clone(), d.donor_city.clone()))
+            .entry((d.donor.donor_prefecture.clone(), d.donor.donor_city.clone()))
             .or_insert_with(|| OneStopGroup {
-                prefecture: d.donor_prefecture.clone(),
-                city: d.donor_city.clone(),
+                prefecture: d.donor.donor_prefecture.clone(),
+                city: d.donor.donor_city.clone(),
                 count: 0,
                 amount: 0,
                 donations: Vec::new(),
@@ -31,7 +31,7 @@ pub fn report(conn: &mut DbConnection, tax_year: i32) -> Result<OneStopReport> {
         if let Some(received_on) = d.received_on {
             group.donations.push(OneStopDonation {
                 donation_id: d.id,
-                donor_name: d.donor_name,
+                donor_name: d.donor.donor_name,
                 amount: d.amount,
                 received_on,
             });

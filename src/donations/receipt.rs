@@ -21,11 +21,11 @@ pub fn receipt_of(settings: &Settings, d: &DonationRow) -> Result<Receipt> {
     Ok(Receipt {
         receipt_number: number.clone(),
         donation_id: d.id.clone(),
-        donor_name: d.donor_name.clone(),
-        donor_postal_code: d.donor_postal_code.clone(),
+        donor_name: d.donor.donor_name.clone(),
+        donor_postal_code: d.donor.donor_postal_code.clone(),
         donor_address: format!(
             "{}{}{}",
-            d.donor_prefecture, d.donor_city, d.donor_address_line
+            d.donor.donor_prefecture, d.donor.donor_city, d.donor.donor_address_line
         ),
         amount: d.amount,
         received_on,

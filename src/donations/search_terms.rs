@@ -35,11 +35,11 @@ struct TermRow {
 /// What a donation row says about its donor.
 fn facts_of(row: &DonationRow) -> DonorFacts<'_> {
     DonorFacts {
-        name: &row.donor_name,
-        name_kana: &row.donor_name_kana,
-        email: &row.donor_email,
-        phone: &row.donor_phone,
-        postal_code: &row.donor_postal_code,
+        name: &row.donor.donor_name,
+        name_kana: &row.donor.donor_name_kana,
+        email: &row.donor.donor_email,
+        phone: &row.donor.donor_phone,
+        postal_code: &row.donor.donor_postal_code,
         receipt_number: row.receipt_number.as_deref(),
         external_id: row.external_id.as_deref(),
     }

@@ -1,13 +1,20 @@
 //! Donation queries: insert, read, conditional state changes, stock and receipt counters.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::associations::HasTable;
+use diesel::dsl::{Filter, Find, Update};
 use diesel::prelude::*;
+use diesel::query_builder::{AsQuery, IntoUpdateTarget};
+use diesel::query_dsl::methods::ExecuteDsl;
 
 use crate::catalogue::store::bump_version;
 use crate::db::schema::{donations, gifts, receipt_counters};
 use crate::db::{now, DbConnection};
+use crate::domain::delivery::Recipient;
 use crate::domain::donation::{DonationKind, DonationStatus, PaymentMethod};
+use crate::domain::donor::{Donor, DonorInput};
 use crate::domain::new_donation::NewDonation;
+use crate::domain::one_stop::ApplicantInput;
 use crate::error::{Error, ErrorCode, Result};
 
 #[derive(Clone, Queryable, Selectable, Insertable)]
@@ -23,14 +30,8 @@ pub struct DonationRow {
     pub purpose_id: Option<String>,
     pub channel: String,
     pub external_id: Option<String>,
-    pub donor_name: String,
-    pub donor_name_kana: String,
-    pub donor_email: String,
-    pub donor_phone: String,
-    pub donor_postal_code: String,
-    pub donor_prefecture: String,
-    pub donor_city: String,
-    pub donor_address_line: String,
+    #[diesel(embed)]
+    pub donor: DonorAddress,
     pub one_stop: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -86,14 +87,7 @@ impl DonationRow {
             purpose_id: v.purpose_id,
             channel: v.channel,
             external_id: None,
-            donor_name: v.donor.name,
-            donor_name_kana: v.donor.name_kana,
-            donor_email: v.donor.email,
-            donor_phone: v.donor.phone,
-            donor_postal_code: v.donor.postal_code,
-            donor_prefecture: v.donor.prefecture,
-            donor_city: v.donor.city,
-            donor_address_line: v.donor.address_line,
+            donor: v.donor.into(),
             one_stop: v.one_stop,
             created_at: at,
             updated_at: at,
@@ -114,6 +108,78 @@ impl DonationRow {
             import_flags: None,
             gift_unit_cost: None,
             gift_unit_shipping_cost: None,
+        }
+    }
+}
+
+/// The donor as written on a donation: name, contacts and address. A gift goes here when no
+/// other recipient was named (`recipient`); a one-stop applicant's details default to it and a
+/// donor identity shows its newest (`applicant`).
+// Personal data: no Debug, so it cannot be logged by accident.
+#[derive(Clone, Default, Queryable, Selectable, Insertable)]
+#[diesel(table_name = donations)]
+pub struct DonorAddress {
+    pub donor_name: String,
+    pub donor_name_kana: String,
+    pub donor_email: String,
+    pub donor_phone: String,
+    pub donor_postal_code: String,
+    pub donor_prefecture: String,
+    pub donor_city: String,
+    pub donor_address_line: String,
+}
+
+impl From<Donor> for DonorAddress {
+    fn from(d: Donor) -> DonorAddress {
+        DonorAddress {
+            donor_name: d.name,
+            donor_name_kana: d.name_kana,
+            donor_email: d.email,
+            donor_phone: d.phone,
+            donor_postal_code: d.postal_code,
+            donor_prefecture: d.prefecture,
+            donor_city: d.city,
+            donor_address_line: d.address_line,
+        }
+    }
+}
+
+impl DonorAddress {
+    pub fn recipient(&self) -> Recipient {
+        Recipient {
+            name: self.donor_name.clone(),
+            name_kana: self.donor_name_kana.clone(),
+            phone: self.donor_phone.clone(),
+            postal_code: self.donor_postal_code.clone(),
+            prefecture: self.donor_prefecture.clone(),
+            city: self.donor_city.clone(),
+            address_line: self.donor_address_line.clone(),
+        }
+    }
+
+    /// The name and address a person is known by.
+    pub fn applicant(self) -> ApplicantInput {
+        ApplicantInput {
+            name: self.donor_name,
+            name_kana: self.donor_name_kana,
+            postal_code: self.donor_postal_code,
+            prefecture: self.donor_prefecture,
+            city: self.donor_city,
+            address_line: self.donor_address_line,
+        }
+    }
+
+    /// The details as asked for again (a retried payment makes a new donation with them).
+    pub fn input(self) -> DonorInput {
+        DonorInput {
+            name: Some(self.donor_name),
+            name_kana: Some(self.donor_name_kana),
+            email: Some(self.donor_email),
+            phone: Some(self.donor_phone),
+            postal_code: Some(self.donor_postal_code),
+            prefecture: Some(self.donor_prefecture),
+            city: Some(self.donor_city),
+            address_line: Some(self.donor_address_line),
         }
     }
 }
@@ -199,24 +265,30 @@ pub fn next_receipt_sequence(conn: &mut DbConnection, fiscal_year: i32) -> Resul
     Ok(n)
 }
 
-/// Changes a donation's state only if it is still in one of `from`; returns whether it did.
-pub fn transition<V>(
+/// Row `id` of table `T` while `G` holds.
+type Guarded<'a, T, G> = Filter<Find<T, &'a str>, G>;
+
+/// Changes row `id` of `table` (a donation, an order) only if `guard`, the states it may still be
+/// in, holds: one conditional UPDATE, so of two requests moving the same row only one does.
+/// Returns whether it changed the row.
+pub fn transition<'a, T, G, V>(
     conn: &mut DbConnection,
-    id: &str,
-    from: &[DonationStatus],
+    table: T,
+    id: &'a str,
+    guard: G,
     changes: V,
 ) -> Result<bool>
 where
-    V: diesel::AsChangeset<Target = donations::table>,
-    V::Changeset: diesel::query_builder::QueryFragment<crate::db::MultiBackend>,
+    T: diesel::query_dsl::methods::FindDsl<&'a str>,
+    Find<T, &'a str>: diesel::query_dsl::methods::FilterDsl<G>,
+    Guarded<'a, T, G>: IntoUpdateTarget,
+    V: AsChangeset<Target = <Guarded<'a, T, G> as HasTable>::Table>,
+    Update<Guarded<'a, T, G>, V>: AsQuery + ExecuteDsl<DbConnection>,
 {
-    let n = diesel::update(
-        donations::table
-            .filter(donations::id.eq(id))
-            .filter(donations::status.eq_any(from)),
-    )
-    .set(changes)
-    .execute(conn)?;
+    // Named in here only: beside `QueryDsl`, their `filter`/`find` would be ambiguous.
+    use diesel::query_dsl::methods::{FilterDsl, FindDsl};
+    let target = FilterDsl::filter(FindDsl::find(table, id), guard);
+    let n = diesel::update(target).set(changes).execute(conn)?;
     Ok(n == 1)
 }
 

@@ -79,7 +79,7 @@ pub fn donations_of(
 /// One donation of the signed-in donor; anyone else's is "not found".
 pub fn donation_of(conn: &mut DbConnection, email: &str, id: &str) -> Result<DonationRow> {
     store::find(conn, id)?
-        .filter(|d| d.donor_email == email)
+        .filter(|d| d.donor.donor_email == email)
         .ok_or_else(store::donation_not_found)
 }
 

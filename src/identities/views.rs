@@ -10,8 +10,8 @@ use super::store;
 use crate::db::schema::{donations, donor_identity_links};
 use crate::db::DbConnection;
 use crate::domain::donation::DonationStatus;
+use crate::donations::store::DonorAddress;
 use crate::error::Result;
-use crate::orders::store::DonorAddress;
 
 /// A donor identity (名寄せ): one person's donations through every channel.
 // Personal data: no Debug, so it cannot be logged by accident.

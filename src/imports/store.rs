@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::csv::LineError;
-use crate::db::schema::{donation_imports, donations, gifts, organizations, purposes};
+use crate::catalogue::named_items::NamedList;
+use crate::db::schema::{donation_imports, donations, gifts};
 use crate::db::{is_unique_violation, now, DbConnection};
 use crate::domain::calendar::start_of_japan_day;
 use crate::domain::donation::{DonationKind, DonationStatus, PaymentMethod};
@@ -102,13 +103,18 @@ impl From<diesel::result::Error> for ImportFailure {
     }
 }
 
-/// Maps references (an id or an exact name) to ids, for the given table's (id, name) pairs.
+/// Maps references (an id or an exact name) to ids of `list`'s entries. Organisations and
+/// purposes are few (tens): the list is read whole, when anything is wanted.
 fn resolve_names(
+    conn: &mut DbConnection,
+    list: NamedList,
     wanted: &HashSet<String>,
-    rows: Vec<(String, String)>,
-) -> HashMap<String, Option<String>> {
+) -> Result<HashMap<String, Option<String>>> {
     let mut by_key: HashMap<String, Option<String>> = HashMap::new();
-    for (id, name) in rows {
+    if wanted.is_empty() {
+        return Ok(by_key);
+    }
+    for (id, name) in list.names(conn)? {
         by_key.insert(id.clone(), Some(id.clone()));
         // A name shared by two entries is ambiguous; such rows must use the id.
         by_key
@@ -121,7 +127,7 @@ fn resolve_names(
             .or_insert(Some(id));
     }
     by_key.retain(|k, _| wanted.contains(k));
-    by_key
+    Ok(by_key)
 }
 
 fn chunks_of(set: &HashSet<String>) -> Vec<Vec<String>> {
@@ -161,23 +167,8 @@ pub fn import(
                 .map(|(code, id, cost, ship)| (code, (id, cost, ship))),
         );
     }
-    // Organisations and purposes are few (tens); load them whole.
-    let org_ids = if org_refs.is_empty() {
-        HashMap::new()
-    } else {
-        let all = organizations::table
-            .select((organizations::id, organizations::name))
-            .load(conn)?;
-        resolve_names(&org_refs, all)
-    };
-    let purpose_ids = if purpose_refs.is_empty() {
-        HashMap::new()
-    } else {
-        let all = purposes::table
-            .select((purposes::id, purposes::name))
-            .load(conn)?;
-        resolve_names(&purpose_refs, all)
-    };
+    let org_ids = resolve_names(conn, NamedList::Organizations, &org_refs)?;
+    let purpose_ids = resolve_names(conn, NamedList::Purposes, &purpose_refs)?;
 
     let mut errors = Vec::new();
     let lookup = |map: &HashMap<String, Option<String>>,

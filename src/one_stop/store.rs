@@ -10,9 +10,9 @@ use crate::db::{is_unique_violation, DbConnection};
 use crate::domain::one_stop::{
     ApplicantInput, OneStopChannel, OneStopInvalidReason, OneStopStatus, FINAL_STATUSES,
 };
+use crate::donations::store::DonorAddress;
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::Paging;
-use crate::orders::store::DonorAddress;
 
 /// One application as stored. `my_number_sealed` is the sealed number (`crypto::sealed`), never
 /// the digits.

@@ -95,10 +95,11 @@ pub fn act(
     // names only what else it writes.
     macro_rules! move_order {
         ($($change:expr),* $(,)?) => {
-            store::transition(
+            crate::donations::store::transition(
                 conn,
+                o::table,
                 order_id,
-                status,
+                o::status.eq(status),
                 (o::status.eq(to), $($change,)* o::updated_at.eq(at)),
             )?
         };

@@ -100,10 +100,11 @@ pub fn on_donation_refunded(conn: &mut DbConnection, donation_id: &str) -> Resul
             use crate::db::schema::gift_orders as o;
             use diesel::ExpressionMethods;
             let at = now();
-            let cancelled = store::transition(
+            let cancelled = crate::donations::store::transition(
                 conn,
+                o::table,
                 &order.id,
-                order.status,
+                o::status.eq(order.status),
                 (
                     o::status.eq(OrderStatus::Cancelled),
                     o::cancelled_at.eq(Some(at)),

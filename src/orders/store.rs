@@ -9,8 +9,8 @@ use crate::db::DbConnection;
 use crate::domain::delivery::{
     Delivery, DeliveryInput, DeliveryWindow, Noshi, NoshiType, Recipient, RecipientInput,
 };
-use crate::domain::one_stop::ApplicantInput;
 use crate::domain::order::{Carrier, Fulfilment, OrderStatus};
+use crate::donations::store::DonorAddress;
 use crate::error::{Error, ErrorCode, Result};
 
 /// An order as stored.
@@ -105,49 +105,6 @@ impl DeliveryRow {
             city: self.recipient_city.clone()?,
             address_line: self.recipient_address_line.clone()?,
         })
-    }
-}
-
-/// The donor as written on a donation: name, contacts and address. A gift goes here when no
-/// other recipient was named (`recipient`); a one-stop applicant's details default to it and a
-/// donor identity shows its newest (`applicant`).
-// Personal data: no Debug, so it cannot be logged by accident.
-#[derive(Clone, Default, Queryable, Selectable)]
-#[diesel(table_name = donations)]
-pub struct DonorAddress {
-    pub donor_name: String,
-    pub donor_name_kana: String,
-    pub donor_email: String,
-    pub donor_phone: String,
-    pub donor_postal_code: String,
-    pub donor_prefecture: String,
-    pub donor_city: String,
-    pub donor_address_line: String,
-}
-
-impl DonorAddress {
-    pub fn recipient(&self) -> Recipient {
-        Recipient {
-            name: self.donor_name.clone(),
-            name_kana: self.donor_name_kana.clone(),
-            phone: self.donor_phone.clone(),
-            postal_code: self.donor_postal_code.clone(),
-            prefecture: self.donor_prefecture.clone(),
-            city: self.donor_city.clone(),
-            address_line: self.donor_address_line.clone(),
-        }
-    }
-
-    /// The name and address a person is known by.
-    pub fn applicant(self) -> ApplicantInput {
-        ApplicantInput {
-            name: self.donor_name,
-            name_kana: self.donor_name_kana,
-            postal_code: self.donor_postal_code,
-            prefecture: self.donor_prefecture,
-            city: self.donor_city,
-            address_line: self.donor_address_line,
-        }
     }
 }
 
@@ -340,27 +297,6 @@ pub fn shipped_between(
         .order((gift_orders::shipped_on.asc(), gift_orders::id.asc()))
         .load(conn)?;
     Ok(rows.into_iter().map(record).collect())
-}
-
-/// Changes an order only if it is still in `from` (another request may have moved it).
-pub fn transition<V>(
-    conn: &mut DbConnection,
-    id: &str,
-    from: OrderStatus,
-    changes: V,
-) -> Result<bool>
-where
-    V: diesel::AsChangeset<Target = gift_orders::table>,
-    V::Changeset: diesel::query_builder::QueryFragment<crate::db::MultiBackend>,
-{
-    let n = diesel::update(
-        gift_orders::table
-            .filter(gift_orders::id.eq(id))
-            .filter(gift_orders::status.eq(from)),
-    )
-    .set(changes)
-    .execute(conn)?;
-    Ok(n == 1)
 }
 
 /// Records something staff must resolve, without changing the order's state.

@@ -215,7 +215,8 @@ pub async fn redeem_once(
     order: RedemptionOrder,
 ) -> Result<(u16, String)> {
     if key.is_none() && db.engine() == Engine::Postgres {
-        let (settings, partner_id, order) = (settings.clone(), partner_id.to_owned(), order.clone());
+        let (settings, partner_id, order) =
+            (settings.clone(), partner_id.to_owned(), order.clone());
         let taken = db
             .run(move |conn| take_at_once(conn, &settings, &partner_id, &order, Utc::now()))
             .await?;

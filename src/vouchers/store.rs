@@ -6,8 +6,8 @@ use uuid::Uuid;
 
 use super::issue::VoucherRow;
 use super::types::VoucherReport;
-use crate::db::schema::{businesses, rate_limits, redemptions, settlements, vouchers};
 use crate::db::prepared::Prepared;
+use crate::db::schema::{businesses, rate_limits, redemptions, settlements, vouchers};
 use crate::db::{is_unique_violation, DbConnection};
 use crate::domain::calendar::{japan_date, start_of_japan_day, YearMonth};
 use crate::domain::voucher::{redemption_refusal, RedemptionRefusal, VoucherState};
@@ -151,14 +151,14 @@ fn record_redemption(
         reversed_at: None,
     };
     Prepared(diesel::insert_into(redemptions::table).values((
-            redemptions::id.eq(&row.id),
-            redemptions::voucher_id.eq(&row.voucher_id),
-            redemptions::partner_id.eq(&row.partner_id),
-            redemptions::amount.eq(row.amount),
-            redemptions::balance_after.eq(row.balance_after),
-            redemptions::redeemed_at.eq(row.redeemed_at),
-            redemptions::redeemed_on.eq(row.redeemed_on),
-            redemptions::redeemed_month.eq(&row.redeemed_month),
+        redemptions::id.eq(&row.id),
+        redemptions::voucher_id.eq(&row.voucher_id),
+        redemptions::partner_id.eq(&row.partner_id),
+        redemptions::amount.eq(row.amount),
+        redemptions::balance_after.eq(row.balance_after),
+        redemptions::redeemed_at.eq(row.redeemed_at),
+        redemptions::redeemed_on.eq(row.redeemed_on),
+        redemptions::redeemed_month.eq(&row.redeemed_month),
     )))
     .execute(conn)?;
     Ok(row)

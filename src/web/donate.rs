@@ -423,7 +423,7 @@ async fn done(visit: Visit, id: web::Path<String>) -> HttpResponse {
         .run(move |conn| {
             let row = store::get(conn, &id)?;
             let view = views::donor_view(conn, &settings, &row)?;
-            Ok((view, row.donor_email))
+            Ok((view, row.donor.donor_email))
         })
         .await;
     match view {
@@ -506,16 +506,7 @@ async fn retry_donation(
         organization_id: failed.organization_id,
         purpose_id: failed.purpose_id,
         amount: failed.amount,
-        donor: DonorInput {
-            name: Some(failed.donor_name),
-            name_kana: Some(failed.donor_name_kana),
-            email: Some(failed.donor_email),
-            phone: Some(failed.donor_phone),
-            postal_code: Some(failed.donor_postal_code),
-            prefecture: Some(failed.donor_prefecture),
-            city: Some(failed.donor_city),
-            address_line: Some(failed.donor_address_line),
-        },
+        donor: failed.donor.input(),
         one_stop: failed.one_stop,
         channel: None,
         delivery,

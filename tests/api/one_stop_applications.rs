@@ -153,6 +153,27 @@ fn sealed_column(app: &TestApp, id: &str) -> Option<String> {
         .unwrap()
 }
 
+/// Writes the sealed column directly, as only a database user could.
+fn set_sealed_column(app: &TestApp, id: &str, sealed: Option<&str>) {
+    diesel::update(one_stop_applications::table.find(id))
+        .set(one_stop_applications::my_number_sealed.eq(sealed))
+        .execute(&mut *app.conn())
+        .unwrap();
+}
+
+/// Asks for an application's My Number, which must be refused with `status` and `code`;
+/// returns the problem.
+async fn number_refused(
+    app: &TestApp,
+    token: Option<&str>,
+    id: &str,
+    status: u16,
+    code: &str,
+) -> Value {
+    let res = app.get(&my_number_path(id), token).await;
+    assert_problem(res, status, code).await
+}
+
 fn actions(audit: &Value) -> Vec<String> {
     let mut actions = strings(&audit["items"], "action");
     actions.sort_unstable();
@@ -457,16 +478,10 @@ async fn my_numbers_are_sealed_and_read_only_with_the_permission(engine: Engine)
     // Only a login with the permission reads it: an admin without it is refused, as a viewer is.
     let viewer = app.staff_token(VIEWER_EMAIL, Role::Viewer).await;
     for token in [admin.as_str(), viewer.as_str()] {
-        let res = app.get(&my_number_path(&id), Some(token)).await;
-        let problem = assert_problem(res, 403, "forbidden").await;
+        let problem = number_refused(&app, Some(token), &id, 403, "forbidden").await;
         assert!(!problem.to_string().contains(NUMBER));
     }
-    assert_problem(
-        app.get(&my_number_path(&id), None).await,
-        401,
-        "unauthorized",
-    )
-    .await;
+    number_refused(&app, None, &id, 401, "unauthorized").await;
     grant(&app, ADMIN_EMAIL);
     let res = app.get(&my_number_path(&id), Some(&admin)).await;
     assert_eq!(res.status(), 200);
@@ -510,31 +525,22 @@ async fn my_numbers_are_sealed_and_read_only_with_the_permission(engine: Engine)
     // An application without a number; an unknown application.
     let (plain, _) = create(&app, &admin, &application(&jiro_gift, 2025, "2025-12-21")).await;
     let plain_id = id_of(&plain);
-    assert_problem(
-        app.get(&my_number_path(&plain_id), Some(&admin)).await,
-        404,
-        "my_number_not_held",
-    )
-    .await;
+    number_refused(&app, Some(&admin), &plain_id, 404, "my_number_not_held").await;
     let nobody = "00000000-0000-4000-8000-000000000000";
-    assert_problem(
-        app.get(&my_number_path(nobody), Some(&admin)).await,
+    number_refused(
+        &app,
+        Some(&admin),
+        nobody,
         404,
         "one_stop_application_not_found",
     )
     .await;
     // A sealed value copied into another application does not open there (it is bound to its row).
-    diesel::update(one_stop_applications::table.find(&plain_id))
-        .set(one_stop_applications::my_number_sealed.eq(Some(sealed.as_str())))
-        .execute(&mut *app.conn())
-        .unwrap();
+    set_sealed_column(&app, &plain_id, Some(sealed.as_str()));
     let res = app.get(&my_number_path(&plain_id), Some(&admin)).await;
     assert_eq!(res.status(), 500);
     assert!(!res.text().await.unwrap().contains(NUMBER));
-    diesel::update(one_stop_applications::table.find(&plain_id))
-        .set(one_stop_applications::my_number_sealed.eq(None::<String>))
-        .execute(&mut *app.conn())
-        .unwrap();
+    set_sealed_column(&app, &plain_id, None);
 
     // Replaced, then deleted by staff.
     let step = change(
@@ -558,22 +564,12 @@ async fn my_numbers_are_sealed_and_read_only_with_the_permission(engine: Engine)
     let step = change(&app, &admin, &id, &json!({"my_number": null})).await;
     assert_eq!(step["has_my_number"], false);
     assert_eq!(sealed_column(&app, &id), None);
-    assert_problem(
-        app.get(&my_number_path(&id), Some(&admin)).await,
-        404,
-        "my_number_not_held",
-    )
-    .await;
+    number_refused(&app, Some(&admin), &id, 404, "my_number_not_held").await;
 
     // Revoked: refused again.
     let out = my_number_access(&app, ADMIN_EMAIL, "--revoke");
     assert!(out.status.success());
-    assert_problem(
-        app.get(&my_number_path(&plain_id), Some(&admin)).await,
-        403,
-        "forbidden",
-    )
-    .await;
+    number_refused(&app, Some(&admin), &plain_id, 403, "forbidden").await;
     // Neither or both of --grant and --revoke, or an unknown login, is an error.
     assert!(
         !my_number_access(&app, "nobody@city.shinagawa.example", "--grant")
@@ -621,12 +617,7 @@ async fn my_numbers_are_deleted_after_the_retention_period(engine: Engine) {
     assert!(purged["my_number_purged_at"].is_string(), "{purged}");
     assert_eq!(purged["status"], "received");
     assert_eq!(sealed_column(&app, &id), None);
-    assert_problem(
-        app.get(&my_number_path(&id), Some(&admin)).await,
-        404,
-        "my_number_not_held",
-    )
-    .await;
+    number_refused(&app, Some(&admin), &id, 404, "my_number_not_held").await;
     // Nothing is left to delete.
     let today = furusato::domain::calendar::japan_today();
     let left = furusato::one_stop::my_number::purge_expired_my_numbers(&mut app.conn(), 0, today);
