@@ -59,6 +59,7 @@ SEARCH_ROWS=${SEARCH_ROWS:-1000000}
 SEARCH_REPEAT=${SEARCH_REPEAT:-20}
 APP_PORT=${APP_PORT:-18080}
 NGINX_PORT=${NGINX_PORT:-18081}
+FLOOR_PORT=${FLOOR_PORT:-18082}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 BENCH_DB=${BENCH_DB:-furusato_bench}
 # The local cluster's log (Debian layout), its version found as .ci/run finds the cluster.
@@ -88,6 +89,14 @@ stop_service() {
   fi
 }
 
+stop_floor() {
+  if [ -n "$FLOOR_PID" ]; then
+    kill "$FLOOR_PID" 2>/dev/null || true
+    wait "$FLOOR_PID" 2>/dev/null || true
+    FLOOR_PID=""
+  fi
+}
+
 stop_nginx() {
   if [ -n "$NGINX_PID" ]; then
     kill "$NGINX_PID" 2>/dev/null || true
@@ -99,6 +108,7 @@ stop_nginx() {
 cleanup() {
   stop_service
   stop_nginx
+  stop_floor
   if [ -n "$DB_CREATED" ] && [ "${KEEP_DB:-0}" != 1 ]; then
     psql "$PG/postgres" -q -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" || true
   fi
@@ -225,6 +235,22 @@ if want catalogue; then
   wrk_run catalogue-experience-304-service "$CAT_CONNS" "$APP${PATHS[experience]}" -s "$BENCH/lua/get.lua" -H "If-None-Match: $SVC_ETAG"
   wrk_run catalogue-experience-304-nginx "$CAT_CONNS" "http://127.0.0.1:$NGINX_PORT/experience.json" -s "$BENCH/lua/get.lua" -H "If-None-Match: $NGX_ETAG"
   stop_nginx
+  # The framework's floor (not in the smoke run: it is a second build): actix-web alone, one
+  # route, no middleware, the same bytes and entity tag held in memory (bench/actix_floor).
+  if [ "$SMOKE" = 0 ]; then
+    FLOOR_TARGET=$TARGET/actix-floor
+    [ "${BUILD:-1}" = 1 ] || [ ! -x "$FLOOR_TARGET/release/actix-floor" ] &&
+      CARGO_TARGET_DIR=$FLOOR_TARGET cargo build --release --quiet --manifest-path "$BENCH/actix_floor/Cargo.toml"
+    "$FLOOR_TARGET/release/actix-floor" "$NGX/www/experience.json" "$FLOOR_PORT" "$SVC_ETAG" &
+    FLOOR_PID=$!
+    sleep 1
+    curl -sf -o "$NGX/check-floor.json" "http://127.0.0.1:$FLOOR_PORT/"
+    cmp "$NGX/www/experience.json" "$NGX/check-floor.json"
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $SVC_ETAG" "http://127.0.0.1:$FLOOR_PORT/")" = 304 ]
+    wrk_run catalogue-experience-200-actix-floor "$CAT_CONNS" "http://127.0.0.1:$FLOOR_PORT/" -s "$BENCH/lua/get.lua"
+    wrk_run catalogue-experience-304-actix-floor "$CAT_CONNS" "http://127.0.0.1:$FLOOR_PORT/" -s "$BENCH/lua/get.lua" -H "If-None-Match: $SVC_ETAG"
+    stop_floor
+  fi
   stop_service
   # The same 200 run with the default log level (info: one line per request to stdout -> file).
   start_service catalogue-info FURUSATO__DATABASE__URL="$SQLITE_URL" FURUSATO__LOG__LEVEL=info

@@ -8,6 +8,7 @@ use diesel::query_builder::{AsQuery, IntoUpdateTarget};
 use diesel::query_dsl::methods::ExecuteDsl;
 
 use crate::catalogue::store::bump_version;
+use crate::db::prepared::Prepared;
 use crate::db::schema::{donations, gifts, receipt_counters};
 use crate::db::{now, DbConnection};
 use crate::domain::delivery::Recipient;
@@ -190,9 +191,8 @@ pub fn donation_not_found() -> Error {
 
 /// Inserts a donation and its donor search terms.
 pub fn insert(conn: &mut DbConnection, row: &DonationRow) -> Result<()> {
-    diesel::insert_into(donations::table)
-        .values(row)
-        .execute(conn)?;
+    // One row's INSERT takes few forms (its NULL columns): prepared once per connection.
+    Prepared(diesel::insert_into(donations::table).values(row)).execute(conn)?;
     super::search_terms::index(conn, row)
 }
 

@@ -11,7 +11,7 @@ use diesel::sql_types::{BigInt, Date, Text, Timestamp};
 use diesel::{OptionalExtension, QueryResult, RunQueryDsl};
 use uuid::Uuid;
 
-use super::store::{RedemptionRow, Throttle};
+use super::store::{RedemptionRow, Take};
 use crate::domain::calendar::{japan_date, YearMonth};
 use crate::domain::voucher::VoucherState;
 
@@ -100,10 +100,7 @@ impl RunQueryDsl<PgConnection> for TakeAndRecord<'_> {}
 /// statement; `None` when nothing was taken (the caller then asks why, in a transaction).
 pub fn redeem_by_code(
     conn: &mut PgConnection,
-    code_hash: &str,
-    partner_id: &str,
-    amount: i64,
-    throttle: &Throttle<'_>,
+    take: &Take,
     at: DateTime<Utc>,
 ) -> QueryResult<Option<RedemptionRow>> {
     let now = at.naive_utc();
@@ -111,15 +108,15 @@ pub fn redeem_by_code(
     let id = Uuid::new_v4().to_string();
     let month = YearMonth::of(day).to_string();
     let statement = TakeAndRecord {
-        amount,
+        amount: take.amount,
         now,
-        code_hash,
+        code_hash: &take.code_hash,
         active: VoucherState::Active.as_str(),
-        bucket: throttle.bucket,
-        limit: throttle.window.limit,
-        window_start: now - Duration::seconds(throttle.window.seconds),
+        bucket: &take.throttle.bucket,
+        limit: take.throttle.window.limit,
+        window_start: now - Duration::seconds(take.throttle.window.seconds),
         id: &id,
-        partner_id,
+        partner_id: &take.partner_id,
         day,
         month: &month,
     };
@@ -127,8 +124,8 @@ pub fn redeem_by_code(
     Ok(taken.map(|(voucher_id, balance_after)| RedemptionRow {
         id,
         voucher_id,
-        partner_id: partner_id.to_owned(),
-        amount,
+        partner_id: take.partner_id.clone(),
+        amount: take.amount,
         balance_after,
         redeemed_at: now,
         redeemed_on: day,

@@ -69,6 +69,20 @@ fn unknown_code() -> Error {
     Error::rejected(ErrorCode::VoucherNotFound, "No voucher has this code.")
 }
 
+/// What a till's redemption asks of the store: the code's keyed hash, the partner and its
+/// allowance of unknown codes, the amount.
+fn take_of(settings: &Settings, partner_id: &str, order: &RedemptionOrder) -> store::Take {
+    store::Take {
+        code_hash: issue::hash_of(settings, &order.code),
+        partner_id: partner_id.to_owned(),
+        amount: order.amount.get(),
+        throttle: store::Throttle {
+            bucket: lookup_bucket(partner_id),
+            window: lookup_window(settings),
+        },
+    }
+}
+
 fn lookup_window(settings: &Settings) -> Window {
     Window {
         limit: settings.vouchers.max_unknown_lookups,
@@ -258,19 +272,8 @@ fn take_at_once(
     let DbConnection::Postgres(pg) = conn else {
         return Ok(None);
     };
-    let throttle = store::Throttle {
-        bucket: &lookup_bucket(partner_id),
-        window: lookup_window(settings),
-    };
-    let code_hash = issue::hash_of(settings, &order.code);
-    let taken = super::one_statement::redeem_by_code(
-        pg,
-        &code_hash,
-        partner_id,
-        order.amount.get(),
-        &throttle,
-        at,
-    )?;
+    let taken =
+        super::one_statement::redeem_by_code(pg, &take_of(settings, partner_id, order), at)?;
     Ok(taken.map(|row| redemption_of_row(order, row)))
 }
 
@@ -284,24 +287,13 @@ pub fn take(
     order: &RedemptionOrder,
     at: DateTime<Utc>,
 ) -> Result<Redemption> {
-    let code_hash = issue::hash_of(settings, &order.code);
-    let throttle = store::Throttle {
-        bucket: &lookup_bucket(partner_id),
-        window: lookup_window(settings),
-    };
-    let taken = store::redeem_by_code(
-        conn,
-        &code_hash,
-        partner_id,
-        order.amount.get(),
-        &throttle,
-        at,
-    )?;
+    let take = take_of(settings, partner_id, order);
+    let taken = store::redeem_by_code(conn, &take, at)?;
     if let Some(row) = taken {
         return Ok(redemption_of_row(order, row));
     }
     let voucher =
-        find_unthrottled(conn, settings, partner_id, &code_hash)?.ok_or_else(unknown_code)?;
+        find_unthrottled(conn, settings, partner_id, &take.code_hash)?.ok_or_else(unknown_code)?;
     // Refused with its reason, or taken after all if a reversal raced in.
     redeem(conn, &voucher, partner_id, order, at)
 }

@@ -83,15 +83,19 @@ pub fn redeem(
 /// records the redemption. `None` when nothing was taken; the caller then asks why.
 pub fn redeem_by_code(
     conn: &mut DbConnection,
-    code_hash: &str,
-    partner_id: &str,
-    amount: i64,
-    throttle: &Throttle<'_>,
+    take: &Take,
     at: DateTime<Utc>,
 ) -> Result<Option<RedemptionRow>> {
     let now = at.naive_utc();
+    let Take {
+        code_hash,
+        partner_id,
+        amount,
+        throttle,
+    } = take;
+    let amount = *amount;
     let throttled = rate_limits::table
-        .filter(rate_limits::bucket.eq(throttle.bucket))
+        .filter(rate_limits::bucket.eq(&throttle.bucket))
         .filter(rate_limits::hits.ge(throttle.window.limit))
         .filter(rate_limits::window_start.gt(now - Duration::seconds(throttle.window.seconds)));
     let taken: Option<(String, i64)> = Prepared(
@@ -124,9 +128,18 @@ pub fn redeem_by_code(
     )?))
 }
 
+/// What a till's redemption asks: the amount, from the voucher with this keyed code hash, for
+/// this partner, unless the partner has used up its allowance of unknown codes.
+pub struct Take {
+    pub code_hash: String,
+    pub partner_id: String,
+    pub amount: i64,
+    pub throttle: Throttle,
+}
+
 /// A partner's allowance of unknown voucher codes: its rate-limit bucket and window.
-pub struct Throttle<'a> {
-    pub bucket: &'a str,
+pub struct Throttle {
+    pub bucket: String,
     pub window: Window,
 }
 
