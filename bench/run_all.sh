@@ -77,6 +77,7 @@ mkdir -p "$OUT"
 RESULTS=$OUT/results.tsv
 SVC_PID=""
 NGINX_PID=""
+FLOOR_PID=""
 DB_CREATED=""
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" | tee -a "$OUT/run.log" >&2; }

@@ -1,11 +1,11 @@
 //! Prepared statements for the hot writes.
 //!
-//! diesel prepares and caches a `SELECT` per connection, but parses every `UPDATE` and every
-//! single-row `INSERT` afresh: their SQL may vary with the values (a `None` becomes `DEFAULT`, a
-//! changeset skips fields), and an unbounded number of forms would fill the cache. A statement
-//! whose SQL takes only a few forms may say so with [`Prepared`]: it is then cached under its SQL
-//! text, so each form is parsed and planned once per connection. Measured on a redemption: the
-//! conditional UPDATE's parse and plan were a large part of PostgreSQL's time per request.
+//! diesel prepares and caches a statement per connection when its type fixes its SQL, but parses
+//! every `UPDATE`, and every `INSERT` of a struct with `Option` fields, afresh: their SQL may vary
+//! with the values (a `None` becomes `DEFAULT`, a changeset skips fields), and an unbounded number
+//! of forms would fill the cache. A statement whose SQL takes only a few forms may say so with
+//! [`Prepared`]: it is then cached under its SQL text, so each form is parsed and planned once per
+//! connection.
 
 use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};

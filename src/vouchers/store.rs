@@ -163,17 +163,18 @@ fn record_redemption(
         redeemed_month: YearMonth::of(day).to_string(),
         reversed_at: None,
     };
-    Prepared(diesel::insert_into(redemptions::table).values((
-        redemptions::id.eq(&row.id),
-        redemptions::voucher_id.eq(&row.voucher_id),
-        redemptions::partner_id.eq(&row.partner_id),
-        redemptions::amount.eq(row.amount),
-        redemptions::balance_after.eq(row.balance_after),
-        redemptions::redeemed_at.eq(row.redeemed_at),
-        redemptions::redeemed_on.eq(row.redeemed_on),
-        redemptions::redeemed_month.eq(&row.redeemed_month),
-    )))
-    .execute(conn)?;
+    diesel::insert_into(redemptions::table)
+        .values((
+            redemptions::id.eq(&row.id),
+            redemptions::voucher_id.eq(&row.voucher_id),
+            redemptions::partner_id.eq(&row.partner_id),
+            redemptions::amount.eq(row.amount),
+            redemptions::balance_after.eq(row.balance_after),
+            redemptions::redeemed_at.eq(row.redeemed_at),
+            redemptions::redeemed_on.eq(row.redeemed_on),
+            redemptions::redeemed_month.eq(&row.redeemed_month),
+        ))
+        .execute(conn)?;
     Ok(row)
 }
 
