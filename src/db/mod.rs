@@ -461,7 +461,34 @@ where
     }
 }
 
-/// True when a diesel error is a unique-constraint violation (same on both engines).
+/// Row `id` of table `T` while `G` holds.
+type Guarded<'a, T, G> = diesel::dsl::Filter<diesel::dsl::Find<T, &'a str>, G>;
+
+/// Changes row `id` of `table` (a donation, an order) only if `guard`, the states it may still be
+/// in, holds: one conditional UPDATE, so of two requests moving the same row only one does.
+/// Returns whether it changed the row.
+pub fn transition<'a, T, G, V>(
+    conn: &mut DbConnection,
+    table: T,
+    id: &'a str,
+    guard: G,
+    changes: V,
+) -> Result<bool>
+where
+    T: diesel::query_dsl::methods::FindDsl<&'a str>,
+    diesel::dsl::Find<T, &'a str>: diesel::query_dsl::methods::FilterDsl<G>,
+    Guarded<'a, T, G>: diesel::query_builder::IntoUpdateTarget,
+    V: AsChangeset<Target = <Guarded<'a, T, G> as diesel::associations::HasTable>::Table>,
+    diesel::dsl::Update<Guarded<'a, T, G>, V>:
+        diesel::query_builder::AsQuery + diesel::query_dsl::methods::ExecuteDsl<DbConnection>,
+{
+    // Named in here only: beside `QueryDsl`, their `filter`/`find` would be ambiguous.
+    use diesel::query_dsl::methods::{FilterDsl, FindDsl};
+    let target = FilterDsl::filter(FindDsl::find(table, id), guard);
+    let n = diesel::update(target).set(changes).execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Whether a query failed because the database went away or cannot take it now, rather than
 /// because of the query: the connection closed or could not send (a restart, a network cut), the
 /// server shutting down or starting up, or SQLite's file locked past its busy timeout. Such a
@@ -495,6 +522,7 @@ pub fn is_connection_lost(e: &diesel::result::Error) -> bool {
     .any(|m| message.contains(m))
 }
 
+/// True when a diesel error is a unique-constraint violation (same on both engines).
 pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
     matches!(
         e,

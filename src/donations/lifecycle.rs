@@ -37,7 +37,7 @@ pub fn mark_paid(
     from: &[DonationStatus],
     payment: &Payment,
 ) -> Result<Option<DonationRow>> {
-    let changed = store::transition(
+    let changed = crate::db::transition(
         conn,
         donations::table,
         id,
@@ -160,7 +160,7 @@ pub fn donor_emails(
 
 /// Cancels a donation still waiting for payment and gives its stock back.
 pub fn cancel(conn: &mut DbConnection, donation: &DonationRow, reason: &str) -> Result<bool> {
-    let changed = store::transition(
+    let changed = crate::db::transition(
         conn,
         donations::table,
         &donation.id,
@@ -202,7 +202,7 @@ pub fn refund(
     // Imported on-site donations have no voucher here; only a real one is voided.
     let voucher_voided = issue::void_for_refund(conn, &donation.id)?;
     let at = now();
-    let changed = store::transition(
+    let changed = crate::db::transition(
         conn,
         donations::table,
         &donation.id,

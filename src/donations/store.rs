@@ -1,11 +1,7 @@
 //! Donation queries: insert, read, conditional state changes, stock and receipt counters.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::associations::HasTable;
-use diesel::dsl::{Filter, Find, Update};
 use diesel::prelude::*;
-use diesel::query_builder::{AsQuery, IntoUpdateTarget};
-use diesel::query_dsl::methods::ExecuteDsl;
 
 use crate::catalogue::store::bump_version;
 use crate::db::prepared::Prepared;
@@ -263,33 +259,6 @@ pub fn next_receipt_sequence(conn: &mut DbConnection, fiscal_year: i32) -> Resul
         .returning(receipt_counters::last_number)
         .get_result(c)?);
     Ok(n)
-}
-
-/// Row `id` of table `T` while `G` holds.
-type Guarded<'a, T, G> = Filter<Find<T, &'a str>, G>;
-
-/// Changes row `id` of `table` (a donation, an order) only if `guard`, the states it may still be
-/// in, holds: one conditional UPDATE, so of two requests moving the same row only one does.
-/// Returns whether it changed the row.
-pub fn transition<'a, T, G, V>(
-    conn: &mut DbConnection,
-    table: T,
-    id: &'a str,
-    guard: G,
-    changes: V,
-) -> Result<bool>
-where
-    T: diesel::query_dsl::methods::FindDsl<&'a str>,
-    Find<T, &'a str>: diesel::query_dsl::methods::FilterDsl<G>,
-    Guarded<'a, T, G>: IntoUpdateTarget,
-    V: AsChangeset<Target = <Guarded<'a, T, G> as HasTable>::Table>,
-    Update<Guarded<'a, T, G>, V>: AsQuery + ExecuteDsl<DbConnection>,
-{
-    // Named in here only: beside `QueryDsl`, their `filter`/`find` would be ambiguous.
-    use diesel::query_dsl::methods::{FilterDsl, FindDsl};
-    let target = FilterDsl::filter(FindDsl::find(table, id), guard);
-    let n = diesel::update(target).set(changes).execute(conn)?;
-    Ok(n == 1)
 }
 
 /// Pending donations whose hold has run out.

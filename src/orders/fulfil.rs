@@ -95,7 +95,7 @@ pub fn act(
     // names only what else it writes.
     macro_rules! move_order {
         ($($change:expr),* $(,)?) => {
-            crate::donations::store::transition(
+            crate::db::transition(
                 conn,
                 o::table,
                 order_id,

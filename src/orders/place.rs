@@ -100,7 +100,7 @@ pub fn on_donation_refunded(conn: &mut DbConnection, donation_id: &str) -> Resul
             use crate::db::schema::gift_orders as o;
             use diesel::ExpressionMethods;
             let at = now();
-            let cancelled = crate::donations::store::transition(
+            let cancelled = crate::db::transition(
                 conn,
                 o::table,
                 &order.id,

@@ -17,22 +17,6 @@ use crate::domain::voucher::VoucherState;
 
 /// The same conditions as `store::redeem_by_code`: active, unexpired, enough balance, and the
 /// partner not throttled for unknown codes.
-const SQL: [&str; 11] = [
-    "WITH taken AS (UPDATE vouchers SET balance = balance - ",
-    ", updated_at = ",
-    " WHERE code_hash = ",
-    " AND status = ",
-    " AND expires_at >= ",
-    " AND balance >= ",
-    " AND NOT EXISTS (SELECT 1 FROM rate_limits WHERE bucket = ",
-    " AND hits >= ",
-    " AND window_start > ",
-    ") RETURNING id, balance) \
-     INSERT INTO redemptions (id, voucher_id, partner_id, amount, balance_after, redeemed_at, \
-     redeemed_on, redeemed_month) SELECT ",
-    ", taken.id, ",
-];
-
 struct TakeAndRecord<'a> {
     amount: i64,
     now: NaiveDateTime,
@@ -49,27 +33,31 @@ struct TakeAndRecord<'a> {
 
 impl QueryFragment<Pg> for TakeAndRecord<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.push_sql(SQL[0]);
+        out.push_sql("WITH taken AS (UPDATE vouchers SET balance = balance - ");
         out.push_bind_param::<BigInt, _>(&self.amount)?;
-        out.push_sql(SQL[1]);
+        out.push_sql(", updated_at = ");
         out.push_bind_param::<Timestamp, _>(&self.now)?;
-        out.push_sql(SQL[2]);
+        out.push_sql(" WHERE code_hash = ");
         out.push_bind_param::<Text, _>(self.code_hash)?;
-        out.push_sql(SQL[3]);
+        out.push_sql(" AND status = ");
         out.push_bind_param::<Text, _>(self.active)?;
-        out.push_sql(SQL[4]);
+        out.push_sql(" AND expires_at >= ");
         out.push_bind_param::<Timestamp, _>(&self.now)?;
-        out.push_sql(SQL[5]);
+        out.push_sql(" AND balance >= ");
         out.push_bind_param::<BigInt, _>(&self.amount)?;
-        out.push_sql(SQL[6]);
+        out.push_sql(" AND NOT EXISTS (SELECT 1 FROM rate_limits WHERE bucket = ");
         out.push_bind_param::<Text, _>(self.bucket)?;
-        out.push_sql(SQL[7]);
+        out.push_sql(" AND hits >= ");
         out.push_bind_param::<BigInt, _>(&self.limit)?;
-        out.push_sql(SQL[8]);
+        out.push_sql(" AND window_start > ");
         out.push_bind_param::<Timestamp, _>(&self.window_start)?;
-        out.push_sql(SQL[9]);
+        out.push_sql(
+            ") RETURNING id, balance) \
+             INSERT INTO redemptions (id, voucher_id, partner_id, amount, balance_after, \
+             redeemed_at, redeemed_on, redeemed_month) SELECT ",
+        );
         out.push_bind_param::<Text, _>(self.id)?;
-        out.push_sql(SQL[10]);
+        out.push_sql(", taken.id, ");
         out.push_bind_param::<Text, _>(self.partner_id)?;
         out.push_sql(", ");
         out.push_bind_param::<BigInt, _>(&self.amount)?;
