@@ -60,6 +60,7 @@ SEARCH_REPEAT=${SEARCH_REPEAT:-20}
 APP_PORT=${APP_PORT:-18080}
 NGINX_PORT=${NGINX_PORT:-18081}
 FLOOR_PORT=${FLOOR_PORT:-18082}
+METRICS_PORT=${METRICS_PORT:-18083}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 BENCH_DB=${BENCH_DB:-furusato_bench}
 # The local cluster's log (Debian layout), its version found as .ci/run finds the cluster.
@@ -376,18 +377,34 @@ if want sqlite; then
   rm -f "$OUT/writes.sqlite3"*
   SQLITE_WRITES=$OUT/writes.sqlite3
   LITE_ENV=(FURUSATO__DATABASE__URL="sqlite://$SQLITE_WRITES" FURUSATO__DATABASE__POOL_SIZE="$PG_CONNS"
-    FURUSATO__BOOTSTRAP__ADMIN_EMAIL="$ADMIN_EMAIL" FURUSATO__BOOTSTRAP__ADMIN_PASSWORD="$ADMIN_PASSWORD")
+    FURUSATO__BOOTSTRAP__ADMIN_EMAIL="$ADMIN_EMAIL" FURUSATO__BOOTSTRAP__ADMIN_PASSWORD="$ADMIN_PASSWORD"
+    FURUSATO__METRICS__LISTEN="127.0.0.1:$METRICS_PORT")
+  # Writes per COMMIT of the SQLite writer (group commit) over the run just made, warm-up
+  # included, from the service's own histogram: "sum count" now, then the mean since the last.
+  group_totals() { curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" |
+    awk '/^furusato_sqlite_write_group_size_sum/ {s=$2} /^furusato_sqlite_write_group_size_count/ {c=$2} END {print s+0, c+0}'; }
+  groups_since() { # LABEL "SUM COUNT"
+    local now
+    now=$(group_totals)
+    echo "$1 $2 $now" | awk '{printf "%s: %d writes in %d COMMITs, %.2f writes per COMMIT\n", $1, $4-$2, $5-$3, ($5>$3) ? ($4-$2)/($5-$3) : 0}' | tee -a "$OUT/sqlite-write-groups.txt"
+  }
   start_service sqlite-writes "${LITE_ENV[@]}"
   python3 "$BENCH/setup_vouchers.py" "$APP" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "$VOUCHERS" "$OUT/vouchers-sqlite" | tee -a "$OUT/env.txt"
   export PARTNER_TOKEN
   PARTNER_TOKEN=$(cat "$OUT/vouchers-sqlite/partner_token")
   LITE_PARTNER=$(cat "$OUT/vouchers-sqlite/partner_id")
   head -1 "$OUT/vouchers-sqlite/codes.txt" >"$OUT/vouchers-sqlite/hot.txt"
+  before=$(group_totals)
   wrk_run sqlite-donation-service "$PG_CONNS" "$APP/api/v1/donations" -s "$BENCH/lua/donation.lua"
+  groups_since sqlite-donation-service "$before"
+  before=$(group_totals)
   CODES_FILE=$OUT/vouchers-sqlite/codes.txt WRK_THREADS=$THREADS \
     wrk_run sqlite-redeem-distinct-service "$PG_CONNS" "$APP/api/v1/partner/redemptions" -s "$BENCH/lua/redeem.lua"
+  groups_since sqlite-redeem-distinct-service "$before"
+  before=$(group_totals)
   CODES_FILE=$OUT/vouchers-sqlite/hot.txt WRK_THREADS=$THREADS \
     wrk_run sqlite-redeem-hot-service "$PG_CONNS" "$APP/api/v1/partner/redemptions" -s "$BENCH/lua/redeem.lua"
+  groups_since sqlite-redeem-hot-service "$before"
   stop_service
   for scenario in donation redeem-distinct redeem-hot; do
     [ "$WARMUP" = 0 ] || python3 "$BENCH/sqlite_floor.py" "$SQLITE_WRITES" "$scenario" "$PG_CONNS" "$WARMUP" "$LITE_PARTNER" >/dev/null

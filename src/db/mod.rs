@@ -2,9 +2,10 @@
 
 pub mod prepared;
 pub mod schema;
+mod sqlite_writer;
 pub mod text_enum;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -17,6 +18,7 @@ use secrecy::ExposeSecret;
 
 use crate::config::DatabaseSettings;
 use crate::error::{Error, ErrorCode, Result};
+use sqlite_writer::SqliteWriter;
 
 /// One set for both engines while they accept the same SQL: the parity test in
 /// `tests/api/foundation.rs` checks both create the same columns, and that `schema.rs` matches.
@@ -196,48 +198,8 @@ pub struct Db {
     pool: DbPool,
     engine: Engine,
     counters: crate::metrics::PoolCounters,
-    /// SQLite's writes go through one connection of their own (see `write`).
+    /// SQLite's writes go to one thread and connection of their own (see `sqlite_writer`).
     sqlite_writer: Option<Arc<SqliteWriter>>,
-}
-
-/// SQLite lets one writer in at a time. The writes of this process take turns on one connection
-/// behind a mutex: the next goes the moment the last commits, where SQLite's busy handler would
-/// poll with sleeps of up to 100 ms (measured: a p99 of 120 ms under 8 parallel writers), and
-/// that connection's page cache stays warm, where writers rotating over the pool each found
-/// theirs invalidated by the others' commits. Readers keep the pool; another process (the CLI)
-/// still meets the busy timeout.
-struct SqliteWriter {
-    url: String,
-    busy_timeout_ms: u32,
-    conn: Mutex<Option<DbConnection>>,
-}
-
-impl SqliteWriter {
-    fn write<T, F>(&self, f: F) -> Result<T>
-    where
-        F: FnOnce(&mut DbConnection) -> Result<T>,
-    {
-        let mut slot = self.conn.lock().unwrap_or_else(|poisoned| {
-            // A write panicked mid-transaction: that connection is not trusted again.
-            self.conn.clear_poison();
-            let mut slot = poisoned.into_inner();
-            *slot = None;
-            slot
-        });
-        let conn = match &mut *slot {
-            Some(conn) => conn,
-            empty => empty.insert(
-                DbConnection::open(&self.url, self.busy_timeout_ms)
-                    .map_err(|e| Error::Unavailable(e.into()))?,
-            ),
-        };
-        let result = write_transaction(conn, f);
-        // A failed ROLLBACK leaves the connection unusable: the next write opens a fresh one.
-        if diesel::r2d2::R2D2Connection::is_broken(conn) {
-            *slot = None;
-        }
-        result
-    }
 }
 
 impl Db {
@@ -265,17 +227,19 @@ impl Db {
                 url: url.clone(),
                 busy_timeout_ms: settings.sqlite_busy_timeout_ms,
             });
-        let sqlite_writer = (engine == Engine::Sqlite).then(|| {
-            Arc::new(SqliteWriter {
-                url: url.clone(),
-                busy_timeout_ms: settings.sqlite_busy_timeout_ms,
-                conn: Mutex::new(None),
-            })
-        });
+        let counters = crate::metrics::PoolCounters::new();
+        let sqlite_writer = match engine {
+            Engine::Sqlite => Some(Arc::new(SqliteWriter::start(
+                url.clone(),
+                settings.sqlite_busy_timeout_ms,
+                counters.write_group_size.clone(),
+            )?)),
+            Engine::Postgres => None,
+        };
         Ok(Db {
             pool,
             engine,
-            counters: crate::metrics::PoolCounters::new(),
+            counters,
             sqlite_writer,
         })
     }
@@ -334,17 +298,15 @@ impl Db {
         .await?
     }
 
-    /// Like `run`, inside one write transaction (IMMEDIATE on SQLite, on its writer connection).
+    /// Like `run`, inside one write transaction; on SQLite, a savepoint of the writer thread's
+    /// current group (`sqlite_writer`), answered once the group has committed.
     pub async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T> + Send + 'static,
     {
         match &self.sqlite_writer {
-            Some(writer) => {
-                let writer = writer.clone();
-                actix_web::web::block(move || writer.write(f)).await?
-            }
+            Some(writer) => writer.write(f).await,
             None => self.run(move |conn| write_transaction(conn, f)).await,
         }
     }

@@ -28,6 +28,8 @@ pub struct PoolCounters {
     /// Checkouts that gave up (`database.connection_timeout_ms`): answered 503.
     pub timeouts: IntCounter,
     pub wait_seconds: Histogram,
+    /// SQLite only: how many writes each COMMIT of the writer thread carried (group commit).
+    pub write_group_size: Histogram,
 }
 
 impl PoolCounters {
@@ -49,6 +51,14 @@ impl PoolCounters {
                     "Time spent waiting for a database connection",
                 )
                 .buckets(vec![0.0001, 0.001, 0.01, 0.1, 0.5, 1.0, 2.0, 5.0]),
+            )
+            .expect("valid metric"),
+            write_group_size: Histogram::with_opts(
+                HistogramOpts::new(
+                    "furusato_sqlite_write_group_size",
+                    "Writes committed together by one COMMIT of the SQLite writer",
+                )
+                .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]),
             )
             .expect("valid metric"),
         }
@@ -114,6 +124,7 @@ impl Metrics {
             Box::new(counters.waits.clone()),
             Box::new(counters.timeouts.clone()),
             Box::new(counters.wait_seconds.clone()),
+            Box::new(counters.write_group_size.clone()),
         ];
         for collector in collectors.into_iter().chain(business.collectors()) {
             registry

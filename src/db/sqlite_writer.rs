@@ -1,0 +1,335 @@
+//! SQLite's one writer, with group commit.
+//!
+//! SQLite lets one writer in at a time. The writes of this process go to one thread that owns a
+//! connection of its own, instead of taking turns on SQLite's lock, whose busy handler polls with
+//! sleeps of up to 100 ms (measured: a p99 of 120 ms under 8 parallel writers); that connection's
+//! page cache also stays warm. Another process (the CLI) still meets the busy timeout.
+//!
+//! **Group commit.** The thread opens one `BEGIN IMMEDIATE` transaction and runs the writes
+//! waiting for it one after another, each in a savepoint of its own, and commits when no further
+//! write is waiting (or after `MAX_GROUP`). A write that fails rolls back to its savepoint and
+//! leaves the others alone, exactly as its own transaction would have. Every caller hears the
+//! answer only after the COMMIT that holds its rows, so an answer still means "committed". What
+//! changes is the cost: the COMMIT appends the pages the group touched to the WAL once, where
+//! one transaction per write appended the same hot pages (a voucher, the last page of
+//! `redemptions` and of its indexes) again for every write.
+
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc;
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::prelude::*;
+use prometheus::Histogram;
+use tokio::sync::oneshot;
+
+use super::{is_connection_lost, DbConnection};
+use crate::error::{Error, Result};
+
+/// The most writes in one group: the lock is given up between groups, so another process (the
+/// CLI, an import on a pool connection) gets its turn, and the first write of a group waits for
+/// at most this many others.
+const MAX_GROUP: usize = 64;
+
+/// The handle every clone of `Db` shares: writes are sent to the writer thread, which stops when
+/// the last handle is dropped.
+pub(super) struct SqliteWriter {
+    jobs: mpsc::Sender<Box<dyn Pending>>,
+}
+
+impl SqliteWriter {
+    /// Starts the writer thread. It opens its connection on the first write, so the service can
+    /// start while the file cannot be opened.
+    pub(super) fn start(
+        url: String,
+        busy_timeout_ms: u32,
+        group_size: Histogram,
+    ) -> std::io::Result<SqliteWriter> {
+        let (jobs, queue) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-writer".to_owned())
+            .spawn(move || serve(&url, busy_timeout_ms, &queue, &group_size))?;
+        Ok(SqliteWriter { jobs })
+    }
+
+    /// Hands `work` to the writer thread at once; it runs in a savepoint of the current group
+    /// and is answered once the group has committed.
+    pub(super) fn write<T, F>(&self, work: F) -> impl Future<Output = Result<T>> + 'static
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            work: Some(work),
+            outcome: None,
+            reply,
+        };
+        let sent = self.jobs.send(Box::new(job));
+        async move {
+            sent.map_err(|_| Error::internal("the SQLite writer has stopped"))?;
+            answer
+                .await
+                .unwrap_or_else(|_| Err(Error::internal("a SQLite write was dropped unanswered")))
+        }
+    }
+}
+
+/// One write waiting for the writer thread, its result kept until its group's COMMIT.
+trait Pending: Send {
+    /// Runs the write in a savepoint of the group's transaction.
+    fn run(&mut self, conn: &mut DbConnection);
+    /// Answers the caller: its own result once the group committed; its own refusal in any
+    /// case (its savepoint was rolled back); otherwise why the group did not commit.
+    fn answer(self: Box<Self>, group: std::result::Result<(), &GroupFailure>);
+}
+
+struct Job<T, F> {
+    work: Option<F>,
+    outcome: Option<Result<T>>,
+    reply: oneshot::Sender<Result<T>>,
+}
+
+impl<T, F> Pending for Job<T, F>
+where
+    T: Send,
+    F: FnOnce(&mut DbConnection) -> Result<T> + Send,
+{
+    fn run(&mut self, conn: &mut DbConnection) {
+        if let Some(work) = self.work.take() {
+            // At depth one, diesel's nested transaction is a SAVEPOINT … RELEASE, rolled back
+            // to on error.
+            self.outcome = Some(conn.transaction(work));
+        }
+    }
+
+    fn answer(self: Box<Self>, group: std::result::Result<(), &GroupFailure>) {
+        let answer = match (self.outcome, group) {
+            (Some(Err(refused)), _) => Err(refused),
+            (Some(Ok(value)), Ok(())) => Ok(value),
+            (_, Err(failure)) => Err(failure.error()),
+            (None, Ok(())) => Err(Error::internal("a SQLite write was not run")),
+        };
+        // The caller may have gone (its client hung up); the write stands all the same.
+        let _ = self.reply.send(answer);
+    }
+}
+
+/// Why a group did not commit: each of its callers gets an error made from it.
+struct GroupFailure {
+    unavailable: bool,
+    panicked: bool,
+    why: String,
+}
+
+impl GroupFailure {
+    fn error(&self) -> Error {
+        let cause = anyhow::anyhow!("SQLite write group failed: {}", self.why);
+        if self.unavailable {
+            Error::Unavailable(cause)
+        } else {
+            Error::Internal(cause)
+        }
+    }
+}
+
+impl From<diesel::result::Error> for GroupFailure {
+    fn from(e: diesel::result::Error) -> Self {
+        GroupFailure {
+            unavailable: is_connection_lost(&e),
+            panicked: false,
+            why: e.to_string(),
+        }
+    }
+}
+
+fn serve(
+    url: &str,
+    busy_timeout_ms: u32,
+    queue: &mpsc::Receiver<Box<dyn Pending>>,
+    group_size: &Histogram,
+) {
+    let mut conn = None;
+    while let Ok(first) = queue.recv() {
+        let mut group = vec![first];
+        let outcome = run_group(&mut conn, url, busy_timeout_ms, queue, &mut group);
+        group_size.observe(group.len() as f64);
+        for job in group {
+            job.answer(outcome.as_ref().map(|_| ()));
+        }
+    }
+}
+
+/// Runs `group`, and whatever joins it while it runs, on the writer's connection (opened again
+/// after a failure broke it).
+fn run_group(
+    slot: &mut Option<DbConnection>,
+    url: &str,
+    busy_timeout_ms: u32,
+    queue: &mpsc::Receiver<Box<dyn Pending>>,
+    group: &mut Vec<Box<dyn Pending>>,
+) -> std::result::Result<(), GroupFailure> {
+    let conn =
+        match &mut *slot {
+            Some(conn) => conn,
+            empty => empty.insert(DbConnection::open(url, busy_timeout_ms).map_err(|e| {
+                GroupFailure {
+                    unavailable: true,
+                    panicked: false,
+                    why: e.to_string(),
+                }
+            })?),
+        };
+    let outcome = commit_group(conn, queue, group);
+    // After a panic the connection is not trusted again (closing it rolls the group back); a
+    // failed ROLLBACK leaves it unusable.
+    let panicked = matches!(&outcome, Err(failure) if failure.panicked);
+    if panicked || diesel::r2d2::R2D2Connection::is_broken(conn) {
+        *slot = None;
+    }
+    outcome
+}
+
+/// One `BEGIN IMMEDIATE`, each write in its savepoint until none is waiting, one COMMIT.
+fn commit_group(
+    conn: &mut DbConnection,
+    queue: &mpsc::Receiver<Box<dyn Pending>>,
+    group: &mut Vec<Box<dyn Pending>>,
+) -> std::result::Result<(), GroupFailure> {
+    if let DbConnection::Sqlite(inner) = &mut *conn {
+        AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+    }
+    let mut next = 0;
+    loop {
+        let job = &mut group[next];
+        if catch_unwind(AssertUnwindSafe(|| job.run(conn))).is_err() {
+            return Err(GroupFailure {
+                unavailable: false,
+                panicked: true,
+                why: "a write panicked".to_owned(),
+            });
+        }
+        next += 1;
+        if next == MAX_GROUP {
+            break;
+        }
+        match queue.try_recv() {
+            Ok(job) => group.push(job),
+            Err(_) => break,
+        }
+    }
+    let committed = <DbConnection as Connection>::TransactionManager::commit_transaction(conn);
+    if committed.is_err() {
+        // The COMMIT's failure is the one to report; diesel has usually rolled back already.
+        let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+    }
+    Ok(committed?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use diesel::sql_types::BigInt;
+
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    /// The rows of `t` another connection sees: what has been committed.
+    fn committed_rows(url: &str) -> i64 {
+        let mut conn = DbConnection::open(url, 1000).unwrap();
+        diesel::sql_query("SELECT count(*) AS n FROM t")
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .n
+    }
+
+    fn insert(conn: &mut DbConnection, x: i64) -> Result<()> {
+        diesel::sql_query(format!("INSERT INTO t (x) VALUES ({x})")).execute(conn)?;
+        Ok(())
+    }
+
+    async fn writer_on_fresh_file() -> (tempfile::TempDir, String, SqliteWriter, Histogram) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let sizes = crate::metrics::PoolCounters::new().write_group_size;
+        let writer = SqliteWriter::start(url.clone(), 1000, sizes.clone()).unwrap();
+        writer
+            .write(|c| {
+                diesel::sql_query("CREATE TABLE t (x INTEGER NOT NULL)").execute(c)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        (dir, url, writer, sizes)
+    }
+
+    /// A write that holds the writer thread until the returned sender is dropped, so that every
+    /// write sent meanwhile joins its group.
+    fn hold(writer: &SqliteWriter) -> (mpsc::Sender<()>, impl Future<Output = Result<()>>) {
+        let (release, held) = mpsc::channel::<()>();
+        let first = writer.write(move |c| {
+            let _ = held.recv();
+            insert(c, 0)
+        });
+        (release, first)
+    }
+
+    #[tokio::test]
+    async fn a_group_commits_once_and_a_refused_write_is_rolled_back_alone() {
+        let (_dir, url, writer, sizes) = writer_on_fresh_file().await;
+        let (release, first) = hold(&writer);
+        let ok = writer.write(|c| insert(c, 1));
+        let refused = writer.write(|c| -> Result<()> {
+            insert(c, 2)?;
+            Err(Error::rejected(ErrorCode::BadRequest, "refused"))
+        });
+        let reader_url = url.clone();
+        let last = writer.write(move |c| {
+            insert(c, 3)?;
+            Ok(committed_rows(&reader_url))
+        });
+        drop(release);
+        first.await.unwrap();
+        ok.await.unwrap();
+        assert_eq!(refused.await.unwrap_err().code(), ErrorCode::BadRequest);
+        assert_eq!(
+            last.await.unwrap(),
+            0,
+            "the last write ran in the same, still uncommitted transaction as the first"
+        );
+        assert_eq!(
+            committed_rows(&url),
+            3,
+            "rows 0, 1 and 3; not the refused 2"
+        );
+        // The table's creation, then the four writes in one group.
+        assert_eq!(sizes.get_sample_count(), 2);
+        assert_eq!(sizes.get_sample_sum(), 5.0);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_write_fails_its_group_and_the_writer_goes_on() {
+        let (_dir, url, writer, _) = writer_on_fresh_file().await;
+        let (release, first) = hold(&writer);
+        let ok = writer.write(|c| insert(c, 1));
+        let panics = writer.write(|_| -> Result<()> { panic!("a bug in a write") });
+        drop(release);
+        assert!(first.await.is_err());
+        assert!(
+            ok.await.is_err(),
+            "its group was rolled back: it must not hear success"
+        );
+        assert!(panics.await.is_err());
+        assert_eq!(committed_rows(&url), 0);
+        writer.write(|c| insert(c, 4)).await.unwrap();
+        assert_eq!(
+            committed_rows(&url),
+            1,
+            "a fresh connection took the next group"
+        );
+    }
+}
