@@ -2,6 +2,8 @@
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+# The bundled SQLite's build options (LIBSQLITE3_FLAGS).
+COPY .cargo .cargo
 COPY src src
 COPY migrations migrations
 COPY config config

@@ -8,8 +8,10 @@
 //! **Group commit.** The thread opens one `BEGIN IMMEDIATE` transaction and runs the writes
 //! waiting for it one after another, each in a savepoint of its own, and commits when no further
 //! write is waiting (or after `MAX_GROUP`). A write that fails rolls back to its savepoint and
-//! leaves the others alone, exactly as its own transaction would have. Every caller hears the
-//! answer only after the COMMIT that holds its rows, so an answer still means "committed". What
+//! leaves the others alone, as its own transaction would have. Every caller hears the answer only
+//! after the group is over, so an answer still means "committed"; if the group does not commit
+//! (its COMMIT fails, SQLite ends the transaction under a write, a write panics), every write of
+//! it hears so, refusals included, and writes still queued go to the next group. What
 //! changes is the cost: the COMMIT appends the pages the group touched to the WAL once, where
 //! one transaction per write appended the same hot pages (a voucher, the last page of
 //! `redemptions` and of its indexes) again for every write.
@@ -26,9 +28,10 @@ use tokio::sync::oneshot;
 use super::{is_connection_lost, DbConnection};
 use crate::error::{Error, Result};
 
-/// The most writes in one group: the lock is given up between groups, so another process (the
-/// CLI, an import on a pool connection) gets its turn, and the first write of a group waits for
-/// at most this many others.
+/// The most writes in one group: the first write of a group waits for at most this many others.
+/// Between groups the lock is free only for a moment: another process (the CLI) or a pool
+/// connection's own transaction (an import) waits for it with its busy timeout, as it did when
+/// the writes took turns one by one.
 const MAX_GROUP: usize = 64;
 
 /// The handle every clone of `Db` shares: writes are sent to the writer thread, which stops when
@@ -77,10 +80,12 @@ impl SqliteWriter {
 
 /// One write waiting for the writer thread, its result kept until its group's COMMIT.
 trait Pending: Send {
-    /// Runs the write in a savepoint of the group's transaction.
-    fn run(&mut self, conn: &mut DbConnection);
-    /// Answers the caller: its own result once the group committed; its own refusal in any
-    /// case (its savepoint was rolled back); otherwise why the group did not commit.
+    /// Runs the write in a savepoint of the group's transaction. An error here is the group's:
+    /// the savepoint could not be opened, released or rolled back to.
+    fn run(&mut self, conn: &mut DbConnection) -> diesel::QueryResult<()>;
+    /// Answers the caller once the group is over: its own result if the group committed;
+    /// otherwise the group's failure, even for a refusal, which may have rested on rows of the
+    /// group that are gone (a retry decides afresh).
     fn answer(self: Box<Self>, group: std::result::Result<(), &GroupFailure>);
 }
 
@@ -95,19 +100,27 @@ where
     T: Send,
     F: FnOnce(&mut DbConnection) -> Result<T> + Send,
 {
-    fn run(&mut self, conn: &mut DbConnection) {
-        if let Some(work) = self.work.take() {
-            // At depth one, diesel's nested transaction is a SAVEPOINT … RELEASE, rolled back
-            // to on error.
-            self.outcome = Some(conn.transaction(work));
+    fn run(&mut self, conn: &mut DbConnection) -> diesel::QueryResult<()> {
+        type Manager = <DbConnection as Connection>::TransactionManager;
+        let Some(work) = self.work.take() else {
+            return Ok(());
+        };
+        // At depth one, diesel's transaction manager opens a SAVEPOINT, and RELEASEs it or
+        // rolls back to it.
+        Manager::begin_transaction(conn)?;
+        let outcome = work(conn);
+        match outcome {
+            Ok(_) => Manager::commit_transaction(conn)?,
+            Err(_) => Manager::rollback_transaction(conn)?,
         }
+        self.outcome = Some(outcome);
+        Ok(())
     }
 
     fn answer(self: Box<Self>, group: std::result::Result<(), &GroupFailure>) {
         let answer = match (self.outcome, group) {
-            (Some(Err(refused)), _) => Err(refused),
-            (Some(Ok(value)), Ok(())) => Ok(value),
             (_, Err(failure)) => Err(failure.error()),
+            (Some(outcome), Ok(())) => outcome,
             (None, Ok(())) => Err(Error::internal("a SQLite write was not run")),
         };
         // The caller may have gone (its client hung up); the write stands all the same.
@@ -118,7 +131,6 @@ where
 /// Why a group did not commit: each of its callers gets an error made from it.
 struct GroupFailure {
     unavailable: bool,
-    panicked: bool,
     why: String,
 }
 
@@ -137,7 +149,6 @@ impl From<diesel::result::Error> for GroupFailure {
     fn from(e: diesel::result::Error) -> Self {
         GroupFailure {
             unavailable: is_connection_lost(&e),
-            panicked: false,
             why: e.to_string(),
         }
     }
@@ -153,7 +164,9 @@ fn serve(
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         let outcome = run_group(&mut conn, url, busy_timeout_ms, queue, &mut group);
-        group_size.observe(group.len() as f64);
+        if outcome.is_ok() {
+            group_size.observe(group.len() as f64);
+        }
         for job in group {
             job.answer(outcome.as_ref().map(|_| ()));
         }
@@ -175,19 +188,27 @@ fn run_group(
             empty => empty.insert(DbConnection::open(url, busy_timeout_ms).map_err(|e| {
                 GroupFailure {
                     unavailable: true,
-                    panicked: false,
                     why: e.to_string(),
                 }
             })?),
         };
     let outcome = commit_group(conn, queue, group);
-    // After a panic the connection is not trusted again (closing it rolls the group back); a
-    // failed ROLLBACK leaves it unusable.
-    let panicked = matches!(&outcome, Err(failure) if failure.panicked);
-    if panicked || diesel::r2d2::R2D2Connection::is_broken(conn) {
+    // A group that failed may have left its transaction, or diesel's view of it, half open:
+    // closing the connection rolls back whatever is left, and the next group opens a fresh one.
+    if outcome.is_err() {
         *slot = None;
     }
     outcome
+}
+
+/// Whether the group's own transaction is still open, as diesel and SQLite see it.
+fn in_group_transaction(conn: &mut DbConnection) -> bool {
+    let DbConnection::Sqlite(inner) = &mut *conn else {
+        return false;
+    };
+    // diesel marks the transaction gone when a savepoint command fails in autocommit mode.
+    let depth = AnsiTransactionManager::transaction_manager_status_mut(inner).transaction_depth();
+    matches!(depth, Ok(Some(depth)) if depth.get() == 1)
 }
 
 /// One `BEGIN IMMEDIATE`, each write in its savepoint until none is waiting, one COMMIT.
@@ -202,11 +223,23 @@ fn commit_group(
     let mut next = 0;
     loop {
         let job = &mut group[next];
-        if catch_unwind(AssertUnwindSafe(|| job.run(conn))).is_err() {
+        match catch_unwind(AssertUnwindSafe(|| job.run(conn))) {
+            Ok(ran) => ran?,
+            Err(_) => {
+                return Err(GroupFailure {
+                    unavailable: false,
+                    why: "a write panicked".to_owned(),
+                })
+            }
+        }
+        // SQLite itself may have rolled the whole transaction back (a full disk, an I/O error, a
+        // trigger's RAISE(ROLLBACK)); the write's savepoint command then failed above, or diesel
+        // has seen the transaction end. Nothing of the group is left to commit, and the next
+        // write must not run outside it.
+        if !in_group_transaction(conn) {
             return Err(GroupFailure {
                 unavailable: false,
-                panicked: true,
-                why: "a write panicked".to_owned(),
+                why: "the transaction ended under a write".to_owned(),
             });
         }
         next += 1;
@@ -218,12 +251,7 @@ fn commit_group(
             Err(_) => break,
         }
     }
-    let committed = <DbConnection as Connection>::TransactionManager::commit_transaction(conn);
-    if committed.is_err() {
-        // The COMMIT's failure is the one to report; diesel has usually rolled back already.
-        let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
-    }
-    Ok(committed?)
+    Ok(<DbConnection as Connection>::TransactionManager::commit_transaction(conn)?)
 }
 
 #[cfg(test)]
@@ -260,6 +288,12 @@ mod tests {
         writer
             .write(|c| {
                 diesel::sql_query("CREATE TABLE t (x INTEGER NOT NULL)").execute(c)?;
+                // Row 99 makes SQLite roll the whole transaction back, as a full disk would.
+                diesel::sql_query(
+                    "CREATE TRIGGER t_abort BEFORE INSERT ON t WHEN NEW.x = 99 \
+                     BEGIN SELECT RAISE(ROLLBACK, 'aborted'); END",
+                )
+                .execute(c)?;
                 Ok(())
             })
             .await
@@ -294,6 +328,7 @@ mod tests {
         });
         drop(release);
         first.await.unwrap();
+        assert_eq!(committed_rows(&url), 3, "answered only once committed");
         ok.await.unwrap();
         assert_eq!(refused.await.unwrap_err().code(), ErrorCode::BadRequest);
         assert_eq!(
@@ -309,6 +344,38 @@ mod tests {
         // The table's creation, then the four writes in one group.
         assert_eq!(sizes.get_sample_count(), 2);
         assert_eq!(sizes.get_sample_sum(), 5.0);
+    }
+
+    #[tokio::test]
+    async fn a_transaction_ended_under_a_write_fails_its_group_refusals_included() {
+        let (_dir, url, writer, sizes) = writer_on_fresh_file().await;
+        let (release, first) = hold(&writer);
+        let ok = writer.write(|c| insert(c, 1));
+        let refused = writer.write(|c| -> Result<()> {
+            insert(c, 2)?;
+            Err(Error::rejected(ErrorCode::BadRequest, "refused"))
+        });
+        let aborts = writer.write(|c| insert(c, 99));
+        let queued = writer.write(|c| insert(c, 3));
+        drop(release);
+        assert!(first.await.is_err());
+        assert!(
+            ok.await.is_err(),
+            "its rows are gone: it must not hear success"
+        );
+        let refusal = refused.await.unwrap_err();
+        assert!(
+            matches!(refusal, Error::Internal(_)),
+            "a refusal in a failed group is not final: {refusal:?}"
+        );
+        assert!(aborts.await.is_err());
+        queued.await.unwrap();
+        assert_eq!(committed_rows(&url), 1, "only the write of the next group");
+        assert_eq!(
+            sizes.get_sample_count(),
+            2,
+            "the table's group and the next one"
+        );
     }
 
     #[tokio::test]
