@@ -135,6 +135,13 @@ struct GroupFailure {
 }
 
 impl GroupFailure {
+    fn internal(why: &str) -> GroupFailure {
+        GroupFailure {
+            unavailable: false,
+            why: why.to_owned(),
+        }
+    }
+
     fn error(&self) -> Error {
         let cause = anyhow::anyhow!("SQLite write group failed: {}", self.why);
         if self.unavailable {
@@ -182,16 +189,16 @@ fn run_group(
     queue: &mpsc::Receiver<Box<dyn Pending>>,
     group: &mut Vec<Box<dyn Pending>>,
 ) -> std::result::Result<(), GroupFailure> {
-    let conn =
-        match &mut *slot {
-            Some(conn) => conn,
-            empty => empty.insert(DbConnection::open(url, busy_timeout_ms).map_err(|e| {
-                GroupFailure {
-                    unavailable: true,
-                    why: e.to_string(),
-                }
-            })?),
-        };
+    let conn = match &mut *slot {
+        Some(conn) => conn,
+        empty => {
+            let opened = DbConnection::open(url, busy_timeout_ms).map_err(|e| GroupFailure {
+                unavailable: true,
+                why: e.to_string(),
+            })?;
+            empty.insert(opened)
+        }
+    };
     let outcome = commit_group(conn, queue, group);
     // A group that failed may have left its transaction, or diesel's view of it, half open:
     // closing the connection rolls back whatever is left, and the next group opens a fresh one.
@@ -225,22 +232,16 @@ fn commit_group(
         let job = &mut group[next];
         match catch_unwind(AssertUnwindSafe(|| job.run(conn))) {
             Ok(ran) => ran?,
-            Err(_) => {
-                return Err(GroupFailure {
-                    unavailable: false,
-                    why: "a write panicked".to_owned(),
-                })
-            }
+            Err(_) => return Err(GroupFailure::internal("a write panicked")),
         }
         // SQLite itself may have rolled the whole transaction back (a full disk, an I/O error, a
         // trigger's RAISE(ROLLBACK)); the write's savepoint command then failed above, or diesel
         // has seen the transaction end. Nothing of the group is left to commit, and the next
         // write must not run outside it.
         if !in_group_transaction(conn) {
-            return Err(GroupFailure {
-                unavailable: false,
-                why: "the transaction ended under a write".to_owned(),
-            });
+            return Err(GroupFailure::internal(
+                "the transaction ended under a write",
+            ));
         }
         next += 1;
         if next == MAX_GROUP {
@@ -312,15 +313,26 @@ mod tests {
         (release, first)
     }
 
-    #[tokio::test]
-    async fn a_group_commits_once_and_a_refused_write_is_rolled_back_alone() {
-        let (_dir, url, writer, sizes) = writer_on_fresh_file().await;
-        let (release, first) = hold(&writer);
+    /// Row 1 written, and row 2 written then refused.
+    fn written_and_refused(
+        writer: &SqliteWriter,
+    ) -> (
+        impl Future<Output = Result<()>>,
+        impl Future<Output = Result<()>>,
+    ) {
         let ok = writer.write(|c| insert(c, 1));
         let refused = writer.write(|c| -> Result<()> {
             insert(c, 2)?;
             Err(Error::rejected(ErrorCode::BadRequest, "refused"))
         });
+        (ok, refused)
+    }
+
+    #[tokio::test]
+    async fn a_group_commits_once_and_a_refused_write_is_rolled_back_alone() {
+        let (_dir, url, writer, sizes) = writer_on_fresh_file().await;
+        let (release, first) = hold(&writer);
+        let (ok, refused) = written_and_refused(&writer);
         let reader_url = url.clone();
         let last = writer.write(move |c| {
             insert(c, 3)?;
@@ -350,11 +362,7 @@ mod tests {
     async fn a_transaction_ended_under_a_write_fails_its_group_refusals_included() {
         let (_dir, url, writer, sizes) = writer_on_fresh_file().await;
         let (release, first) = hold(&writer);
-        let ok = writer.write(|c| insert(c, 1));
-        let refused = writer.write(|c| -> Result<()> {
-            insert(c, 2)?;
-            Err(Error::rejected(ErrorCode::BadRequest, "refused"))
-        });
+        let (ok, refused) = written_and_refused(&writer);
         let aborts = writer.write(|c| insert(c, 99));
         let queued = writer.write(|c| insert(c, 3));
         drop(release);
