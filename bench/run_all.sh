@@ -169,6 +169,7 @@ pgbench_run() {
   shift 3
   local dir=$OUT/pgbench-$label
   mkdir -p "$dir"
+  settle_pg
   [ "$WARMUP" = 0 ] || pgbench -n -M "$mode" -c "$clients" -j "$THREADS" -T "$WARMUP" -f "$script" "$@" "$PG/$BENCH_DB" >/dev/null 2>"$dir/warmup.err"
   pgbench -n -M "$mode" -c "$clients" -j "$THREADS" -T "$DURATION" -f "$script" "$@" \
     -l --log-prefix="$dir/tx" "$PG/$BENCH_DB" >"$dir/out.txt" 2>&1
@@ -183,6 +184,12 @@ pgbench_run() {
 }
 
 psql_bench() { psql "$PG/$BENCH_DB" -qAtX -v ON_ERROR_STOP=1 "$@"; }
+
+# settle_pg: before every measured PostgreSQL run, service or pgbench alike, so that no run pays
+# for the one before it: vacuum what earlier runs left (else autovacuum runs beside it) and write
+# their dirty pages now (else the next timed checkpoint writes them during it; after the donation
+# runs that made one redemption run's p99 30 ms instead of 2).
+settle_pg() { psql_bench -c "VACUUM ANALYZE" -c "CHECKPOINT"; }
 
 # --- environment ---------------------------------------------------------------------------------
 {
@@ -338,6 +345,7 @@ fi
 # --- 2. donations ----------------------------------------------------------------------------------
 if want donations; then
   start_service pg-donations "${PG_ENV[@]}"
+  settle_pg
   wrk_run donation-service "$PG_CONNS" "$APP/api/v1/donations" -s "$BENCH/lua/donation.lua"
   stop_service
   # The service's statements are already the floor: one INSERT in its transaction.
@@ -347,12 +355,11 @@ fi
 
 # --- 3. redemptions --------------------------------------------------------------------------------
 if want redemptions; then
-  # The donation runs leave tens of thousands of fresh rows: vacuum now, so that autovacuum does
-  # not run beside the measured redemptions (it did, in one run: p99 45 ms instead of 5).
-  psql_bench -c "VACUUM ANALYZE"
   start_service pg-redemptions "${PG_ENV[@]}"
+  settle_pg
   CODES_FILE=$OUT/vouchers/codes.txt WRK_THREADS=$THREADS \
     wrk_run redeem-distinct-service "$PG_CONNS" "$APP/api/v1/partner/redemptions" -s "$BENCH/lua/redeem.lua"
+  settle_pg
   CODES_FILE=$OUT/vouchers/hot.txt WRK_THREADS=$THREADS \
     wrk_run redeem-hot-service "$PG_CONNS" "$APP/api/v1/partner/redemptions" -s "$BENCH/lua/redeem.lua"
   stop_service

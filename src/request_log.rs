@@ -1,6 +1,6 @@
 //! One log line per request: request id, method, route template, status, latency; the same
-//! figures go to `/metrics`. Never the raw
-//! path or query (they may hold voucher codes or tokens), never bodies.
+//! figures go to `/metrics`. Never the raw path or query (they may hold voucher codes or tokens),
+//! never bodies. The line itself is built by `telemetry::request_line`.
 
 use std::time::Instant;
 
@@ -11,20 +11,22 @@ use actix_web::middleware::Next;
 use tracing::Instrument;
 use uuid::Uuid;
 
+use crate::telemetry::request_line::{request_span, RequestLine};
+
 pub async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let request_id = Uuid::new_v4().to_string();
+    let mut id_text = Uuid::encode_buffer();
+    let request_id = &*Uuid::new_v4().hyphenated().encode_lower(&mut id_text);
     // A standard method clones without allocating.
     let method = req.method().clone();
-    let span = tracing::info_span!("request", request_id = %request_id);
+    let span = request_span(request_id);
     let started = Instant::now();
     let result = next.call(req).instrument(span.clone()).await;
-    // Rounded to 0.1 ms as a number: no string formatted per request.
     let elapsed = started.elapsed();
-    let latency_ms = (elapsed.as_secs_f64() * 10_000.0).round() / 10.0;
-    let _entered = span.enter();
+    // Rounded to 0.1 ms, in whole tenths: no float formatted per request.
+    let latency_tenths_ms = (elapsed.as_micros() + 50) / 100;
     match result {
         Ok(mut res) => {
             let route = res
@@ -40,18 +42,26 @@ pub async fn log_request(
                     .metrics
                     .observe_request(method.as_str(), &route, status, elapsed);
             }
-            tracing::info!(method = method.as_str(), %route, status, latency_ms, "request");
-            if let Ok(value) = HeaderValue::from_str(&request_id) {
+            RequestLine {
+                request_id,
+                method: method.as_str(),
+                route: &route,
+                status,
+                latency_tenths_ms: u64::try_from(latency_tenths_ms).unwrap_or(u64::MAX),
+            }
+            .log(&span);
+            if let Ok(value) = HeaderValue::from_str(request_id) {
                 res.headers_mut()
                     .insert(HeaderName::from_static("x-request-id"), value);
             }
             Ok(res)
         }
         Err(e) => {
+            let _entered = span.enter();
             tracing::warn!(
                 method = method.as_str(),
                 status = e.as_response_error().status_code().as_u16(),
-                latency_ms,
+                latency_ms = latency_tenths_ms as f64 / 10.0,
                 "request failed"
             );
             Err(e)

@@ -5,12 +5,13 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use actix_web::http::header::HeaderValue;
 use actix_web::web::Bytes;
 
-/// A serialized response and its entity tag.
+/// A serialized response and its entity tag (a header value already: a hit copies nothing).
 #[derive(Clone)]
 pub struct Cached {
-    pub etag: String,
+    pub etag: HeaderValue,
     pub body: Bytes,
     pub built_at: Instant,
 }
@@ -71,6 +72,20 @@ impl CatalogueCache {
         if let Ok(mut inner) = self.inner.lock() {
             inner.entries.clear();
             inner.checked_at = None;
+        }
+    }
+
+    /// The entry for `key` when the version was confirmed recently enough to skip the database:
+    /// the common read, under one lock.
+    pub fn fresh_hit(&self, key: &str) -> Option<Cached> {
+        let inner = self.inner.lock().ok()?;
+        match inner.checked_at {
+            Some(at) if at.elapsed() < self.check_every => inner
+                .entries
+                .get(key)
+                .filter(|entry| entry.built_at.elapsed() < self.max_age)
+                .cloned(),
+            _ => None,
         }
     }
 

@@ -5,7 +5,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
 use super::browse::{self, gift_not_on_offer, Browse};
-use super::cache::Cached;
+use super::cache::{Cached, CatalogueCache};
 use super::named_items::NamedList;
 use super::store::{self};
 use super::types::{GiftQuery, NamedItem, PublicGift, PublicPartner};
@@ -25,6 +25,37 @@ where
     F: FnOnce(&mut crate::db::DbConnection) -> Result<Vec<u8>> + Send + 'static,
 {
     let cache = state.catalogue_cache.clone();
+    let cached = match cache.fresh_hit(&key) {
+        Some(hit) => hit,
+        None => cached_or_built(state, &cache, key, build).await?,
+    };
+    let mut response = if etag_matches(req, cached.etag.to_str().unwrap_or_default()) {
+        HttpResponse::NotModified().finish()
+    } else {
+        HttpResponse::Ok()
+            .content_type("application/json")
+            .body(cached.body.clone())
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, cached.etag);
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=0, must-revalidate"),
+    );
+    Ok(response)
+}
+
+/// The slower way to an entry: confirm the catalogue version with the database when it is due,
+/// then take the entry of that version or build and keep it.
+async fn cached_or_built<F>(
+    state: &AppState,
+    cache: &CatalogueCache,
+    key: String,
+    build: F,
+) -> Result<Cached>
+where
+    F: FnOnce(&mut crate::db::DbConnection) -> Result<Vec<u8>> + Send + 'static,
+{
     let version = match cache.fresh_version() {
         Some(v) => v,
         None => {
@@ -33,36 +64,18 @@ where
             v
         }
     };
-    let cached = match cache.get(&key, version) {
-        Some(hit) => hit,
-        None => {
-            let body = state.db.run(build).await?;
-            let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
-            let entry = Cached {
-                etag,
-                body: body.into(),
-                built_at: std::time::Instant::now(),
-            };
-            cache.put(key, version, entry.clone());
-            entry
-        }
-    };
-    let mut response = if etag_matches(req, &cached.etag) {
-        HttpResponse::NotModified().finish()
-    } else {
-        HttpResponse::Ok()
-            .content_type("application/json")
-            .body(cached.body.clone())
-    };
-    let headers = response.headers_mut();
-    if let Ok(v) = header::HeaderValue::from_str(&cached.etag) {
-        headers.insert(header::ETAG, v);
+    if let Some(hit) = cache.get(&key, version) {
+        return Ok(hit);
     }
-    headers.insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("public, max-age=0, must-revalidate"),
-    );
-    Ok(response)
+    let body = state.db.run(build).await?;
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
+    let entry = Cached {
+        etag: header::HeaderValue::from_str(&etag).map_err(|e| Error::Internal(e.into()))?,
+        body: body.into(),
+        built_at: std::time::Instant::now(),
+    };
+    cache.put(key, version, entry.clone());
+    Ok(entry)
 }
 
 crate::problems!(

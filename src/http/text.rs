@@ -2,6 +2,8 @@
 //! field is checked here, once, against `domain::text` before any handler sees it. A refusal
 //! names the field (`donor.name`, `q`, the path) so a client knows what to fix.
 
+use std::borrow::Cow;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
@@ -177,12 +179,16 @@ fn check_query(query: &str, api: bool) -> Result<(), Error> {
     let invalid = |detail: String| Error::rejected(ErrorCode::InvalidQuery, detail);
     for pair in query.split('&') {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let decode = |part: &str| {
-            let part = part.replace('+', " ");
-            percent_encoding::percent_decode_str(&part)
-                .decode_utf8()
-                .map(|s| s.into_owned())
-        };
+        // Borrowed, without an allocation, when there is nothing to decode (the common case).
+        fn decode(part: &str) -> Result<Cow<'_, str>, std::str::Utf8Error> {
+            if part.contains('+') {
+                let part = part.replace('+', " ");
+                let decoded = percent_encoding::percent_decode_str(&part).decode_utf8()?;
+                Ok(Cow::Owned(decoded.into_owned()))
+            } else {
+                percent_encoding::percent_decode_str(part).decode_utf8()
+            }
+        }
         let name = decode(name)
             .map_err(|_| invalid("A query parameter name is not UTF-8 once decoded.".into()))?;
         let value = decode(value).map_err(|_| {
