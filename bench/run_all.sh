@@ -261,9 +261,11 @@ if want catalogue; then
     stop_floor
   fi
   stop_service
-  # The same 200 run with the default log level (info: one line per request to stdout -> file).
+  # The same service runs at the default log level (info: one line per request to stdout -> file).
   start_service catalogue-info FURUSATO__DATABASE__URL="$SQLITE_URL" FURUSATO__LOG__LEVEL=info
   wrk_run catalogue-experience-200-service-loginfo "$CAT_CONNS" "$APP${PATHS[experience]}" -s "$BENCH/lua/get.lua"
+  wrk_run catalogue-default-200-service-loginfo "$CAT_CONNS" "$APP${PATHS[default]}" -s "$BENCH/lua/get.lua"
+  wrk_run catalogue-experience-304-service-loginfo "$CAT_CONNS" "$APP${PATHS[experience]}" -s "$BENCH/lua/get.lua" -H "If-None-Match: $SVC_ETAG"
   stop_service
 fi
 
