@@ -283,6 +283,7 @@ if want catalogue; then
   stop_service
   # The same service runs at the default log level (info: one line per request to stdout -> file).
   start_service catalogue-info FURUSATO__DATABASE__URL="$SQLITE_URL" FURUSATO__LOG__LEVEL=info
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $SVC_ETAG" "$APP${PATHS[experience]}")" = 304 ]
   wrk_run catalogue-experience-200-service-loginfo "$CAT_CONNS" "$APP${PATHS[experience]}" -s "$BENCH/lua/get.lua"
   wrk_run catalogue-default-200-service-loginfo "$CAT_CONNS" "$APP${PATHS[default]}" -s "$BENCH/lua/get.lua"
   wrk_run catalogue-experience-304-service-loginfo "$CAT_CONNS" "$APP${PATHS[experience]}" -s "$BENCH/lua/get.lua" -H "If-None-Match: $SVC_ETAG"

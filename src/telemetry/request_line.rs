@@ -34,6 +34,10 @@ struct Output {
 
 static OUTPUT: OnceLock<Output> = OnceLock::new();
 
+/// The line's target, as when the middleware logged it itself: `RUST_LOG` rules that name
+/// `furusato::request_log` keep choosing or silencing it (the target is not printed).
+const TARGET: &str = "furusato::request_log";
+
 /// Lines go to `writer` from now on (`telemetry::init`, when the subscriber writes there too).
 pub(super) fn install(writer: NonBlocking, json: bool) {
     let _ = OUTPUT.set(Output { writer, json });
@@ -41,14 +45,15 @@ pub(super) fn install(writer: NonBlocking, json: bool) {
 
 /// The span a request runs in: every event inside it carries the request id.
 pub fn request_span(request_id: &str) -> Span {
-    tracing::info_span!("request", request_id = %request_id)
+    tracing::info_span!(target: TARGET, "request", request_id = %request_id)
 }
 
 impl RequestLine<'_> {
     /// Writes the line when the level lets it through: on the installed writer, or through the
     /// subscriber where none is installed (a terminal, a test's subscriber).
     pub fn log(&self, span: &Span) {
-        if !tracing::enabled!(tracing::Level::INFO) {
+        // Asked inside the span, as the event was: a rule scoped to it (`[request]=info`) applies.
+        if !span.in_scope(|| tracing::enabled!(target: TARGET, tracing::Level::INFO)) {
             return;
         }
         match OUTPUT.get() {
@@ -70,6 +75,7 @@ impl RequestLine<'_> {
     fn emit(&self) {
         let latency_ms = self.latency_tenths_ms as f64 / 10.0;
         tracing::info!(
+            target: TARGET,
             method = self.method,
             route = %self.route,
             status = self.status,
@@ -222,6 +228,31 @@ mod tests {
                 assert_eq!(timeless(&ours, json), timeless(&theirs, json));
             }
         }
+    }
+
+    /// The line as `log` writes it under an `EnvFilter` of `rules` (no writer is installed in
+    /// unit tests, so it goes through the subscriber).
+    fn logged_under(rules: &str) -> String {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(rules))
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let line = &lines()[0];
+        tracing::subscriber::with_default(subscriber, || {
+            line.log(&request_span(line.request_id));
+        });
+        captured.text()
+    }
+
+    #[test]
+    fn log_rules_that_name_the_request_log_still_choose_the_line() {
+        assert!(logged_under("info").contains("route=/api/v1/gifts status=200"));
+        assert!(logged_under("warn,furusato::request_log=info").contains("status=200"));
+        assert_eq!(logged_under("info,furusato::request_log=warn"), "");
+        assert_eq!(logged_under("warn"), "");
     }
 
     #[test]
