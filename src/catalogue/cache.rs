@@ -47,13 +47,26 @@ impl CatalogueCache {
         }
     }
 
+    /// Whether the version was confirmed recently enough to skip the database.
+    fn confirmed_recently(&self, inner: &Inner) -> bool {
+        inner
+            .checked_at
+            .is_some_and(|at| at.elapsed() < self.check_every)
+    }
+
+    /// The entry for `key`, unless it is older than `max_age`.
+    fn young_entry(&self, inner: &Inner, key: &str) -> Option<Cached> {
+        inner
+            .entries
+            .get(key)
+            .filter(|entry| entry.built_at.elapsed() < self.max_age)
+            .cloned()
+    }
+
     /// The version to validate against, if it was confirmed recently enough to skip the database.
     pub fn fresh_version(&self) -> Option<i64> {
         let inner = self.inner.lock().ok()?;
-        match inner.checked_at {
-            Some(at) if at.elapsed() < self.check_every => Some(inner.version),
-            _ => None,
-        }
+        self.confirmed_recently(&inner).then_some(inner.version)
     }
 
     /// Records the database's current version; a change drops every entry.
@@ -79,22 +92,16 @@ impl CatalogueCache {
     /// the common read, under one lock.
     pub fn fresh_hit(&self, key: &str) -> Option<Cached> {
         let inner = self.inner.lock().ok()?;
-        match inner.checked_at {
-            Some(at) if at.elapsed() < self.check_every => inner
-                .entries
-                .get(key)
-                .filter(|entry| entry.built_at.elapsed() < self.max_age)
-                .cloned(),
-            _ => None,
-        }
+        self.confirmed_recently(&inner)
+            .then(|| self.young_entry(&inner, key))
+            .flatten()
     }
 
     pub fn get(&self, key: &str, version: i64) -> Option<Cached> {
         let inner = self.inner.lock().ok()?;
         (inner.version == version)
-            .then(|| inner.entries.get(key).cloned())
+            .then(|| self.young_entry(&inner, key))
             .flatten()
-            .filter(|entry| entry.built_at.elapsed() < self.max_age)
     }
 
     pub fn put(&self, key: String, version: i64, value: Cached) {

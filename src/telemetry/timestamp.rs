@@ -68,8 +68,8 @@ mod tests {
         assert_eq!(text(at), "2026-11-25T07:56:24.000000Z");
     }
 
-    #[test]
-    fn matches_the_subscribers_own_timer_to_the_second() {
+    /// Ours and the subscriber's default timer, read one after the other.
+    fn both_timers() -> (String, String) {
         use tracing_subscriber::fmt::format::Writer;
         use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
         let (mut ours, mut theirs) = (String::new(), String::new());
@@ -79,16 +79,16 @@ mod tests {
         SystemTime
             .format_time(&mut Writer::new(&mut theirs))
             .unwrap();
+        (ours, theirs)
+    }
+
+    #[test]
+    fn matches_the_subscribers_own_timer_to_the_second() {
+        let (ours, theirs) = both_timers();
         assert_eq!(ours.len(), theirs.len(), "{ours} / {theirs}");
         // Taken a moment apart: equal up to the seconds unless a second turned between them.
         if ours[..19] != theirs[..19] {
-            let (mut again, mut theirs_again) = (String::new(), String::new());
-            Rfc3339Micros
-                .format_time(&mut Writer::new(&mut again))
-                .unwrap();
-            SystemTime
-                .format_time(&mut Writer::new(&mut theirs_again))
-                .unwrap();
+            let (again, theirs_again) = both_timers();
             assert_eq!(again[..19], theirs_again[..19]);
         }
     }
