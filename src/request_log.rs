@@ -13,6 +13,9 @@ use uuid::Uuid;
 
 use crate::telemetry::request_line::{request_span, RequestLine};
 
+/// Checked once, at compile time, not per answer.
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
 pub async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -51,8 +54,7 @@ pub async fn log_request(
             }
             .log(&span);
             if let Ok(value) = HeaderValue::from_str(request_id) {
-                res.headers_mut()
-                    .insert(HeaderName::from_static("x-request-id"), value);
+                res.headers_mut().insert(X_REQUEST_ID, value);
             }
             Ok(res)
         }

@@ -144,7 +144,7 @@ fn known_routes(api: &utoipa::openapi::OpenApi) -> KnownRoutes {
 
 /// Unknown routes (404) and known routes with the wrong method (405), as problem+json.
 async fn not_found(req: HttpRequest, routes: web::Data<KnownRoutes>) -> HttpResponse {
-    // A literal path asked with another method never gets here (`literal_path_methods`).
+    // A literal path asked with another method never gets here (`literal_path_refusal`).
     let allowed: Vec<String> = routes
         .0
         .iter()
@@ -175,26 +175,34 @@ fn method_not_allowed(method: &Method, allowed: &[String]) -> HttpResponse {
     response
 }
 
-/// A literal documented path asked with a method it does not take answers 405 before routing:
-/// actix would otherwise route `GET /admin/orders/tracking` to `GET /admin/orders/{id}` (a 404).
-async fn literal_path_methods<B: actix_web::body::MessageBody + 'static>(
+/// The request gate, one middleware before routing: the role a path prefix needs
+/// (`auth::extractors::admit_role`: 401/403), then the method of a literal path (405), then the
+/// path and query text (`http::text::check_path_and_query`: 400). In that order, so a request
+/// without a login learns nothing about what it sent.
+async fn request_gate<B: actix_web::body::MessageBody + 'static>(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<B>,
 ) -> Result<ServiceResponse<actix_web::body::EitherBody<B>>, actix_web::Error> {
-    let refused = req.app_data::<web::Data<KnownRoutes>>().and_then(|routes| {
-        let methods = routes.1.get(req.path())?;
-        let method = req.method();
-        let takes =
-            methods.contains(method) || (*method == Method::HEAD && methods.contains(&Method::GET));
-        (!takes).then(|| {
-            let allowed: Vec<String> = methods.iter().map(Method::to_string).collect();
-            method_not_allowed(method, &allowed)
-        })
-    });
-    match refused {
-        Some(response) => Ok(req.into_response(response).map_into_right_body()),
-        None => Ok(next.call(req).await?.map_into_left_body()),
+    auth::extractors::admit_role(&req).await?;
+    if let Some(refusal) = literal_path_refusal(&req) {
+        return Ok(req.into_response(refusal).map_into_right_body());
     }
+    crate::http::text::check_path_and_query(&req)?;
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// A literal documented path asked with a method it does not take answers 405 before routing:
+/// actix would otherwise route `GET /admin/orders/tracking` to `GET /admin/orders/{id}` (a 404).
+fn literal_path_refusal(req: &actix_web::dev::ServiceRequest) -> Option<HttpResponse> {
+    let routes = req.app_data::<web::Data<KnownRoutes>>()?;
+    let methods = routes.1.get(req.path())?;
+    let method = req.method();
+    let takes =
+        methods.contains(method) || (*method == Method::HEAD && methods.contains(&Method::GET));
+    (!takes).then(|| {
+        let allowed: Vec<String> = methods.iter().map(Method::to_string).collect();
+        method_not_allowed(method, &allowed)
+    })
 }
 
 /// A stable code for error responses produced by actix itself (not by our `Error`).
@@ -391,12 +399,7 @@ fn build_app(
     .service(web::redirect("/api/docs", "/api/docs/"))
     .service(crate::openapi::routes::interactive_docs())
     .default_service(web::to(not_found))
-    // Inside the role gate: a request without a login learns nothing about what it sent.
-    .wrap(actix_web::middleware::from_fn(
-        crate::http::text::guard_path_and_query,
-    ))
-    .wrap(actix_web::middleware::from_fn(literal_path_methods))
-    .wrap(actix_web::middleware::from_fn(auth::extractors::role_gate))
+    .wrap(actix_web::middleware::from_fn(request_gate))
     .wrap(cors(&server.cors_origins))
     .wrap(ErrorHandlers::new().default_handler(ensure_problem))
     .wrap(actix_web::middleware::from_fn(request_log::log_request))

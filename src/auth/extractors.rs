@@ -3,10 +3,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, ServiceRequest};
 use actix_web::http::{header, Method};
-use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use super::{store, tokens, Role};
@@ -177,11 +175,10 @@ fn forbidden_for(role: Role) -> Error {
 }
 
 /// Checks the role required by a path prefix before anything reads the body, so an unauthorised
-/// client always gets 401/403 rather than a validation error about a body it may not send.
-pub async fn role_gate(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+/// client always gets 401/403 rather than a validation error about a body it may not send. The
+/// admitted login is kept in the request for the handler's extractor. (The first check of the
+/// request gate, `startup::request_gate`.)
+pub async fn admit_role(req: &ServiceRequest) -> Result<(), Error> {
     let path = req.path();
     let required = if path.starts_with("/api/v1/admin/") {
         Some(Role::Admin)
@@ -198,13 +195,13 @@ pub async fn role_gate(
         // for writes, StaffUser for reads) checks again.
         let reads = matches!(*req.method(), Method::GET | Method::HEAD);
         if role == Role::Admin && user.role == Role::Viewer && !reads {
-            return Err(read_only().into());
+            return Err(read_only());
         }
         let admitted = user.role == role || (role == Role::Admin && user.role == Role::Viewer);
         if !admitted {
-            return Err(forbidden_for(role).into());
+            return Err(forbidden_for(role));
         }
         req.extensions_mut().insert(user);
     }
-    next.call(req).await
+    Ok(())
 }

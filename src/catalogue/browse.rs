@@ -13,8 +13,8 @@ use crate::domain::search::SearchTerms;
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{Page, Paging};
 
-/// A checked list request.
-#[derive(Debug, Clone)]
+/// A checked list request; equal requests have equal answers (it keys the catalogue cache).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Browse {
     pub filter: PublicFilter,
     /// Keywords: every word must appear in the name, description, code or vendor.
@@ -44,14 +44,6 @@ impl Browse {
             sort: q.sort.unwrap_or(GiftSort::Newest),
             paging,
         })
-    }
-
-    /// A key naming this request's answer on `today` (windows move daily), for caches.
-    pub fn cache_key(&self, today: NaiveDate) -> String {
-        format!(
-            "list|{today}|{:?}|{:?}|{:?}|{}|{}",
-            self.filter, self.terms, self.sort, self.paging.page, self.paging.per_page
-        )
     }
 }
 

@@ -7,6 +7,21 @@ use std::time::{Duration, Instant};
 
 use actix_web::http::header::HeaderValue;
 use actix_web::web::Bytes;
+use chrono::NaiveDate;
+
+use super::browse::Browse;
+use super::named_items::NamedList;
+
+/// What a cached answer answers: compared and hashed as it is, so a hit formats nothing.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum CacheKey {
+    /// A page of the gift list on a Japan date (availability windows move daily).
+    Gifts(NaiveDate, Browse),
+    /// One gift on a Japan date.
+    Gift(NaiveDate, String),
+    /// A page of a named list's active entries.
+    Named(NamedList, i64, i64),
+}
 
 /// A serialized response and its entity tag (a header value already: a hit copies nothing).
 #[derive(Clone)]
@@ -21,7 +36,7 @@ struct Inner {
     version: i64,
     /// When `version` was last confirmed against the database.
     checked_at: Option<Instant>,
-    entries: HashMap<String, Cached>,
+    entries: HashMap<CacheKey, Cached>,
 }
 
 pub struct CatalogueCache {
@@ -48,25 +63,26 @@ impl CatalogueCache {
     }
 
     /// Whether the version was confirmed recently enough to skip the database.
-    fn confirmed_recently(&self, inner: &Inner) -> bool {
+    fn confirmed_recently(&self, inner: &Inner, now: Instant) -> bool {
         inner
             .checked_at
-            .is_some_and(|at| at.elapsed() < self.check_every)
+            .is_some_and(|at| now.duration_since(at) < self.check_every)
     }
 
     /// The entry for `key`, unless it is older than `max_age`.
-    fn young_entry(&self, inner: &Inner, key: &str) -> Option<Cached> {
+    fn young_entry(&self, inner: &Inner, key: &CacheKey, now: Instant) -> Option<Cached> {
         inner
             .entries
             .get(key)
-            .filter(|entry| entry.built_at.elapsed() < self.max_age)
+            .filter(|entry| now.duration_since(entry.built_at) < self.max_age)
             .cloned()
     }
 
     /// The version to validate against, if it was confirmed recently enough to skip the database.
     pub fn fresh_version(&self) -> Option<i64> {
         let inner = self.inner.lock().ok()?;
-        self.confirmed_recently(&inner).then_some(inner.version)
+        self.confirmed_recently(&inner, Instant::now())
+            .then_some(inner.version)
     }
 
     /// Records the database's current version; a change drops every entry.
@@ -90,21 +106,23 @@ impl CatalogueCache {
 
     /// The entry for `key` when the version was confirmed recently enough to skip the database:
     /// the common read, under one lock.
-    pub fn fresh_hit(&self, key: &str) -> Option<Cached> {
+    pub fn fresh_hit(&self, key: &CacheKey) -> Option<Cached> {
+        // One clock read serves both checks.
+        let now = Instant::now();
         let inner = self.inner.lock().ok()?;
-        self.confirmed_recently(&inner)
-            .then(|| self.young_entry(&inner, key))
+        self.confirmed_recently(&inner, now)
+            .then(|| self.young_entry(&inner, key, now))
             .flatten()
     }
 
-    pub fn get(&self, key: &str, version: i64) -> Option<Cached> {
+    pub fn get(&self, key: &CacheKey, version: i64) -> Option<Cached> {
         let inner = self.inner.lock().ok()?;
         (inner.version == version)
-            .then(|| self.young_entry(&inner, key))
+            .then(|| self.young_entry(&inner, key, Instant::now()))
             .flatten()
     }
 
-    pub fn put(&self, key: String, version: i64, value: Cached) {
+    pub fn put(&self, key: CacheKey, version: i64, value: Cached) {
         if let Ok(mut inner) = self.inner.lock() {
             if inner.version != version {
                 return;

@@ -10,7 +10,7 @@ use crate::domain::fields::check_named;
 use crate::error::{Error, ErrorCode, Result};
 
 /// Which named list a write is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NamedList {
     Organizations,
     Purposes,

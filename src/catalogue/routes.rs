@@ -5,7 +5,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
 use super::browse::{self, gift_not_on_offer, Browse};
-use super::cache::{Cached, CatalogueCache};
+use super::cache::{CacheKey, Cached, CatalogueCache};
 use super::named_items::NamedList;
 use super::store::{self};
 use super::types::{GiftQuery, NamedItem, PublicGift, PublicPartner};
@@ -18,7 +18,7 @@ use crate::state::AppState;
 async fn cached_response<F>(
     state: &AppState,
     req: &HttpRequest,
-    key: String,
+    key: CacheKey,
     build: F,
 ) -> Result<HttpResponse>
 where
@@ -50,7 +50,7 @@ where
 async fn cached_or_built<F>(
     state: &AppState,
     cache: &CatalogueCache,
-    key: String,
+    key: CacheKey,
     build: F,
 ) -> Result<Cached>
 where
@@ -104,7 +104,7 @@ pub async fn list_gifts(
 ) -> Result<HttpResponse> {
     let browse = Browse::check(query.into_inner())?;
     let today = japan_today();
-    let key = browse.cache_key(today);
+    let key = CacheKey::Gifts(today, browse.clone());
     cached_response(&state, &req, key, move |conn| {
         let page = browse::offered(conn, &browse, today)?;
         serde_json::to_vec(&page).map_err(|e| Error::Internal(e.into()))
@@ -129,7 +129,7 @@ pub async fn get_gift(
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
     let today = japan_today();
-    let key = format!("gift|{today}|{id}");
+    let key = CacheKey::Gift(today, id.clone());
     cached_response(&state, &req, key, move |conn| {
         let gift = browse::offered_gift(conn, &id, today)?.ok_or_else(gift_not_on_offer)?;
         serde_json::to_vec(&gift).map_err(|e| Error::Internal(e.into()))
@@ -145,7 +145,7 @@ async fn active_entries(
     list: NamedList,
 ) -> Result<HttpResponse> {
     let paging = query.paging()?;
-    let key = format!("{}|{}|{}", list.entity(), paging.page, paging.per_page);
+    let key = CacheKey::Named(list, paging.page, paging.per_page);
     cached_response(state, req, key, move |conn| {
         let (items, total) = list.list(conn, true, paging.offset(), paging.per_page)?;
         serde_json::to_vec(&Page::new(items, paging, total)).map_err(|e| Error::Internal(e.into()))

@@ -135,7 +135,7 @@ impl GiftRow {
 }
 
 /// Public catalogue filters, already validated.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct PublicFilter {
     pub category: Option<Category>,
     pub min_amount: Option<i64>,

@@ -126,7 +126,7 @@ pub fn donor_query(query: &str) -> Vec<String> {
 }
 
 /// A search as typed: its words, folded. Empty when nothing but spaces was typed.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct SearchTerms(Vec<String>);
 
 impl SearchTerms {

@@ -27,7 +27,7 @@ pub struct PageQuery {
 }
 
 /// A validated page request.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Paging {
     pub page: i64,
     pub per_page: i64,
@@ -232,10 +232,9 @@ pub fn etag_matches(req: &HttpRequest, etag: &str) -> bool {
     else {
         return false;
     };
-    header
-        .split(',')
-        .map(str::trim)
-        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == etag)
+    header.split(',').map(str::trim).any(|candidate| {
+        candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == etag
+    })
 }
 
 /// Whether the client asked for CSV (`Accept: text/csv`).

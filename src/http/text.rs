@@ -4,9 +4,7 @@
 
 use std::borrow::Cow;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
+use actix_web::dev::{Payload, ServiceRequest};
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
@@ -149,16 +147,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
     }
 }
 
-/// Middleware: refuses a request whose path or query text is not acceptable, before routing.
-pub async fn guard_path_and_query(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+/// Refuses a request whose path or query text is not acceptable, before routing (the last check
+/// of the request gate, `startup::request_gate`).
+pub fn check_path_and_query(req: &ServiceRequest) -> Result<(), Error> {
     check_path(req.uri().path())?;
     if let Some(query) = req.uri().query() {
         check_query(query, req.path().starts_with("/api/"))?;
     }
-    next.call(req).await
+    Ok(())
 }
 
 fn check_path(path: &str) -> Result<(), Error> {
