@@ -159,7 +159,7 @@ fn document_text_rule(document: &mut serde_json::Value) {
     walk(document);
 }
 
-/// The text check at the boundary (`http::text::guard_path_and_query`) answers before any
+/// The text check at the boundary (`http::text::check_path_and_query`) answers before any
 /// handler: every operation with a path parameter can answer `400 invalid_path`, and every one
 /// with a query parameter `400 invalid_query`. Added here, once, rather than in each operation.
 fn document_boundary_refusals(document: &mut serde_json::Value) {
