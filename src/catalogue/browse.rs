@@ -13,7 +13,8 @@ use crate::domain::search::SearchTerms;
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{Page, Paging};
 
-/// A checked list request; equal requests have equal answers (it keys the catalogue cache).
+/// A checked list request; on the same Japan date, equal requests have equal answers (it keys
+/// the catalogue cache).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Browse {
     pub filter: PublicFilter,

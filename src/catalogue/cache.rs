@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 
 use super::browse::Browse;
 use super::named_items::NamedList;
+use crate::http::Paging;
 
 /// What a cached answer answers: compared and hashed as it is, so a hit formats nothing.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -20,7 +21,7 @@ pub enum CacheKey {
     /// One gift on a Japan date.
     Gift(NaiveDate, String),
     /// A page of a named list's active entries.
-    Named(NamedList, i64, i64),
+    Named(NamedList, Paging),
 }
 
 /// A serialized response and its entity tag (a header value already: a hit copies nothing).
@@ -46,7 +47,7 @@ pub struct CatalogueCache {
     inner: Mutex<Inner>,
 }
 
-/// Most distinct query strings kept; crawlers can vary them without bound.
+/// Most distinct keys kept; crawlers can vary them without bound.
 const MAX_ENTRIES: usize = 2048;
 
 impl CatalogueCache {

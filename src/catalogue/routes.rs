@@ -145,7 +145,7 @@ async fn active_entries(
     list: NamedList,
 ) -> Result<HttpResponse> {
     let paging = query.paging()?;
-    let key = CacheKey::Named(list, paging.page, paging.per_page);
+    let key = CacheKey::Named(list, paging);
     cached_response(state, req, key, move |conn| {
         let (items, total) = list.list(conn, true, paging.offset(), paging.per_page)?;
         serde_json::to_vec(&Page::new(items, paging, total)).map_err(|e| Error::Internal(e.into()))

@@ -243,6 +243,8 @@ async fn roles_are_enforced(engine: Engine) {
             .post_raw(sneaky, None, "application/json", "{not json")
             .await;
         assert_eq!(res.status(), 401, "{sneaky}");
+        // Answered like every other answer: logged and traceable by its request id.
+        assert!(res.headers().contains_key("x-request-id"), "{sneaky}");
     }
     for (method, path) in crate::contract_routes() {
         let concrete = path
