@@ -24,10 +24,11 @@ async fn cached_response<F>(
 where
     F: FnOnce(&mut crate::db::DbConnection) -> Result<Vec<u8>> + Send + 'static,
 {
-    let cache = state.catalogue_cache.clone();
+    // Borrowed: a hit touches no shared reference count.
+    let cache = &state.catalogue_cache;
     let cached = match cache.fresh_hit(&key) {
         Some(hit) => hit,
-        None => cached_or_built(state, &cache, key, build).await?,
+        None => cached_or_built(state, cache, key, build).await?,
     };
     let mut response = if etag_matches(req, cached.etag.to_str().unwrap_or_default()) {
         HttpResponse::NotModified().finish()

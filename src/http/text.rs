@@ -157,6 +157,18 @@ pub fn check_path_and_query(req: &ServiceRequest) -> Result<(), Error> {
     Ok(())
 }
 
+/// One name or value of a query string as text: `+` is a space, then percent-decoded. Borrowed,
+/// without an allocation, when there is nothing to decode (the common case).
+fn decode(part: &str) -> Result<Cow<'_, str>, std::str::Utf8Error> {
+    if part.contains('+') {
+        let part = part.replace('+', " ");
+        let decoded = percent_encoding::percent_decode_str(&part).decode_utf8()?;
+        Ok(Cow::Owned(decoded.into_owned()))
+    } else {
+        percent_encoding::percent_decode_str(part).decode_utf8()
+    }
+}
+
 fn check_path(path: &str) -> Result<(), Error> {
     let decoded = percent_encoding::percent_decode_str(path)
         .decode_utf8()
@@ -175,16 +187,6 @@ fn check_query(query: &str, api: bool) -> Result<(), Error> {
     let invalid = |detail: String| Error::rejected(ErrorCode::InvalidQuery, detail);
     for pair in query.split('&') {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        // Borrowed, without an allocation, when there is nothing to decode (the common case).
-        fn decode(part: &str) -> Result<Cow<'_, str>, std::str::Utf8Error> {
-            if part.contains('+') {
-                let part = part.replace('+', " ");
-                let decoded = percent_encoding::percent_decode_str(&part).decode_utf8()?;
-                Ok(Cow::Owned(decoded.into_owned()))
-            } else {
-                percent_encoding::percent_decode_str(part).decode_utf8()
-            }
-        }
         let name = decode(name)
             .map_err(|_| invalid("A query parameter name is not UTF-8 once decoded.".into()))?;
         let value = decode(value).map_err(|_| {
