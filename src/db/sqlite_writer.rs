@@ -15,10 +15,26 @@
 //! changes is the cost: the COMMIT appends the pages the group touched to the WAL once, where
 //! one transaction per write appended the same hot pages (a voucher, the last page of
 //! `redemptions` and of its indexes) again for every write.
+//!
+//! **Groups stay small** (`MAX_GROUP`). Every caller of a group waits for its last write, so a
+//! large group holds nearly every client at once; they then come back together while the writer
+//! idles, a convoy. Measured at 8 connections on 2 cores: groups of up to 4 gave 15–17 % more
+//! redemptions per second than groups of up to 64 (about 7 a group), and more than no grouping.
+//!
+//! **Checkpoints off the writer** (`checkpointer`). SQLite copies the WAL back into the database
+//! file on the connection that committed, once the WAL passes 1,000 pages: two `fsync`s on the
+//! writer, during which every write waits (a p90 of 5 ms where the median was 0.7). A thread of
+//! its own runs a `PASSIVE` checkpoint every `CHECKPOINT_EVERY` while writes come in; a passive
+//! checkpoint never stops the writer. The writer's connection keeps SQLite's own checkpoint as a
+//! backstop, at `BACKSTOP_CHECKPOINT_PAGES`, should the checkpointer fall behind.
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
@@ -28,11 +44,19 @@ use tokio::sync::oneshot;
 use super::{is_connection_lost, DbConnection};
 use crate::error::{Error, Result};
 
-/// The most writes in one group: the first write of a group waits for at most this many others.
-/// Between groups the lock is free only for a moment: another process (the CLI) or a pool
-/// connection's own transaction (an import) waits for it with its busy timeout, as it did when
-/// the writes took turns one by one.
-const MAX_GROUP: usize = 64;
+/// The most writes in one group (see "Groups stay small" above). Between groups the lock is free
+/// only for a moment: another process (the CLI) or a pool connection's own transaction (an
+/// import) waits for it with its busy timeout, as it did when the writes took turns one by one.
+const MAX_GROUP: usize = 4;
+
+/// How often the checkpointer copies committed WAL pages into the database file while writes come
+/// in. Small checkpoints: at 100 ms each one's `fsync` of the database file took longer, and the
+/// writer's own WAL appends queued behind it (a p99 of 20 ms against 9 at 20 ms).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(20);
+
+/// The writer's connection checkpoints by itself only past this many WAL pages (SQLite's default
+/// is 1,000): a backstop, should the checkpointer fall behind or fail.
+const BACKSTOP_CHECKPOINT_PAGES: u32 = 10_000;
 
 /// The handle every clone of `Db` shares: writes are sent to the writer thread, which stops when
 /// the last handle is dropped.
@@ -49,9 +73,27 @@ impl SqliteWriter {
         group_size: Histogram,
     ) -> std::io::Result<SqliteWriter> {
         let (jobs, queue) = mpsc::channel();
+        let written = Arc::new(AtomicBool::new(false));
+        // The checkpointer stops when the writer does: the writer thread holds `writer_done`.
+        let (writer_done, writer_gone) = mpsc::channel::<()>();
+        let checkpointer_url = url.clone();
+        let checkpointer_written = written.clone();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".to_owned())
+            .spawn(move || {
+                checkpointer(
+                    &checkpointer_url,
+                    busy_timeout_ms,
+                    &writer_gone,
+                    &checkpointer_written,
+                );
+            })?;
         std::thread::Builder::new()
             .name("sqlite-writer".to_owned())
-            .spawn(move || serve(&url, busy_timeout_ms, &queue, &group_size))?;
+            .spawn(move || {
+                serve(&url, busy_timeout_ms, &queue, &group_size, &written);
+                drop(writer_done);
+            })?;
         Ok(SqliteWriter { jobs })
     }
 
@@ -166,11 +208,13 @@ fn serve(
     busy_timeout_ms: u32,
     queue: &mpsc::Receiver<Box<dyn Pending>>,
     group_size: &Histogram,
+    written: &AtomicBool,
 ) {
     let mut conn = None;
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         let outcome = run_group(&mut conn, url, busy_timeout_ms, queue, &mut group);
+        written.store(true, Ordering::Relaxed);
         if outcome.is_ok() {
             group_size.observe(group.len() as f64);
         }
@@ -192,10 +236,14 @@ fn run_group(
     let conn = match &mut *slot {
         Some(conn) => conn,
         empty => {
-            let opened = DbConnection::open(url, busy_timeout_ms).map_err(|e| GroupFailure {
-                unavailable: true,
-                why: e.to_string(),
-            })?;
+            let mut opened =
+                DbConnection::open(url, busy_timeout_ms).map_err(|e| GroupFailure {
+                    unavailable: true,
+                    why: e.to_string(),
+                })?;
+            opened.batch_execute(&format!(
+                "PRAGMA wal_autocheckpoint = {BACKSTOP_CHECKPOINT_PAGES}"
+            ))?;
             empty.insert(opened)
         }
     };
@@ -206,6 +254,42 @@ fn run_group(
         *slot = None;
     }
     outcome
+}
+
+/// Every `CHECKPOINT_EVERY` after a write, a `PASSIVE` checkpoint on a connection of its own: it
+/// copies what no reader still needs and never waits for, nor blocks, the writer. Stops when the
+/// writer thread does.
+fn checkpointer(
+    url: &str,
+    busy_timeout_ms: u32,
+    writer_gone: &mpsc::Receiver<()>,
+    written: &AtomicBool,
+) {
+    let mut conn = None;
+    while let Err(mpsc::RecvTimeoutError::Timeout) = writer_gone.recv_timeout(CHECKPOINT_EVERY) {
+        if !written.swap(false, Ordering::Relaxed) {
+            continue;
+        }
+        // The writer's backstop checkpoints meanwhile; a fresh connection tries next time.
+        if let Err(e) = checkpoint(&mut conn, url, busy_timeout_ms) {
+            tracing::warn!(error = %e, "SQLite checkpoint failed");
+            conn = None;
+        }
+    }
+}
+
+/// One passive checkpoint, on the checkpointer's connection (opened again after a failure).
+fn checkpoint(
+    slot: &mut Option<DbConnection>,
+    url: &str,
+    busy_timeout_ms: u32,
+) -> anyhow::Result<()> {
+    let conn = match slot {
+        Some(conn) => conn,
+        empty => empty.insert(DbConnection::open(url, busy_timeout_ms)?),
+    };
+    conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")?;
+    Ok(())
 }
 
 /// Whether the group's own transaction is still open, as diesel and SQLite see it.
@@ -384,6 +468,34 @@ mod tests {
             2,
             "the table's group and the next one"
         );
+    }
+
+    #[tokio::test]
+    async fn the_checkpointer_copies_committed_pages_into_the_database_file() {
+        let (dir, _url, writer, _) = writer_on_fresh_file().await;
+        // About 250 pages of rows, under SQLite's own threshold (1,000) and the writer's backstop:
+        // only the checkpointer moves them out of the WAL.
+        writer
+            .write(|c| {
+                diesel::sql_query(
+                    "WITH RECURSIVE n(i) AS (SELECT 100 UNION ALL SELECT i + 1 FROM n \
+                     WHERE i < 100100) INSERT INTO t (x) SELECT i FROM n",
+                )
+                .execute(c)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let file = dir.path().join("w.db");
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while std::fs::metadata(&file).unwrap().len() < 512 * 1024 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the database file still holds {} bytes; the rows are only in the WAL",
+                std::fs::metadata(&file).unwrap().len()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     #[tokio::test]
