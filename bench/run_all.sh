@@ -271,6 +271,9 @@ if want catalogue; then
   nginx -c "$NGX/nginx-logging.conf" -p "$NGX" &
   NGINX_PID=$!
   sleep 1
+  curl -sf -o "$NGX/check-log.json" "http://127.0.0.1:$NGINX_PORT/experience.json"
+  cmp "$NGX/www/experience.json" "$NGX/check-log.json"
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $NGX_ETAG" "http://127.0.0.1:$NGINX_PORT/experience.json")" = 304 ]
   wrk_run catalogue-experience-200-nginx-log "$CAT_CONNS" "http://127.0.0.1:$NGINX_PORT/experience.json" -s "$BENCH/lua/get.lua"
   wrk_run catalogue-experience-304-nginx-log "$CAT_CONNS" "http://127.0.0.1:$NGINX_PORT/experience.json" -s "$BENCH/lua/get.lua" -H "If-None-Match: $NGX_ETAG"
   stop_nginx
