@@ -205,12 +205,14 @@ fn serve(
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         let outcome = run_group(&mut conn, url, busy_timeout_ms, queue, &mut group);
-        let size = group.len();
+        if outcome.is_ok() {
+            // Before the answers: a caller that has its answer finds its group counted.
+            group_size.observe(group.len() as f64);
+        }
         for job in group {
             job.answer(outcome.as_ref().map(|_| ()));
         }
         if outcome.is_ok() {
-            group_size.observe(size as f64);
             // A full channel holds a signal not yet taken: that checkpoint covers this group too.
             let _ = committed.try_send(());
         }
