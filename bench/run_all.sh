@@ -107,6 +107,26 @@ stop_nginx() {
   fi
 }
 
+# start_nginx CONF: the reference nginx (its files under $NGX) with that configuration.
+start_nginx() {
+  nginx -c "$1" -p "$NGX" &
+  NGINX_PID=$!
+  sleep 1
+}
+
+# serves_body FILE URL: the server at URL answers with FILE's bytes.
+serves_body() {
+  local copy
+  copy="$NGX/check-$(basename "$1")"
+  curl -sf -o "$copy" "$2"
+  cmp "$1" "$copy"
+}
+
+# answers_304 URL ETAG: a client holding ETAG is told its copy is current.
+answers_304() {
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $2" "$1")" = 304 ]
+}
+
 cleanup() {
   stop_service
   stop_nginx
@@ -244,12 +264,9 @@ if want catalogue; then
     curl -sf -D "$OUT/headers-$name.txt" -o "$NGX/www/$name.json" "$APP${PATHS[$name]}"
   done
   sed -e "s#@ROOT@#$NGX#g" -e "s#@PORT@#$NGINX_PORT#g" "$BENCH/nginx.conf.template" >"$NGX/nginx.conf"
-  nginx -c "$NGX/nginx.conf" -p "$NGX" &
-  NGINX_PID=$!
-  sleep 1
+  start_nginx "$NGX/nginx.conf"
   for name in experience default; do
-    curl -sf -o "$NGX/check-$name.json" "http://127.0.0.1:$NGINX_PORT/$name.json"
-    cmp "$NGX/www/$name.json" "$NGX/check-$name.json"
+    serves_body "$NGX/www/$name.json" "http://127.0.0.1:$NGINX_PORT/$name.json"
     echo "$name: $(wc -c <"$NGX/www/$name.json") body bytes, $(grep -o '"code":' "$NGX/www/$name.json" | wc -l) gifts" | tee -a "$OUT/env.txt"
   done
   for name in experience default; do
@@ -259,8 +276,8 @@ if want catalogue; then
   # 304: the client already has the current body.
   SVC_ETAG=$(grep -i '^etag:' "$OUT/headers-experience.txt" | cut -d' ' -f2- | tr -d '\r')
   NGX_ETAG=$(curl -sI "http://127.0.0.1:$NGINX_PORT/experience.json" | grep -i '^etag:' | cut -d' ' -f2- | tr -d '\r')
-  [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $SVC_ETAG" "$APP${PATHS[experience]}")" = 304 ]
-  [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $NGX_ETAG" "http://127.0.0.1:$NGINX_PORT/experience.json")" = 304 ]
+  answers_304 "$APP${PATHS[experience]}" "$SVC_ETAG"
+  answers_304 "http://127.0.0.1:$NGINX_PORT/experience.json" "$NGX_ETAG"
   wrk_run catalogue-experience-304-service "$CAT_CONNS" "$APP${PATHS[experience]}" -s "$BENCH/lua/get.lua" -H "If-None-Match: $SVC_ETAG"
   wrk_run catalogue-experience-304-nginx "$CAT_CONNS" "http://127.0.0.1:$NGINX_PORT/experience.json" -s "$BENCH/lua/get.lua" -H "If-None-Match: $NGX_ETAG"
   stop_nginx
@@ -268,12 +285,9 @@ if want catalogue; then
   # file, unbuffered): beside the service at its default level, which writes a line too. Not the
   # issue's reference (that one logs nothing); shown beside it.
   sed -e "s#access_log off;#access_log $NGX/access.log;#" "$NGX/nginx.conf" >"$NGX/nginx-logging.conf"
-  nginx -c "$NGX/nginx-logging.conf" -p "$NGX" &
-  NGINX_PID=$!
-  sleep 1
-  curl -sf -o "$NGX/check-log.json" "http://127.0.0.1:$NGINX_PORT/experience.json"
-  cmp "$NGX/www/experience.json" "$NGX/check-log.json"
-  [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $NGX_ETAG" "http://127.0.0.1:$NGINX_PORT/experience.json")" = 304 ]
+  start_nginx "$NGX/nginx-logging.conf"
+  serves_body "$NGX/www/experience.json" "http://127.0.0.1:$NGINX_PORT/experience.json"
+  answers_304 "http://127.0.0.1:$NGINX_PORT/experience.json" "$NGX_ETAG"
   wrk_run catalogue-experience-200-nginx-log "$CAT_CONNS" "http://127.0.0.1:$NGINX_PORT/experience.json" -s "$BENCH/lua/get.lua"
   wrk_run catalogue-experience-304-nginx-log "$CAT_CONNS" "http://127.0.0.1:$NGINX_PORT/experience.json" -s "$BENCH/lua/get.lua" -H "If-None-Match: $NGX_ETAG"
   stop_nginx
@@ -289,9 +303,8 @@ if want catalogue; then
     "$FLOOR_TARGET/release/actix-floor" "$NGX/www/experience.json" "$FLOOR_PORT" "$SVC_ETAG" &
     FLOOR_PID=$!
     sleep 1
-    curl -sf -o "$NGX/check-floor.json" "http://127.0.0.1:$FLOOR_PORT/"
-    cmp "$NGX/www/experience.json" "$NGX/check-floor.json"
-    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $SVC_ETAG" "http://127.0.0.1:$FLOOR_PORT/")" = 304 ]
+    serves_body "$NGX/www/experience.json" "http://127.0.0.1:$FLOOR_PORT/"
+    answers_304 "http://127.0.0.1:$FLOOR_PORT/" "$SVC_ETAG"
     wrk_run catalogue-experience-200-actix-floor "$CAT_CONNS" "http://127.0.0.1:$FLOOR_PORT/" -s "$BENCH/lua/get.lua"
     wrk_run catalogue-experience-304-actix-floor "$CAT_CONNS" "http://127.0.0.1:$FLOOR_PORT/" -s "$BENCH/lua/get.lua" -H "If-None-Match: $SVC_ETAG"
     stop_floor
@@ -299,7 +312,7 @@ if want catalogue; then
   stop_service
   # The same service runs at the default log level (info: one line per request to stdout -> file).
   start_service catalogue-info FURUSATO__DATABASE__URL="$SQLITE_URL" FURUSATO__LOG__LEVEL=info
-  [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $SVC_ETAG" "$APP${PATHS[experience]}")" = 304 ]
+  answers_304 "$APP${PATHS[experience]}" "$SVC_ETAG"
   wrk_run catalogue-experience-200-service-loginfo "$CAT_CONNS" "$APP${PATHS[experience]}" -s "$BENCH/lua/get.lua"
   wrk_run catalogue-default-200-service-loginfo "$CAT_CONNS" "$APP${PATHS[default]}" -s "$BENCH/lua/get.lua"
   wrk_run catalogue-experience-304-service-loginfo "$CAT_CONNS" "$APP${PATHS[experience]}" -s "$BENCH/lua/get.lua" -H "If-None-Match: $SVC_ETAG"
